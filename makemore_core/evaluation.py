@@ -1,0 +1,121 @@
+"""Evaluation: loss on a whole split, with BatchNorm in eval mode and no gradients.
+
+BatchNorm normalizes with batch statistics while training. To judge one example at a time it
+needs fixed statistics instead: the running averages kept during training, or ("calibration")
+the mean and variance measured once over the whole training split.
+"""
+import math
+import warnings
+
+import torch
+import torch.nn.functional as F
+
+from .layers import BatchNorm1d
+
+CHUNK = 65_536  # examples per forward pass when a whole split is evaluated
+
+
+@torch.no_grad()
+def split_loss(model, X, Y):
+    """Mean cross-entropy over a whole split with BatchNorm in eval mode (running statistics)."""
+    was_training = model.training
+    model.eval()
+    total = 0.0
+    for start in range(0, len(X), CHUNK):
+        logits = model(X[start:start + CHUNK])
+        total += F.cross_entropy(logits, Y[start:start + CHUNK], reduction="sum").item()
+    model.train(was_training)
+    return total / max(len(X), 1)
+
+
+@torch.no_grad()
+def calibrated_stats(model, X):
+    """Each BatchNorm's input mean and variance over all of X (the lecture's calibration pass)."""
+    emb = model.C[X]
+    x = emb.view(emb.shape[0], -1)
+    stats = []
+    for layer in model.layers:
+        if isinstance(layer, BatchNorm1d):
+            mean, var = x.mean(0), x.var(0)
+            stats.append((mean, var))
+            x = layer.gamma * (x - mean) / torch.sqrt(var + layer.eps) + layer.beta
+        else:
+            x = layer(x)
+            layer.out = None  # keep one layer's activations alive at a time, not all of them
+    return stats
+
+
+class batchnorm_stats:
+    """Context manager: evaluate with these (mean, var) pairs in place of the running buffers."""
+
+    def __init__(self, model, stats):
+        self.bns, self.stats = model.batchnorms(), stats
+
+    def __enter__(self):
+        self.saved = [(bn.running_mean, bn.running_var) for bn in self.bns]
+        for bn, (mean, var) in zip(self.bns, self.stats):
+            bn.running_mean, bn.running_var = mean, var
+
+    def __exit__(self, *exc):
+        for bn, (mean, var) in zip(self.bns, self.saved):
+            bn.running_mean, bn.running_var = mean, var
+
+
+@torch.no_grad()
+def batch_stats_loss(model, X, Y, batch_size, max_examples=None):
+    """Loss when BatchNorm uses the statistics of each batch of `batch_size` examples (train-mode
+    normalization, running buffers left alone). With a batch of 1 the (unbiased) variance of a
+    single example is undefined: the loss is NaN, which is why eval mode exists."""
+    if max_examples is not None:
+        X, Y = X[:max_examples], Y[:max_examples]
+    was_training = model.training
+    bns = model.batchnorms()
+    model.train()
+    for bn in bns:
+        bn.update_running = False
+    total, count = 0.0, 0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # torch: var() of one example is undefined
+            for start in range(0, len(X), batch_size):
+                xb, yb = X[start:start + batch_size], Y[start:start + batch_size]
+                total += F.cross_entropy(model(xb), yb, reduction="sum").item()
+                count += len(xb)
+    finally:
+        for bn in bns:
+            bn.update_running = True
+        model.train(was_training)
+    return total / count if count else math.nan
+
+
+def batchnorm_mode_losses(model, data, split="val", max_examples=2048):
+    """Loss of one split under each way BatchNorm can get its statistics (the Evaluation page's table)."""
+    X, Y = data[split]
+    rows = {"running statistics (eval mode)": split_loss(model, X, Y)}
+    if model.batchnorms():
+        with batchnorm_stats(model, calibrated_stats(model, data["train"][0])):
+            rows["calibrated on the whole training split"] = split_loss(model, X, Y)
+        rows["batch statistics, batch of 32"] = batch_stats_loss(model, X, Y, 32)
+        rows["batch statistics, batch of 1"] = batch_stats_loss(model, X, Y, 1, max_examples)
+    return rows
+
+
+def all_split_losses(model, data):
+    return {split: split_loss(model, *data[split]) for split in data if len(data[split][0])}
+
+
+@torch.no_grad()
+def word_nll(model, vocab, word, block_size):
+    """Per-character probability and negative log-likelihood of a word (its end '.' included)."""
+    from .data import context_windows
+    pairs = context_windows(word, vocab, block_size)
+    X = torch.tensor([c for c, _ in pairs], dtype=torch.long, device=model.device)
+    Y = torch.tensor([t for _, t in pairs], dtype=torch.long, device=model.device)
+    was_training = model.training
+    model.eval()
+    probs = F.softmax(model(X), dim=1)
+    model.train(was_training)
+    p = probs[torch.arange(len(Y)), Y]
+    nll = -torch.log(p)
+    return [{"context": vocab.decode(c), "char": vocab.itos[t], "prob": float(pi), "nll": float(ni)}
+            for (c, t), pi, ni in zip(pairs, p, nll)]

@@ -1,0 +1,187 @@
+"""The model: embedding table C, then blocks of Linear -> BatchNorm1d -> nonlinearity.
+
+With the defaults this is the lecture's deep net (47,024 parameters):
+    C (27, 10)
+    Linear(30, 100) BatchNorm1d(100) Tanh()     \
+    Linear(100, 100) BatchNorm1d(100) Tanh()     } 5 hidden blocks
+    ...                                         /
+    Linear(100, 27) BatchNorm1d(27)               output; its gamma x 0.1 ("softened")
+"""
+from dataclasses import asdict, dataclass, fields
+
+import torch
+import torch.nn.functional as F
+
+from .layers import NONLINEARITIES, BatchNorm1d, Linear
+
+LECTURE_SEED = 2147483647
+
+
+@dataclass
+class ModelConfig:
+    vocab_size: int = 27
+    block_size: int = 3
+    n_embd: int = 10
+    n_hidden: int = 100
+    hidden_layers: int = 5
+    batchnorm: bool = True
+    batchnorm_output: bool = True   # BatchNorm1d after the output Linear too (the lecture's deep net)
+    bias: bool | None = None        # None: a Linear has a bias exactly when no BatchNorm follows it
+    gain: float = 1.0               # times every Linear weight but the last layer's (5/3 suits tanh)
+    fan_in_scaling: bool = True     # weights / sqrt(fan_in); off: plain randn
+    bias_init: str = "zeros"        # "randn" only for the lecture's original, un-fixed init
+    nonlinearity: str = "tanh"      # tanh | relu | none
+    soften_last: float = 0.1        # last BatchNorm gamma x s, or, without it, last weight x s
+    seed: int = LECTURE_SEED
+
+    def __post_init__(self):
+        checks = [
+            (self.vocab_size >= 2, "vocab_size must be at least 2"),
+            (1 <= self.block_size <= 16, "block_size must be between 1 and 16"),
+            (1 <= self.n_embd <= 512, "n_embd must be between 1 and 512"),
+            (1 <= self.n_hidden <= 4096, "n_hidden must be between 1 and 4096"),
+            (0 <= self.hidden_layers <= 32, "hidden_layers must be between 0 and 32"),
+            (self.gain >= 0, "gain must not be negative"),
+            (self.soften_last >= 0, "soften_last must not be negative"),
+            (self.nonlinearity in NONLINEARITIES, "nonlinearity must be tanh, relu or none"),
+            (self.bias_init in ("zeros", "randn"), "bias_init must be zeros or randn"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
+    @classmethod
+    def from_dict(cls, d):
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    def to_dict(self):
+        return asdict(self)
+
+
+class MLP:
+    """C + a list of layers, built in the lecture's generator order (C, then each Linear)."""
+
+    def __init__(self, config: ModelConfig, device="cpu"):
+        self.config = config
+        self.device = torch.device(device)
+        g = torch.Generator(device=self.device).manual_seed(config.seed)
+        self.generator = g  # the lecture goes on drawing minibatches from this same generator
+        c = config
+        self.C = torch.randn((c.vocab_size, c.n_embd), generator=g, device=self.device)
+        self.layers = []
+        widths = [c.n_embd * c.block_size] + [c.n_hidden] * c.hidden_layers + [c.vocab_size]
+        for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:])):
+            is_output = i == len(widths) - 2
+            with_bn = c.batchnorm and (c.batchnorm_output or not is_output)
+            bias = (not with_bn) if c.bias is None else c.bias
+            self.layers.append(Linear(fan_in, fan_out, bias=bias, generator=g, fan_in_scaling=c.fan_in_scaling,
+                                      bias_init=c.bias_init, device=self.device))
+            if with_bn:
+                self.layers.append(BatchNorm1d(fan_out, device=self.device))
+            if not is_output and NONLINEARITIES[c.nonlinearity] is not None:
+                self.layers.append(NONLINEARITIES[c.nonlinearity]())
+        self._apply_init_scales()
+        for p in self.parameters():
+            p.requires_grad = True
+
+    @torch.no_grad()
+    def _apply_init_scales(self):
+        # The lecture: soften the last layer so the initial predictions are near uniform, and
+        # multiply every other Linear by the gain that keeps activations from shrinking.
+        last = self.layers[-1]
+        if isinstance(last, BatchNorm1d):
+            last.gamma *= self.config.soften_last
+        else:
+            last.weight *= self.config.soften_last
+        for layer in self.layers[:-1]:
+            if isinstance(layer, Linear):
+                layer.weight *= self.config.gain
+
+    # ------------------------------------------------------------ forward
+
+    def __call__(self, X):
+        """X (B, block_size) of indices -> logits (B, vocab_size)."""
+        emb = self.C[X]                        # (B, T, n_embd)
+        x = emb.view(emb.shape[0], -1)         # (B, T * n_embd)
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def loss(self, X, Y):
+        return F.cross_entropy(self(X), Y)
+
+    # ------------------------------------------------------------ parameters
+
+    def parameters(self):
+        return [self.C] + [p for layer in self.layers for p in layer.parameters()]
+
+    def named_parameters(self):
+        named = [("C", self.C)]
+        for i, layer in enumerate(self.layers):
+            for attr in ("weight", "bias", "gamma", "beta"):
+                p = getattr(layer, attr, None)
+                if p is not None:
+                    named.append((f"layers.{i}.{attr}", p))
+        return named
+
+    def num_parameters(self):
+        return sum(p.nelement() for p in self.parameters())
+
+    def parameter_counts(self):
+        """[(label, count)] for C and each layer: what the shape tracer and the pie chart show."""
+        rows = [("C (embedding)", self.C.nelement())]
+        for i, layer in enumerate(self.layers):
+            rows.append((f"{i}: {layer!r}", sum(p.nelement() for p in layer.parameters())))
+        return rows
+
+    def batchnorms(self):
+        return [layer for layer in self.layers if isinstance(layer, BatchNorm1d)]
+
+    def train(self, mode=True):
+        for bn in self.batchnorms():
+            bn.training = mode
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    @property
+    def training(self):
+        bns = self.batchnorms()
+        return bns[0].training if bns else True
+
+    # ------------------------------------------------------------ state
+
+    def state_dict(self):
+        state = {name: p.detach().cpu().clone() for name, p in self.named_parameters()}
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, BatchNorm1d):
+                for key, buf in layer.buffers().items():
+                    state[f"layers.{i}.{key}"] = buf.detach().cpu().clone()
+        return state
+
+    @torch.no_grad()
+    def load_state_dict(self, state):
+        expected = self.state_dict()
+        missing = sorted(set(expected) - set(state))
+        if missing:
+            raise KeyError(f"missing tensors: {', '.join(missing[:3])}")
+        for key, ref in expected.items():
+            if tuple(state[key].shape) != tuple(ref.shape):
+                raise ValueError(f"{key} has shape {tuple(state[key].shape)}, expected {tuple(ref.shape)}")
+        self.C.copy_(state["C"])
+        for i, layer in enumerate(self.layers):
+            for attr in ("weight", "bias", "gamma", "beta"):
+                if getattr(layer, attr, None) is not None:
+                    getattr(layer, attr).copy_(state[f"layers.{i}.{attr}"])
+            if isinstance(layer, BatchNorm1d):
+                layer.running_mean = state[f"layers.{i}.running_mean"].to(self.device).clone()
+                layer.running_var = state[f"layers.{i}.running_var"].to(self.device).clone()
+
+    def copy(self):
+        """An independent copy (e.g. a snapshot of a model that keeps training)."""
+        clone = MLP(self.config, self.device)
+        clone.load_state_dict(self.state_dict())
+        clone.train(self.training)
+        return clone

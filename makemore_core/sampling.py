@@ -1,0 +1,123 @@
+"""Sampling: start from '.' x block_size, predict a character, slide the window, stop at '.'.
+
+    context = [0] * block_size
+    while True:
+        probs = softmax(model(context) / temperature)   # filtered by top-k / top-p
+        ix = multinomial(probs, generator=g)
+        context = context[1:] + [ix]
+        if ix == 0: break
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+
+SAMPLE_SEED = 2147483647 + 10   # the lecture's sampling generator
+MAX_LENGTH = 50                 # a cap, so an untrained model cannot run forever
+
+
+def check_options(temperature=1.0, top_k=None, top_p=None):
+    if not (temperature > 0 and math.isfinite(temperature)):
+        raise ValueError("temperature must be a positive number")
+    if top_k is not None and top_k < 1:
+        raise ValueError("top-k must be at least 1")
+    if top_p is not None and not (0 < top_p <= 1):
+        raise ValueError("top-p must be in (0, 1]")
+
+
+def next_char_probs(model, context, temperature=1.0, top_k=None, top_p=None):
+    """Probabilities of the next character (eval-mode BatchNorm), after temperature and filtering."""
+    x = torch.tensor([context], dtype=torch.long, device=model.device)
+    logits = model(x)[0] / temperature
+    probs = F.softmax(logits, dim=0)
+    if top_k is not None and top_k < len(probs):
+        cutoff = torch.topk(probs, top_k).values[-1]
+        probs = torch.where(probs >= cutoff, probs, torch.zeros_like(probs))
+    if top_p is not None and top_p < 1:
+        sorted_p, order = torch.sort(probs, descending=True)
+        keep_sorted = torch.cumsum(sorted_p, 0) - sorted_p < top_p   # smallest set whose mass reaches p
+        keep = torch.zeros_like(probs, dtype=torch.bool)
+        keep[order[keep_sorted]] = True
+        probs = torch.where(keep, probs, torch.zeros_like(probs))
+    return probs / probs.sum()
+
+
+@torch.no_grad()
+def sample_one(model, vocab, g, temperature=1.0, top_k=None, top_p=None, max_length=MAX_LENGTH, trace=False):
+    """One name; with trace=True also every step's context, probabilities and chosen character."""
+    block_size = model.config.block_size
+    context, out, steps = [0] * block_size, [], []
+    while len(out) < max_length:
+        probs = next_char_probs(model, context, temperature, top_k, top_p)
+        ix = torch.multinomial(probs, num_samples=1, generator=g).item()
+        if trace:
+            steps.append({"context": vocab.decode(context), "probs": probs.tolist(), "chosen": ix,
+                          "char": vocab.itos[ix]})
+        context = context[1:] + [ix]
+        if ix == 0:
+            break
+        out.append(ix)
+    name = vocab.decode(out)
+    return (name, steps) if trace else name
+
+
+@torch.no_grad()
+def sample(model, vocab, n=20, seed=SAMPLE_SEED, temperature=1.0, top_k=None, top_p=None,
+           max_length=MAX_LENGTH):
+    """n names from a seeded generator on the model's device: the same seed gives the same names."""
+    check_options(temperature, top_k, top_p)
+    was_training = model.training
+    model.eval()
+    g = torch.Generator(device=model.device).manual_seed(seed)
+    names = [sample_one(model, vocab, g, temperature, top_k, top_p, max_length) for _ in range(n)]
+    model.train(was_training)
+    return names
+
+
+@torch.no_grad()
+def trace(model, vocab, seed=SAMPLE_SEED, temperature=1.0, top_k=None, top_p=None, max_length=MAX_LENGTH):
+    """(name, steps) of the first name the seed gives, step by step."""
+    check_options(temperature, top_k, top_p)
+    was_training = model.training
+    model.eval()
+    g = torch.Generator(device=model.device).manual_seed(seed)
+    result = sample_one(model, vocab, g, temperature, top_k, top_p, max_length, trace=True)
+    model.train(was_training)
+    return result
+
+
+@torch.no_grad()
+def beam_search(model, vocab, width=5, n=None, max_length=MAX_LENGTH):
+    """The most likely names: keep the `width` best partial names by total log-probability.
+    Returns up to n (default: width) finished names as (name, log-prob), best first."""
+    if width < 1:
+        raise ValueError("beam width must be at least 1")
+    n = width if n is None else n
+    was_training = model.training
+    model.eval()
+    block_size = model.config.block_size
+    beams = [([0] * block_size, [], 0.0)]   # (context, characters so far, log-prob)
+    finished = []
+    for _ in range(max_length):
+        if not beams:
+            break
+        contexts = torch.tensor([b[0] for b in beams], dtype=torch.long, device=model.device)
+        logp = F.log_softmax(model(contexts), dim=1)
+        candidates = []
+        for (context, chars, score), row in zip(beams, logp.tolist()):
+            for ix, lp in enumerate(row):
+                candidates.append((score + lp, context, chars, ix))
+        candidates.sort(key=lambda c: -c[0])
+        beams = []
+        for score, context, chars, ix in candidates[:max(width, n)]:
+            if ix == 0:
+                if chars:
+                    finished.append((vocab.decode(chars), score))
+            else:
+                beams.append((context[1:] + [ix], chars + [ix], score))
+        beams = beams[:width]
+        if len(finished) >= n and (not beams or max(f[1] for f in finished) > beams[0][2]):
+            break
+    model.train(was_training)
+    finished.sort(key=lambda f: -f[1])
+    return finished[:n]

@@ -1,0 +1,148 @@
+"""Diagnostics of one forward + backward pass: the lecture's activation, gradient and ratio plots.
+
+Per nonlinearity output (or per hidden Linear output when there is no nonlinearity): mean, std,
+saturation % and a fixed-bin density histogram, for the values and for their gradients.
+Per parameter: grad mean/std, grad:data = grad.std() / data.std(), and update:data =
+log10(std(update) / std(data)), where the update of SGD is lr * grad ("about -3 is healthy").
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+
+from .layers import Linear, ReLU, Tanh
+
+BINS = 50
+SATURATION = 0.97   # the lecture's threshold for a saturated tanh unit
+
+
+def watched_layers(model):
+    """[(index, layer)]: the outputs the lecture plots."""
+    nonlinear = [(i, l) for i, l in enumerate(model.layers) if isinstance(l, (Tanh, ReLU))]
+    if nonlinear:
+        return nonlinear
+    linears = [(i, l) for i, l in enumerate(model.layers) if isinstance(l, Linear)]
+    return linears[:-1]  # the hidden Linears; the output Linear makes the logits
+
+
+def layer_kind(layer) -> str:
+    return type(layer).__name__.lower()
+
+
+def layer_label(index, layer) -> str:
+    return f"layer {index} ({type(layer).__name__})"
+
+
+def histogram(t: torch.Tensor, lo: float, hi: float, bins: int = BINS):
+    """Density histogram on fixed bins: (bin centres, density), like plt.hist(density=True)."""
+    if hi <= lo:
+        lo, hi = lo - 1e-3, hi + 1e-3
+    counts = torch.histc(t.detach().float().flatten(), bins=bins, min=lo, max=hi)
+    width = (hi - lo) / bins
+    density = counts / (max(t.numel(), 1) * width)
+    centres = [lo + (k + 0.5) * width for k in range(bins)]
+    return {"x": centres, "density": density.tolist()}
+
+
+def symmetric_range(t: torch.Tensor) -> float:
+    m = float(t.detach().abs().max()) if t.numel() else 1.0
+    return m if m > 0 and math.isfinite(m) else 1.0
+
+
+def saturation_pct(layer, out: torch.Tensor) -> float:
+    if isinstance(layer, Tanh):
+        return float((out.abs() > SATURATION).float().mean() * 100)
+    if isinstance(layer, ReLU):
+        return float((out == 0).float().mean() * 100)  # a ReLU's "flat" side: zero output, zero gradient
+    return 0.0
+
+
+def layer_statistics(model, bins: int = BINS):
+    """Statistics of each watched output and of its gradient (needs retain_grad before backward)."""
+    rows = []
+    for i, layer in watched_layers(model):
+        out = layer.out.detach()
+        span = 1.0 if isinstance(layer, Tanh) else symmetric_range(out)
+        lo = 0.0 if isinstance(layer, ReLU) else -span
+        row = {
+            "index": i, "kind": layer_kind(layer), "label": layer_label(i, layer),
+            "mean": float(out.mean()), "std": float(out.std()),
+            "saturation_pct": saturation_pct(layer, out),
+            "hist": histogram(out, lo, span, bins),
+        }
+        grad = layer.out.grad
+        if grad is not None:
+            g_span = symmetric_range(grad)
+            row.update(grad_mean=float(grad.mean()), grad_std=float(grad.std()),
+                       grad_hist=histogram(grad, -g_span, g_span, bins))
+        rows.append(row)
+    return rows
+
+
+def parameter_statistics(model, updates=None, bins: int = BINS):
+    """grad mean/std and grad:data of each parameter; update:data when `updates` (name -> tensor) is given."""
+    rows = []
+    for name, p in model.named_parameters():
+        if p.grad is None:
+            continue
+        grad, data = p.grad.detach(), p.detach()
+        data_std = float(data.std()) if data.numel() > 1 else 0.0
+        row = {
+            "name": name, "shape": list(p.shape), "ndim": p.ndim,
+            "grad_mean": float(grad.mean()), "grad_std": float(grad.std()) if grad.numel() > 1 else 0.0,
+            "grad_to_data": float(grad.std() / data_std) if data_std > 0 and grad.numel() > 1 else None,
+        }
+        if updates is not None and name in updates:
+            row["update_to_data"] = update_to_data(updates[name], data_std)
+        if p.ndim == 2:
+            g_span = symmetric_range(grad)
+            row["grad_hist"] = histogram(grad, -g_span, g_span, bins)
+        rows.append(row)
+    return rows
+
+
+def update_to_data(update: torch.Tensor, data_std: float):
+    """log10(std(update) / std(data)); None where it is undefined (e.g. beta starts all zeros)."""
+    u = float(update.std()) if update.numel() > 1 else 0.0
+    if u <= 0 or data_std <= 0 or not math.isfinite(u):
+        return None
+    return math.log10(u / data_std)
+
+
+def retain_layer_grads(model):
+    for _, layer in watched_layers(model):
+        layer.out.retain_grad()
+
+
+def diagnose(model, Xb, Yb, bins: int = BINS):
+    """One forward + backward of a minibatch, no update: what the Initialization lab and the
+    `stats` command show. The gradients are left on the parameters."""
+    for p in model.parameters():
+        p.grad = None
+    logits = model(Xb)
+    loss = F.cross_entropy(logits, Yb)
+    retain_layer_grads(model)
+    loss.backward()
+    logits = logits.detach()
+    span = symmetric_range(logits)
+    return {
+        "loss": loss.item(),
+        "uniform_loss": math.log(model.config.vocab_size),
+        "logits_std": float(logits.std()),
+        "logits_hist": histogram(logits, -span, span, bins),
+        "layers": layer_statistics(model, bins),
+        "params": parameter_statistics(model, bins=bins),
+        "params_total": model.num_parameters(),
+    }
+
+
+def without_histograms(stats: dict) -> dict:
+    """The numbers only (what `stats --json` prints)."""
+    def strip(row):
+        return {k: v for k, v in row.items() if not k.endswith("hist") and k not in ("label", "ndim")}
+    return {
+        "loss": stats["loss"],
+        "layers": [strip(r) for r in stats["layers"]],
+        "params": [strip(r) for r in stats["params"] if r["ndim"] == 2],
+        "params_total": stats["params_total"],
+    }

@@ -1,0 +1,179 @@
+"""Training: the lecture's loop, one step at a time, so that a UI can pause, step and resume.
+
+    ix = randint(0, len(Xtr), (batch,), generator=g)     # minibatch
+    loss = cross_entropy(model(Xtr[ix]), Ytr[ix])          # forward
+    p.grad = None; loss.backward()                         # backward
+    p.data += -lr * p.grad                                 # SGD update (or Adam)
+
+Statistics are gathered only on the steps that ask for them, so ordinary steps pay nothing
+for retain_grad.
+"""
+import math
+import time
+from dataclasses import asdict, dataclass, field, fields
+
+import torch
+import torch.nn.functional as F
+
+from . import stats as diagnostics
+from .evaluation import split_loss
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 200_000
+    batch_size: int = 32
+    lr: float = 0.1
+    lr_milestones: list = field(default_factory=lambda: [150_000])  # lr x factor at each milestone
+    lr_factor: float = 0.1
+    optimizer: str = "sgd"          # sgd | adam
+    stats_every: int = 0            # diagnostics every N steps (0: never)
+    eval_every: int = 0             # val loss every N steps (0: never)
+
+    def __post_init__(self):
+        checks = [
+            (self.steps >= 0, "steps must not be negative"),
+            (self.batch_size >= 1, "batch size must be at least 1"),
+            (self.lr > 0 and math.isfinite(self.lr), "learning rate must be a positive number"),
+            (self.lr_factor > 0, "the lr decay factor must be positive"),
+            (self.optimizer in ("sgd", "adam"), "optimizer must be sgd or adam"),
+            (self.stats_every >= 0 and self.eval_every >= 0, "intervals must not be negative"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+        self.lr_milestones = sorted(int(m) for m in self.lr_milestones)
+
+    @classmethod
+    def decayed_at(cls, steps, at_fraction=0.75, **kw):
+        """lr decayed x0.1 at 75% of the steps: the CLI's default (the lecture: 150,000 of 200,000)."""
+        return cls(steps=steps, lr_milestones=[int(steps * at_fraction)], **kw)
+
+    @classmethod
+    def from_dict(cls, d):
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    def to_dict(self):
+        return asdict(self)
+
+    def lr_at(self, step: int, base_lr: float | None = None) -> float:
+        passed = sum(1 for m in self.lr_milestones if step >= m)
+        return (self.lr if base_lr is None else base_lr) * self.lr_factor ** passed
+
+
+class Trainer:
+    """Owns the optimizer state and the history of one run on one model."""
+
+    def __init__(self, model, data, config: TrainConfig, generator=None):
+        self.model = model.train()
+        self.Xtr, self.Ytr = data["train"]
+        self.val = data.get("val")
+        self.config = config
+        # The lecture draws minibatches from the same generator that initialized the model.
+        self.g = generator if generator is not None else model.generator
+        self.base_lr = config.lr        # the UI may change it while paused
+        self.step_num = 0
+        self.losses = []                # loss of every step
+        self.lrs = []
+        self.val_losses = []            # (step, val loss)
+        self.stats = []                 # (step, diagnostics dict)
+        self.status = "ready"           # ready | running | finished | diverged
+        self.message = ""
+        self.seconds = 0.0
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr) if config.optimizer == "adam" else None
+
+    # ------------------------------------------------------------ one step
+
+    @property
+    def lr(self):
+        return self.config.lr_at(self.step_num, self.base_lr)
+
+    @property
+    def done(self):
+        return self.status in ("finished", "diverged") or self.step_num >= self.config.steps
+
+    def wants_stats(self, step):
+        every = self.config.stats_every
+        return every > 0 and step % every == 0
+
+    def step(self):
+        """One training step. Returns its loss, or None when the loss was not finite (the run stops)."""
+        model, lr = self.model, self.lr
+        ix = torch.randint(0, self.Xtr.shape[0], (self.config.batch_size,), generator=self.g, device=self.Xtr.device)
+        Xb, Yb = self.Xtr[ix], self.Ytr[ix]
+        collect = self.wants_stats(self.step_num)
+
+        logits = model(Xb)
+        loss = F.cross_entropy(logits, Yb)
+        loss_value = loss.item()
+        if not math.isfinite(loss_value):
+            self.status = "diverged"
+            self.message = (f"The loss became {loss_value} at step {self.step_num:,} (learning rate {lr:g}): "
+                            "the updates were too large. Lower the learning rate and start again.")
+            return None
+        if collect:
+            diagnostics.retain_layer_grads(model)
+        params = model.parameters()
+        for p in params:
+            p.grad = None
+        loss.backward()
+        before = [p.detach().clone() for p in params] if collect else None
+        self.update(params, lr)
+        if collect:
+            updates = {name: p.detach() - b for (name, p), b in zip(model.named_parameters(), before)}
+            self.stats.append((self.step_num, {
+                "loss": loss_value, "lr": lr,
+                "layers": diagnostics.layer_statistics(model),
+                "params": diagnostics.parameter_statistics(model, updates),
+            }))
+        self.losses.append(loss_value)
+        self.lrs.append(lr)
+        self.step_num += 1
+        if self.config.eval_every and self.step_num % self.config.eval_every == 0:
+            self.record_val_loss()
+        return loss_value
+
+    def update(self, params, lr):
+        if self.optimizer is None:
+            with torch.no_grad():
+                for p in params:
+                    p += -lr * p.grad
+        else:
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
+            self.optimizer.step()
+
+    def record_val_loss(self):
+        if self.val is not None and len(self.val[0]):
+            self.val_losses.append((self.step_num, split_loss(self.model, *self.val)))
+            self.model.train()
+
+    # ------------------------------------------------------------ many steps
+
+    def run(self, steps=None, should_stop=None, on_progress=None, progress_every=1000):
+        """Train until `steps` more are done (default: to the end), `should_stop()` is true, or the loss diverges."""
+        target = self.config.steps if steps is None else min(self.config.steps, self.step_num + steps)
+        self.status = "running"
+        start = time.perf_counter()
+        while self.step_num < target:
+            if self.step() is None:
+                break
+            if should_stop is not None and should_stop():
+                break
+            if on_progress is not None and self.step_num % progress_every == 0:
+                on_progress(self)
+        self.seconds += time.perf_counter() - start
+        if self.status == "running":
+            self.status = "finished" if self.step_num >= self.config.steps else "ready"
+        return self
+
+    def summary(self):
+        return {
+            "steps": self.step_num,
+            "seconds": self.seconds,
+            "steps_per_s": self.step_num / self.seconds if self.seconds else 0.0,
+            "init_loss": self.losses[0] if self.losses else None,
+            "last_loss": self.losses[-1] if self.losses else None,
+            "status": self.status,
+        }

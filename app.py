@@ -1,0 +1,32 @@
+"""makemore lab: the entrypoint. It routes to the pages and draws the sidebar; nothing else.
+
+    streamlit run app.py
+"""
+import streamlit as st
+
+from ui import state
+
+st.set_page_config(page_title="makemore lab", layout="wide")
+
+PAGES = {
+    "Start": [
+        st.Page("pages/home.py", title="Home", url_path="home", default=True),
+    ],
+    "Building the data": [
+        st.Page("pages/data.py", title="Data & vocabulary", url_path="data"),
+        st.Page("pages/context.py", title="Context windows", url_path="context"),
+        st.Page("pages/embeddings.py", title="Embeddings & shapes", url_path="embeddings"),
+    ],
+    "Training the net": [
+        st.Page("pages/init.py", title="Initialization lab", url_path="init"),
+        st.Page("pages/training.py", title="Training", url_path="training"),
+    ],
+    "Using the model": [
+        st.Page("pages/evaluation.py", title="Evaluation", url_path="evaluation"),
+        st.Page("pages/sampling.py", title="Sampling", url_path="sampling"),
+    ],
+}
+
+page = st.navigation(PAGES)
+state.sidebar()
+page.run()

@@ -1,0 +1,126 @@
+"""Shared fixtures: the lecture's word list (when ../shared has it), a live app server, a browser.
+
+Browser tests drive the system Chromium through Playwright. Outside CI a missing browser skips
+them; in CI (CI=true) it fails them, so a green CI always means the browser tests ran.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LECTURE_NAMES = ROOT.parent / "shared" / "data" / "names.txt"
+DEFAULT_NAMES = ROOT / "data" / "names.txt"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def lecture_names():
+    """Path of the lecture's names.txt; the test skips where ../shared/data/names.txt is absent."""
+    if not LECTURE_NAMES.is_file():
+        pytest.skip("the lecture's names.txt is not at ../shared/data/names.txt (fresh clone without ../shared)")
+    return LECTURE_NAMES
+
+
+@pytest.fixture(scope="session")
+def default_names():
+    return DEFAULT_NAMES
+
+
+def _unavailable(reason):
+    if IN_CI:
+        pytest.fail(f"browser test cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def chromium_path():
+    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser", shutil.which("chromium") or ""):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app_server(extra_env=None, timeout=60):
+    """Start `streamlit run app.py` on a free local port; returns (process, base_url)."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError("the Streamlit server did not start")
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """A freshly started app server for the browser tests."""
+    proc, url = start_app_server()
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if path is None:
+        _unavailable("Chromium is not installed (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    pw = sync_playwright().start()
+    try:
+        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+    except Exception as e:  # noqa: BLE001 - any launch failure means no browser here
+        pw.stop()
+        _unavailable(f"Chromium did not start: {str(e).splitlines()[0]}")
+    yield browser
+    browser.close()
+    pw.stop()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def wait_for_app(page, timeout=30_000):
+    """Wait until Streamlit has drawn the page and finished running its script."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') "
+        "|| !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=timeout)
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout)

@@ -1,0 +1,1 @@
+"""The Streamlit side of makemore lab: shared tab state, background runs and figure builders."""

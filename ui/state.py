@@ -1,0 +1,140 @@
+"""What the pages share in one browser tab: the data set in use, the device, the model to inspect.
+
+Values that must outlive a page switch live under plain (non-widget) session_state keys, since
+Streamlit deletes a widget's value when its page is left.
+"""
+import hashlib
+from pathlib import Path
+
+import streamlit as st
+import torch
+
+from makemore_core import checkpoint
+from makemore_core.data import DataError, Dataset
+from makemore_core.device import describe, pick_device
+
+DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "names.txt"
+DATASET_KEY = "dataset_upload"          # {"name", "bytes"} of an uploaded word list, or absent
+CHECKPOINT_KEY = "uploaded_checkpoint"  # {"name", "bytes"} of an uploaded checkpoint, or absent
+
+
+@st.cache_resource(show_spinner=False)
+def device() -> torch.device:
+    return pick_device("auto")
+
+
+def device_label() -> str:
+    return describe(device())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _dataset(digest: str, name: str, _raw: bytes) -> Dataset:
+    return Dataset.from_bytes(_raw, name)
+
+
+def _digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def default_bytes() -> bytes:
+    return DEFAULT_DATA.read_bytes()
+
+
+def current_dataset() -> Dataset:
+    """The uploaded word list when there is one, else the default data/names.txt."""
+    upload = st.session_state.get(DATASET_KEY)
+    if upload:
+        return _dataset(_digest(upload["bytes"]), upload["name"], upload["bytes"])
+    raw = default_bytes()
+    return _dataset(_digest(raw), "names.txt (default)", raw)
+
+
+def using_default_data() -> bool:
+    return not st.session_state.get(DATASET_KEY)
+
+
+def use_uploaded_words(name: str, raw: bytes) -> Dataset:
+    """Validate an uploaded word list and make it the data set in use. Raises DataError; on error
+    the previous data set stays in use."""
+    dataset = _dataset(_digest(raw), name, raw)
+    st.session_state[DATASET_KEY] = {"name": name, "bytes": raw}
+    return dataset
+
+
+def use_default_words():
+    st.session_state.pop(DATASET_KEY, None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _tensors(digest: str, block_size: int, _dataset: Dataset, device_name: str):
+    return _dataset.tensors(block_size, device_name)
+
+
+def dataset_tensors(dataset: Dataset, block_size: int):
+    """{'train': (X, Y), 'val': ..., 'test': ...} for this data set and block_size, cached."""
+    key = _digest("\n".join(dataset.words).encode())
+    return _tensors(key, int(block_size), dataset, str(device()))
+
+
+def upload_words_widget(key: str, label="Upload a word list (.txt, one word a line)"):
+    """A file uploader that swaps the data set in use; invalid files get a clear message and change nothing."""
+    file = st.file_uploader(label, type=["txt"], key=key,
+                            help="Any characters except '.', which is reserved as the start/end token. "
+                                 "At most 5 MB and 500,000 lines.")
+    if file is None:
+        return
+    raw = file.getvalue()
+    upload = st.session_state.get(DATASET_KEY)
+    if upload and upload["bytes"] == raw:
+        return
+    try:
+        dataset = use_uploaded_words(file.name, raw)
+    except DataError as e:
+        st.error(f"That file was not used: {e}")
+        return
+    st.success(f"Now using {file.name}: {len(dataset.words):,} words, vocabulary of {len(dataset.vocab)}.")
+
+
+def sidebar():
+    """The sidebar on every page: data set in use, device, a way back to the default data."""
+    with st.sidebar:
+        dataset = current_dataset()
+        st.markdown(f"**Data set:** {dataset.name}  \n{len(dataset.words):,} words · vocabulary {len(dataset.vocab)}")
+        upload_words_widget("sidebar_upload", "Use your own word list")
+        if not using_default_data() and st.button("Back to the default names", key="sidebar_default"):
+            use_default_words()
+            st.rerun()
+        st.markdown(f"**Device:** {device_label()}")
+
+
+# ---------------------------------------------------------------- the model to inspect
+
+def use_uploaded_checkpoint(name: str, raw: bytes):
+    """Validate and keep an uploaded checkpoint. Raises CheckpointError; on error nothing changes."""
+    model, vocab, extra = checkpoint.from_bytes(raw, device())
+    st.session_state[CHECKPOINT_KEY] = {"name": name, "bytes": raw}
+    return model, vocab, extra
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _checkpoint(digest: str, _raw: bytes, device_name: str):
+    return checkpoint.from_bytes(_raw, device_name)
+
+
+def uploaded_checkpoint():
+    """(model, vocab, label) of the uploaded checkpoint, or None."""
+    upload = st.session_state.get(CHECKPOINT_KEY)
+    if not upload:
+        return None
+    model, vocab, _ = _checkpoint(_digest(upload["bytes"]), upload["bytes"], str(device()))
+    return model, vocab, f"uploaded checkpoint {upload['name']}"
+
+
+def active_model():
+    """The model the Evaluation, Sampling and Embeddings pages inspect: (model, vocab, label) or None.
+
+    The latest run trained on the Training page (a snapshot, safe to use while it trains on),
+    else an uploaded checkpoint."""
+    from ui.runs import session_runs  # late import: runs imports this module
+    latest = session_runs().latest_model()
+    return latest if latest is not None else uploaded_checkpoint()

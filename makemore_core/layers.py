@@ -11,8 +11,11 @@ class Linear:
 
     def __init__(self, fan_in, fan_out, bias=True, generator=None, gain=1.0,
                  fan_in_scaling=True, bias_init="zeros", device="cpu"):
-        scale = gain / fan_in**0.5 if fan_in_scaling else gain
-        self.weight = torch.randn((fan_in, fan_out), generator=generator, device=device) * scale
+        self.weight = torch.randn((fan_in, fan_out), generator=generator, device=device)
+        if fan_in_scaling:
+            self.weight = self.weight / fan_in**0.5  # divided, as the notebook does: bit-for-bit the same
+        if gain != 1.0:
+            self.weight = self.weight * gain
         if not bias:
             self.bias = None
         elif bias_init == "randn":  # the lecture's "original", un-fixed init

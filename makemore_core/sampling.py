@@ -121,3 +121,44 @@ def beam_search(model, vocab, width=5, n=None, max_length=MAX_LENGTH):
     model.train(was_training)
     finished.sort(key=lambda f: -f[1])
     return finished[:n]
+
+
+@torch.no_grad()
+def sample_batch_stats(model, vocab, batch_size=32, seed=SAMPLE_SEED, max_length=MAX_LENGTH):
+    """batch_size names sampled side by side with BatchNorm normalizing by the statistics of the
+    batch (train-mode normalization; running buffers left alone). Each name then depends on its
+    batchmates. A name whose probabilities are not finite (a batch of 1 has no variance) is None."""
+    import warnings
+    bns = model.batchnorms()
+    was_training = model.training
+    model.train()
+    for bn in bns:
+        bn.update_running = False
+    g = torch.Generator(device=model.device).manual_seed(seed)
+    context = torch.zeros((batch_size, model.config.block_size), dtype=torch.long, device=model.device)
+    chars, done, broken = [[] for _ in range(batch_size)], [False] * batch_size, [False] * batch_size
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # torch: var() of one example is undefined
+            for _ in range(max_length):
+                probs = F.softmax(model(context), dim=1)
+                finite = torch.isfinite(probs).all(dim=1)
+                probs[~finite] = 1.0   # a stand-in so multinomial can draw; those names are marked broken
+                ix = torch.multinomial(probs, num_samples=1, generator=g)[:, 0]
+                for i in range(batch_size):
+                    if done[i]:
+                        continue   # a finished name's row stays in the batch: it still shapes the statistics
+                    if not finite[i]:
+                        broken[i] = done[i] = True
+                    elif ix[i] == 0:
+                        done[i] = True
+                    else:
+                        chars[i].append(int(ix[i]))
+                context = torch.cat([context[:, 1:], ix[:, None]], dim=1)
+                if all(done):
+                    break
+    finally:
+        for bn in bns:
+            bn.update_running = True
+        model.train(was_training)
+    return [None if broken[i] else vocab.decode(chars[i]) for i in range(batch_size)]

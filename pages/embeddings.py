@@ -1,4 +1,168 @@
-import streamlit as st
+"""Embeddings & shapes: C[X], the shape of every tensor in the forward pass, and where the parameters are."""
+import warnings
 
-st.title("embeddings")
-st.info("This page is being built.")
+import pandas as pd
+import streamlit as st
+import torch
+
+from makemore_core.model import MLP, ModelConfig
+from makemore_core.shapes import format_shape, total_parameters, trace_shapes
+from ui import state
+from ui.embedding_map import project_2d
+from ui.figures.embeddings import embedding_heatmap, embedding_map, parameter_share
+
+LECTURE = {"emb_n_embd": 10, "emb_block_size": 3, "emb_n_hidden": 100, "emb_hidden_layers": 5,
+           "emb_batch_size": 32, "emb_batchnorm": True}
+KEPT = "emb_settings_kept"  # the sliders' values, kept across page switches (widget values are not)
+BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+
+
+def keep():
+    st.session_state[KEPT] = {k: st.session_state[k] for k in LECTURE}
+
+
+def lecture_settings():
+    st.session_state.update(LECTURE)
+    st.session_state[KEPT] = dict(LECTURE)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def fresh_model(config: ModelConfig) -> MLP:
+    """The model as initialized (the lecture's seed), before any training."""
+    return MLP(config)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def real_shapes(config: ModelConfig, batch_size: int):
+    """Run one random batch through a freshly built model and record each output's shape."""
+    model = MLP(config)  # its own copy: the forward pass updates BatchNorm's running statistics
+    X = torch.randint(0, config.vocab_size, (batch_size, config.block_size),
+                      generator=torch.Generator().manual_seed(0))
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # BatchNorm's variance of a batch of 1 is NaN; only shapes matter here
+        emb = model.C[X]
+        shapes = [tuple(X.shape), tuple(emb.shape), tuple(emb.view(batch_size, -1).shape)]
+        model.train()
+        model(X)
+        shapes += [tuple(layer.out.shape) for layer in model.layers]
+    return shapes
+
+
+for key, value in st.session_state.get(KEPT, LECTURE).items():
+    st.session_state.setdefault(key, value)
+
+dataset = state.current_dataset()
+vocab = dataset.vocab
+
+st.title("Embeddings & shapes")
+st.markdown(
+    "The first layer is a lookup table **C**: one row of `n_embd` learned numbers per character. `C[X]` swaps every "
+    "index in a batch of contexts for its row, the rows of each example are laid side by side, and the result goes "
+    "through the Linear → BatchNorm → Tanh blocks to one score (logit) per character. Move the sliders and watch "
+    "every shape and every parameter count follow."
+)
+
+# ---------------------------------------------------------------- controls
+c1, c2, c3 = st.columns(3)
+n_embd = c1.slider("n_embd (E): numbers per character", 1, 32, key="emb_n_embd", on_change=keep,
+                   help="The width of C. The lecture uses 10; 2 lets you see C directly as a plane.")
+block_size = c1.slider("block_size (T): characters of context", 1, 10, key="emb_block_size", on_change=keep,
+                       help="How many embeddings are concatenated: the first Linear gets T·E inputs.")
+n_hidden = c2.slider("n_hidden (H): neurons per hidden layer", 10, 500, step=10, key="emb_n_hidden", on_change=keep,
+                     help="Each hidden Linear is H×H: parameters grow with the square of H.")
+hidden_layers = c2.slider("hidden blocks: Linear → BatchNorm → Tanh", 0, 10, key="emb_hidden_layers", on_change=keep,
+                          help="The lecture's deep net has 5, then the output Linear (+ BatchNorm).")
+batch_size = c3.select_slider("batch size (B): examples per step", BATCH_SIZES, key="emb_batch_size", on_change=keep,
+                              help="Changes every shape's first number, but no parameter count.")
+batchnorm = c3.toggle("BatchNorm after each Linear", key="emb_batchnorm", on_change=keep,
+                      help="Off: each Linear gets a bias instead, as there is no β to shift the output.")
+c3.button("Back to the lecture's settings", key="emb_reset", on_click=lecture_settings)
+
+config = ModelConfig(vocab_size=len(vocab), block_size=block_size, n_embd=n_embd, n_hidden=n_hidden,
+                     hidden_layers=hidden_layers, batchnorm=batchnorm)
+rows = trace_shapes(config, batch_size)
+total = total_parameters(rows)
+
+# ---------------------------------------------------------------- the shape tracer
+st.header("1 · The forward pass, shape by shape")
+m1, m2, m3 = st.columns(3)
+m1.metric("parameters in all", f"{total:,}")
+m2.metric("first Linear's inputs (T·E)", f"{block_size * n_embd}")
+m3.metric("outputs (V, the vocabulary)", f"{len(vocab)}")
+if config == ModelConfig(vocab_size=27) and batch_size == 32:
+    st.caption(f"These are the lecture's settings: **{total:,}** parameters, as the notebook prints.")
+else:
+    st.caption("The lecture's settings (n_embd 10, block_size 3, n_hidden 100, 5 hidden blocks, BatchNorm, "
+               "vocabulary 27) give 47,024 parameters.")
+
+table = pd.DataFrame([{
+    "step": r.stage, "what happens": r.operation,
+    "shape": format_shape(r.symbols) if r.symbols else "()",
+    f"shape at B={batch_size}": format_shape(r.shape), "parameters": r.params,
+    "share": r.params / total if total else 0.0,
+} for r in rows])
+real = real_shapes(config, batch_size)
+left, right = st.columns([3, 2])
+with left:
+    st.dataframe(table.style.format({"parameters": lambda n: f"{n:,}" if n else "–", "share": "{:.1%}"}),
+                 hide_index=True, width="stretch", key="emb_trace", height=35 * len(table) + 38)
+    traced = [r.shape for r in rows[:-1]]
+    if traced == real:
+        st.success(f"Checked: a real batch of {batch_size} pushed through a freshly built model gives exactly "
+                   f"these shapes, and the loss is one number (shape `()`).")
+    else:
+        st.error("The traced shapes differ from a real forward pass: please report this.")
+with right:
+    labels = [r.stage for r in rows]
+    st.plotly_chart(parameter_share(labels, [r.params for r in rows]), key="emb_share",
+                    config={"displayModeBar": False})
+    st.caption("The hidden H×H Linear layers hold almost everything. C is tiny: "
+               f"{len(vocab)}×{n_embd} = {len(vocab) * n_embd:,} numbers. BatchNorm adds only γ and β, 2 per neuron.")
+if batchnorm and batch_size == 1:
+    st.warning("With a batch of 1, BatchNorm has no spread to measure: the variance of one number is undefined, "
+               "so training would give NaN. BatchNorm needs batches — and couples the examples in them.")
+if not batchnorm:
+    st.caption("Without BatchNorm every Linear has a bias (+H each), and the output Linear gives the logits directly.")
+
+# ---------------------------------------------------------------- C itself
+st.header("2 · The embedding table C")
+st.markdown(
+    f"C is **{len(vocab)} × {n_embd}** here: a row per character, drawn at random (`torch.randn`, the lecture's "
+    "seed 2147483647) before training. Training moves each row so that characters that behave alike end up close. "
+    "Red is positive, blue negative."
+)
+fresh_C = fresh_model(config).C.detach()
+st.plotly_chart(embedding_heatmap(fresh_C.numpy(), vocab.itos, "C at initialization (random)"), key="emb_C",
+                config={"displayModeBar": False})
+
+# ---------------------------------------------------------------- characters on a plane
+st.header("3 · The characters on a plane")
+st.markdown(
+    "Each character as a point. With `n_embd = 2` these are C's two columns exactly; with more dimensions we "
+    "project onto the two directions along which the rows differ most (PCA). Before training the points are "
+    "scattered at random; after training the vowels gather, and '.' sits apart."
+)
+trained = state.active_model()
+fresh_xy, fresh_axes, fresh_kept = project_2d(fresh_C)
+fresh_title = f"initialized (n_embd {n_embd})"
+if n_embd > 2:
+    fresh_title += f" · PCA keeps {fresh_kept:.0%} of the spread"
+if trained is None:
+    st.plotly_chart(embedding_map(fresh_xy, vocab.itos, fresh_axes, fresh_title), key="emb_map_fresh",
+                    config={"displayModeBar": False})
+    st.info("No trained model in this session yet. Train one on the **Training** page (a few thousand steps are "
+            "enough to see the vowels gather), or upload a checkpoint there, then come back: its map appears "
+            "here beside this one.")
+else:
+    model, trained_vocab, label = trained
+    trained_xy, trained_axes, trained_kept = project_2d(model.C)
+    trained_title = f"trained (n_embd {model.config.n_embd})"
+    if model.config.n_embd > 2:
+        trained_title += f" · PCA keeps {trained_kept:.0%}"
+    a, b = st.columns(2)
+    a.plotly_chart(embedding_map(fresh_xy, vocab.itos, fresh_axes, fresh_title), key="emb_map_fresh",
+                   config={"displayModeBar": False})
+    b.plotly_chart(embedding_map(trained_xy, trained_vocab.itos, trained_axes, trained_title), key="emb_map_trained",
+                   config={"displayModeBar": False})
+    st.caption(f"Right: {label}. It has its own settings (n_embd {model.config.n_embd}, block_size "
+               f"{model.config.block_size}); the sliders above change only the model on the left.")

@@ -1,0 +1,82 @@
+"""The forward pass on paper: every tensor's shape and every layer's parameter count, no tensors built.
+
+For the lecture's deep net at batch 32 this reads
+    X (32, 3) -> C[X] (32, 3, 10) -> view (32, 30) -> Linear (32, 100) -> BatchNorm1d ... -> logits (32, 27) -> loss ()
+with 47,024 parameters in all. It follows MLP's construction rules exactly (tests check it against
+a real forward pass), so the two cannot drift apart silently.
+"""
+from dataclasses import dataclass
+
+from .layers import NONLINEARITIES
+from .model import ModelConfig
+
+
+@dataclass
+class ShapeRow:
+    stage: str          # what the step is, e.g. "Linear 1" or "C[X]"
+    operation: str      # how it is computed, in the notebook's words
+    symbols: tuple      # the shape in letters, e.g. ("B", "T·E")
+    shape: tuple        # the shape in numbers, e.g. (32, 30)
+    params: int         # trainable numbers this step owns
+    kind: str           # input | embedding | view | linear | batchnorm | nonlinearity | logits | loss
+
+
+def layer_plan(config: ModelConfig):
+    """[(kind, fan_in, fan_out, bias)] in MLP's layer order (kind: linear | batchnorm | nonlinearity)."""
+    c = config
+    widths = [c.n_embd * c.block_size] + [c.n_hidden] * c.hidden_layers + [c.vocab_size]
+    plan = []
+    for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:])):
+        is_output = i == len(widths) - 2
+        with_bn = c.batchnorm and (c.batchnorm_output or not is_output)
+        bias = (not with_bn) if c.bias is None else c.bias
+        plan.append(("linear", fan_in, fan_out, bias))
+        if with_bn:
+            plan.append(("batchnorm", fan_out, fan_out, False))
+        if not is_output and NONLINEARITIES[c.nonlinearity] is not None:
+            plan.append(("nonlinearity", fan_out, fan_out, False))
+    return plan
+
+
+def trace_shapes(config: ModelConfig, batch_size: int) -> list[ShapeRow]:
+    """Each step of the forward pass for a batch of `batch_size` examples, with its output shape."""
+    c, B = config, int(batch_size)
+    T, E, V = c.block_size, c.n_embd, c.vocab_size
+    rows = [
+        ShapeRow("X", "a batch of contexts (character indices)", ("B", "T"), (B, T), 0, "input"),
+        ShapeRow("C[X]", f"look up each index in C ({V}×{E})", ("B", "T", "E"), (B, T, E), V * E, "embedding"),
+        ShapeRow("view", "concatenate the T embeddings of each example", ("B", "T·E"), (B, T * E), 0, "view"),
+    ]
+    plan = layer_plan(config)
+    n_linear = sum(kind == "linear" for kind, *_ in plan)
+    linear_seen = 0
+    width = "H"
+    for kind, fan_in, fan_out, bias in plan:
+        if kind == "linear":
+            linear_seen += 1
+            width = "V" if linear_seen == n_linear else "H"
+            params = fan_in * fan_out + (fan_out if bias else 0)
+            op = f"x @ W ({fan_in}×{fan_out})" + (" + b" if bias else ", no bias (BatchNorm's β shifts instead)")
+            rows.append(ShapeRow(f"Linear {linear_seen}", op, ("B", width), (B, fan_out), params, "linear"))
+        elif kind == "batchnorm":
+            rows.append(ShapeRow("BatchNorm1d", "normalize each column over the batch, then γ·x̂ + β",
+                                 ("B", width), (B, fan_out), 2 * fan_out, "batchnorm"))
+        else:
+            name = {"tanh": "Tanh", "relu": "ReLU"}[c.nonlinearity]
+            rows.append(ShapeRow(name, "squash each number, elementwise", ("B", width), (B, fan_out), 0,
+                                 "nonlinearity"))
+    rows[-1].kind = "logits"  # the last layer's output is the logits
+    rows[-1].stage += " → logits"
+    rows.append(ShapeRow("loss", "cross_entropy(logits, Y): one number for the batch", (), (), 0, "loss"))
+    return rows
+
+
+def total_parameters(rows) -> int:
+    return sum(r.params for r in rows)
+
+
+def format_shape(shape) -> str:
+    """(32, 30) -> '(32, 30)'; () -> '() scalar'."""
+    if not shape:
+        return "() scalar"
+    return "(" + ", ".join(f"{s:,}" if isinstance(s, int) else s for s in shape) + ")"

@@ -1,4 +1,387 @@
+"""Training: train the net in the background and watch its insides while it learns.
+
+The run is a thread of this browser tab (ui.runs); this script only starts, steers and draws it.
+The live view is a fragment that re-runs by itself 2-3 times a second while the run trains.
+"""
+import pandas as pd
 import streamlit as st
 
-st.title("training")
-st.info("This page is being built.")
+from makemore_core.checkpoint import CheckpointError
+from makemore_core.model import LECTURE_SEED, ModelConfig
+from makemore_core.training import TrainConfig
+from ui import runs as run_lib
+from ui import state
+from ui.figures import training as figs
+
+REFRESH_S = 0.4                    # live view refresh while training: 2.5 times a second
+SETTINGS_KEY = "training_settings"  # the form's values, kept apart from widget state (survives page switches)
+LECTURE = {
+    "steps": 200_000, "batch_size": 32, "lr": 0.1, "milestones": "150000", "factor": 0.1, "optimizer": "sgd",
+    "stats_every": 100, "eval_every": 1000, "seed": LECTURE_SEED, "model_source": "page",
+    "hidden_layers": 5, "n_hidden": 100, "n_embd": 10, "block_size": 3, "batchnorm": True, "gain": 1.0,
+    "nonlinearity": "tanh",
+}
+QUICK = {**LECTURE, "steps": 5_000, "milestones": "3750"}
+MODEL_SOURCES = {"page": "these settings", "lab": "the Initialization lab's settings"}
+STATE_TEXT = {"created": "ready", "queued": "queued", "running": "training", "paused": "paused",
+              "finished": "finished", "diverged": "diverged", "stopped": "stopped"}
+
+manager = run_lib.session_runs()
+dataset = state.current_dataset()
+saved = st.session_state.setdefault(SETTINGS_KEY, dict(LECTURE))
+
+
+def remember_settings():
+    """Copy the form's widget values to the persistent settings."""
+    for name in LECTURE:
+        if f"tr_{name}" in st.session_state:
+            saved[name] = st.session_state[f"tr_{name}"]
+
+
+def load_preset(preset):
+    saved.update(preset)
+    for name, value in preset.items():
+        st.session_state[f"tr_{name}"] = value
+
+
+for name, value in saved.items():   # widgets start from the persistent settings after a page switch
+    st.session_state.setdefault(f"tr_{name}", value)
+
+
+def parse_milestones(text: str, steps: int) -> list[int]:
+    parts = [p.strip().replace("_", "").replace(",", "") for p in str(text).replace(";", " ").split()]
+    values = [int(float(p)) for p in parts if p]
+    if any(v <= 0 for v in values):
+        raise ValueError("milestones must be positive step numbers")
+    return sorted(v for v in values if v < steps)
+
+
+def lab_model_config(vocab_size):
+    """The Initialization lab's model, or (None, reason) when it has none (or is not built yet)."""
+    try:
+        from ui.init_lab import lab_model_config as from_lab
+    except ImportError:
+        return None, "The Initialization lab is not available in this version of the app."
+    config = from_lab(vocab_size)
+    if config is None:
+        return None, "The Initialization lab has no settings yet in this tab: open it and choose some first."
+    return config, ""
+
+
+def build_configs():
+    """(ModelConfig, TrainConfig, note) from the form; raises ValueError with a message for the user."""
+    s = saved
+    train = TrainConfig(steps=int(s["steps"]), batch_size=int(s["batch_size"]), lr=float(s["lr"]),
+                        lr_milestones=parse_milestones(s["milestones"], int(s["steps"])), lr_factor=float(s["factor"]),
+                        optimizer=s["optimizer"], stats_every=int(s["stats_every"]), eval_every=int(s["eval_every"]))
+    note = ""
+    if s["model_source"] == "lab":
+        model, note = lab_model_config(len(dataset.vocab))
+        if model is not None:
+            return model, train, "model from the Initialization lab"
+    model = ModelConfig(vocab_size=len(dataset.vocab), block_size=int(s["block_size"]), n_embd=int(s["n_embd"]),
+                        n_hidden=int(s["n_hidden"]), hidden_layers=int(s["hidden_layers"]),
+                        batchnorm=bool(s["batchnorm"]), gain=float(s["gain"]), nonlinearity=s["nonlinearity"],
+                        seed=int(s["seed"]))
+    return model, train, note
+
+
+def run_label(model: ModelConfig, train: TrainConfig) -> str:
+    bn = "BatchNorm" if model.batchnorm else "no BatchNorm"
+    return (f"{model.hidden_layers}x{model.n_hidden} {model.nonlinearity}, {bn}, gain {model.gain:.3g}, "
+            f"{train.optimizer.upper()} lr {train.lr:g}, {train.steps:,} steps")
+
+
+def start_new_run():
+    remember_settings()
+    try:
+        model, train, note = build_configs()
+    except ValueError as e:
+        st.session_state["tr_error"] = f"Not started: {e}"
+        return
+    data = state.dataset_tensors(dataset, model.block_size)
+    run = manager.new_run(run_label(model, train), dataset, data, model, train, state.device())
+    if note:
+        st.session_state["tr_note"] = note
+    run.start()
+    run.wait_until(lambda r: r.state != "queued" or r.trainer.step_num > 0, timeout=0.5)
+
+
+def settle(run, steps_before=None, target=None):
+    """Give the thread a moment so that the page redraws the new state, not the old one."""
+    if target is not None:
+        run.wait_until(lambda r: r.trainer.step_num >= target or not r.alive, timeout=2.0)
+    run.wait_until(lambda r: r.state in ("paused", "finished", "diverged", "stopped"), timeout=0.5)
+
+
+def pause(run):
+    run.pause()
+    settle(run)
+
+
+def resume(run):
+    run.unpause()
+    run.wait_until(lambda r: r.state != "paused", timeout=0.5)
+
+
+def step(run, n):
+    target = min(run.trainer.step_num + int(n), run.trainer.config.steps)
+    run.step(int(n))
+    settle(run, target=target)
+
+
+def stop_and_reset(run):
+    run.stop()
+    run.wait(timeout=2.0)
+    manager.shown_id = None
+
+
+def apply_lr(run):
+    try:
+        run.set_lr(float(st.session_state["tr_lr_now"]))
+    except ValueError as e:
+        st.session_state["tr_error"] = str(e)
+
+
+def show_run():
+    manager.shown_id = st.session_state["tr_show"]
+
+
+# ---------------------------------------------------------------- the page
+
+st.title("Training")
+st.markdown(
+    "Train the net and watch its insides while it learns. Training runs **in the background for this browser "
+    "tab**: move sliders, visit other pages, come back — it keeps going. Below the loss you see what the lecture "
+    "checks to know a deep net is healthy: the **activations** and **gradients** of every layer, how many "
+    "tanh units are **saturated**, and how big each step's **update is relative to the weights** (about 1e-3 is good)."
+)
+
+shown = manager.shown
+with st.expander("Settings for a new run", expanded=shown is None):
+    st.caption("Defaults are the lecture's run: 200,000 steps of SGD at lr 0.1, then 0.01 from step 150,000; "
+               "batch 32; seed 2147483647. Same settings and seed give exactly the same losses as "
+               "`python -m makemore_core train`.")
+    p1, p2, _ = st.columns([1, 1, 3])
+    p1.button("Lecture run (200,000 steps)", key="tr_preset_lecture", on_click=load_preset, args=(LECTURE,),
+              width="stretch")
+    p2.button("Quick look (5,000 steps)", key="tr_preset_quick", on_click=load_preset, args=(QUICK,), width="stretch")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Training**")
+        a, b = st.columns(2)
+        a.number_input("Steps", min_value=1, max_value=2_000_000, step=1000, key="tr_steps",
+                       help="Minibatch updates in the run.")
+        b.number_input("Batch size", min_value=1, max_value=4096, step=8, key="tr_batch_size",
+                       help="Examples per step. Bigger batches give smoother, slower steps.")
+        a.number_input("Learning rate", min_value=1e-6, max_value=1e6, format="%g", key="tr_lr",
+                       help="How far each step moves the weights along the gradient.")
+        b.selectbox("Optimizer", ["sgd", "adam"], key="tr_optimizer", format_func=str.upper,
+                    help="SGD: the lecture's p -= lr * grad. Adam adapts each weight's step size.")
+        a.text_input("Learning-rate milestones (steps)", key="tr_milestones",
+                     help="At each of these steps the learning rate is multiplied by the factor, e.g. 150000.")
+        b.number_input("Factor at each milestone", min_value=1e-6, max_value=10.0, format="%g", key="tr_factor")
+        a.number_input("Statistics every N steps", min_value=1, max_value=100_000, step=50, key="tr_stats_every",
+                       help="How often the histograms and ratios below are measured (each costs a little speed).")
+        b.number_input("Val loss every N steps", min_value=0, max_value=1_000_000, step=500, key="tr_eval_every",
+                       help="Loss on the validation split (names the net never trains on). 0: never.")
+    with right:
+        st.markdown("**Model**")
+        st.radio("Model settings", list(MODEL_SOURCES), format_func=MODEL_SOURCES.get, key="tr_model_source",
+                 horizontal=True, help="Train exactly the net you built in the Initialization lab, or set it here.")
+        from_lab = st.session_state["tr_model_source"] == "lab"
+        if from_lab:
+            lab_config, reason = lab_model_config(len(dataset.vocab))
+            if lab_config is None:
+                st.info(f"{reason} Until then these settings are used.")
+            else:
+                st.success(f"From the lab: {lab_config.hidden_layers} hidden layers of {lab_config.n_hidden}, "
+                           f"{lab_config.nonlinearity}, {'BatchNorm' if lab_config.batchnorm else 'no BatchNorm'}, "
+                           f"gain {lab_config.gain:.3g}, seed {lab_config.seed}.")
+        c, d = st.columns(2)
+        c.number_input("Hidden layers", min_value=0, max_value=12, key="tr_hidden_layers", disabled=from_lab)
+        d.number_input("Neurons per layer", min_value=1, max_value=1024, key="tr_n_hidden", disabled=from_lab)
+        c.number_input("Embedding size", min_value=1, max_value=64, key="tr_n_embd", disabled=from_lab)
+        d.number_input("Context (block size)", min_value=1, max_value=16, key="tr_block_size", disabled=from_lab)
+        c.selectbox("Nonlinearity", ["tanh", "relu", "none"], key="tr_nonlinearity", disabled=from_lab)
+        d.number_input("Gain (5/3 suits tanh)", min_value=0.0, max_value=10.0, format="%g", step=0.1,
+                       key="tr_gain", disabled=from_lab, help="Every hidden Linear's weights are multiplied by it.")
+        c.toggle("BatchNorm", key="tr_batchnorm", disabled=from_lab,
+                 help="Normalize each layer's pre-activations over the batch.")
+        d.number_input("Seed", min_value=0, max_value=10**12, key="tr_seed", disabled=from_lab,
+                       help="Seeds the weights and the minibatch order: same seed, same run.")
+    busy = shown is not None and shown.active and shown.state != "created"
+    st.button("Start a new run", key="tr_start", type="primary", on_click=start_new_run,
+              help="Starts training in the background with these settings." +
+                   (" The run now training keeps going too." if busy else ""))
+remember_settings()
+
+for key, show in (("tr_error", st.error), ("tr_note", st.info)):
+    if st.session_state.get(key):
+        show(st.session_state.pop(key))
+
+if shown is None:
+    st.info("No run shown. Choose settings above and press **Start a new run**." +
+            (" Earlier runs are in the run list below." if manager.runs else ""))
+else:
+    run = shown
+    status = run.state
+    controls = st.columns([1, 1, 1, 1.3, 1, 1.6, 1.6])
+    controls[0].button("Pause", key="tr_pause", on_click=pause, args=(run,), disabled=status != "running",
+                       width="stretch")
+    controls[1].button("Resume", key="tr_resume", on_click=resume, args=(run,), disabled=status != "paused",
+                       width="stretch")
+    controls[2].button("Step 1", key="tr_step1", on_click=step, args=(run, 1),
+                       disabled=status not in ("paused", "created"), width="stretch",
+                       help="Train one step, then pause.")
+    n_steps = controls[3].number_input("N steps", min_value=1, max_value=100_000, value=100, key="tr_step_n",
+                                       label_visibility="collapsed")
+    controls[4].button(f"Step {n_steps:,}", key="tr_stepn", on_click=step, args=(run, n_steps),
+                       disabled=status not in ("paused", "created"), width="stretch",
+                       help="Train this many steps, then pause.")
+    controls[5].button("Stop & reset", key="tr_stop", on_click=stop_and_reset, args=(run,), width="stretch",
+                       help="Stop this run (it stays in the run list) and clear the view for a new one.")
+    controls[6].download_button("Download checkpoint", data=run.checkpoint_bytes, key="tr_download",
+                                file_name=f"makemore-run{run.id}.pt", mime="application/octet-stream",
+                                on_click="ignore", disabled=run.trainer.step_num == 0, width="stretch",
+                                help="The model as it is now, with its vocabulary: load it on Sampling or here.")
+    if status == "paused":
+        lr1, lr2, _ = st.columns([1.3, 1, 4])
+        st.session_state.setdefault("tr_lr_now", float(run.trainer.lr))
+        lr1.number_input("Learning rate from now on", min_value=1e-8, max_value=1e6, format="%g", key="tr_lr_now",
+                         help="Change it while paused, then Resume. Later milestones still multiply it.")
+        lr2.button("Apply", key="tr_lr_apply", on_click=apply_lr, args=(run,))
+    else:
+        st.session_state.pop("tr_lr_now", None)
+
+    def live_view(run_id, drawn_state):
+        """Status, progress and charts of one run, from a snapshot taken under its lock."""
+        live = manager.get(run_id)
+        if live is None:
+            return
+        snap = live.snapshot()
+        if snap["state"] != drawn_state:     # e.g. finished or paused: redraw the buttons too
+            st.rerun()
+        st.markdown(f"**Run {snap['id']}** · {snap['label']} · **{STATE_TEXT[snap['state']]}**")
+        if snap["state"] == "queued":
+            st.warning(f"Server busy: {run_lib.running_trainers()} runs are training on this server (the limit is "
+                       f"{run_lib.MAX_TRAINERS}). Your run is queued and starts by itself when a slot frees.")
+        done, total = snap["step"], max(snap["total"], 1)
+        rate, left = snap["steps_per_s"], snap["seconds_left"]
+        eta = "" if left is None else f" · about {left // 60:.0f} min {left % 60:02.0f} s left"
+        st.progress(min(done / total, 1.0),
+                    text=f"step {done:,} / {total:,} · {rate:,.0f} steps/s{eta}")
+        m = st.columns(4)
+        m[0].metric("Loss (this step)", "—" if snap["loss"] is None else f"{snap['loss']:.4f}",
+                    help="Cross-entropy of the latest minibatch. A uniform guess scores "
+                         f"{snap['uniform_loss']:.4f}.")
+        m[1].metric("Val loss", f"{snap['val'][-1][1]:.4f}" if snap["val"] else "—",
+                    help="On the validation names, with BatchNorm using its running statistics.")
+        m[2].metric("Learning rate now", f"{snap['lr']:g}", help=f"Optimizer: {snap['optimizer'].upper()}.")
+        m[3].metric("Device", snap["device"].upper())
+        for level, text in run_lib.hints(snap):
+            getattr(st, level)(text)
+
+        st.subheader("Loss")
+        st.caption("log10 of the loss, as the lecture plots it: the thin line is every step (noisy: each is one "
+                   "minibatch), the thick one its moving average, orange the validation loss. A drop where the "
+                   "learning rate decays is the schedule at work.")
+        st.plotly_chart(figs.loss_figure(snap), key="tr_loss_chart", config={"displayModeBar": False})
+        if snap["stats"] is None:
+            st.caption("The histograms and ratios appear at the first statistics step.")
+            return
+        stats_step, stats = snap["stats"]
+        series = snap["series"]
+        h1, h2 = st.columns(2)
+        with h1:
+            st.markdown(f"**Activations at step {stats_step:,}**")
+            st.caption("Each layer's tanh outputs. Healthy: spread over (-1, 1), few piled up at ±1 (saturated).")
+            st.plotly_chart(figs.histogram_figure(stats, "hist"), key="tr_act_hist", config={"displayModeBar": False})
+        with h2:
+            st.markdown(f"**Activation gradients at step {stats_step:,}**")
+            st.caption("Gradients flowing back into each layer. Healthy: similar widths in every layer.")
+            st.plotly_chart(figs.histogram_figure(stats, "grad_hist"), key="tr_grad_hist",
+                            config={"displayModeBar": False})
+        r1, r2 = st.columns(2)
+        with r1:
+            st.markdown("**update:data ratio (log10), per weight matrix**")
+            st.caption("How much one step changes the weights, relative to their size. About -3 (the dashed "
+                       "line) is healthy; far above: lr too high; far below: learning too slowly.")
+            st.plotly_chart(figs.series_figure(series["steps"], series["update_to_data"], "log10(update std / data std)",
+                                               guide=figs.GUIDE), key="tr_ud_chart", config={"displayModeBar": False})
+        with r2:
+            st.markdown("**Saturation per layer (%)**")
+            st.caption("Share of tanh outputs with |t| > 0.97: there the gradient almost vanishes.")
+            st.plotly_chart(figs.series_figure(series["steps"], series["saturation"], "saturated %", max_y=None),
+                            key="tr_sat_chart", config={"displayModeBar": False})
+        st.markdown("**grad:data ratio per weight matrix**")
+        st.caption("Gradient size relative to the weights (log scale). One matrix far above the others "
+                   "(often the last layer) trains faster than the rest.")
+        st.plotly_chart(figs.series_figure(series["steps"], series["grad_to_data"], "grad std / data std", log_y=True),
+                        key="tr_gd_chart", config={"displayModeBar": False})
+
+    refresh = REFRESH_S if status in ("queued", "running") else None
+    st.fragment(live_view, run_every=refresh)(run.id, status)
+
+# ---------------------------------------------------------------- run list, overlay, checkpoints
+
+st.divider()
+st.header("Runs in this tab")
+if not manager.runs:
+    st.caption("Runs you start appear here with their settings; any two can be overlaid.")
+else:
+    st.dataframe(pd.DataFrame([r.settings() for r in manager.runs]), hide_index=True, key="tr_run_table")
+    ids = [r.id for r in manager.runs]
+    label_of = {r.id: f"run {r.id}: {r.label}" for r in manager.runs}
+    st.session_state["tr_show"] = manager.shown_id if manager.shown_id in ids else None
+    st.selectbox("Show above", [None] + ids, key="tr_show", on_change=show_run,
+                 format_func=lambda i: "none" if i is None else label_of[i])
+    if len(ids) >= 2:
+        st.subheader("Overlay two runs")
+        st.caption("Same seed means same initial weights and the same minibatches: only your change differs. "
+                   "Try BatchNorm on vs off, or gain 1 vs 5/3.")
+        st.session_state.setdefault("tr_overlay_a", ids[-2])
+        st.session_state.setdefault("tr_overlay_b", ids[-1])
+        for key in ("tr_overlay_a", "tr_overlay_b"):
+            if st.session_state[key] not in ids:
+                st.session_state[key] = ids[-1]
+        o1, o2, o3 = st.columns([2, 2, 2])
+        a = o1.selectbox("Run A", ids, key="tr_overlay_a", format_func=label_of.get)
+        b = o2.selectbox("Run B", ids, key="tr_overlay_b", format_func=label_of.get)
+        metric = o3.radio("Measure", list(figs.OVERLAY_METRICS), key="tr_overlay_metric", horizontal=True)
+        snaps = [manager.get(i).snapshot() for i in dict.fromkeys([a, b])]
+        st.plotly_chart(figs.overlay_figure(snaps, metric), key="tr_overlay_chart", config={"displayModeBar": False})
+
+st.subheader("Continue from a checkpoint")
+st.caption("Upload a checkpoint downloaded from this page (or saved by `python -m makemore_core train --out`). "
+           "You can train it further with the settings above, or sample from it on the Sampling page.")
+upload = st.file_uploader("Checkpoint (.pt)", type=["pt"], key="tr_upload")
+if upload is not None:
+    try:
+        state.use_uploaded_checkpoint(upload.name, upload.getvalue())
+    except CheckpointError as e:
+        st.error(f"That file was not used: {e}")
+loaded = state.uploaded_checkpoint()
+if loaded is not None:
+    ck_model, ck_vocab, ck_label = loaded
+    c = ck_model.config
+    st.markdown(f"Loaded **{ck_label}**: {c.hidden_layers} hidden layers of {c.n_hidden}, {c.nonlinearity}, "
+                f"{'BatchNorm' if c.batchnorm else 'no BatchNorm'}, {ck_model.num_parameters():,} parameters.")
+    same_vocab = list(ck_vocab.itos) == list(dataset.vocab.itos)
+    if not same_vocab:
+        st.warning("This checkpoint was trained on a different alphabet than the data set in use, so it cannot "
+                   "train on it. Switch the data set in the sidebar, or sample from it on the Sampling page.")
+    if st.button("Continue training it", key="tr_continue", disabled=not same_vocab,
+                 help="A new run starts from these weights, with the training settings above."):
+        remember_settings()
+        try:
+            _, train, _ = build_configs()
+        except ValueError as e:
+            st.error(f"Not started: {e}")
+        else:
+            data = state.dataset_tensors(dataset, c.block_size)
+            model = ck_model.copy()
+            run = manager.new_run(f"{ck_label}, then {train.optimizer.upper()} lr {train.lr:g}, {train.steps:,} steps",
+                                  dataset, data, c, train, state.device(), model=model, source=ck_label)
+            run.start()
+            st.rerun()

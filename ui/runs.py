@@ -1,37 +1,103 @@
 """Training runs that live in the background for one browser tab.
 
 A run is a plain Python thread that owns a core Trainer behind a lock and never calls st.*
-(writing session_state from a thread silently does nothing). Pages read snapshots taken under
-the lock. Reruns, widget changes and page switches leave the thread alone; closing the tab
-releases the RunManager, which stops its threads. A server-wide semaphore caps how many runs
-train at once; the others wait, queued.
+(writing session_state from a thread silently does nothing). Pages read `run.snapshot()`, taken
+under the lock and pre-aggregated for charts (at most ~2,000 loss points, whatever the step count).
+Reruns, widget changes and page switches leave the thread alone; closing the tab releases the
+RunManager, which stops its threads. A server-wide semaphore caps how many runs train at once;
+the others wait, queued, and start when a slot frees.
 """
+import collections
 import itertools
+import math
 import os
 import threading
 import time
 
+import numpy as np
 import streamlit as st
 
+from makemore_core import checkpoint
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import Trainer, TrainConfig
 
-MAX_TRAINERS = int(os.environ.get("MAKEMORE_MAX_TRAINERS", "2"))
+MAX_TRAINERS = max(1, int(os.environ.get("MAKEMORE_MAX_TRAINERS", "2")))
+MAX_POINTS = 1000               # loss points sent to the browser, however long the run
+MAX_SERIES = 400                # statistics steps per over-time line sent to the browser
 _slots = threading.BoundedSemaphore(MAX_TRAINERS)
+_waiting = collections.Counter()  # runs queued for a slot, server-wide ("waiting" -> count)
+_waiting_lock = threading.Lock()
 _ids = itertools.count(1)
+
+ACTIVE_STATES = ("queued", "running", "paused")
+
+
+def running_trainers() -> int:
+    """How many runs hold a training slot on this server now."""
+    return MAX_TRAINERS - _slots._value  # noqa: SLF001 - a read of the semaphore's count
+
+
+def queued_runs() -> int:
+    return _waiting["waiting"]
+
+
+class LossHistory:
+    """log10 of every step's loss in a growable array, and its downsampled view for charts.
+
+    Bucket widths are powers of two, so bucket edges stay put as the run grows and the chart
+    does not jitter from one refresh to the next."""
+
+    def __init__(self):
+        self.values = np.empty(1024)
+        self.n = 0
+
+    def extend(self, losses):
+        if not losses:
+            return
+        new = np.log10(np.maximum(np.asarray(losses, dtype=np.float64), 1e-12))
+        need = self.n + len(new)
+        if need > len(self.values):
+            self.values = np.resize(self.values, max(need, 2 * len(self.values)))
+        self.values[self.n:need] = new
+        self.n = need
+
+    def downsampled(self, limit=MAX_POINTS):
+        """(step of each point, mean log10 loss of its bucket, smoothed log10 loss, bucket width)."""
+        n = self.n
+        if n == 0:
+            return np.empty(0), np.empty(0), np.empty(0), 1
+        width = 1 << max(0, math.ceil(math.log2(n / limit))) if n > limit else 1
+        y = self.values[:n]
+        full = n // width * width
+        means = y[:full].reshape(-1, width).mean(1)
+        if full < n:
+            means = np.append(means, y[full:].mean())
+        x = np.minimum(np.arange(len(means)) * width + (width - 1) / 2, n - 1)
+        # smoothed: a trailing moving average over ~2% of the run (at least 20 steps), like the
+        # lecture's mean over 1,000-step chunks of 200,000
+        window = max(20, n // 50)
+        c = np.concatenate([[0.0], np.cumsum(y)])
+        ends = np.minimum(np.arange(len(means)) * width + width, n)
+        starts = np.maximum(ends - window, 0)
+        smooth = (c[ends] - c[starts]) / (ends - starts)
+        return x, means, smooth, width
 
 
 class Run:
     """One training run: settings, the trainer, and the thread that drives it."""
 
-    def __init__(self, label, dataset, data, model_config: ModelConfig, train_config: TrainConfig, device):
+    def __init__(self, label, dataset, data, model_config: ModelConfig, train_config: TrainConfig, device,
+                 model: MLP | None = None, source: str = ""):
         self.id = next(_ids)
         self.label = label
         self.dataset_name = dataset.name
         self.vocab = dataset.vocab
-        self.model_config = model_config
+        self.model_config = model_config if model is None else model.config
         self.train_config = train_config
-        self.trainer = Trainer(MLP(model_config, device), data, train_config)
+        self.device = str(device)
+        self.source = source          # e.g. "continued from checkpoint x.pt"
+        self.trainer = Trainer(model.train() if model is not None else MLP(model_config, device), data,
+                               train_config)
         self.lock = threading.Lock()
         self.state = "created"        # created | queued | running | paused | finished | diverged | stopped
         self.pause_requested = threading.Event()
@@ -41,14 +107,20 @@ class Run:
         self.started_at = None
         self.thread = None
         self.error = None
+        self.progress = collections.deque(maxlen=16)  # (time, step) every ~0.25 s, for steps/s
+        self.series = {"steps": [], "saturation": {}, "update_to_data": {}, "grad_to_data": {}}
+        self.latest_stats = None      # (step, stats with histograms); older stats keep numbers only
+        self._history = LossHistory()
 
     # ------------------------------------------------------------ control (called from the UI)
 
     def start(self, steps=None):
         """Start training in the background; with `steps`, pause again after that many."""
-        if self.thread is not None and self.thread.is_alive():
+        if self.alive:
             self.step(steps) if steps else self.unpause()
             return
+        if self.state != "created":
+            return                    # finished, diverged or stopped runs stay as they are
         self.steps_budget = steps
         self.state = "queued"
         self.thread = threading.Thread(target=self._loop, name=f"makemore-run-{self.id}", daemon=True)
@@ -64,7 +136,7 @@ class Run:
 
     def step(self, n=1):
         """Train n more steps, then pause."""
-        if self.thread is None or not self.thread.is_alive():
+        if not self.alive:
             self.start(steps=n)
             return
         self.steps_budget = n
@@ -76,31 +148,63 @@ class Run:
         self.resume.set()
 
     def set_lr(self, lr: float):
+        """Make the learning rate in effect now `lr`; later milestones still multiply it by the factor."""
+        if not (lr > 0 and math.isfinite(lr)):
+            raise ValueError("the learning rate must be a positive number")
         with self.lock:
-            self.trainer.base_lr = float(lr)
+            cfg = self.trainer.config
+            passed = sum(1 for m in cfg.lr_milestones if self.trainer.step_num >= m)
+            self.trainer.base_lr = float(lr) / cfg.lr_factor ** passed
+
+    def wait(self, timeout=None):
+        """Block until the thread ends (tests, benchmarks)."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    def wait_until(self, predicate, timeout=30.0):
+        """Poll until predicate(run) is true; returns whether it became true."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate(self):
+                return True
+            time.sleep(0.01)
+        return predicate(self)
 
     # ------------------------------------------------------------ the thread
 
     def _loop(self):
-        with _slots:                  # queued until a slot frees
+        with _waiting_lock:
+            _waiting["waiting"] += 1
+        try:
+            while not _slots.acquire(timeout=0.2):   # queued until a slot frees (or the run is stopped)
+                if self.stop_requested.is_set():
+                    self.state = "stopped"
+                    return
+        finally:
+            with _waiting_lock:
+                _waiting["waiting"] -= 1
+        try:
             if self.stop_requested.is_set():
                 self.state = "stopped"
                 return
             self.state = "running"
             self.started_at = time.perf_counter()
-            try:
-                self._train()
-            except Exception as e:    # keep the history; tell the user instead of dying silently
-                self.error = f"{type(e).__name__}: {e}"
-                self.state = "stopped"
+            self._train()
+        except Exception as e:        # keep the history; tell the user instead of dying silently
+            self.error = f"{type(e).__name__}: {e}"
+            self.state = "stopped"
+        finally:
+            _slots.release()
 
     def _train(self):
         trainer = self.trainer
+        next_mark = 0.0
         while not self.stop_requested.is_set():
             if trainer.done:
                 break
             if self.pause_requested.is_set() or self.steps_budget == 0:
                 self.state = "paused"
+                self.progress.clear()
                 self.resume.wait()
                 self.resume.clear()
                 self.state = "running"
@@ -108,19 +212,45 @@ class Run:
             start = time.perf_counter()
             with self.lock:
                 trainer.status = "running"
+                stats_before = len(trainer.stats)
                 loss = trainer.step()
-                trainer.seconds += time.perf_counter() - start
+                if len(trainer.stats) > stats_before:
+                    self._record_stats()
+                now = time.perf_counter()
+                trainer.seconds += now - start
             if loss is None:
                 break
             if self.steps_budget is not None:
                 self.steps_budget -= 1
+            if now >= next_mark:
+                self.progress.append((now, trainer.step_num))
+                next_mark = now + 0.25
         if trainer.status == "diverged":
             self.state = "diverged"
         elif self.stop_requested.is_set() and not trainer.done:
+            trainer.status = "ready"
             self.state = "stopped"
         else:
             trainer.status = "finished"
             self.state = "finished"
+
+    def _record_stats(self):
+        """Keep the newest stats' histograms, and only the numbers of older ones (memory stays small
+        on a 200,000-step run); add this step to the over-time series."""
+        step, s = self.trainer.stats[-1]
+        if self.latest_stats is not None:
+            prev_step, prev = self.latest_stats
+            self.trainer.stats[-2] = (prev_step, _numbers_only(prev))
+        self.latest_stats = (step, s)
+        series = self.series
+        series["steps"].append(step)
+        k = len(series["steps"]) - 1
+        for layer in s["layers"]:
+            _append(series["saturation"], layer["label"], k, layer["saturation_pct"])
+        for p in s["params"]:
+            if p["ndim"] == 2:        # the lecture plots the weights (C and each Linear)
+                _append(series["update_to_data"], p["name"], k, p.get("update_to_data"))
+                _append(series["grad_to_data"], p["name"], k, p.get("grad_to_data"))
 
     # ------------------------------------------------------------ reading (called from the UI)
 
@@ -128,10 +258,94 @@ class Run:
     def alive(self):
         return self.thread is not None and self.thread.is_alive()
 
+    @property
+    def active(self):
+        return self.state in ACTIVE_STATES and (self.alive or self.state == "created")
+
+    def steps_per_s(self):
+        """Recent training speed (last few seconds), or the run's average when just resumed."""
+        marks = list(self.progress)
+        if len(marks) >= 2 and marks[-1][0] > marks[0][0]:
+            return (marks[-1][1] - marks[0][1]) / (marks[-1][0] - marks[0][0])
+        t = self.trainer
+        return t.step_num / t.seconds if t.seconds > 0 else 0.0
+
+    def snapshot(self) -> dict:
+        """Everything the page draws, copied under the lock and pre-aggregated (small and cheap)."""
+        with self.lock:
+            t = self.trainer
+            self._history.extend(t.losses[self._history.n:])
+            x, y, smooth, width = self._history.downsampled()
+            snap = {
+                "id": self.id, "label": self.label, "state": self.state, "step": t.step_num,
+                "total": t.config.steps, "lr": t.lr, "optimizer": t.config.optimizer,
+                "loss": t.losses[-1] if t.losses else None,
+                "first_loss": t.losses[0] if t.losses else None,
+                "loss_x": x, "loss_log10": y, "loss_smooth": smooth, "bucket": width,
+                "val": list(t.val_losses),
+                "stats": self.latest_stats,
+                "series": _thinned(self.series),
+                "message": self.error or t.message,
+                "device": self.device, "uniform_loss": math.log(self.model_config.vocab_size),
+                "seconds": t.seconds,
+            }
+        rate = self.steps_per_s() if self.state == "running" else 0.0
+        snap["steps_per_s"] = rate
+        snap["seconds_left"] = (snap["total"] - snap["step"]) / rate if rate > 0 else None
+        return snap
+
     def model_snapshot(self):
         """An independent copy of the model as it is now (the run may keep training)."""
         with self.lock:
             return self.trainer.model.copy()
+
+    def checkpoint_bytes(self) -> bytes:
+        """The model as it is now, as a checkpoint file (makemore_core.checkpoint format)."""
+        model = self.model_snapshot()
+        extra = {"train_config": self.train_config.to_dict(), "steps_trained": self.trainer.step_num,
+                 "data_set": self.dataset_name, "label": self.label}
+        return checkpoint.to_bytes(model, self.vocab, extra)
+
+    def settings(self) -> dict:
+        """One row of the run list: what makes this run different from another."""
+        m, c = self.model_config, self.train_config
+        t = self.trainer
+        return {
+            "run": self.id, "label": self.label, "state": self.state,
+            "steps": f"{t.step_num:,} / {c.steps:,}",
+            "last loss": round(t.losses[-1], 4) if t.losses else None,
+            "val loss": round(t.val_losses[-1][1], 4) if t.val_losses else None,
+            "optimizer": c.optimizer, "lr": c.lr,
+            "lr schedule": ", ".join(f"x{c.lr_factor:g} at {s:,}" for s in c.lr_milestones) or "none",
+            "batch": c.batch_size, "layers": m.hidden_layers, "width": m.n_hidden,
+            "BatchNorm": "yes" if m.batchnorm else "no", "gain": round(m.gain, 4), "nonlinearity": m.nonlinearity,
+            "seed": m.seed, "data": self.dataset_name,
+        }
+
+
+def _thinned(series, limit=MAX_SERIES):
+    """A copy of the over-time series with at most ~limit points per line (every k-th, and the last)."""
+    n = len(series["steps"])
+    stride = 1 << max(0, math.ceil(math.log2(n / limit))) if n > limit else 1
+    idx = list(range(0, n, stride))
+    if idx and idx[-1] != n - 1:
+        idx.append(n - 1)
+    pick = lambda values: [values[i] if i < len(values) else None for i in idx]  # noqa: E731
+    return {"steps": pick(series["steps"]),
+            **{k: {name: pick(v) for name, v in series[k].items()}
+               for k in ("saturation", "update_to_data", "grad_to_data")}}
+
+
+def _append(table, name, k, value):
+    """Append to a named series, padding with None where it first appears late."""
+    column = table.setdefault(name, [])
+    column.extend([None] * (k - len(column)))
+    column.append(value)
+
+
+def _numbers_only(stats):
+    strip = lambda row: {k: v for k, v in row.items() if not k.endswith("hist")}  # noqa: E731
+    return {**stats, "layers": [strip(r) for r in stats["layers"]], "params": [strip(r) for r in stats["params"]]}
 
 
 class RunManager:
@@ -139,18 +353,32 @@ class RunManager:
 
     def __init__(self):
         self.runs: list[Run] = []
+        self.shown_id = None          # the run the Training page shows; None after "Stop & reset"
 
-    def new_run(self, label, dataset, data, model_config, train_config, device) -> Run:
-        run = Run(label, dataset, data, model_config, train_config, device)
+    def new_run(self, label, dataset, data, model_config, train_config, device, model=None, source="") -> Run:
+        run = Run(label, dataset, data, model_config, train_config, device, model=model, source=source)
         self.runs.append(run)
+        self.shown_id = run.id
         return run
 
     @property
     def current(self):
         return self.runs[-1] if self.runs else None
 
+    @property
+    def shown(self):
+        return self.get(self.shown_id)
+
     def get(self, run_id):
         return next((r for r in self.runs if r.id == run_id), None)
+
+    def remove(self, run_id):
+        run = self.get(run_id)
+        if run is not None:
+            run.stop()
+            self.runs.remove(run)
+            if self.shown_id == run_id:
+                self.shown_id = None
 
     def latest_model(self):
         """(model snapshot, vocab, label) of the newest run that has trained at least one step, or None."""
@@ -172,3 +400,52 @@ def _release(manager):
 def session_runs() -> RunManager:
     """This browser tab's runs; released (threads stopped) when the tab goes."""
     return RunManager()
+
+
+# ---------------------------------------------------------------- hints that read the numbers
+
+def hints(snap) -> list[tuple[str, str]]:
+    """[(level, text)] about the run as it is now; level is error | warning | success | info."""
+    out = []
+    if snap["state"] == "diverged":
+        return [("error", f"Diverged. {snap['message']}")]
+    if snap["message"] and snap["state"] == "stopped":
+        out.append(("error", f"The run stopped: {snap['message']}"))
+    uniform = snap["uniform_loss"]
+    if snap["loss"] is not None and snap["step"] > 50 and len(snap["loss_smooth"]):
+        recent = 10 ** snap["loss_smooth"][-1]
+        if recent > 1.5 * uniform:
+            out.append(("warning", f"The smoothed loss ({recent:.2f}) is far above a uniform guess ({uniform:.2f}): "
+                                   "the steps overshoot. Lower the learning rate."))
+    stats = snap["stats"]
+    if stats is None:
+        return out
+    step, s = stats
+    ratios = [p["update_to_data"] for p in s["params"] if p["ndim"] == 2 and p.get("update_to_data") is not None]
+    if ratios:
+        typical = sorted(ratios)[len(ratios) // 2]
+        if typical > -1.5:
+            out.append(("warning", f"update:data is about 10^{typical:.1f} (far above the 1e-3 guide): each step "
+                                   "changes the weights by several percent. The learning rate is probably too high."))
+        elif typical < -4.5:
+            out.append(("info", f"update:data is about 10^{typical:.1f} (far below the 1e-3 guide): the weights "
+                                "barely move. The learning rate is probably too low, or the schedule decayed it."))
+        else:
+            out.append(("success", f"update:data is about 10^{typical:.1f}, near the 1e-3 guide: a healthy "
+                                   "learning rate for these weights."))
+    saturated = [(layer["label"], layer["saturation_pct"]) for layer in s["layers"]
+                 if layer["kind"] == "tanh" and layer["saturation_pct"] > 10]
+    for label, pct in saturated[:2]:
+        out.append(("warning", f"{label}: {pct:.0f}% of its tanh outputs are saturated (|t| > 0.97), where the "
+                               "gradient is nearly zero. A smaller gain or BatchNorm keeps them in the active range."))
+    dead = [(layer["label"], layer["saturation_pct"]) for layer in s["layers"]
+            if layer["kind"] == "relu" and layer["saturation_pct"] > 80]
+    for label, pct in dead[:1]:
+        out.append(("warning", f"{label}: {pct:.0f}% of its ReLU outputs are zero, and pass no gradient back."))
+    if snap["val"] and len(snap["loss_smooth"]):
+        val = snap["val"][-1][1]
+        train = 10 ** snap["loss_smooth"][-1]
+        if val - train > 0.15:
+            out.append(("info", f"val loss {val:.3f} is above the training loss {train:.3f}: the net starts to "
+                                "memorize the training names (overfitting)."))
+    return out

@@ -1,4 +1,261 @@
+"""Initialization lab: the deep net at step 0. Change the init with sliders and watch what it does to
+the activations, the gradients and the initial loss (one forward + backward of one minibatch)."""
+import pandas as pd
 import streamlit as st
 
-st.title("init")
-st.info("This page is being built.")
+from ui import init_lab as lab
+from ui import state
+from ui.figures import init_lab as figs
+
+WIDGETS = {  # setting -> widget key
+    "depth": "init_depth", "width": "init_width", "gain": "init_gain", "fan_in": "init_fan_in",
+    "batchnorm": "init_bn", "bias": "init_bias", "nonlinearity": "init_nonlin", "soften": "init_soften",
+    "batch_size": "init_batch", "seed": "init_seed", "n_embd": "init_n_embd", "block_size": "init_block",
+}
+LEVEL_MARK = {"good": "✅", "info": "💡", "warn": "⚠️", "bad": "❌"}
+
+
+def apply_preset(name):
+    settings = lab.PRESETS[name]["settings"]
+    for setting, key in WIDGETS.items():
+        st.session_state[key] = settings[setting]
+    lab.save_settings(settings)
+    st.session_state["init_lab_preset"] = name
+
+
+def layer_table(layers):
+    return pd.DataFrame({"layer": [r["label"] for r in layers], "mean": [r["mean"] for r in layers],
+                         "std": [r["std"] for r in layers], "saturated %": [r["saturation_pct"] for r in layers]})
+
+
+def grad_table(layers):
+    return pd.DataFrame({"layer": [r["label"] for r in layers], "grad mean": [r.get("grad_mean") for r in layers],
+                         "grad std": [r.get("grad_std") for r in layers]})
+
+
+def weight_table(params):
+    weights = [p for p in params if p["ndim"] == 2]
+    ratios = [p["grad_to_data"] for p in weights]
+    median = pd.Series(ratios, dtype=float).median()
+    return pd.DataFrame({"parameter": [p["name"] for p in weights],
+                         "shape": ["×".join(map(str, p["shape"])) for p in weights],
+                         "grad std": [p["grad_std"] for p in weights], "grad:data": ratios,
+                         "÷ median": [r / median if r and median else None for r in ratios]})
+
+
+NUMBER = st.column_config.NumberColumn
+SCI = NUMBER(format="%.2e")
+
+
+def show_tables(make, rows, formats):
+    """One table per result, side by side in Compare (A | B)."""
+    columns = st.columns(len(rows))
+    for column, (tag, data, _) in zip(columns, rows):
+        with column:
+            if tag:
+                st.markdown(f"**{'A (pinned)' if tag == 'A' else 'B (current)'}**")
+            st.dataframe(make(data), hide_index=True, width="stretch", column_config=formats)
+
+
+BN_VALUES = [-1.0, -0.4, 0.1, 0.5, 0.9, 1.6]   # one neuron's pre-activations over a tiny batch of 6
+
+
+@st.fragment
+def batchnorm_explainer():
+    """One BatchNorm unit on a handful of values; its sliders rerun only this fragment."""
+    st.caption("One neuron, a minibatch of six examples. BatchNorm subtracts the batch mean, divides by the "
+               "batch std, then scales by γ and shifts by β (both learned). Drag the orange value: the mean and "
+               "std move, so every other example's normalized value moves too. The examples of a batch are "
+               "coupled, which is why BatchNorm needs running statistics at test time.")
+    a, b, c = st.columns(3)
+    moved = a.slider("The orange value", -6.0, 6.0, BN_VALUES[-1], 0.1, key="init_bn_value")
+    gamma = b.slider("γ (gamma, scale)", 0.0, 3.0, 1.0, 0.1, key="init_bn_gamma")
+    beta = c.slider("β (beta, shift)", -3.0, 3.0, 0.0, 0.1, key="init_bn_beta")
+    values = BN_VALUES[:-1] + [moved]
+    xhat, out, mean, std = lab.batchnorm_demo(values, gamma, beta)
+    st.plotly_chart(figs.batchnorm_figure(values, xhat, out, len(values) - 1, mean, std, gamma, beta),
+                    key="init_bn_chart", config=figs.NO_TOOLBAR)
+    st.markdown(f"batch mean **{mean:+.3f}**, batch std **{std:.3f}** → x̂ = (x − {mean:.3f}) / √({std:.3f}² + 1e-5) "
+                f"has mean 0 and std 1 → out = **{gamma:.1f}** · x̂ + **{beta:+.1f}**")
+    st.dataframe(pd.DataFrame({"x": values, "x̂ (normalized)": xhat, "γ·x̂ + β": out}).T, width="stretch",
+                 column_config={str(i): NUMBER(format="%.3f") for i in range(len(values))})
+
+
+# ---------------------------------------------------------------- intro, data, presets
+
+st.title("Initialization lab")
+st.markdown(
+    "Before a single training step, the way the weights are drawn decides whether a deep net can learn. "
+    "Here is the lecture's deep net **at step 0**: one minibatch goes forward and back, nothing is updated. "
+    "Move a control and watch the initial loss, the activations layer by layer and the gradients."
+)
+
+dataset = state.current_dataset()
+vocab_size = len(dataset.vocab)
+settings = lab.lab_settings()
+for setting, key in WIDGETS.items():  # widget values are dropped when the page is left: restore them
+    if key not in st.session_state:
+        st.session_state[key] = settings[setting]
+
+st.markdown("**Presets: the lecture's experiments, one click each**")
+names = list(lab.PRESETS)
+preset_columns = st.columns(4)
+for i, name in enumerate(names):
+    with preset_columns[i % 4]:
+        st.button(name, key=f"init_preset_{i}", on_click=apply_preset, args=(name,), width="stretch",
+                  help=lab.PRESETS[name]["description"])
+
+controls, main = st.columns([1, 3], gap="large")
+
+# ---------------------------------------------------------------- controls
+
+pinned = lab.pinned()
+with controls:
+    with st.container(border=True):
+        st.markdown("**Compare A / B**")
+        if pinned is None:
+            st.button("Pin these settings as A", key="init_pin", width="stretch",
+                      on_click=lambda: lab.pin({s: st.session_state[k] for s, k in WIDGETS.items()}),
+                      help="Keep the current settings as A, then change the controls: they become B. "
+                           "Both use the same seed and minibatch, drawn together.")
+        else:
+            st.caption(f"A: gain {lab.gain_label(pinned['gain'])}, depth {pinned['depth']}, "
+                       f"BatchNorm {'on' if pinned['batchnorm'] else 'off'}, {pinned['nonlinearity']}. "
+                       "The controls now set B; dashed lines are A.")
+            st.button("Unpin A", key="init_unpin", on_click=lab.unpin, width="stretch")
+
+    st.markdown("**Network**")
+    st.slider("Depth (hidden blocks)", 1, 10, key="init_depth",
+              help="How many Linear → (BatchNorm) → nonlinearity blocks come before the output layer.")
+    st.select_slider("Width (neurons per layer)", lab.WIDTHS, key="init_width")
+    st.radio("Nonlinearity", list(lab.NONLINEARITIES), format_func=lab.NONLINEARITIES.get, key="init_nonlin",
+             horizontal=True, help="tanh squashes into (-1, 1); ReLU zeroes the negatives; none leaves it linear.")
+    st.toggle("BatchNorm after every Linear", key="init_bn",
+              help="Normalizes each neuron over the minibatch to mean 0, std 1, then scales by gamma and "
+                   "shifts by beta. It undoes a bad gain.")
+    st.selectbox("Linear bias", list(lab.BIAS_CHOICES), format_func=lab.BIAS_CHOICES.get, key="init_bias",
+                 help="A bias right before BatchNorm does nothing: BatchNorm subtracts the mean anyway.")
+
+    st.markdown("**Initialization**")
+    st.select_slider("Gain (× every hidden weight)", lab.GAINS, format_func=lab.gain_label, key="init_gain",
+                     help="1 keeps a linear layer's spread; 5/3 makes up for tanh's squashing (Kaiming init).")
+    st.caption("Marks: **1** keeps a linear layer's spread · **5/3** is the gain for tanh.")
+    st.toggle("Divide weights by √fan_in", key="init_fan_in",
+              help="Without it each weight has std 1, and every layer multiplies the spread by about √fan_in.")
+    st.slider("Last-layer softening", 0.0, 1.0, step=0.01, key="init_soften",
+              help="With BatchNorm it multiplies the last BatchNorm's gamma, without it the last weights. "
+                   "Small values make the first predictions near uniform.")
+
+    st.markdown("**Minibatch**")
+    locked = "Locked while comparing: A and B share the seed and the minibatch." if pinned else None
+    st.select_slider("Batch size (examples)", lab.BATCH_SIZES, key="init_batch", disabled=bool(pinned),
+                     help=locked or "How many examples go through the net; statistics are over all of them.")
+    st.number_input("Seed", min_value=0, max_value=2**53 - 1, step=1, key="init_seed", disabled=bool(pinned),
+                    help=locked or "Seeds the weights and then the minibatch (2147483647 as in the lecture).")
+    with st.expander("Embedding & context"):
+        st.slider("Embedding size (n_embd)", 2, 30, key="init_n_embd")
+        st.slider("Context length (block_size)", 1, 8, key="init_block")
+    st.markdown(f"**Data:** {dataset.name} · vocabulary {vocab_size}  \n"
+                "Use another word list from the sidebar.")
+
+settings = lab.clean({s: st.session_state[k] for s, k in WIDGETS.items()})
+lab.save_settings(settings)
+preset = st.session_state.get("init_lab_preset")
+if preset and lab.PRESETS[preset]["settings"] != settings:
+    preset = None
+
+# ---------------------------------------------------------------- compute (cached on the settings)
+
+if pinned:
+    result_a = lab.result_for(pinned, dataset)
+    result = lab.result_for(lab.compared_settings(settings, pinned), dataset, batch_from=pinned)
+    results = [("A", result_a, True), ("B", result, False)]
+else:
+    result = lab.result_for(settings, dataset)
+    results = [("", result, False)]
+stats = result["stats"]
+
+
+def rows(part):
+    """[(tag, part of each result, dashed)] for the figures."""
+    return [(tag, part(r), dash) for tag, r, dash in results]
+
+
+# ---------------------------------------------------------------- outputs
+
+with main:
+    if preset:
+        st.info(f"**{preset}.** {lab.PRESETS[preset]['description']}")
+    left, right = st.columns([1, 1])
+    with left:
+        level, verdict = lab.loss_verdict(stats["loss"], stats["uniform_loss"])
+        m1, m2 = st.columns(2)
+        m1.metric("Initial loss", f"{stats['loss']:.4f}")
+        m2.metric(f"Uniform guess −ln(1/{vocab_size})", f"{stats['uniform_loss']:.4f}")
+        st.markdown(f"{LEVEL_MARK[level]} **Verdict:** {verdict}")
+        st.plotly_chart(figs.loss_figure([(tag, r["stats"]["loss"]) for tag, r, _ in results],
+                                         stats["uniform_loss"], vocab_size),
+                        key="init_loss_chart", config=figs.NO_TOOLBAR)
+    with right:
+        st.plotly_chart(figs.logits_figure(rows(lambda r: r["stats"])), key="init_logits_chart",
+                        config=figs.NO_TOOLBAR)
+        st.caption("If every character got the same probability 1/vocab, the loss would be −ln(1/vocab). "
+                   "Wide logits make confident guesses, mostly wrong ones.")
+
+    with st.container(border=True):
+        st.markdown("**What the numbers say**" + (" (about B)" if pinned else ""))
+        st.markdown("\n".join(f"- {LEVEL_MARK[lvl]} {text}" for lvl, text in lab.hints(result)))
+
+    tabs = st.tabs(["Activations", "Gradients", "Weight gradients", "Saturation", "BatchNorm explained"])
+    with tabs[0]:
+        st.caption("The output of every nonlinearity over the minibatch. Healthy: the same spread in every "
+                   "layer, few values stuck at ±1 (the saturated % counts |h| > 0.97).")
+        st.plotly_chart(figs.layer_histograms(rows(lambda r: r["stats"]["layers"])), key="init_act_chart")
+        show_tables(layer_table, rows(lambda r: r["stats"]["layers"]),
+                    {"mean": NUMBER(format="%+.3f"), "std": NUMBER(format="%.3f"),
+                     "saturated %": NUMBER(format="%.2f")})
+    with tabs[1]:
+        st.caption("The gradient of the loss with respect to each of those outputs. Healthy: about the same "
+                   "spread in every layer, so that every layer learns at the same pace.")
+        st.plotly_chart(figs.layer_histograms(rows(lambda r: r["stats"]["layers"]), "grad_hist",
+                                              "gradient distribution", "gradient value"), key="init_grad_chart")
+        show_tables(grad_table, rows(lambda r: r["stats"]["layers"]), {"grad mean": SCI, "grad std": SCI})
+    with tabs[2]:
+        st.caption("The gradient of every 2-D weight, and grad:data = std(grad) / std(weight): how big a step "
+                   "is next to the weight it changes. The softened last layer stands out at step 0.")
+        st.plotly_chart(figs.weight_grad_figure(rows(lambda r: r["stats"]["params"])), key="init_wgrad_chart")
+        show_tables(weight_table, rows(lambda r: r["stats"]["params"]),
+                    {"grad std": SCI, "grad:data": SCI, "÷ median": NUMBER(format="%.1f")})
+    with tabs[3]:
+        views = result["views"]
+        blocks = [v["block"] for v in views]
+        if st.session_state.get("init_sat_layer") not in blocks:
+            st.session_state["init_sat_layer"] = blocks[0]
+        labels = {v["block"]: f"block {v['block']}: {v['label']}" for v in views}
+        chosen = st.selectbox("Layer", blocks, format_func=labels.get, key="init_sat_layer")
+        picked = [(tag, next((v for v in r["views"] if v["block"] == chosen), None), dash) for tag, r, dash in results]
+        picked = [(tag, v, dash) for tag, v, dash in picked if v is not None]
+        if settings["nonlinearity"] == "none":
+            st.info("Linear layers have no flat region, so nothing saturates: choose tanh or ReLU to see the image.")
+        else:
+            what = "|h| > 0.99 (tanh is flat there)" if settings["nonlinearity"] == "tanh" else "h = 0 (ReLU is flat there)"
+            st.caption(f"Rows are examples, columns neurons; white where {what}: no gradient flows back through "
+                       "a white cell. A column white in every example is a dead neuron: it never learns.")
+            image_columns = st.columns(len(picked))
+            for column, (tag, v, _) in zip(image_columns, picked):
+                with column:
+                    if v["image"] is None:
+                        st.info(f"{tag}: linear layers do not saturate.")
+                        continue
+                    shown = v["image"].shape[0]
+                    title = f"{tag} · {v['label']}" if tag else v["label"]
+                    st.plotly_chart(figs.saturation_figure(v["image"], title), key=f"init_sat_chart_{tag or 'B'}",
+                                    config=figs.NO_TOOLBAR)
+                    st.markdown(f"**{v['flat_pct']:.1f}%** of the cells are white · **{v['dead']}** dead neurons "
+                                f"of {v['image'].shape[1]}" + (f" · first {shown} of {v['examples']} examples drawn"
+                                                               if shown < v["examples"] else ""))
+        st.plotly_chart(figs.preactivation_figure(picked, settings["nonlinearity"]), key="init_preact_chart")
+        st.caption("The input of the nonlinearity. For tanh, the shaded tails beyond ±2.65 are where it is flat: "
+                   "the wider this distribution, the more white in the image.")
+    with tabs[4]:
+        batchnorm_explainer()

@@ -1,0 +1,297 @@
+"""The Initialization lab's logic: settings, presets, the cached step-0 diagnosis, hints, A/B pinning.
+
+Settings are a plain dict of the controls' values. They persist under a non-widget session_state
+key (Streamlit deletes widget values when a page is left), and the Training page reads them
+through `lab_settings()` / `lab_model_config()`.
+
+The numbers come from the same code path as `python -m makemore_core stats --steps 0`: build the
+model from the seed's generator, draw the minibatch from that same generator, then
+`makemore_core.stats.diagnose`.
+"""
+import hashlib
+import math
+
+import numpy as np
+import streamlit as st
+import torch
+
+from makemore_core import stats as diagnostics
+from makemore_core.layers import ReLU, Tanh
+from makemore_core.model import LECTURE_SEED, MLP, ModelConfig
+
+SETTINGS_KEY = "init_lab_settings"   # the lab's controls, persisted across page switches
+PINNED_KEY = "init_lab_pinned"       # settings pinned as A for Compare, or absent
+
+TANH_GAIN = 5 / 3
+SATURATED = 0.99                     # the lecture's saturation image: white where |h| > 0.99
+MAX_IMAGE_ROWS = 128                 # examples drawn in the saturation image (the count uses all)
+
+DEFAULTS = {
+    "depth": 5,               # hidden blocks (Linear -> [BatchNorm] -> nonlinearity)
+    "width": 100,             # neurons per hidden layer
+    "gain": 1.0,              # times every Linear weight but the last
+    "fan_in": True,           # weights / sqrt(fan_in)
+    "batchnorm": True,
+    "bias": "auto",           # auto | zeros | randn | off
+    "nonlinearity": "tanh",   # tanh | relu | none
+    "soften": 0.1,            # last BatchNorm's gamma x s, or without BatchNorm the last weight x s
+    "batch_size": 32,
+    "seed": LECTURE_SEED,
+    "n_embd": 10,
+    "block_size": 3,
+}
+
+GAINS = sorted({round(0.05 * k, 2) for k in range(101)} | {TANH_GAIN})
+WIDTHS = [10, 25, 50, 100, 200, 300, 500]
+BATCH_SIZES = [8, 16, 32, 64, 128, 256, 512]
+BIAS_CHOICES = {
+    "auto": "auto: zeros, only where no BatchNorm follows",
+    "zeros": "on, starting at zero",
+    "randn": "on, random (randn): the original init",
+    "off": "off",
+}
+NONLINEARITIES = {"tanh": "tanh", "relu": "ReLU", "none": "none (linear layers only)"}
+
+
+def gain_label(g: float) -> str:
+    return "5/3" if abs(g - TANH_GAIN) < 1e-9 else f"{g:g}"
+
+
+# ---------------------------------------------------------------- presets: the lecture's experiments
+
+def _preset(description, **changes):
+    return {"description": description, "settings": {**DEFAULTS, **changes}}
+
+
+PRESETS = {
+    "Lecture's final net": _preset(
+        "BatchNorm after every Linear, gain 1, last BatchNorm's gamma x 0.1: the notebook's final state. "
+        "Every layer looks alike and the loss starts at the uniform guess.", batchnorm=True, gain=1.0),
+    "No BN, gain 5/3": _preset(
+        "Kaiming init for tanh: the gain 5/3 makes up for tanh squashing its input, so the activations "
+        "keep a steady spread through all layers.", batchnorm=False, gain=TANH_GAIN),
+    "No BN, gain 1": _preset(
+        "Without the 5/3 boost each tanh squashes a little more: the activations shrink layer by layer.",
+        batchnorm=False, gain=1.0),
+    "No BN, gain 0.5": _preset(
+        "Too small: the activations shrink towards zero as they go deeper, and so do the gradients.",
+        batchnorm=False, gain=0.5),
+    "No BN, gain 3": _preset(
+        "Too large: the pre-activations are wide, tanh saturates at +-1 and the gradients through it vanish.",
+        batchnorm=False, gain=3.0),
+    "Linear only, gain 5/3": _preset(
+        "No nonlinearity: nothing squashes, so the 5/3 gain makes the activations grow layer by layer.",
+        batchnorm=False, nonlinearity="none", gain=TANH_GAIN),
+    "Linear only, gain 1": _preset(
+        "No nonlinearity, gain 1: the spread stays the same through every layer (but the whole stack is "
+        "just one linear map).", batchnorm=False, nonlinearity="none", gain=1.0),
+    "Original init": _preset(
+        "The un-fixed start of the lecture: plain randn weights and biases, no 1/sqrt(fan_in), no softened "
+        "last layer, no BatchNorm. The net is confidently wrong: a huge initial loss.",
+        batchnorm=False, fan_in=False, bias="randn", soften=1.0, gain=1.0),
+}
+
+
+# ---------------------------------------------------------------- settings <-> ModelConfig
+
+def clean(settings: dict) -> dict:
+    """A complete settings dict with the keys the lab knows, missing ones from DEFAULTS."""
+    return {k: settings.get(k, v) for k, v in DEFAULTS.items()}
+
+
+def model_config(settings: dict, vocab_size: int) -> ModelConfig:
+    s = clean(settings)
+    bias = {"auto": None, "zeros": True, "randn": True, "off": False}[s["bias"]]
+    return ModelConfig(
+        vocab_size=int(vocab_size), block_size=int(s["block_size"]), n_embd=int(s["n_embd"]),
+        n_hidden=int(s["width"]), hidden_layers=int(s["depth"]), batchnorm=bool(s["batchnorm"]),
+        bias=bias, gain=float(s["gain"]), fan_in_scaling=bool(s["fan_in"]),
+        bias_init="randn" if s["bias"] == "randn" else "zeros", nonlinearity=s["nonlinearity"],
+        soften_last=float(s["soften"]), seed=int(s["seed"]),
+    )
+
+
+def lab_settings() -> dict:
+    """The lab's settings in this browser tab (the defaults when the lab was never opened)."""
+    return dict(clean(st.session_state.get(SETTINGS_KEY, DEFAULTS)))
+
+
+def lab_model_config(vocab_size: int) -> ModelConfig | None:
+    """The model the lab shows, for a data set of this vocabulary; None when the lab was never opened."""
+    saved = st.session_state.get(SETTINGS_KEY)
+    return None if saved is None else model_config(saved, vocab_size)
+
+
+def save_settings(settings: dict):
+    st.session_state[SETTINGS_KEY] = clean(settings)
+
+
+def pinned() -> dict | None:
+    return st.session_state.get(PINNED_KEY)
+
+
+def pin(settings: dict):
+    st.session_state[PINNED_KEY] = clean(settings)
+
+
+def unpin():
+    st.session_state.pop(PINNED_KEY, None)
+
+
+def compared_settings(current: dict, pinned_settings: dict) -> dict:
+    """B shares A's seed and minibatch, so a difference comes from the settings alone."""
+    return {**current, "seed": pinned_settings["seed"], "batch_size": pinned_settings["batch_size"]}
+
+
+# ---------------------------------------------------------------- the computation (one code path)
+
+def diagnose_minibatch(config: ModelConfig, Xtr, Ytr, batch_size: int, device="cpu", ix=None):
+    """The model at init and one forward + backward of a minibatch: (model, stats, ix).
+
+    Exactly what `stats --steps 0` does: the model draws its weights from the seed's generator and
+    the minibatch is the next `randint` from that same generator. `ix` overrides the minibatch
+    (Compare: B on A's examples)."""
+    model = MLP(config, device)
+    drawn = torch.randint(0, Xtr.shape[0], (batch_size,), generator=model.generator, device=Xtr.device)
+    ix = drawn if ix is None else ix.to(Xtr.device)
+    stats = diagnostics.diagnose(model, Xtr[ix], Ytr[ix])
+    return model, stats, ix
+
+
+def layer_views(model):
+    """For each watched layer: its saturation image (examples x neurons), dead-neuron count and the
+    histogram of its pre-activation (the input of the nonlinearity)."""
+    views = []
+    for block, (i, layer) in enumerate(diagnostics.watched_layers(model), start=1):
+        h = layer.out.detach()
+        if isinstance(layer, Tanh):
+            flat = h.abs() > SATURATED
+        elif isinstance(layer, ReLU):
+            flat = h == 0
+        else:
+            flat = None  # a Linear output never saturates
+        pre = model.layers[i - 1].out.detach() if isinstance(layer, (Tanh, ReLU)) else h
+        span = diagnostics.symmetric_range(pre)
+        views.append({
+            "block": block, "index": i, "label": diagnostics.layer_label(i, layer),
+            "image": None if flat is None else flat[:MAX_IMAGE_ROWS].cpu().numpy().astype(np.uint8),
+            "examples": h.shape[0],
+            "dead": None if flat is None else int(flat.all(dim=0).sum()),
+            "flat_pct": None if flat is None else float(flat.float().mean() * 100),
+            "pre_mean": float(pre.mean()), "pre_std": float(pre.std()),
+            "pre_hist": diagnostics.histogram(pre, -span, span),
+        })
+    return views
+
+
+def compute(settings: dict, Xtr, Ytr, vocab_size: int, device="cpu", ix=None) -> dict:
+    """Everything the page draws for one set of settings (plain data, cacheable)."""
+    config = model_config(settings, vocab_size)
+    model, stats, ix = diagnose_minibatch(config, Xtr, Ytr, int(settings["batch_size"]), device, ix)
+    return {"settings": clean(settings), "stats": stats, "views": layer_views(model),
+            "ix": ix.cpu().numpy(), "vocab_size": vocab_size}
+
+
+def data_key(dataset) -> str:
+    return hashlib.sha256("\n".join(dataset.words).encode()).hexdigest()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_result(settings_items: tuple, key: str, batch_from: tuple | None, _dataset) -> dict:
+    """compute(), cached on (settings, data set, whose minibatch). `batch_from`: A's settings, whose
+    minibatch B is evaluated on."""
+    from ui import state  # late import: keeps this module importable in plain tests
+    settings = dict(settings_items)
+    X, Y = state.dataset_tensors(_dataset, int(settings["block_size"]))["train"]
+    ix = None
+    if batch_from is not None:
+        ix = torch.as_tensor(cached_result(batch_from, key, None, _dataset)["ix"])
+    return compute(settings, X, Y, len(_dataset.vocab), state.device(), ix)
+
+
+def result_for(settings: dict, dataset, batch_from: dict | None = None) -> dict:
+    items = tuple(sorted(clean(settings).items()))
+    source = None if batch_from is None else tuple(sorted(clean(batch_from).items()))
+    return cached_result(items, data_key(dataset), source, dataset)
+
+
+# ---------------------------------------------------------------- reading the numbers
+
+def loss_verdict(loss: float, uniform: float) -> tuple[str, str]:
+    """(level, sentence) about the initial loss next to a uniform guess's -ln(1/vocab)."""
+    if not math.isfinite(loss):
+        return "bad", "not a number: the logits overflowed. Turn on fan-in scaling or lower the gain."
+    ratio = loss / uniform
+    if ratio <= 1.05:
+        return "good", "about right: the net starts out unsure of every character, as it should."
+    if ratio <= 1.5:
+        return "warn", "a bit high: the net starts with opinions it has not earned."
+    return "bad", (f"confidently wrong: {ratio:.1f}x the loss of a uniform guess. The first steps of "
+                   "training would only squash the logits back.")
+
+
+def hints(result: dict) -> list[tuple[str, str]]:
+    """[(level, sentence)] that read the numbers: what looks wrong and which control helps."""
+    s, stats = result["settings"], result["stats"]
+    out = []
+    level, verdict = loss_verdict(stats["loss"], stats["uniform_loss"])
+    if stats["logits_std"] > 2:
+        out.append(("bad", f"The std of the logits is {stats['logits_std']:.1f}: the net is sure of itself "
+                           "before it has learned anything. Soften the last layer (lower its factor)."))
+    layers = stats["layers"]
+    tanh = s["nonlinearity"] == "tanh"
+    worst = max(layers, key=lambda r: r["saturation_pct"], default=None)
+    if worst is not None and worst["saturation_pct"] > 5:
+        if tanh:
+            out.append(("bad", f"{worst['label']} is {worst['saturation_pct']:.0f}% saturated (|h| > 0.97): "
+                               "its gradients barely flow. Lower the gain, or turn on BatchNorm."))
+        elif s["nonlinearity"] == "relu":
+            out.append(("warn", f"{worst['saturation_pct']:.0f}% of the outputs of {worst['label']} are 0: "
+                                "no gradient flows through those."))
+    stds = [r["std"] for r in layers]
+    if len(stds) >= 3 and not s["batchnorm"]:
+        if stds[-1] < 0.6 * stds[0] and all(b <= a * 1.02 for a, b in zip(stds, stds[1:])):
+            why = "the gain is too small for tanh (try 5/3)" if tanh else "raise the gain"
+            out.append(("warn", f"The activations shrink layer by layer (std {stds[0]:.2f} -> {stds[-1]:.2f}): "
+                                f"{why}."))
+        elif stds[-1] > 1.6 * stds[0] and all(b >= a * 0.98 for a, b in zip(stds, stds[1:])):
+            out.append(("warn", f"The activations grow layer by layer (std {stds[0]:.2f} -> {stds[-1]:.2f}): "
+                                "the gain is too large for these layers."))
+    grads = [r.get("grad_std") for r in layers if r.get("grad_std")]
+    if len(grads) >= 2 and max(grads) / min(grads) > 3:
+        out.append(("warn", f"The gradient std differs {max(grads) / min(grads):.0f}-fold between layers: some "
+                            "layers would learn much faster than others."))
+    weights = [p for p in stats["params"] if p["ndim"] == 2 and p["grad_to_data"]]
+    if len(weights) >= 3:
+        median = float(np.median([p["grad_to_data"] for p in weights]))
+        last = weights[-1]
+        if median > 0 and last["grad_to_data"] > 3 * median:
+            out.append(("info", f"The last layer's grad:data is {last['grad_to_data'] / median:.0f}x the median: "
+                                "its weights are small (softened), so the same gradient moves them relatively "
+                                "more. The lecture's outlier; it fades after the first steps."))
+    if s["nonlinearity"] == "none":
+        out.append(("info", "No nonlinearity: the whole stack is one linear map, however deep. It keeps the "
+                            "spread at gain 1, but cannot learn more than a linear model."))
+    if not s["fan_in"]:
+        out.append(("warn", "Weights are plain randn (std 1): each layer's output spread grows by about "
+                            f"sqrt(fan_in) = {math.sqrt(s['width']):.0f}x. Turn on fan-in scaling."))
+    if s["batchnorm"] and level == "good" and not out:
+        out.append(("good", "BatchNorm re-centres and re-scales every layer, so the gain hardly matters: "
+                            "every layer looks alike. This is why BatchNorm made deep nets easy to start."))
+    if not out:
+        out.append(("good", "Healthy: a steady spread through the layers, little saturation, and the loss "
+                            "starts near the uniform guess."))
+    return out
+
+
+def batchnorm_demo(values, gamma: float, beta: float):
+    """What one BatchNorm unit does to a handful of values: (normalized, output, mean, std)."""
+    from makemore_core.layers import BatchNorm1d
+    bn = BatchNorm1d(1)
+    bn.gamma = torch.tensor([float(gamma)])
+    bn.beta = torch.tensor([float(beta)])
+    x = torch.tensor(values, dtype=torch.float32).view(-1, 1)
+    out = bn(x).view(-1)
+    mean, var = float(x.mean()), float(x.var())  # unbiased, as BatchNorm1d uses
+    xhat = (x.view(-1) - mean) / math.sqrt(var + bn.eps)
+    return xhat.tolist(), out.tolist(), mean, math.sqrt(var)

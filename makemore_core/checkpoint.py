@@ -41,14 +41,29 @@ def from_bytes(raw: bytes, device="cpu"):
         raise CheckpointError(f"not a makemore lab checkpoint (expected format {FORMAT})")
     try:
         config = ModelConfig.from_dict(payload["config"])
-        vocab = Vocab(payload["itos"][1:])
-        if vocab.itos != list(payload["itos"]) or len(vocab) != config.vocab_size:
+        itos = list(payload["itos"])
+        vocab = Vocab(itos[1:])
+        if vocab.itos != itos or len(vocab) != config.vocab_size:
             raise ValueError("its vocabulary does not match its config")
+        state = payload["state"]
+        stored = sum(t.numel() for k, t in state.items() if not k.endswith(("running_mean", "running_var")))
+        if stored != config.num_parameters():  # checked before any memory is spent on the model
+            raise ValueError(f"it holds {stored:,} parameters but its config describes {config.num_parameters():,}")
         model = MLP(config, device)
-        model.load_state_dict(payload["state"])
-    except (KeyError, ValueError, TypeError) as e:
+        model.load_state_dict(state)
+    except (KeyError, ValueError, TypeError, AttributeError, RuntimeError) as e:
         raise CheckpointError(f"the checkpoint is damaged or mismatched: {e}") from None
-    return model.eval(), vocab, payload.get("extra", {})
+    extra = payload.get("extra", {})
+    return model.eval(), vocab, extra if isinstance(extra, dict) else {}
+
+
+def check_vocab(vocab: Vocab, data_vocab: Vocab):
+    """Raise CheckpointError when a checkpoint's vocabulary is not the data set's: its indices
+    would then mean other characters (or fall outside its embedding table)."""
+    if list(vocab.itos) != list(data_vocab.itos):
+        ours, theirs = "".join(vocab.itos[1:]), "".join(data_vocab.itos[1:])
+        raise CheckpointError(f"the checkpoint was trained on other characters ({len(vocab)} tokens: {ours[:40]!r}) "
+                              f"than the data set in use ({len(data_vocab)} tokens: {theirs[:40]!r})")
 
 
 def load(path, device="cpu"):

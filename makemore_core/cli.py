@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 import torch
 
@@ -36,6 +37,20 @@ def positive_int(text):
     return value
 
 
+def non_negative_int(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def seed_int(text):
+    value = int(text)
+    if not 0 <= value < 2**64:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2**64 - 1, got {value}")
+    return value
+
+
 def model_options(p):
     m = p.add_argument_group("model (defaults: the lecture's deep net)")
     m.add_argument("--n-embd", type=int, default=10)
@@ -48,7 +63,7 @@ def model_options(p):
                    help="default: a bias exactly where no BatchNorm follows")
     m.add_argument("--soften-last", type=float, default=0.1)
     m.add_argument("--nonlinearity", choices=["tanh", "relu", "none"], default="tanh")
-    m.add_argument("--seed", type=int, default=2147483647)
+    m.add_argument("--seed", type=seed_int, default=2147483647)
     m.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
 
 
@@ -61,10 +76,11 @@ def build_parser():
     train.add_argument("--steps", type=int, required=True)
     train.add_argument("--batch-size", type=positive_int, default=32)
     train.add_argument("--lr", type=float, default=0.1)
-    train.add_argument("--lr-decay-at", type=int, default=None, help="default: 75%% of the steps")
+    train.add_argument("--lr-decay-at", type=non_negative_int, default=None, help="default: 75%% of the steps")
     train.add_argument("--lr-decay", type=float, default=0.1)
     train.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
-    train.add_argument("--stats-every", type=int, default=0)
+    train.add_argument("--stats-every", type=non_negative_int, default=0,
+                       help="take the diagnostics every N steps (0: never); for timing their cost")
     train.add_argument("--out")
     train.add_argument("--json", action="store_true")
     model_options(train)
@@ -74,7 +90,7 @@ def build_parser():
     st.add_argument("--steps", type=int, default=0, help="training updates first (0: at init)")
     st.add_argument("--batch-size", type=positive_int, default=32)
     st.add_argument("--lr", type=float, default=0.1)
-    st.add_argument("--lr-decay-at", type=int, default=LECTURE_DECAY_STEP)
+    st.add_argument("--lr-decay-at", type=non_negative_int, default=LECTURE_DECAY_STEP)
     st.add_argument("--lr-decay", type=float, default=0.1)
     st.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
     st.add_argument("--json", action="store_true")
@@ -87,7 +103,7 @@ def build_parser():
     sm.add_argument("--top-k", type=positive_int, default=None)
     sm.add_argument("--top-p", type=float, default=None)
     sm.add_argument("--beam", type=positive_int, default=None)
-    sm.add_argument("--seed", type=int, default=sampling.SAMPLE_SEED)
+    sm.add_argument("--seed", type=seed_int, default=sampling.SAMPLE_SEED)
     sm.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     return parser
 
@@ -105,7 +121,24 @@ def train_config(args, steps, decay_at):
                        stats_every=getattr(args, "stats_every", 0))
 
 
+def check_batch(args):
+    if args.batchnorm and args.batch_size < 2:
+        raise UsageError("--batch-size must be at least 2 with BatchNorm (one example has no variance)")
+
+
+def check_out(path):
+    """Fail before training, not after it, when the checkpoint cannot be written there."""
+    if path is None:
+        return
+    out = Path(path)
+    if out.is_dir():
+        raise UsageError(f"--out {path} is a directory; give a file name such as model.pt")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {path}: the folder {out.parent} does not exist")
+
+
 def setup(args):
+    check_batch(args)
     device = pick_device(args.device)
     dataset = Dataset.from_path(args.data)
     model = MLP(model_config(args, len(dataset.vocab)), device)
@@ -137,6 +170,7 @@ class ProgressBar:
 def cmd_train(args):
     if args.steps < 0:
         raise UsageError("--steps must not be negative")
+    check_out(args.out)
     device, dataset, data, model = setup(args)
     decay_at = args.lr_decay_at if args.lr_decay_at is not None else int(0.75 * args.steps)
     trainer = Trainer(model, data, train_config(args, args.steps, decay_at))
@@ -179,8 +213,9 @@ def cmd_stats(args):
             print(f"layer {r['index']:>2} ({r['kind']:>6}): mean {r['mean']:+.3f}, std {r['std']:.3f}, "
                   f"saturated {r['saturation_pct']:.2f}%, grad std {r['grad_std']:.2e}")
         for r in result["params"]:
+            ratio = "undefined" if r["grad_to_data"] is None else f"{r['grad_to_data']:.2e}"
             print(f"{r['name']:>18} {str(tuple(r['shape'])):>10}: grad std {r['grad_std']:.2e}, "
-                  f"grad:data {r['grad_to_data']:.2e}")
+                  f"grad:data {ratio}")
 
 
 def cmd_sample(args):
@@ -205,7 +240,13 @@ def main(argv=None):
     except (UsageError, DataError, checkpoint.CheckpointError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # e.g. a file that cannot be read or written
+        print(f"error: {e.strerror or e}" + (f": {e.filename}" if e.filename else ""), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # noqa: BLE001 - a bug or an exhausted machine: still one line, no traceback
+        print(f"error: unexpected {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", file=sys.stderr)
+        return 1
     return 0

@@ -121,9 +121,16 @@ def build_examples(words, vocab: Vocab, block_size: int, device="cpu"):
     return X.to(device), Y.to(device)
 
 
+def check_indices(t: torch.Tensor, vocab_size: int):
+    """Every index must pick a row of the embedding table (0 .. vocab_size - 1)."""
+    if t.numel() and not (0 <= int(t.min()) and int(t.max()) < vocab_size):
+        raise DataError(f"an index lies outside the vocabulary of {vocab_size} tokens "
+                        f"(found {int(t.min())} .. {int(t.max())})")
+
+
 def check_block_size(block_size: int):
     if not (1 <= int(block_size) <= MAX_BLOCK_SIZE):
-        raise DataError(f"block_size must be between 1 and {MAX_BLOCK_SIZE}, got {block_size}.")
+        raise DataError(f"block_size (context length) must be between 1 and {MAX_BLOCK_SIZE}, got {block_size}.")
 
 
 # ---------------------------------------------------------------- splits
@@ -149,7 +156,12 @@ class Dataset:
 
     @classmethod
     def from_words(cls, words, name="words", seed=42):
-        return cls(name=name, words=list(words), vocab=Vocab.from_words(words), splits=split_words(words, seed))
+        words = list(words)
+        splits = split_words(words, seed)
+        if not splits["train"]:
+            raise DataError(f"{name} has {len(words)} word{'s' * (len(words) != 1)}; at least 2 are needed "
+                            "so that the training split (80%) is not empty.")
+        return cls(name=name, words=words, vocab=Vocab.from_words(words), splits=splits)
 
     @classmethod
     def from_path(cls, path):
@@ -164,8 +176,8 @@ class Dataset:
         out = {}
         for split in SPLITS:
             X, Y = build_examples(self.splits[split], self.vocab, block_size, device)
-            if X.numel() and not (0 <= int(X.min()) and int(X.max()) < len(self.vocab)):
-                raise DataError("an index lies outside the vocabulary")
+            check_indices(X, len(self.vocab))
+            check_indices(Y, len(self.vocab))
             out[split] = (X, Y)
         return out
 

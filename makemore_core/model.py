@@ -7,6 +7,7 @@ With the defaults this is the lecture's deep net (47,024 parameters):
     ...                                         /
     Linear(100, 27) BatchNorm1d(27)               output; its gamma x 0.1 ("softened")
 """
+import math
 from dataclasses import asdict, dataclass, fields
 
 import torch
@@ -35,20 +36,40 @@ class ModelConfig:
     seed: int = LECTURE_SEED
 
     def __post_init__(self):
+        c = self
         checks = [
-            (self.vocab_size >= 2, "vocab_size must be at least 2"),
-            (1 <= self.block_size <= 16, "block_size must be between 1 and 16"),
-            (1 <= self.n_embd <= 512, "n_embd must be between 1 and 512"),
-            (1 <= self.n_hidden <= 4096, "n_hidden must be between 1 and 4096"),
-            (0 <= self.hidden_layers <= 32, "hidden_layers must be between 0 and 32"),
-            (self.gain >= 0, "gain must not be negative"),
-            (self.soften_last >= 0, "soften_last must not be negative"),
-            (self.nonlinearity in NONLINEARITIES, "nonlinearity must be tanh, relu or none"),
-            (self.bias_init in ("zeros", "randn"), "bias_init must be zeros or randn"),
+            (c.vocab_size >= 2, f"vocab_size must be at least 2, got {c.vocab_size}"),
+            (1 <= c.block_size <= 16, f"block_size (context length) must be between 1 and 16, got {c.block_size}"),
+            (1 <= c.n_embd <= 512, f"n_embd (embedding size) must be between 1 and 512, got {c.n_embd}"),
+            (1 <= c.n_hidden <= 4096, f"n_hidden (neurons per hidden layer) must be between 1 and 4096, "
+                                      f"got {c.n_hidden}"),
+            (0 <= c.hidden_layers <= 32, f"hidden_layers must be between 0 and 32, got {c.hidden_layers}"),
+            (math.isfinite(c.gain) and c.gain >= 0, f"gain must be a number >= 0, got {c.gain}"),
+            (math.isfinite(c.soften_last) and c.soften_last >= 0,
+             f"soften_last must be a number >= 0, got {c.soften_last}"),
+            (c.nonlinearity in NONLINEARITIES, f"nonlinearity must be tanh, relu or none, got {c.nonlinearity!r}"),
+            (c.bias_init in ("zeros", "randn"), f"bias_init must be zeros or randn, got {c.bias_init!r}"),
+            (0 <= c.seed < 2**64, f"seed must be between 0 and 2**64 - 1, got {c.seed}"),
         ]
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
+
+    def widths(self):
+        """Input and output width of each Linear, in order: [(fan_in, fan_out)]."""
+        w = [self.n_embd * self.block_size] + [self.n_hidden] * self.hidden_layers + [self.vocab_size]
+        return list(zip(w[:-1], w[1:]))
+
+    def num_parameters(self):
+        """The parameter count an MLP of this config has, worked out without building it
+        (lets a checkpoint be checked before any memory is spent on it)."""
+        total = self.vocab_size * self.n_embd
+        for i, (fan_in, fan_out) in enumerate(self.widths()):
+            is_output = i == self.hidden_layers
+            with_bn = self.batchnorm and (self.batchnorm_output or not is_output)
+            bias = (not with_bn) if self.bias is None else self.bias
+            total += fan_in * fan_out + (fan_out if bias else 0) + (2 * fan_out if with_bn else 0)
+        return total
 
     @classmethod
     def from_dict(cls, d):

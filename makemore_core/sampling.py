@@ -16,6 +16,11 @@ SAMPLE_SEED = 2147483647 + 10   # the lecture's sampling generator
 MAX_LENGTH = 50                 # a cap, so an untrained model cannot run forever
 
 
+def check_seed(seed):
+    if not 0 <= int(seed) < 2**64:
+        raise ValueError(f"seed must be between 0 and 2**64 - 1, got {seed}")
+
+
 def check_options(temperature=1.0, top_k=None, top_p=None):
     if not (temperature > 0 and math.isfinite(temperature)):
         raise ValueError("temperature must be a positive number")
@@ -25,21 +30,29 @@ def check_options(temperature=1.0, top_k=None, top_p=None):
         raise ValueError("top-p must be in (0, 1]")
 
 
+@torch.no_grad()
 def next_char_probs(model, context, temperature=1.0, top_k=None, top_p=None):
     """Probabilities of the next character (eval-mode BatchNorm), after temperature and filtering."""
     x = torch.tensor([context], dtype=torch.long, device=model.device)
+    was_training = model.training
+    model.eval()  # one example: BatchNorm must use its running statistics
     logits = model(x)[0] / temperature
+    model.train(was_training)
     probs = F.softmax(logits, dim=0)
+    filtered = False
     if top_k is not None and top_k < len(probs):
         cutoff = torch.topk(probs, top_k).values[-1]
         probs = torch.where(probs >= cutoff, probs, torch.zeros_like(probs))
+        filtered = True
     if top_p is not None and top_p < 1:
         sorted_p, order = torch.sort(probs, descending=True)
         keep_sorted = torch.cumsum(sorted_p, 0) - sorted_p < top_p   # smallest set whose mass reaches p
         keep = torch.zeros_like(probs, dtype=torch.bool)
         keep[order[keep_sorted]] = True
         probs = torch.where(keep, probs, torch.zeros_like(probs))
-    return probs / probs.sum()
+        filtered = True
+    # renormalize only what was filtered: unfiltered, the draws match the notebook's exactly
+    return probs / probs.sum() if filtered else probs
 
 
 @torch.no_grad()
@@ -66,6 +79,7 @@ def sample(model, vocab, n=20, seed=SAMPLE_SEED, temperature=1.0, top_k=None, to
            max_length=MAX_LENGTH):
     """n names from a seeded generator on the model's device: the same seed gives the same names."""
     check_options(temperature, top_k, top_p)
+    check_seed(seed)
     was_training = model.training
     model.eval()
     g = torch.Generator(device=model.device).manual_seed(seed)
@@ -78,6 +92,7 @@ def sample(model, vocab, n=20, seed=SAMPLE_SEED, temperature=1.0, top_k=None, to
 def trace(model, vocab, seed=SAMPLE_SEED, temperature=1.0, top_k=None, top_p=None, max_length=MAX_LENGTH):
     """(name, steps) of the first name the seed gives, step by step."""
     check_options(temperature, top_k, top_p)
+    check_seed(seed)
     was_training = model.training
     model.eval()
     g = torch.Generator(device=model.device).manual_seed(seed)
@@ -116,7 +131,10 @@ def beam_search(model, vocab, width=5, n=None, max_length=MAX_LENGTH):
             else:
                 beams.append((context[1:] + [ix], chars + [ix], score))
         beams = beams[:width]
-        if len(finished) >= n and (not beams or max(f[1] for f in finished) > beams[0][2]):
+        # log-probabilities only fall as a name grows: once n finished names beat the best live
+        # beam, no live beam can enter the top n
+        finished.sort(key=lambda f: -f[1])
+        if len(finished) >= n and (not beams or finished[n - 1][1] >= beams[0][2]):
             break
     model.train(was_training)
     finished.sort(key=lambda f: -f[1])

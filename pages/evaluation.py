@@ -1,4 +1,172 @@
+"""Evaluation: how good is the model? Loss per split, BatchNorm's statistics, one name's likelihood."""
+import math
+
+import pandas as pd
 import streamlit as st
 
-st.title("evaluation")
-st.info("This page is being built.")
+from makemore_core import evaluation, sampling
+from makemore_core.data import DataError
+from ui import model_source, state
+from ui.figures.evaluation import batchnorm_modes_figure, history_figure, nll_strip_figure
+
+SAMPLES_PER_MODE = 5
+BATCH_OF_ONE_EXAMPLES = 2048   # enough to show the NaN; every one of them is NaN
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def split_losses(model_key, data_key, _model, _data):
+    return evaluation.all_split_losses(_model, _data)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def batchnorm_modes(model_key, data_key, running_val_loss, _model, _data, _vocab):
+    """[(mode, val loss, a few sampled names)] for each place BatchNorm can take its statistics from."""
+    model, vocab = _model, _vocab
+    X, Y = _data["val"]
+    rows = [("running statistics (eval mode)", running_val_loss,
+             sampling.sample(model, vocab, SAMPLES_PER_MODE))]
+    if not model.batchnorms():
+        return rows
+    with evaluation.batchnorm_stats(model, evaluation.calibrated_stats(model, _data["train"][0])):
+        rows.append(("calibrated on the whole training split", evaluation.split_loss(model, X, Y),
+                     sampling.sample(model, vocab, SAMPLES_PER_MODE)))
+    rows.append(("batch statistics, batch of 32", evaluation.batch_stats_loss(model, X, Y, 32),
+                 sampling.sample_batch_stats(model, vocab, 32)[:SAMPLES_PER_MODE]))
+    rows.append(("batch statistics, batch of 1", evaluation.batch_stats_loss(model, X, Y, 1, BATCH_OF_ONE_EXAMPLES),
+                 sampling.sample_batch_stats(model, vocab, 1)))
+    return rows
+
+
+def worst_last(rows):
+    """Best (lowest loss) first; a NaN loss is worse than any number."""
+    return sorted(rows, key=lambda r: (not math.isfinite(r[1]), r[1] if math.isfinite(r[1]) else 0))
+
+
+MODE_NOTES = {
+    "running statistics (eval mode)":
+        "The averages each BatchNorm kept while training (momentum 0.1). This is `model.eval()`: every example "
+        "is judged on its own, and the same input always gives the same output.",
+    "calibrated on the whole training split":
+        "The lecture's extra pass after training: the exact mean and variance of every BatchNorm input over all "
+        "training examples. It lands very close to the running averages, which is why in practice the running "
+        "averages replace this pass.",
+    "batch statistics, batch of 32":
+        "Normalize by the statistics of each batch of 32 val examples, as during training. The loss is close, but an "
+        "example's prediction now depends on which other examples share its batch. The names were sampled 32 side by "
+        "side, sharing statistics: at the first step all 32 contexts are '...', the batch has no spread, every "
+        "BatchNorm outputs its beta, and the first letter ignores the input entirely.",
+    "batch statistics, batch of 1":
+        "A single example has no spread. The lecture's variance `x.var(0)` is unbiased: it divides by n - 1 = 0, so it "
+        "is NaN, and the NaN flows through every layer into the loss. No name can be sampled one at a time this way. "
+        "This is why BatchNorm keeps running statistics and switches to them in eval mode.",
+}
+
+st.title("Evaluation")
+st.markdown("How good is the trained model? The loss on names it never trained on, what BatchNorm does when "
+            "there is no batch, and how likely the model finds any name you type.")
+
+choice = model_source.choose("evaluation")
+if choice is None:
+    st.stop()
+model, vocab = choice.model, choice.vocab
+block_size = model.config.block_size
+uniform = math.log(len(vocab))
+dataset = state.current_dataset()
+same_vocab = dataset.vocab.itos == vocab.itos
+
+# ---------------------------------------------------------------- 1. loss per split
+st.header("Loss on train, val and test")
+if not same_vocab:
+    st.warning(f"This model knows {len(vocab)} characters, but the data set in use ({dataset.name}) has "
+               f"{len(dataset.vocab)}: its losses need the word list it was trained on. Pick that word list in the "
+               "sidebar. The name likelihood below still works.")
+else:
+    data = state.dataset_tensors(dataset, block_size)
+    data_key = model_source.data_key(dataset)
+    with st.spinner("Evaluating every example of every split (once per model)..."):
+        losses = split_losses(choice.key, data_key, model, data)
+    train, val, test = (losses.get(s, math.nan) for s in ("train", "val", "test"))
+    cols = st.columns(4)
+    cols[0].metric("train loss", f"{train:.4f}", help="Mean cross-entropy over every training example.")
+    cols[1].metric("val loss", f"{val:.4f}", delta=f"{val - train:+.4f} vs train", delta_color="inverse",
+                   help="Names the model never trained on; used to choose settings.")
+    cols[2].metric("test loss", f"{test:.4f}", delta=f"{test - train:+.4f} vs train", delta_color="inverse",
+                   help="Held back until the very end: a last, honest check.")
+    cols[3].metric("uniform guess", f"{uniform:.4f}", help=f"-ln(1/{len(vocab)}): the loss of knowing nothing.")
+    st.caption(f"On {dataset.name}, with BatchNorm in eval mode (running statistics) and no gradients. "
+               "A small gap between train and val means the net is not memorizing names: it could afford to be "
+               "bigger. A val loss well above train means it is overfitting. The lecture's deep net reaches about "
+               "2.0 on train and 2.1 on val after 200,000 steps.")
+
+    # ------------------------------------------------------------ 2. BatchNorm modes
+    st.header("BatchNorm: where do the mean and variance come from?")
+    st.markdown("While training, BatchNorm normalizes every feature by the mean and variance **of the batch**. "
+                "After training we want to feed one example at a time. Four ways to get those statistics, each "
+                "scored on the val split and asked for a few names:")
+    with st.spinner("Comparing BatchNorm modes (a calibration pass over the training split, once per model)..."):
+        rows = worst_last(batchnorm_modes(choice.key, data_key, val, model, data, vocab))
+    left, right = st.columns([3, 2])
+    with left:
+        table = pd.DataFrame({
+            "BatchNorm statistics": [r[0] for r in rows],
+            "val loss": [f"{r[1]:.4f}" if math.isfinite(r[1]) else "NaN" for r in rows],
+            "": ["best" if i == 0 else ("worst" if i == len(rows) - 1 else "") for i in range(len(rows))],
+            "sampled names": [", ".join(n for n in r[2] if n is not None) or "none: every probability is NaN"
+                              for r in rows],
+        })
+        st.dataframe(table, hide_index=True, width="stretch", key="eval_bn_table")
+    with right:
+        st.plotly_chart(batchnorm_modes_figure([(r[0], r[1]) for r in rows], uniform), key="eval_bn_chart",
+                        config={"displayModeBar": False})
+    if len(rows) == 1:
+        st.info("This model has no BatchNorm layers, so it behaves the same in training and eval mode.")
+    else:
+        for mode, _, _ in rows:
+            st.markdown(f"- **{mode}**: {MODE_NOTES[mode]}")
+
+# ---------------------------------------------------------------- 3. one name
+st.header("How likely is a name?")
+st.markdown("The model reads the name one character at a time and gives every possible next character a "
+            "probability. Each cell is the probability it gave the character that really came next (green: "
+            "expected, red: surprised). The negative log-likelihood (NLL) -ln p adds up along the name; its mean is "
+            "the loss on this one name.")
+word = st.text_input("Type a name", value="emma", max_chars=40, key="eval_word").strip()
+if not word:
+    st.info("Type a name to see how likely the model finds it.")
+elif "." in word:
+    st.error("'.' cannot be part of a name: the model uses it to mark the start and the end.")
+else:
+    try:
+        rows = evaluation.word_nll(model, vocab, word, block_size)
+    except DataError:
+        unknown = "".join(sorted(set(word) - set(vocab.itos)))
+        hint = " (the vocabulary is lowercase: try it in lowercase)" if word.lower() != word and \
+            not set(word.lower()) - set(vocab.itos) else ""
+        st.error(f"The model cannot read {word!r}: {unknown!r} is not in its vocabulary{hint}. It knows: "
+                 f"{''.join(vocab.itos[1:])}")
+    else:
+        st.plotly_chart(nll_strip_figure(rows), key="eval_nll_strip", config={"displayModeBar": False})
+        total = sum(r["nll"] for r in rows)
+        sets = model_source.split_sets(dataset)
+        found = [s for s in ("train", "val", "test") if word in sets[s]]
+        cols = st.columns(4)
+        cols[0].metric("total NLL", f"{total:.3f}", help="Sum of -ln p over the characters and the end '.'.")
+        cols[1].metric("mean NLL", f"{total / len(rows):.3f}", help="The loss on this name; compare with the val loss.")
+        cols[2].metric("probability of the whole name", f"{math.exp(-total):.2e}", help="exp(-total NLL)")
+        cols[3].metric("in the data", ", ".join(found) if found else "no",
+                       help="Which splits of the word list in use contain this name.")
+
+# ---------------------------------------------------------------- 4. the run's history
+if choice.run is not None:
+    st.header("Loss during the run")
+    with choice.run.lock:
+        losses_so_far = list(choice.run.trainer.losses)
+        val_history = list(choice.run.trainer.val_losses)
+    st.plotly_chart(history_figure(losses_so_far, val_history, uniform, choice.step), key="eval_history",
+                    config={"displayModeBar": False})
+    if val_history:
+        st.caption("The val loss is measured on the whole val split every few steps. When it stops falling while "
+                   "the training loss keeps going down, the net has started to memorize its training names.")
+    else:
+        st.caption("This run did not measure val loss along the way (the Training page's periodic val loss was "
+                   "off), so only the minibatch training loss is shown.")

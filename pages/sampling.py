@@ -1,4 +1,155 @@
-import streamlit as st
+"""Sampling: the model makes up names, one character at a time."""
+import math
+import random
 
-st.title("sampling")
-st.info("This page is being built.")
+import streamlit as st
+import torch
+
+from makemore_core import sampling
+from ui import model_source, state
+from ui.figures.sampling import entropy_bits, next_char_figure
+
+SETTINGS_KEY = "sampling_settings"   # widget values kept across page switches
+DEFAULTS = {"sampling_n": 20, "sampling_seed": sampling.SAMPLE_SEED, "sampling_temperature": 1.0,
+            "sampling_top_k": 0, "sampling_top_p": 1.0, "sampling_beam": 5, "sampling_compare_t": 0.5}
+MARKS = {"train": ("green", "in the training set"), "val/test": ("orange", "in val or test only"),
+         "new": ("blue", "new: in no split")}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def sample_names(model_key, n, seed, temperature, top_k, top_p, _model, _vocab):
+    return sampling.sample(_model, _vocab, n=n, seed=seed, temperature=temperature, top_k=top_k, top_p=top_p)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def trace_name(model_key, index, seed, temperature, top_k, top_p, _model, _vocab):
+    """(name, steps) of the index-th name of this seed: the same generator draws the names before it."""
+    g = torch.Generator(device=_model.device).manual_seed(seed)
+    with torch.no_grad():
+        for _ in range(index):
+            sampling.sample_one(_model, _vocab, g, temperature, top_k, top_p)
+        return sampling.sample_one(_model, _vocab, g, temperature, top_k, top_p, trace=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def most_likely(model_key, width, _model, _vocab):
+    return sampling.beam_search(_model, _vocab, width=width)
+
+
+def restore(key):
+    """Give a widget back the value it had before the page was left."""
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(SETTINGS_KEY, {}).get(key, DEFAULTS[key])
+
+
+def remember(*keys):
+    st.session_state[SETTINGS_KEY] = {k: st.session_state[k] for k in keys}
+
+
+def new_seed():
+    st.session_state["sampling_seed"] = random.randrange(1, 2**31)
+
+
+def chip(name, where):
+    shown = name if name else "(empty)"
+    return f":{MARKS[where][0]}-background[{shown}]"
+
+
+st.title("Sampling")
+st.markdown("Start from the context '...', ask the model for the probability of every next character, draw "
+            "one at random, slide the window, and repeat until it draws the end '.'. The model writes names it "
+            "has never seen, one character at a time.")
+
+choice = model_source.choose("sampling")
+if choice is None:
+    st.stop()
+model, vocab = choice.model, choice.vocab
+dataset = state.current_dataset()
+for key in DEFAULTS:
+    restore(key)
+
+# ---------------------------------------------------------------- controls
+st.header("Make up names")
+c1, c2, c3 = st.columns(3)
+n = c1.slider("How many names", 1, 100, key="sampling_n")
+c1.number_input("Seed", min_value=0, max_value=2**53 - 1, step=1, key="sampling_seed",
+                help="The random generator's starting point. The same seed (and settings) gives the same names, "
+                     "here and with `python -m makemore_core sample --seed`. The default is the lecture's.")
+c1.button("Another seed", key="sampling_new_seed", on_click=new_seed)
+temperature = c2.slider("Temperature", 0.1, 3.0, step=0.05, key="sampling_temperature",
+                        help="Logits are divided by it before the softmax. Below 1: the likely characters get "
+                             "likelier (safe, repetitive names). Above 1: flatter, more surprising, more misspelled.")
+top_k = c2.slider("Top-k (0 = off)", 0, len(vocab), key="sampling_top_k",
+                  help="Keep only the k likeliest characters at each step, then renormalize.")
+top_p = c3.slider("Top-p (1 = off)", 0.05, 1.0, step=0.05, key="sampling_top_p",
+                  help="Keep the smallest set of likeliest characters whose probabilities add up to p "
+                       "(nucleus sampling).")
+beam = c3.slider("Beam width", 1, 10, key="sampling_beam",
+                 help="For the most likely names below: how many partial names beam search keeps at each step.")
+remember(*DEFAULTS)
+seed = int(st.session_state["sampling_seed"])
+k = top_k or None
+p = top_p if top_p < 1 else None
+
+names = sample_names(choice.key, n, seed, temperature, k, p, model, vocab)
+sets = model_source.split_sets(dataset)
+found = [model_source.where_found(sets, name) for name in names]
+st.markdown(" ".join(chip(name, where) for name, where in zip(names, found)))
+cols = st.columns(4)
+for col, (where, (_, label)) in zip(cols, MARKS.items()):
+    col.metric(label, f"{found.count(where) / len(names):.0%}", help=f"{found.count(where)} of {len(names)} names")
+cols[3].download_button("Download the names (.txt)", "\n".join(names) + "\n", file_name=f"names-seed{seed}.txt",
+                        mime="text/plain", key="sampling_download")
+st.caption(f"Checked against the word list in use ({dataset.name}). Names in the training set were memorized or "
+           "re-invented; names only in val or test are real names the model never saw; new ones are its own. "
+           "Lower the temperature and more names come from the training set.")
+
+# ---------------------------------------------------------------- one name, step by step
+st.header("One name, step by step")
+if st.session_state.get("sampling_trace_pick", 0) >= len(names):
+    st.session_state["sampling_trace_pick"] = 0
+pick = st.selectbox("Follow the name", range(len(names)), key="sampling_trace_pick",
+                    format_func=lambda i: f"{i + 1}. {names[i] or '(empty)'}")
+name, steps = trace_name(choice.key, pick, seed, temperature, k, p, model, vocab)
+if len(steps) > 1:
+    if st.session_state.get("sampling_step", 1) > len(steps):
+        st.session_state["sampling_step"] = len(steps)
+    step = st.slider("Step", 1, len(steps), key="sampling_step",
+                     help="Each step predicts one character from the context of the last "
+                          f"{model.config.block_size}.") - 1
+else:
+    step = 0
+s = steps[step]
+chosen = "the end '.'" if s["chosen"] == 0 else f"'{s['char']}'"
+st.markdown(f"Context `{s['context']}` → drew **{chosen}**  \nName so far: **{name[:step] or '(nothing yet)'}**"
+            f"{'' if s['chosen'] == 0 else ' + ' + s['char']}")
+
+compare_t = st.slider("Compare with temperature", 0.1, 3.0, step=0.05, key="sampling_compare_t",
+                      help="The same context and the same model, re-drawn at another temperature.")
+remember(*DEFAULTS)
+context = vocab.encode(s["context"])
+with torch.no_grad():
+    other = sampling.next_char_probs(model, context, compare_t, k, p).tolist()
+y_max = max(max(s["probs"]), max(other))
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(next_char_figure(s["probs"], vocab.itos, s["chosen"], f"temperature {temperature:g} (used)", y_max),
+                    key="sampling_probs_used", config={"displayModeBar": False})
+    st.caption(f"Spread: {entropy_bits(s['probs']):.2f} bits (uniform: {math.log2(len(vocab)):.2f}). "
+               f"The drawn character is red; characters top-k or top-p removed are grey.")
+with right:
+    st.plotly_chart(next_char_figure(other, vocab.itos, None, f"temperature {compare_t:g}", y_max),
+                    key="sampling_probs_compare", config={"displayModeBar": False})
+    st.caption(f"Spread: {entropy_bits(other):.2f} bits. A lower temperature sharpens the distribution toward "
+               "the favourite; a higher one flattens it toward uniform.")
+
+# ---------------------------------------------------------------- beam search
+st.header("The most likely names (beam search)")
+st.markdown(f"Instead of drawing at random, keep the {beam} likeliest partial names at every step and extend "
+            "each by every character. The result is the names the model finds most probable: short, common, "
+            "usually straight from the training set. Random sampling is what makes the output varied.")
+best = most_likely(choice.key, beam, model, vocab)
+st.dataframe({"name": [b[0] for b in best], "log-probability": [round(b[1], 3) for b in best],
+              "probability": [f"{math.exp(b[1]):.2e}" for b in best],
+              "found in": [model_source.where_found(sets, b[0]) for b in best]},
+             hide_index=True, key="sampling_beam_table")

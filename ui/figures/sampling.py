@@ -1,0 +1,32 @@
+"""Figures of the Sampling page: the next-character distribution at one step of one name."""
+import numpy as np
+import plotly.graph_objects as go
+
+from .common import styled
+
+CHOSEN = "#d62728"
+OTHER = "#1f77b4"
+FILTERED = "#c7c7c7"
+
+
+def next_char_figure(probs, itos, chosen=None, title=None, y_max=None):
+    """Bars of the probability of every character; the chosen one in red. Characters that top-k /
+    top-p removed (probability exactly 0) are shown as grey ticks."""
+    probs = np.asarray(probs, dtype=float)
+    labels = ["end (.)" if c == "." else c for c in itos]
+    colors = [CHOSEN if i == chosen else (OTHER if p > 0 else FILTERED) for i, p in enumerate(probs)]
+    text = [f"{p:.2f}" if p >= 0.05 else "" for p in probs]
+    fig = go.Figure(go.Bar(x=labels, y=probs, marker_color=colors, text=text, textposition="outside",
+                           cliponaxis=False, hovertemplate="'%{x}': %{y:.3f}<extra></extra>"))
+    top = y_max if y_max is not None else max(float(probs.max()), 0.05)
+    fig.update_yaxes(title="probability", range=[0, top * 1.15])
+    fig.update_xaxes(title="next character", tickangle=0, type="category")
+    fig.update_layout(bargap=0.15)
+    return styled(fig, title=title, height=330)
+
+
+def entropy_bits(probs) -> float:
+    """How spread out a distribution is: 0 bits = certain; log2(27) = 4.75 bits = uniform."""
+    p = np.asarray(probs, dtype=float)
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum())

@@ -28,7 +28,7 @@ class ModelConfig:
     batchnorm: bool = True
     batchnorm_output: bool = True   # BatchNorm1d after the output Linear too (the lecture's deep net)
     bias: bool | None = None        # None: a Linear has a bias exactly when no BatchNorm follows it
-    gain: float = 1.0               # times every Linear weight but the last layer's (5/3 suits tanh)
+    gain: float = 1.0               # times every Linear in layers[:-1], as the notebook (5/3 suits tanh)
     fan_in_scaling: bool = True     # weights / sqrt(fan_in); off: plain randn
     bias_init: str = "zeros"        # "randn" only for the lecture's original, un-fixed init
     nonlinearity: str = "tanh"      # tanh | relu | none

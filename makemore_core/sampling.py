@@ -113,7 +113,7 @@ def beam_search(model, vocab, width=5, n=None, max_length=MAX_LENGTH):
     block_size = model.config.block_size
     beams = [([0] * block_size, [], 0.0)]   # (context, characters so far, log-prob)
     finished = []
-    for _ in range(max_length):
+    for _ in range(max_length + 1):  # a name of max_length characters still gets its closing '.'
         if not beams:
             break
         contexts = torch.tensor([b[0] for b in beams], dtype=torch.long, device=model.device)

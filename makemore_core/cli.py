@@ -62,6 +62,10 @@ def model_options(p):
     m.add_argument("--bias", action=argparse.BooleanOptionalAction, default=None,
                    help="default: a bias exactly where no BatchNorm follows")
     m.add_argument("--soften-last", type=float, default=0.1)
+    m.add_argument("--fan-in-scaling", action=argparse.BooleanOptionalAction, default=True,
+                   help="weights / sqrt(fan_in); --no-fan-in-scaling: plain randn")
+    m.add_argument("--bias-init", choices=["zeros", "randn"], default="zeros",
+                   help="randn: the lecture's original, un-fixed init")
     m.add_argument("--nonlinearity", choices=["tanh", "relu", "none"], default="tanh")
     m.add_argument("--seed", type=seed_int, default=2147483647)
     m.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -112,7 +116,8 @@ def model_config(args, vocab_size):
     return ModelConfig(vocab_size=vocab_size, block_size=args.block_size, n_embd=args.n_embd,
                        n_hidden=args.n_hidden, hidden_layers=args.hidden_layers, batchnorm=args.batchnorm,
                        bias=args.bias, gain=args.gain, soften_last=args.soften_last,
-                       nonlinearity=args.nonlinearity, seed=args.seed)
+                       nonlinearity=args.nonlinearity, seed=args.seed, fan_in_scaling=args.fan_in_scaling,
+                       bias_init=args.bias_init)
 
 
 def train_config(args, steps, decay_at):

@@ -12,7 +12,8 @@ WIDGETS = {  # setting -> widget key
     "batchnorm": "init_bn", "bias": "init_bias", "nonlinearity": "init_nonlin", "soften": "init_soften",
     "batch_size": "init_batch", "seed": "init_seed", "n_embd": "init_n_embd", "block_size": "init_block",
 }
-LEVEL_MARK = {"good": "✅", "info": "💡", "warn": "⚠️", "bad": "❌"}
+LEVEL_MARK = {"good": ":green-badge[fine]", "info": ":blue-badge[note]", "warn": ":orange-badge[look]",
+              "bad": ":red-badge[problem]"}
 
 
 def apply_preset(name):
@@ -77,8 +78,9 @@ def batchnorm_explainer():
                     key="init_bn_chart", config=figs.NO_TOOLBAR)
     st.markdown(f"batch mean **{mean:+.3f}**, batch std **{std:.3f}** → x̂ = (x − {mean:.3f}) / √({std:.3f}² + 1e-5) "
                 f"has mean 0 and std 1 → out = **{gamma:.1f}** · x̂ + **{beta:+.1f}**")
-    st.dataframe(pd.DataFrame({"x": values, "x̂ (normalized)": xhat, "γ·x̂ + β": out}).T, width="stretch",
-                 column_config={str(i): NUMBER(format="%.3f") for i in range(len(values))})
+    table = pd.DataFrame([values, xhat, out], index=["x", "x̂ (normalized)", "γ·x̂ + β"],
+                         columns=[f"example {i + 1}" for i in range(len(values))])
+    st.dataframe(table, width="stretch", column_config={c: NUMBER(format="%.3f") for c in table.columns})
 
 
 # ---------------------------------------------------------------- intro, data, presets
@@ -105,7 +107,7 @@ for i, name in enumerate(names):
         st.button(name, key=f"init_preset_{i}", on_click=apply_preset, args=(name,), width="stretch",
                   help=lab.PRESETS[name]["description"])
 
-controls, main = st.columns([1, 3], gap="large")
+controls, main = st.columns([1.15, 3], gap="large")
 
 # ---------------------------------------------------------------- controls
 
@@ -130,8 +132,8 @@ with controls:
     st.select_slider("Width (neurons per layer)", lab.WIDTHS, key="init_width")
     st.radio("Nonlinearity", list(lab.NONLINEARITIES), format_func=lab.NONLINEARITIES.get, key="init_nonlin",
              horizontal=True, help="tanh squashes into (-1, 1); ReLU zeroes the negatives; none leaves it linear.")
-    st.toggle("BatchNorm after every Linear", key="init_bn",
-              help="Normalizes each neuron over the minibatch to mean 0, std 1, then scales by gamma and "
+    st.toggle("BatchNorm", key="init_bn",
+              help="A BatchNorm1d after every Linear. It normalizes each neuron over the minibatch to mean 0, std 1, then scales by gamma and "
                    "shifts by beta. It undoes a bad gain.")
     st.selectbox("Linear bias", list(lab.BIAS_CHOICES), format_func=lab.BIAS_CHOICES.get, key="init_bias",
                  help="A bias right before BatchNorm does nothing: BatchNorm subtracts the mean anyway.")
@@ -140,7 +142,7 @@ with controls:
     st.select_slider("Gain (× every hidden weight)", lab.GAINS, format_func=lab.gain_label, key="init_gain",
                      help="1 keeps a linear layer's spread; 5/3 makes up for tanh's squashing (Kaiming init).")
     st.caption("Marks: **1** keeps a linear layer's spread · **5/3** is the gain for tanh.")
-    st.toggle("Divide weights by √fan_in", key="init_fan_in",
+    st.toggle("Fan-in scaling (÷ √fan_in)", key="init_fan_in",
               help="Without it each weight has std 1, and every layer multiplies the spread by about √fan_in.")
     st.slider("Last-layer softening", 0.0, 1.0, step=0.01, key="init_soften",
               help="With BatchNorm it multiplies the last BatchNorm's gamma, without it the last weights. "
@@ -191,8 +193,10 @@ with main:
         level, verdict = lab.loss_verdict(stats["loss"], stats["uniform_loss"])
         m1, m2 = st.columns(2)
         m1.metric("Initial loss", f"{stats['loss']:.4f}")
-        m2.metric(f"Uniform guess −ln(1/{vocab_size})", f"{stats['uniform_loss']:.4f}")
-        st.markdown(f"{LEVEL_MARK[level]} **Verdict:** {verdict}")
+        m2.metric("Uniform guess", f"{stats['uniform_loss']:.4f}",
+                  help=f"The loss if every one of the {vocab_size} characters got probability 1/{vocab_size}: "
+                       f"−ln(1/{vocab_size}).")
+        st.markdown(f"**Verdict** {LEVEL_MARK[level]} {verdict}")
         st.plotly_chart(figs.loss_figure([(tag, r["stats"]["loss"]) for tag, r, _ in results],
                                          stats["uniform_loss"], vocab_size),
                         key="init_loss_chart", config=figs.NO_TOOLBAR)
@@ -201,6 +205,16 @@ with main:
                         config=figs.NO_TOOLBAR)
         st.caption("If every character got the same probability 1/vocab, the loss would be −ln(1/vocab). "
                    "Wide logits make confident guesses, mostly wrong ones.")
+
+    with st.expander("The same numbers on the command line"):
+        path = "data/names.txt" if state.using_default_data() else "your_words.txt"
+        st.code("python -m makemore_core " + " ".join(lab.cli_args(result["settings"], path)) + " --json",
+                language="bash", wrap_lines=True)
+        if pinned:
+            st.caption("In Compare, B is evaluated on A's minibatch; the command draws B's own minibatch, so "
+                       "its numbers can differ from B's here.")
+        st.caption("The lab and the `stats` command share one code path: the model is drawn from the seed's "
+                   "generator, then the minibatch from the same generator, then one forward and backward pass.")
 
     with st.container(border=True):
         st.markdown("**What the numbers say**" + (" (about B)" if pinned else ""))

@@ -45,9 +45,9 @@ GAINS = sorted({round(0.05 * k, 2) for k in range(101)} | {TANH_GAIN})
 WIDTHS = [10, 25, 50, 100, 200, 300, 500]
 BATCH_SIZES = [8, 16, 32, 64, 128, 256, 512]
 BIAS_CHOICES = {
-    "auto": "auto: zeros, only where no BatchNorm follows",
-    "zeros": "on, starting at zero",
-    "randn": "on, random (randn): the original init",
+    "auto": "auto (where no BN follows)",
+    "zeros": "on, zeros",
+    "randn": "on, randn (original)",
     "off": "off",
 }
 NONLINEARITIES = {"tanh": "tanh", "relu": "ReLU", "none": "none (linear layers only)"}
@@ -141,6 +141,23 @@ def unpin():
 def compared_settings(current: dict, pinned_settings: dict) -> dict:
     """B shares A's seed and minibatch, so a difference comes from the settings alone."""
     return {**current, "seed": pinned_settings["seed"], "batch_size": pinned_settings["batch_size"]}
+
+
+def cli_args(settings: dict, data_path: str) -> list[str]:
+    """`python -m makemore_core stats` arguments that print the same numbers as the lab."""
+    s = clean(settings)
+    args = ["stats", "--data", data_path, "--hidden-layers", str(s["depth"]), "--n-hidden", str(s["width"]),
+            "--gain", repr(float(s["gain"])), "--nonlinearity", s["nonlinearity"],
+            "--soften-last", repr(float(s["soften"])), "--batch-size", str(s["batch_size"]),
+            "--seed", str(s["seed"]), "--n-embd", str(s["n_embd"]), "--block-size", str(s["block_size"]),
+            "--batchnorm" if s["batchnorm"] else "--no-batchnorm"]
+    if not s["fan_in"]:
+        args.append("--no-fan-in-scaling")
+    if s["bias"] != "auto":
+        args.append("--no-bias" if s["bias"] == "off" else "--bias")
+    if s["bias"] == "randn":
+        args += ["--bias-init", "randn"]
+    return args
 
 
 # ---------------------------------------------------------------- the computation (one code path)

@@ -61,8 +61,8 @@ def loss_figure(rows, uniform: float, vocab_size: int) -> go.Figure:
     finite = [v for v in losses if math.isfinite(v)]
     top = max(finite + [uniform])
     line = dict(type="line", x0=uniform, x1=uniform, y0=0, y1=1, yref="paper", line=dict(color="#333", dash="dash", width=2))
-    label = dict(x=uniform, y=1.0, yref="paper", yanchor="bottom", showarrow=False, font=dict(size=13),
-                 text=f"uniform guess −ln(1/{vocab_size}) = {uniform:.4f}")
+    label = dict(x=uniform, y=1.0, yref="paper", yanchor="bottom", xanchor="right", showarrow=False,
+                 font=dict(size=13), text=f"uniform guess −ln(1/{vocab_size}) = {uniform:.4f} ")
     return _figure([bars], height=130 + 40 * len(rows), shapes=[line], annotations=[label],
                    margin=dict(t=40, b=45, l=90, r=20),
                    xaxis=_axis("cross-entropy loss at step 0", range=[0, top * 1.12]),
@@ -144,6 +144,7 @@ def batchnorm_figure(before, xhat, after, moved: int, mean: float, std: float, g
                              line=dict(color="white", width=1)),
                  hovertemplate="%{x:.3f}<extra></extra>"),
         ]
+    reach = max(6.5, max(abs(v) for _, values, _, _ in rows for v in values) + 0.5)  # steady while dragging
     return _figure(traces, height=280, margin=dict(l=130, r=20, t=20, b=50),
-                   xaxis=_axis("value  (red tick: mean · grey bar: ± one std)", zeroline=True),
+                   xaxis=_axis("value  (red tick: mean · grey bar: ± one std)", zeroline=True, range=[-reach, reach]),
                    yaxis=dict(categoryorder="array", categoryarray=[r[0] for r in rows][::-1]))

@@ -105,22 +105,21 @@ else:
                 "scored on the val split and asked for a few names:")
     with st.spinner("Comparing BatchNorm modes (a calibration pass over the training split, once per model)..."):
         rows = worst_last(batchnorm_modes(choice.key, data_key, val, model, data, vocab))
-    left, right = st.columns([3, 2])
-    with left:
-        table = pd.DataFrame({
-            "BatchNorm statistics": [r[0] for r in rows],
-            "val loss": [f"{r[1]:.4f}" if math.isfinite(r[1]) else "NaN" for r in rows],
-            "": ["best" if i == 0 else ("worst" if i == len(rows) - 1 else "") for i in range(len(rows))],
-            "sampled names": [", ".join(n for n in r[2] if n is not None) or "none: every probability is NaN"
-                              for r in rows],
-        })
-        st.dataframe(table, hide_index=True, width="stretch", key="eval_bn_table")
-    with right:
-        st.plotly_chart(batchnorm_modes_figure([(r[0], r[1]) for r in rows], uniform), key="eval_bn_chart",
-                        config={"displayModeBar": False})
+    table = pd.DataFrame({
+        "BatchNorm statistics": [r[0] for r in rows],
+        "val loss": [f"{r[1]:.4f}" if math.isfinite(r[1]) else "NaN" for r in rows],
+        "verdict": ["best" if i == 0 else ("worst" if i == len(rows) - 1 else "") for i in range(len(rows))],
+        "sampled names": [", ".join(n for n in r[2] if n is not None) or "none: every probability is NaN"
+                          for r in rows],
+    })
+    st.dataframe(table, hide_index=True, width="stretch", key="eval_bn_table")
+    st.plotly_chart(batchnorm_modes_figure([(r[0], r[1]) for r in rows], uniform), key="eval_bn_chart",
+                    config={"displayModeBar": False})
     if len(rows) == 1:
         st.info("This model has no BatchNorm layers, so it behaves the same in training and eval mode.")
     else:
+        st.caption("The first three land close together; which of them wins depends on the model (early in "
+                   "training the running averages lag behind the weights). A batch of one always fails.")
         for mode, _, _ in rows:
             st.markdown(f"- **{mode}**: {MODE_NOTES[mode]}")
 
@@ -152,7 +151,7 @@ else:
         cols = st.columns(4)
         cols[0].metric("total NLL", f"{total:.3f}", help="Sum of -ln p over the characters and the end '.'.")
         cols[1].metric("mean NLL", f"{total / len(rows):.3f}", help="The loss on this name; compare with the val loss.")
-        cols[2].metric("probability of the whole name", f"{math.exp(-total):.2e}", help="exp(-total NLL)")
+        cols[2].metric("P(name)", f"{math.exp(-total):.2e}", help="The probability of the whole name, end included: exp(-total NLL).")
         cols[3].metric("in the data", ", ".join(found) if found else "no",
                        help="Which splits of the word list in use contain this name.")
 

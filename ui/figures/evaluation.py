@@ -22,10 +22,12 @@ def batchnorm_modes_figure(rows, uniform_loss):
                            textposition="inside", insidetextanchor="end",
                            hovertemplate="%{y}: %{text}<extra></extra>"))
     fig.add_vline(x=uniform_loss, line_dash="dot", line_color="#555",
-                  annotation_text=f"uniform guess {uniform_loss:.2f}", annotation_position="top")
+                  annotation_text=f"uniform guess {uniform_loss:.2f}", annotation_position="bottom left")
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="loss on the validation split (lower is better)", range=[0, top])
-    return styled(fig, height=90 + 55 * len(rows))
+    fig.update_layout(margin=dict(l=20, r=20, t=10, b=50))
+    fig.update_yaxes(automargin=True)
+    return styled(fig, height=110 + 45 * len(rows))
 
 
 def nll_strip_figure(rows):
@@ -64,7 +66,8 @@ def downsample(values, points=400):
 
 
 def history_figure(losses, val_losses, uniform_loss, snapshot_step=None):
-    """Training loss (bucket means) and val loss along a run; log scale as in the lecture."""
+    """Training loss (bucket means) and val loss along a run; log scale as in the lecture. A dashed
+    line marks the step whose weights the page evaluates."""
     steps, means = downsample(losses)
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=steps, y=means, mode="lines", name="training loss (minibatches, averaged)",
@@ -74,11 +77,13 @@ def history_figure(losses, val_losses, uniform_loss, snapshot_step=None):
         fig.add_trace(go.Scatter(x=list(vs), y=list(vl), mode="lines+markers", name="val loss (whole split)",
                                  line=dict(color=color(1), width=2.5)))
     fig.add_hline(y=uniform_loss, line_dash="dot", line_color="#555",
-                  annotation_text=f"uniform guess {uniform_loss:.2f}", annotation_position="top right")
+                  annotation_text=f"uniform guess {uniform_loss:.2f}", annotation_position="bottom right")
     if snapshot_step is not None:
-        fig.add_vline(x=snapshot_step, line_dash="dash", line_color="#999",
-                      annotation_text="weights evaluated here", annotation_position="bottom left")
+        fig.add_vline(x=snapshot_step, line_dash="dash", line_color="#999")
+    # a log axis, as the lecture plots log10(loss); the range is set so the lines fill it
+    shown = [v for v in list(means) + [v for _, v in val_losses] + [uniform_loss] if math.isfinite(v) and v > 0]
+    low, high = (min(shown), max(shown)) if shown else (1.0, uniform_loss)
     fig.update_xaxes(title="training step")
-    fig.update_yaxes(title="loss (log scale)", type="log")
+    fig.update_yaxes(title="loss (log scale)", type="log", range=[math.log10(low * 0.95), math.log10(high * 1.08)])
     fig.update_layout(legend=dict(orientation="h", y=1.12, x=0))
     return styled(fig, height=360)

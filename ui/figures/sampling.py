@@ -13,14 +13,16 @@ def next_char_figure(probs, itos, chosen=None, title=None, y_max=None):
     """Bars of the probability of every character; the chosen one in red. Characters that top-k /
     top-p removed (probability exactly 0) are shown as grey ticks."""
     probs = np.asarray(probs, dtype=float)
-    labels = ["end (.)" if c == "." else c for c in itos]
+    labels = ["end" if c == "." else c for c in itos]
     colors = [CHOSEN if i == chosen else (OTHER if p > 0 else FILTERED) for i, p in enumerate(probs)]
     text = [f"{p:.2f}" if p >= 0.05 else "" for p in probs]
     fig = go.Figure(go.Bar(x=labels, y=probs, marker_color=colors, text=text, textposition="outside",
-                           cliponaxis=False, hovertemplate="'%{x}': %{y:.3f}<extra></extra>"))
+                           textfont=dict(size=11), cliponaxis=False,
+                           hovertemplate="'%{x}': %{y:.3f}<extra></extra>"))
     top = y_max if y_max is not None else max(float(probs.max()), 0.05)
     fig.update_yaxes(title="probability", range=[0, top * 1.15])
-    fig.update_xaxes(title="next character", tickangle=0, type="category")
+    fig.update_xaxes(title="next character", tickangle=0, type="category", tickmode="array",
+                     tickvals=labels, ticktext=["." if c == "." else c for c in itos], tickfont=dict(size=13))
     fig.update_layout(bargap=0.15)
     return styled(fig, title=title, height=330)
 

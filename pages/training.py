@@ -312,7 +312,7 @@ else:
         with r2:
             st.markdown("**Saturation per layer (%)**")
             st.caption("Share of tanh outputs with |t| > 0.97: there the gradient almost vanishes.")
-            st.plotly_chart(figs.series_figure(series["steps"], series["saturation"], "saturated %", max_y=None),
+            st.plotly_chart(figs.series_figure(series["steps"], series["saturation"], "saturated %", ),
                             key="tr_sat_chart", config={"displayModeBar": False})
         st.markdown("**grad:data ratio per weight matrix**")
         st.caption("Gradient size relative to the weights (log scale). One matrix far above the others "

@@ -13,6 +13,7 @@ import math
 import os
 import threading
 import time
+import weakref
 
 import numpy as np
 import streamlit as st
@@ -28,6 +29,7 @@ _slots = threading.BoundedSemaphore(MAX_TRAINERS)
 _waiting = collections.Counter()  # runs queued for a slot, server-wide ("waiting" -> count)
 _waiting_lock = threading.Lock()
 _ids = itertools.count(1)
+_every_run = weakref.WeakSet()  # all runs in this server process (tests and benchmarks stop them)
 
 ACTIVE_STATES = ("queued", "running", "paused")
 
@@ -39,6 +41,11 @@ def running_trainers() -> int:
 
 def queued_runs() -> int:
     return _waiting["waiting"]
+
+
+def all_runs() -> list:
+    """Every run of every tab in this process, oldest first."""
+    return sorted(_every_run, key=lambda r: r.id)
 
 
 class LossHistory:
@@ -111,6 +118,7 @@ class Run:
         self.series = {"steps": [], "saturation": {}, "update_to_data": {}, "grad_to_data": {}}
         self.latest_stats = None      # (step, stats with histograms); older stats keep numbers only
         self._history = LossHistory()
+        _every_run.add(self)
 
     # ------------------------------------------------------------ control (called from the UI)
 
@@ -173,10 +181,11 @@ class Run:
     # ------------------------------------------------------------ the thread
 
     def _loop(self):
+        slots = _slots                # the semaphore this run took a slot from is the one it gives back
         with _waiting_lock:
             _waiting["waiting"] += 1
         try:
-            while not _slots.acquire(timeout=0.2):   # queued until a slot frees (or the run is stopped)
+            while not slots.acquire(timeout=0.2):   # queued until a slot frees (or the run is stopped)
                 if self.stop_requested.is_set():
                     self.state = "stopped"
                     return
@@ -194,7 +203,7 @@ class Run:
             self.error = f"{type(e).__name__}: {e}"
             self.state = "stopped"
         finally:
-            _slots.release()
+            slots.release()
 
     def _train(self):
         trainer = self.trainer
@@ -371,14 +380,6 @@ class RunManager:
 
     def get(self, run_id):
         return next((r for r in self.runs if r.id == run_id), None)
-
-    def remove(self, run_id):
-        run = self.get(run_id)
-        if run is not None:
-            run.stop()
-            self.runs.remove(run)
-            if self.shown_id == run_id:
-                self.shown_id = None
 
     def latest_model(self):
         """(model snapshot, vocab, label) of the newest run that has trained at least one step, or None."""

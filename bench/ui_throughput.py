@@ -1,0 +1,113 @@
+"""Training throughput with the Training page open in a browser vs the headless engine.
+
+    python bench/ui_throughput.py [--seconds 20] [--json]
+
+One run measures both, side by side, on the lecture's config (deep MLP with BatchNorm, batch 32,
+SGD lr 0.1, statistics every 100 steps, val loss every 1,000 steps: the page's defaults):
+
+1. headless: the core Trainer in this process, one torch thread (what `python -m makemore_core
+   train` does), for --seconds;
+2. page: a fresh `streamlit run app.py`, the Training page open in headless Chromium (1280x800),
+   Start pressed; the live view refreshes itself ~2.5 times a second while we read the step counter
+   the page shows, over --seconds after a short warm-up;
+3. headless again, so that drift on a shared machine shows up as a difference between 1 and 3.
+
+The goal is page >= 80% of headless.
+"""
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, wait_for_app  # noqa: E402
+from makemore_core.data import Dataset  # noqa: E402
+from makemore_core.device import configure_threads  # noqa: E402
+from makemore_core.model import MLP, ModelConfig  # noqa: E402
+from makemore_core.training import Trainer, TrainConfig  # noqa: E402
+
+WARMUP_S = 5.0
+STEP_TEXT = re.compile(r"step ([\d,]+) / ([\d,]+)")
+
+
+def lecture_configs(vocab_size):
+    return (ModelConfig(vocab_size=vocab_size),
+            TrainConfig(steps=200_000, lr_milestones=[150_000], stats_every=100, eval_every=1000))
+
+
+def headless(seconds):
+    """Steps per second of the core Trainer on the page's default settings."""
+    configure_threads()
+    dataset = Dataset.from_path(ROOT / "data" / "names.txt")
+    model_config, train_config = lecture_configs(len(dataset.vocab))
+    trainer = Trainer(MLP(model_config), dataset.tensors(model_config.block_size, "cpu"), train_config)
+    trainer.run(steps=200)                      # warm-up: allocator, first-call costs
+    start, first = time.perf_counter(), trainer.step_num
+    while time.perf_counter() - start < seconds:
+        trainer.run(steps=100)
+    return (trainer.step_num - first) / (time.perf_counter() - start)
+
+
+def page_steps(page):
+    match = STEP_TEXT.search(page.inner_text('[data-testid="stMainBlockContainer"]'))
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def with_page(seconds):
+    """Steps per second of a run started from the Training page while it refreshes in Chromium.
+    Also counts how often the page redrew (distinct step counts seen when polling every 0.1 s)."""
+    from playwright.sync_api import sync_playwright
+    proc, url = start_app_server()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(f"{url}/training")
+            wait_for_app(page)
+            page.get_by_role("button", name="Start a new run").click()
+            page.wait_for_function("() => /step [\\d,]+ \\/ /.test(document.body.innerText)", timeout=60_000)
+            time.sleep(WARMUP_S)
+            t0, s0 = time.perf_counter(), page_steps(page)
+            seen, last = 0, s0
+            while time.perf_counter() - t0 < seconds:
+                time.sleep(0.1)
+                s = page_steps(page)
+                if s != last:
+                    seen, last = seen + 1, s
+            t1, s1 = time.perf_counter(), page_steps(page)
+            page.get_by_role("button", name="Stop & reset").click()
+            browser.close()
+        return (s1 - s0) / (t1 - t0), seen / (t1 - t0)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    before = headless(args.seconds)
+    ui, redraws = with_page(args.seconds)
+    after = headless(args.seconds)
+    base = statistics.mean([before, after])
+    result = {"headless_steps_per_s": round(base, 1), "headless_before": round(before, 1),
+              "headless_after": round(after, 1), "page_steps_per_s": round(ui, 1),
+              "page_redraws_per_s": round(redraws, 2), "ratio": round(ui / base, 3), "seconds": args.seconds}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"headless engine : {base:8.1f} steps/s  (before {before:.1f}, after {after:.1f})")
+        print(f"page in Chromium: {ui:8.1f} steps/s  (page redrew {redraws:.1f} times/s)")
+        print(f"ratio           : {ui / base:8.1%}  (goal >= 80%)")
+
+
+if __name__ == "__main__":
+    main()

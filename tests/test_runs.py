@@ -1,0 +1,188 @@
+"""ui.runs: background runs, their controls, the server-wide cap, snapshots and hints (no UI)."""
+import math
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from makemore_core import checkpoint
+from makemore_core.data import Dataset
+from makemore_core.model import MLP, ModelConfig
+from makemore_core.training import Trainer, TrainConfig
+from ui import runs as run_lib
+from ui.runs import LossHistory, Run
+
+
+@pytest.fixture(scope="module")
+def dataset(default_names):
+    return Dataset.from_path(default_names)
+
+
+@pytest.fixture(scope="module")
+def data(dataset):
+    return dataset.tensors(3, "cpu")
+
+
+@pytest.fixture(autouse=True)
+def stop_runs():
+    yield
+    for run in run_lib.all_runs():
+        run.stop()
+        run.wait(5)
+
+
+def small_model(vocab_size, **kw):
+    return ModelConfig(vocab_size=vocab_size, n_hidden=32, hidden_layers=2, **kw)
+
+
+def make_run(dataset, data, steps=60, model=None, **train):
+    model = model or small_model(len(dataset.vocab))
+    return Run("test", dataset, data, model, TrainConfig(steps=steps, **train), "cpu")
+
+
+def test_loss_history_downsamples_to_bucket_means():
+    h = LossHistory()
+    losses = list(np.linspace(3.0, 2.0, 5000))
+    h.extend(losses[:1234])
+    h.extend(losses[1234:])
+    x, y, smooth, width = h.downsampled(limit=1000)
+    assert width == 8 and len(x) == math.ceil(5000 / 8) <= 1000
+    assert y[0] == pytest.approx(np.log10(losses[:8]).mean())
+    assert y[-1] == pytest.approx(np.log10(losses[4992:]).mean())
+    assert x[-1] <= 4999 and np.all(np.diff(x) > 0)
+    assert smooth[-1] == pytest.approx(np.log10(losses[-100:]).mean())  # window: 2% of 5000 steps
+    x, y, _, width = LossHistory().downsampled()
+    assert len(x) == 0 and width == 1
+
+
+def test_run_trains_in_background_and_matches_the_core_trainer(dataset, data):
+    run = make_run(dataset, data, steps=40, stats_every=10, eval_every=20)
+    run.start()
+    run.wait(30)
+    assert run.state == "finished" and run.trainer.step_num == 40
+    reference = Trainer(MLP(run.model_config), data, TrainConfig(steps=40))
+    reference.run()
+    assert run.trainer.losses == reference.losses          # statistics steps change nothing
+    assert [s for s, _ in run.trainer.val_losses] == [20, 40]
+    # only the newest statistics keep their histograms
+    assert "hist" in run.trainer.stats[-1][1]["layers"][0]
+    assert all("hist" not in s["layers"][0] for _, s in run.trainer.stats[:-1])
+    assert run.series["steps"] == [0, 10, 20, 30]
+
+
+def test_pause_step_resume_stop(dataset, data):
+    run = make_run(dataset, data, steps=100_000)
+    run.step(5)
+    assert run.wait_until(lambda r: r.state == "paused", 20)
+    assert run.trainer.step_num == 5
+    run.step(3)
+    assert run.wait_until(lambda r: r.state == "paused" and r.trainer.step_num == 8, 20)
+    run.unpause()
+    assert run.wait_until(lambda r: r.trainer.step_num > 30, 20)
+    run.pause()
+    assert run.wait_until(lambda r: r.state == "paused", 20)
+    paused_at = run.trainer.step_num
+    threading.Event().wait(0.2)
+    assert run.trainer.step_num == paused_at
+    run.stop()
+    run.wait(10)
+    assert not run.alive and run.state == "stopped" and len(run.trainer.losses) == paused_at
+
+
+def test_learning_rate_changed_while_paused_keeps_the_schedule(dataset, data):
+    run = make_run(dataset, data, steps=100, lr=0.1, lr_milestones=[10], lr_factor=0.1)
+    run.step(12)
+    assert run.wait_until(lambda r: r.state == "paused", 20)
+    assert run.trainer.lr == pytest.approx(0.01)
+    run.set_lr(0.05)                     # the rate in effect now
+    assert run.trainer.lr == pytest.approx(0.05)
+    run.step(1)
+    assert run.wait_until(lambda r: r.state == "paused" and r.trainer.step_num == 13, 20)
+    assert run.trainer.lrs[-1] == pytest.approx(0.05)
+    with pytest.raises(ValueError):
+        run.set_lr(float("nan"))
+
+
+def test_divergence_stops_the_run_and_keeps_history(dataset, data):
+    model = small_model(len(dataset.vocab), batchnorm=False, nonlinearity="relu")
+    run = make_run(dataset, data, steps=1000, model=model, lr=100.0)
+    run.start()
+    run.wait(30)
+    assert run.state == "diverged"
+    snap = run.snapshot()
+    assert snap["step"] < 1000 and snap["loss_log10"].size == snap["step"] > 0
+    assert f"step {snap['step']}" in snap["message"]
+    level, text = run_lib.hints(snap)[0]
+    assert level == "error" and "Lower the learning rate" in text
+
+
+def test_server_cap_queues_runs_until_a_slot_frees(dataset, data, monkeypatch):
+    monkeypatch.setattr(run_lib, "_slots", threading.BoundedSemaphore(1))
+    monkeypatch.setattr(run_lib, "MAX_TRAINERS", 1)
+    first = make_run(dataset, data, steps=100_000)
+    second = make_run(dataset, data, steps=100_000)
+    first.start()
+    assert first.wait_until(lambda r: r.state == "running", 10)
+    second.start()
+    assert second.wait_until(lambda r: run_lib.queued_runs() == 1, 10)
+    assert second.state == "queued" and second.trainer.step_num == 0
+    assert run_lib.running_trainers() == 1
+    first.stop()
+    assert second.wait_until(lambda r: r.trainer.step_num > 0, 20)
+    assert second.state == "running" and first.state == "stopped"
+    second.stop()
+    second.wait(10)
+    assert run_lib.running_trainers() == 0
+
+
+def test_a_queued_run_can_be_stopped(dataset, data, monkeypatch):
+    monkeypatch.setattr(run_lib, "_slots", threading.BoundedSemaphore(1))
+    blocker = make_run(dataset, data, steps=100_000)
+    blocker.start()
+    queued = make_run(dataset, data, steps=100)
+    queued.start()
+    assert queued.wait_until(lambda r: r.state == "queued", 5)
+    queued.stop()
+    queued.wait(5)
+    assert queued.state == "stopped" and queued.trainer.step_num == 0
+
+
+def test_snapshot_is_small_for_long_runs(dataset, data):
+    run = make_run(dataset, data, steps=10)
+    fake = list(np.random.default_rng(0).uniform(2, 3, 200_000))
+    run.trainer.losses = fake
+    run.trainer.step_num = len(fake)
+    for k in range(2000):                # 2,000 statistics steps' worth of series
+        run.series["steps"].append(k * 100)
+        run_lib._append(run.series["update_to_data"], "C", k, -3.0)
+    snap = run.snapshot()
+    assert len(snap["loss_x"]) <= run_lib.MAX_POINTS and snap["bucket"] == 256
+    assert len(snap["series"]["steps"]) <= run_lib.MAX_SERIES + 1
+    assert snap["series"]["steps"][-1] == 199_900
+    assert len(snap["series"]["update_to_data"]["C"]) == len(snap["series"]["steps"])
+
+
+def test_checkpoint_bytes_round_trip(dataset, data):
+    run = make_run(dataset, data, steps=15)
+    run.start()
+    run.wait(20)
+    model, vocab, extra = checkpoint.from_bytes(run.checkpoint_bytes())
+    assert vocab.itos == dataset.vocab.itos and extra["steps_trained"] == 15
+    for (name, a), (_, b) in zip(model.named_parameters(), run.trainer.model.named_parameters()):
+        assert torch.equal(a, b), name
+
+
+def test_hints_read_the_numbers():
+    def snap_with(update_to_data, saturation=0.0, kind="tanh"):
+        stats = {"layers": [{"label": "layer 2 (Tanh)", "kind": kind, "saturation_pct": saturation}],
+                 "params": [{"name": "layers.0.weight", "ndim": 2, "update_to_data": update_to_data}]}
+        return {"state": "running", "message": "", "uniform_loss": 3.2958, "loss": 2.5, "step": 500,
+                "loss_smooth": np.array([math.log10(2.5)]), "stats": (500, stats), "val": []}
+    assert "too high" in run_lib.hints(snap_with(-1.0))[0][1]
+    assert "too low" in run_lib.hints(snap_with(-5.0))[0][1]
+    assert run_lib.hints(snap_with(-3.0))[0][0] == "success"
+    assert any("saturated" in t for _, t in run_lib.hints(snap_with(-3.0, saturation=40)))
+    assert any("ReLU" in t for _, t in run_lib.hints(snap_with(-3.0, saturation=90, kind="relu")))
+    exploding = {**snap_with(-3.0), "loss_smooth": np.array([math.log10(9.0)])}
+    assert any("far above a uniform guess" in t for _, t in run_lib.hints(exploding))

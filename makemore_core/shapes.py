@@ -13,7 +13,7 @@ from .model import ModelConfig
 
 @dataclass
 class ShapeRow:
-    stage: str          # what the step is, e.g. "Linear 1" or "C[X]"
+    stage: str          # what the step is, e.g. "C[X]", "Linear 2", "BatchNorm1d 2" (numbered by block)
     operation: str      # how it is computed, in the notebook's words
     symbols: tuple      # the shape in letters, e.g. ("B", "T·E")
     shape: tuple        # the shape in numbers, e.g. (32, 30)
@@ -59,14 +59,14 @@ def trace_shapes(config: ModelConfig, batch_size: int) -> list[ShapeRow]:
             op = f"x @ W ({fan_in}×{fan_out})" + (" + b" if bias else ", no bias (BatchNorm's β shifts instead)")
             rows.append(ShapeRow(f"Linear {linear_seen}", op, ("B", width), (B, fan_out), params, "linear"))
         elif kind == "batchnorm":
-            rows.append(ShapeRow("BatchNorm1d", "normalize each column over the batch, then γ·x̂ + β",
+            rows.append(ShapeRow(f"BatchNorm1d {linear_seen}", "normalize each column over the batch, then γ·x̂ + β",
                                  ("B", width), (B, fan_out), 2 * fan_out, "batchnorm"))
         else:
             name = {"tanh": "Tanh", "relu": "ReLU"}[c.nonlinearity]
-            rows.append(ShapeRow(name, "squash each number, elementwise", ("B", width), (B, fan_out), 0,
+            rows.append(ShapeRow(f"{name} {linear_seen}", "squash each number, elementwise", ("B", width), (B, fan_out), 0,
                                  "nonlinearity"))
     rows[-1].kind = "logits"  # the last layer's output is the logits
-    rows[-1].stage += " → logits"
+    rows[-1].operation += " → the logits: one score per character"
     rows.append(ShapeRow("loss", "cross_entropy(logits, Y): one number for the batch", (), (), 0, "loss"))
     return rows
 

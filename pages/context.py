@@ -69,7 +69,7 @@ with c2:
 with c3:
     st.selectbox("…or pick one from the data", [""] + stats["sample"], key="context_pick", on_change=pick_from_data,
                  format_func=lambda w: w or "(choose)")
-    st.button("Random name from the data", key="context_random", on_click=random_name)
+    st.button("Random name", key="context_random", help="A name drawn at random from the data in use.", on_click=random_name)
 
 # ---------------------------------------------------------------- one name, every example
 st.header(f"1 · '{name}' as training examples" if name else "1 · A name as training examples")
@@ -101,16 +101,15 @@ if pairs:
     with right:
         rows = []
         for i, (context, target) in enumerate(pairs):
-            padding = sum(1 for j in range(block_size) if i + j < block_size)
-            rows.append({"context": "".join(vocab.itos[ix] for ix in context), "→": "→",
-                         "target": vocab.itos[target], "X row (indices)": str(context), "Y": target,
-                         "padding '.'": padding})
+            rows.append({"context": "".join(vocab.itos[ix] for ix in context), "target": vocab.itos[target],
+                         "X row (indices)": str(context), "Y": target})
         table = pd.DataFrame(rows)
+        padded = [i < block_size for i in range(len(rows))]  # row i still has block_size - i padding dots
 
         def mark(row):
-            pad = "background-color: #e6e6e6" if row["padding '.'"] else ""
+            pad = "background-color: #e6e6e6; " if padded[row.name] else ""
             end = "background-color: #fdae6b; font-weight: bold" if row["Y"] == 0 else "background-color: #fde5cf"
-            return ["font-family: monospace; " + pad, "", end, "font-family: monospace; " + pad, end, ""]
+            return [pad + "font-family: monospace", end, pad + "font-family: monospace", end]
 
         st.dataframe(table.style.apply(mark, axis=1), hide_index=True, width="stretch", key="context_table",
                      height=min(35 * len(table) + 38, 36 * 34 + 38))

@@ -53,12 +53,12 @@ st.caption(f"Data set in use: **{dataset.name}**" + (" (the app's default list o
 cols = st.columns(6)
 cols[0].metric("words", f"{summary['words']:,}", help="Lines in the file (blank lines skipped).")
 cols[1].metric("distinct words", f"{summary['distinct']:,}", help="A name can appear more than once.")
-cols[2].metric("shortest", f"{summary['shortest']} chars")
-cols[3].metric("mean length", f"{summary['mean_length']:.2f} chars")
-cols[4].metric("longest", f"{summary['longest']} chars")
-cols[5].metric("vocabulary", f"{summary['vocab_size']}", help="Distinct characters, plus '.'.")
+cols[2].metric("shortest (chars)", summary["shortest"])
+cols[3].metric("mean (chars)", f"{summary['mean_length']:.2f}")
+cols[4].metric("longest (chars)", summary["longest"])
+cols[5].metric("vocabulary", summary["vocab_size"], help="Distinct characters, plus '.'.")
 
-left, right = st.columns(2)
+left, right = st.columns([2, 3])
 with left:
     st.plotly_chart(cached_figure("lengths", key, (), lambda: length_histogram(stats["lengths"])), key="data_lengths", config={"displayModeBar": False})
     st.caption("Most names are 4–8 characters long. Every character of a word becomes one training example, "

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from makemore_core.checkpoint import CheckpointError
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.shapes import format_shape, total_parameters, trace_shapes
 from ui import state
@@ -102,22 +103,24 @@ table = pd.DataFrame([{
     "share": r.params / total if total else 0.0,
 } for r in rows])
 real = real_shapes(config, batch_size)
+st.dataframe(table.style.format({"parameters": lambda n: f"{n:,}" if n else "–", "share": lambda x: f"{x:.1%}" if x else "–"}),
+             hide_index=True, width="stretch", key="emb_trace", height=35 * len(table) + 38)
+if [r.shape for r in rows[:-1]] == real:
+    st.success(f"Checked: a real batch of {batch_size} pushed through a freshly built model gives exactly these "
+               f"shapes, and the loss is one number (shape `()`).")
+else:
+    st.error("The traced shapes differ from a real forward pass: please report this.")
 left, right = st.columns([3, 2])
 with left:
-    st.dataframe(table.style.format({"parameters": lambda n: f"{n:,}" if n else "–", "share": "{:.1%}"}),
-                 hide_index=True, width="stretch", key="emb_trace", height=35 * len(table) + 38)
-    traced = [r.shape for r in rows[:-1]]
-    if traced == real:
-        st.success(f"Checked: a real batch of {batch_size} pushed through a freshly built model gives exactly "
-                   f"these shapes, and the loss is one number (shape `()`).")
-    else:
-        st.error("The traced shapes differ from a real forward pass: please report this.")
-with right:
-    labels = [r.stage for r in rows]
-    st.plotly_chart(parameter_share(labels, [r.params for r in rows]), key="emb_share",
+    st.plotly_chart(parameter_share([r.stage for r in rows], [r.params for r in rows]), key="emb_share",
                     config={"displayModeBar": False})
-    st.caption("The hidden H×H Linear layers hold almost everything. C is tiny: "
-               f"{len(vocab)}×{n_embd} = {len(vocab) * n_embd:,} numbers. BatchNorm adds only γ and β, 2 per neuron.")
+with right:
+    st.markdown(
+        f"**Where the {total:,} numbers live.** A Linear layer from *a* to *b* neurons holds an a×b weight matrix, "
+        f"so the hidden {n_hidden}×{n_hidden} layers hold almost everything: doubling H quadruples them. "
+        f"C is tiny: {len(vocab)}×{n_embd} = {len(vocab) * n_embd:,} numbers. BatchNorm adds only γ and β, 2 per "
+        f"neuron. The batch size changes no parameter count — only how many examples flow through at once."
+    )
 if batchnorm and batch_size == 1:
     st.warning("With a batch of 1, BatchNorm has no spread to measure: the variance of one number is undefined, "
                "so training would give NaN. BatchNorm needs batches — and couples the examples in them.")
@@ -140,19 +143,29 @@ st.header("3 · The characters on a plane")
 st.markdown(
     "Each character as a point. With `n_embd = 2` these are C's two columns exactly; with more dimensions we "
     "project onto the two directions along which the rows differ most (PCA). Before training the points are "
-    "scattered at random; after training the vowels gather, and '.' sits apart."
+    "scattered at random. Training pulls characters that are used in similar places towards each other — slowly: "
+    "C starts with numbers of size about 1 and a learning rate of 0.1 moves them a little per step, so the "
+    "picture changes over tens of thousands of steps, not hundreds."
 )
 trained = state.active_model()
 fresh_xy, fresh_axes, fresh_kept = project_2d(fresh_C)
 fresh_title = f"initialized (n_embd {n_embd})"
 if n_embd > 2:
-    fresh_title += f" · PCA keeps {fresh_kept:.0%} of the spread"
+    fresh_title += f" · PCA keeps {fresh_kept:.0%}"
 if trained is None:
-    st.plotly_chart(embedding_map(fresh_xy, vocab.itos, fresh_axes, fresh_title), key="emb_map_fresh",
-                    config={"displayModeBar": False})
-    st.info("No trained model in this session yet. Train one on the **Training** page (a few thousand steps are "
-            "enough to see the vowels gather), or upload a checkpoint there, then come back: its map appears "
-            "here beside this one.")
+    a, b = st.columns(2)
+    a.plotly_chart(embedding_map(fresh_xy, vocab.itos, fresh_axes, fresh_title), key="emb_map_fresh",
+                   config={"displayModeBar": False})
+    with b:
+        st.info("No trained model in this session yet. Train one on the **Training** page, or load a checkpoint "
+                "saved from it: its map then appears here beside this one.")
+        file = st.file_uploader("Load a checkpoint (.pt)", type=["pt"], key="emb_checkpoint")
+        if file is not None:
+            try:
+                state.use_uploaded_checkpoint(file.name, file.getvalue())
+                st.rerun()
+            except CheckpointError as e:
+                st.error(f"That file was not used: {e}")
 else:
     model, trained_vocab, label = trained
     trained_xy, trained_axes, trained_kept = project_2d(model.C)
@@ -164,5 +177,8 @@ else:
                    config={"displayModeBar": False})
     b.plotly_chart(embedding_map(trained_xy, trained_vocab.itos, trained_axes, trained_title), key="emb_map_trained",
                    config={"displayModeBar": False})
+    start_C = fresh_model(model.config).C  # the same seed and settings give the trained model's starting C
+    moved = float((model.C.detach().cpu() - start_C).norm() / start_C.norm())
     st.caption(f"Right: {label}. It has its own settings (n_embd {model.config.n_embd}, block_size "
-               f"{model.config.block_size}); the sliders above change only the model on the left.")
+               f"{model.config.block_size}); the sliders above change only the model on the left. Training has "
+               f"moved its C by **{moved:.0%}** of C's initial size (‖C − C₀‖ / ‖C₀‖).")

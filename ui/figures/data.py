@@ -35,7 +35,8 @@ def char_frequency(itos, counts, order="index") -> go.Figure:
     colors = [END_COLOR if i == 0 else color(0) for i in idx]
     fig = go.Figure(go.Bar(x=labels, y=values, marker_color=colors, customdata=np.array(idx),
                            hovertemplate="'%{x}' (index %{customdata}): %{y:,}<extra></extra>"))
-    fig.update_xaxes(title="character", type="category", tickfont=dict(size=14))
+    fig.update_xaxes(title="character", type="category", tickfont=dict(size=14), tickangle=0,
+                     tickmode="array", tickvals=labels, ticktext=labels)  # every character, none skipped
     fig.update_yaxes(title="occurrences", tickformat=",")
     return styled(fig, "How often is each character used?", height=340)
 
@@ -66,9 +67,9 @@ def bigram_heatmap(itos, counts: np.ndarray, log_scale=True, show_numbers=False)
         heat.textfont = dict(size=9)
     fig = go.Figure(heat)
     n = len(itos)
-    fig.update_xaxes(title="next character", side="top", type="category", tickfont=dict(size=13))
-    fig.update_yaxes(title="this character", autorange="reversed", type="category", tickfont=dict(size=13),
-                     scaleanchor="x")
+    every = dict(type="category", tickfont=dict(size=13), tickmode="array", tickvals=labels, ticktext=labels)
+    fig.update_xaxes(title="next character", side="top", tickangle=0, **every)
+    fig.update_yaxes(title="this character", autorange="reversed", scaleanchor="x", **every)
     size = min(760, max(420, 24 * n + 140))
     fig = styled(fig, None, height=size)
     fig.update_layout(margin=dict(l=70, r=20, t=70, b=20))

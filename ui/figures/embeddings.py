@@ -22,9 +22,11 @@ def parameter_share(labels, counts) -> go.Figure:
     colors = [color(2) if "Batch" in n else color(1) if n.startswith("C") else color(0) for n in names]
     fig = go.Figure(go.Bar(
         y=names, x=values, orientation="h", marker_color=colors,
-        text=[f"{n:,} ({n / total:.0%})" for n in values], textposition="auto",
+        text=[f"{n:,} ({n / total:.0%})" if n >= total / 100 else f"{n:,} (<1%)" for n in values],
+        textposition="outside", cliponaxis=False, textfont=dict(size=13),
         hovertemplate="%{y}: %{x:,} parameters<extra></extra>",
     ))
+    fig.update_xaxes(range=[0, 1.35 * max(values, default=1)])  # room for the labels outside the bars
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(title="parameters", tickformat=",")
     return styled(fig, "Where the parameters are", height=max(300, 60 + 26 * len(names)))
@@ -36,7 +38,7 @@ def embedding_heatmap(C: np.ndarray, itos, title="C: one row per character") -> 
     limit = float(np.abs(C).max()) or 1.0
     labels = [f"{i} {ch}" for i, ch in enumerate(itos)]
     fig = go.Figure(go.Heatmap(
-        z=C, x=[str(j) for j in range(C.shape[1])], y=labels, colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit,
+        z=C, x=[str(j) for j in range(C.shape[1])], y=labels, colorscale="RdBu_r", zmid=0, zmin=-limit, zmax=limit,
         xgap=1, ygap=1, colorbar=dict(title="value"),
         hovertemplate="character %{y}, dimension %{x}: %{z:.3f}<extra></extra>",
     ))

@@ -121,9 +121,8 @@ with controls:
                       help="Keep the current settings as A, then change the controls: they become B. "
                            "Both use the same seed and minibatch, drawn together.")
         else:
-            st.caption(f"A: gain {lab.gain_label(pinned['gain'])}, depth {pinned['depth']}, "
-                       f"BatchNorm {'on' if pinned['batchnorm'] else 'off'}, {pinned['nonlinearity']}. "
-                       "The controls now set B; dashed lines are A.")
+            st.markdown(f"**A:** {lab.describe(pinned)}  \n**B:** the controls below")
+            st.caption("Dashed lines are A, solid B. Same seed, same minibatch.")
             st.button("Unpin A", key="init_unpin", on_click=lab.unpin, width="stretch")
 
     st.markdown("**Network**")

@@ -230,3 +230,9 @@ def test_figures_have_the_lecture_legend_and_serialize(train):
               figs.batchnorm_figure([1, 2], [-0.7, 0.7], [-0.7, 0.7], 1, 1.5, 0.7, 1.0, 0.0)]:
         spec = json.loads(pio.to_json(f.to_dict(), validate=False))
         assert spec["data"] and isinstance(spec["layout"]["template"], dict)  # the template itself, not a name
+
+
+def test_describe_names_presets_and_differences():
+    assert lab.describe(lab.PRESETS["Original init"]["settings"]) == "Original init"
+    text = lab.describe({**lab.DEFAULTS, "gain": lab.TANH_GAIN, "depth": 7, "fan_in": False})
+    assert text.startswith("gain 5/3, depth 7") and "no fan-in scaling" in text

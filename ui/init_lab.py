@@ -126,6 +126,23 @@ def save_settings(settings: dict):
     st.session_state[SETTINGS_KEY] = clean(settings)
 
 
+def describe(settings: dict) -> str:
+    """A short name for a set of settings: its preset's, else what sets it apart."""
+    s = clean(settings)
+    for name, p in PRESETS.items():
+        if p["settings"] == s:
+            return name
+    parts = [f"gain {gain_label(s['gain'])}", f"depth {s['depth']}", f"width {s['width']}",
+             "BatchNorm" if s["batchnorm"] else "no BatchNorm", NONLINEARITIES[s["nonlinearity"]].split(" ")[0]]
+    if not s["fan_in"]:
+        parts.append("no fan-in scaling")
+    if s["bias"] != "auto":
+        parts.append(f"bias {s['bias']}")
+    if s["soften"] != DEFAULTS["soften"]:
+        parts.append(f"softening {s['soften']:g}")
+    return ", ".join(parts)
+
+
 def pinned() -> dict | None:
     return st.session_state.get(PINNED_KEY)
 

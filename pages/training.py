@@ -340,11 +340,12 @@ else:
         st.subheader("Overlay two runs")
         st.caption("Same seed means same initial weights and the same minibatches: only your change differs. "
                    "Try BatchNorm on vs off, or gain 1 vs 5/3.")
-        st.session_state.setdefault("tr_overlay_a", ids[-2])
-        st.session_state.setdefault("tr_overlay_b", ids[-1])
-        for key in ("tr_overlay_a", "tr_overlay_b"):
-            if st.session_state[key] not in ids:
-                st.session_state[key] = ids[-1]
+        if st.session_state.get("tr_overlay_count") != len(ids):   # a new run: compare it with the one before
+            st.session_state["tr_overlay_count"] = len(ids)
+            st.session_state["tr_overlay_a"], st.session_state["tr_overlay_b"] = ids[-2], ids[-1]
+        for key, default in (("tr_overlay_a", ids[-2]), ("tr_overlay_b", ids[-1])):
+            if st.session_state.get(key) not in ids:
+                st.session_state[key] = default
         o1, o2, o3 = st.columns([2, 2, 2])
         a = o1.selectbox("Run A", ids, key="tr_overlay_a", format_func=label_of.get)
         b = o2.selectbox("Run B", ids, key="tr_overlay_b", format_func=label_of.get)

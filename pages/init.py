@@ -87,9 +87,9 @@ def batchnorm_explainer():
 
 st.title("Initialization lab")
 st.markdown(
-    "Before a single training step, the way the weights are drawn decides whether a deep net can learn. "
-    "Here is the lecture's deep net **at step 0**: one minibatch goes forward and back, nothing is updated. "
-    "Move a control and watch the initial loss, the activations layer by layer and the gradients."
+    "The lecture's deep net **at step 0**: one minibatch forward and back, no update. How the weights are "
+    "drawn decides whether it can learn at all: move a control and watch the initial loss, the activations "
+    "layer by layer and the gradients."
 )
 
 dataset = state.current_dataset()
@@ -106,6 +106,12 @@ for i, name in enumerate(names):
     with preset_columns[i % 4]:
         st.button(name, key=f"init_preset_{i}", on_click=apply_preset, args=(name,), width="stretch",
                   help=lab.PRESETS[name]["description"])
+
+preset = st.session_state.get("init_lab_preset")  # its explanation shows until a control moves away from it
+if preset and lab.PRESETS[preset]["settings"] != lab.clean({s: st.session_state[k] for s, k in WIDGETS.items()}):
+    preset = None
+if preset:
+    st.info(f"**{preset}.** {lab.PRESETS[preset]['description']}")
 
 controls, main = st.columns([1.15, 3], gap="large")
 
@@ -161,9 +167,6 @@ with controls:
 
 settings = lab.clean({s: st.session_state[k] for s, k in WIDGETS.items()})
 lab.save_settings(settings)
-preset = st.session_state.get("init_lab_preset")
-if preset and lab.PRESETS[preset]["settings"] != settings:
-    preset = None
 
 # ---------------------------------------------------------------- compute (cached on the settings)
 
@@ -185,8 +188,6 @@ def rows(part):
 # ---------------------------------------------------------------- outputs
 
 with main:
-    if preset:
-        st.info(f"**{preset}.** {lab.PRESETS[preset]['description']}")
     left, right = st.columns([1, 1])
     with left:
         level, verdict = lab.loss_verdict(stats["loss"], stats["uniform_loss"])

@@ -63,7 +63,7 @@ def loss_figure(rows, uniform: float, vocab_size: int) -> go.Figure:
     line = dict(type="line", x0=uniform, x1=uniform, y0=0, y1=1, yref="paper", line=dict(color="#333", dash="dash", width=2))
     left = uniform < 0.5 * top  # write the label on the side of the line that has room
     label = dict(x=uniform, y=1.0, yref="paper", yanchor="bottom", xanchor="left" if left else "right",
-                 showarrow=False, font=dict(size=13), text=f" uniform guess −ln(1/{vocab_size}) = {uniform:.4f} ")
+                 showarrow=False, font=dict(size=13), text=f" uniform −ln(1/{vocab_size}) = {uniform:.4f} ")
     return _figure([bars], height=130 + 40 * len(rows), shapes=[line], annotations=[label],
                    margin=dict(t=40, b=45, l=90, r=20),
                    xaxis=_axis("cross-entropy loss at step 0", range=[0, top]),

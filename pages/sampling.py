@@ -71,7 +71,8 @@ for key in DEFAULTS:
 # ---------------------------------------------------------------- controls
 st.header("Make up names")
 c1, c2, c3 = st.columns(3)
-n = c1.slider("How many names", 1, 100, key="sampling_n")
+n = c1.slider("How many names", 1, 100, key="sampling_n", help="Each name is drawn until the model picks the end '.' "
+              f"(or {sampling.MAX_LENGTH} characters).")
 c1.number_input("Seed", min_value=0, max_value=2**53 - 1, step=1, key="sampling_seed",
                 help="The random generator's starting point. The same seed (and settings) gives the same names, "
                      "here and with `python -m makemore_core sample --seed`. The default is the lecture's.")
@@ -94,6 +95,7 @@ p = top_p if top_p < 1 else None
 names = sample_names(choice.key, n, seed, temperature, k, p, model, vocab)
 sets = model_source.split_sets(dataset)
 found = [model_source.where_found(sets, name) for name in names]
+st.markdown("Legend: " + " ".join(f":{color}-background[{label}]" for color, label in MARKS.values()))
 st.markdown(" ".join(chip(name, where) for name, where in zip(names, found)))
 cols = st.columns(4)
 for col, (where, (_, label)) in zip(cols, MARKS.items()):

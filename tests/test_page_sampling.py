@@ -1,0 +1,202 @@
+"""The Sampling page in AppTest: seeded names, their marks, the step-by-step view, beam search, and
+the same names as `python -m makemore_core sample` for the same checkpoint and seed."""
+import base64
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import ui.runs
+from makemore_core import checkpoint, sampling
+from makemore_core.data import Dataset
+from makemore_core.model import ModelConfig
+from makemore_core.training import TrainConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "pages/sampling.py"
+CHIP = re.compile(r":(green|orange|blue)-background\[(.*?)\]")
+COLOR_OF = {"green": "train", "orange": "val/test", "blue": "new"}
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return Dataset.from_path(ROOT / "data" / "names.txt")
+
+
+@pytest.fixture(scope="module")
+def manager(dataset):
+    manager = ui.runs.RunManager()
+    run = manager.new_run("sampling test", dataset, dataset.tensors(3),
+                          ModelConfig(vocab_size=len(dataset.vocab), n_embd=8, n_hidden=48, hidden_layers=2),
+                          TrainConfig(steps=800, lr_milestones=[600]), "cpu")
+    run.trainer.run()
+    run.state = "finished"
+    return manager
+
+
+@pytest.fixture(scope="module")
+def model(manager):
+    return manager.runs[0].trainer.model
+
+
+@pytest.fixture(scope="module")
+def checkpoint_bytes(manager):
+    run = manager.runs[0]
+    return checkpoint.to_bytes(run.trainer.model, run.vocab)
+
+
+def open_page(monkeypatch, manager):
+    monkeypatch.setattr(ui.runs, "session_runs", lambda: manager)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def shown_names(at):
+    """[(name, mark)] from the coloured chips."""
+    chips = next(md.value for md in at.markdown if "-background[" in md.value and "Legend" not in md.value)
+    return [("" if name == "(empty)" else name, COLOR_OF[color]) for color, name in CHIP.findall(chips)]
+
+
+def set_seed(at, seed):
+    at.number_input(key="sampling_seed").set_value(seed).run()
+    assert not at.exception
+
+
+def test_default_names_are_the_cores_with_the_lecture_seed(monkeypatch, manager, model, dataset):
+    at = open_page(monkeypatch, manager)
+    names = [n for n, _ in shown_names(at)]
+    assert len(names) == 20
+    assert names == sampling.sample(model, dataset.vocab, n=20, seed=sampling.SAMPLE_SEED)
+
+
+def test_same_seed_same_names_other_seed_other_names(monkeypatch, manager):
+    at = open_page(monkeypatch, manager)
+    set_seed(at, 1234)
+    first = shown_names(at)
+    at.slider(key="sampling_compare_t").set_value(2.0).run()   # an unrelated widget: names stay
+    assert shown_names(at) == first
+    set_seed(at, 99)
+    assert shown_names(at) != first
+    set_seed(at, 1234)
+    assert shown_names(at) == first
+    again = open_page(monkeypatch, manager)   # a fresh session too
+    set_seed(again, 1234)
+    assert shown_names(again) == first
+
+
+def test_marks_and_shares(monkeypatch, manager, dataset):
+    at = open_page(monkeypatch, manager)
+    at.slider(key="sampling_n").set_value(60).run()
+    at.slider(key="sampling_temperature").set_value(0.5).run()   # cooler: some names come from the data
+    names = shown_names(at)
+    assert len(names) == 60
+    train, heldout = set(dataset.splits["train"]), set(dataset.splits["val"]) | set(dataset.splits["test"])
+    for name, mark in names:
+        expected = "train" if name in train else ("val/test" if name in heldout else "new")
+        assert mark == expected, name
+    assert any(mark == "train" for _, mark in names)
+    shares = {m.label: m.value for m in at.metric}
+    count = sum(1 for _, mark in names if mark == "train")
+    assert shares["in the training set"] == f"{count / 60:.0%}"
+    total = sum(int(v.rstrip("%")) for v in shares.values())
+    assert 98 <= total <= 102   # rounding
+
+
+def test_top_k_one_is_greedy(monkeypatch, manager):
+    at = open_page(monkeypatch, manager)
+    at.slider(key="sampling_top_k").set_value(1).run()
+    names = {n for n, _ in shown_names(at)}
+    assert len(names) == 1   # always the likeliest character: every name is the same
+
+
+def test_step_by_step_highlights_the_drawn_character(monkeypatch, manager, model, dataset):
+    at = open_page(monkeypatch, manager)
+    at.selectbox(key="sampling_trace_pick").set_value(2).run()
+    name, steps = _third_trace(model, dataset)
+    assert len(steps) == len(name) + 1
+    step_slider = at.slider(key="sampling_step")
+    assert step_slider.max == len(steps)
+    at.slider(key="sampling_step").set_value(2).run()
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    used = next(s for s in specs if "(used)" in json.dumps(s["layout"]["title"]))
+    other = next(s for s in specs if "temperature 0.5" in json.dumps(s["layout"]["title"]))
+    colors = used["data"][0]["marker"]["color"]
+    assert colors.count("#d62728") == 1 and colors.index("#d62728") == steps[1]["chosen"]
+    assert "#d62728" not in other["data"][0]["marker"]["color"]
+    # at temperature 0.5 the favourite gets likelier than at 1.0
+    p_used, p_other = array(used["data"][0]["y"]), array(other["data"][0]["y"])
+    assert len(p_used) == len(dataset.vocab) and abs(sum(p_used) - 1) < 1e-4
+    assert max(p_other) > max(p_used)
+    assert f"`{steps[1]['context']}`" in " ".join(md.value for md in at.markdown)
+
+
+def array(value):
+    """A plotly data array, whether sent as a list or as a typed base64 buffer."""
+    if isinstance(value, dict):
+        return list(np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]))
+    return list(value)
+
+
+def _third_trace(model, dataset):
+    import torch
+    g = torch.Generator().manual_seed(sampling.SAMPLE_SEED)
+    model.eval()
+    for _ in range(2):
+        sampling.sample_one(model, dataset.vocab, g)
+    return sampling.sample_one(model, dataset.vocab, g, trace=True)
+
+
+def test_beam_search_table(monkeypatch, manager, model, dataset):
+    at = open_page(monkeypatch, manager)
+    at.slider(key="sampling_beam").set_value(3).run()
+    table = at.dataframe[0].value
+    expected = sampling.beam_search(model, dataset.vocab, width=3)
+    assert list(table["name"]) == [n for n, _ in expected]
+    assert list(table["log-probability"]) == sorted(table["log-probability"], reverse=True)
+
+
+def test_download_and_settings_survive_a_page_switch(monkeypatch, manager):
+    at = open_page(monkeypatch, manager)
+    assert at.get("download_button")[0].proto.label.startswith("Download the names")
+    set_seed(at, 777)
+    names = shown_names(at)
+    at.switch_page("pages/home.py").run()
+    at.switch_page(PAGE).run()
+    assert at.number_input(key="sampling_seed").value == 777
+    assert shown_names(at) == names
+
+
+def test_no_model_offers_quick_model(monkeypatch):
+    at = open_page(monkeypatch, ui.runs.RunManager())
+    assert at.button(key="sampling_quick_train")
+    assert any("gibberish" in md.value for md in at.markdown)
+    assert at.code and len(at.code[0].value.split("\n")) == 8
+    assert not at.metric
+
+
+def test_cli_and_page_give_the_same_names(monkeypatch, tmp_path, checkpoint_bytes):
+    path = tmp_path / "model.pt"
+    path.write_bytes(checkpoint_bytes)
+    seed, n = 4242, 15
+    cli = subprocess.run([sys.executable, "-m", "makemore_core", "sample", "--checkpoint", str(path),
+                          "--seed", str(seed), "-n", str(n)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert cli.returncode == 0, cli.stderr
+    cli_names = cli.stdout.split("\n")[:n]
+
+    at = open_page(monkeypatch, ui.runs.RunManager())
+    at.file_uploader(key="sampling_checkpoint_upload").set_value(("model.pt", checkpoint_bytes,
+                                                                   "application/octet-stream")).run()
+    assert not at.exception
+    at.slider(key="sampling_n").set_value(n).run()
+    set_seed(at, seed)
+    page_names = [name for name, _ in shown_names(at)]
+    assert page_names == cli_names
+    assert len(set(page_names)) > 5

@@ -82,15 +82,16 @@ if word:
                              for s, n in found["splits"].items())
         times = "once" if found["total"] == 1 else f"{found['total']} times"
         st.success(f"**{word}** is in the data {times}: in {where}.")
-    elif unknown:
-        st.warning(f"**{word}** is not in the data, and it could not be: it uses characters that are not in the "
-                   f"vocabulary: {' '.join(repr(c) for c in unknown)}.")
     else:
         hint = ""
         if word.lower() != word and find_word(dataset, word.lower())["total"]:
             hint = f" (but **{word.lower()}** is: the data is lower case)"
-        st.info(f"**{word}** is not in the data{hint}. A good model should still find it a plausible name if it "
-                f"looks like one: that is what generalizing means.")
+        if unknown:
+            st.warning(f"**{word}** is not in the data{hint}, and it could not be: it uses characters that are not "
+                       f"in the vocabulary: {' '.join(repr(c) for c in unknown)}.")
+        else:
+            st.info(f"**{word}** is not in the data{hint}. A good model should still find it a plausible name if "
+                    f"it looks like one: that is what generalizing means.")
 
 # ---------------------------------------------------------------- 2. the vocabulary
 st.header("2 · The vocabulary: characters become numbers")

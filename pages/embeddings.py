@@ -177,7 +177,7 @@ else:
                    config={"displayModeBar": False})
     b.plotly_chart(embedding_map(trained_xy, trained_vocab.itos, trained_axes, trained_title), key="emb_map_trained",
                    config={"displayModeBar": False})
-    start_C = fresh_model(model.config).C  # the same seed and settings give the trained model's starting C
+    start_C = fresh_model(model.config).C.detach()  # the same seed and settings give the trained model's starting C
     moved = float((model.C.detach().cpu() - start_C).norm() / start_C.norm())
     st.caption(f"Right: {label}. It has its own settings (n_embd {model.config.n_embd}, block_size "
                f"{model.config.block_size}); the sliders above change only the model on the left. Training has "

@@ -1,0 +1,142 @@
+"""AppTest: the Embeddings & shapes page: each slider moves the shapes and counts it should."""
+import json
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from makemore_core import checkpoint
+from makemore_core.data import Dataset
+from makemore_core.model import MLP, ModelConfig
+
+UPLOAD = "\n".join(["abc", "bcd", "cde", "dea", "eab", "abd", "bce", "cda"]).encode()  # vocabulary 6
+
+
+def open_page(session=None):
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page("pages/embeddings.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def total(at):
+    return int(next(m.value for m in at.metric if m.label == "parameters in all").replace(",", ""))
+
+
+def trace(at):
+    return next(df.value for df in at.dataframe if "what happens" in df.value.columns)
+
+
+def chart(at, key):
+    found = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id]
+    return found[0] if found else None
+
+
+def config_of(**changes):
+    return ModelConfig(vocab_size=27, **changes)
+
+
+def test_lecture_settings():
+    at = open_page()
+    assert total(at) == 47_024
+    assert any("47,024" in c.value and "lecture's settings" in c.value for c in at.caption)
+    rows = trace(at)
+    assert list(rows["step"][:4]) == ["X", "C[X]", "view", "Linear 1"]
+    assert list(rows["shape at B=32"][:3]) == ["(32, 3)", "(32, 3, 10)", "(32, 30)"]
+    assert rows["shape at B=32"].iloc[-2] == "(32, 27)" and rows["shape at B=32"].iloc[-1] == "() scalar"
+    assert rows["parameters"].sum() == 47_024
+    assert any("real batch of 32" in s.value for s in at.success)
+    heat = chart(at, "emb_C")["data"][0]
+    assert len(heat["y"]) == 27 and len(heat["x"]) == 10
+    share = chart(at, "emb_share")["data"][0]
+    assert "Tanh 1" not in share["y"] and "C[X]" in share["y"]
+
+
+@pytest.mark.parametrize("key, value, expect", [
+    ("emb_n_embd", 2, dict(n_embd=2)),
+    ("emb_block_size", 8, dict(block_size=8)),
+    ("emb_n_hidden", 200, dict(n_hidden=200)),
+    ("emb_hidden_layers", 2, dict(hidden_layers=2)),
+])
+def test_each_slider_changes_the_count_and_shapes(key, value, expect):
+    at = open_page()
+    at.slider(key=key).set_value(value).run()
+    assert not at.exception
+    assert total(at) == config_of(**expect).num_parameters() != 47_024
+    rows = trace(at)
+    c = config_of(**expect)
+    assert rows["shape at B=32"][2] == f"(32, {c.block_size * c.n_embd})"
+    assert rows["shape at B=32"][3] == f"(32, {c.n_hidden})"
+    assert sum(step.startswith("Linear") for step in rows["step"]) == c.hidden_layers + 1
+    assert any("real batch" in s.value for s in at.success)
+
+
+def test_n_embd_changes_c_and_two_dims_are_drawn_raw():
+    at = open_page()
+    at.slider(key="emb_n_embd").set_value(2).run()
+    assert len(chart(at, "emb_C")["data"][0]["x"]) == 2
+    fig = chart(at, "emb_map_fresh")
+    assert fig["layout"]["xaxis"]["title"]["text"] == "dimension 0"
+    at.slider(key="emb_n_embd").set_value(16).run()
+    assert "PCA keeps" in chart(at, "emb_map_fresh")["layout"]["title"]["text"]
+
+
+def test_batch_size_changes_shapes_only():
+    at = open_page()
+    at.select_slider(key="emb_batch_size").set_value(128).run()
+    assert total(at) == 47_024
+    rows = trace(at)
+    assert rows["shape at B=128"][1] == "(128, 3, 10)"
+    at.select_slider(key="emb_batch_size").set_value(1).run()
+    assert any("batch of 1" in w.value for w in at.warning)
+    assert not at.exception
+
+
+def test_batchnorm_toggle():
+    at = open_page()
+    at.toggle(key="emb_batchnorm").set_value(False).run()
+    expected = config_of(batchnorm=False).num_parameters()
+    assert total(at) == expected == 47_024 - (5 * 200 + 54) + (5 * 100 + 27)
+    assert not any("BatchNorm" in step for step in trace(at)["step"])
+
+
+def test_reset_and_settings_survive_a_page_switch():
+    at = open_page()
+    at.slider(key="emb_n_hidden").set_value(50).run()
+    at.switch_page("pages/data.py").run()
+    at.switch_page("pages/embeddings.py").run()
+    assert at.slider(key="emb_n_hidden").value == 50
+    at.button(key="emb_reset").click().run()
+    assert total(at) == 47_024 and at.slider(key="emb_n_hidden").value == 100
+
+
+def test_without_a_trained_model_says_how_to_get_one():
+    at = open_page()
+    assert chart(at, "emb_map_fresh") is not None and chart(at, "emb_map_trained") is None
+    assert any("Training" in i.value for i in at.info)
+
+
+def test_trained_model_is_drawn_beside_the_fresh_one(default_names):
+    data = Dataset.from_path(default_names)
+    model = MLP(ModelConfig(n_embd=4))
+    with torch.no_grad():
+        model.C += 0.5  # "trained": moved away from where it started
+    raw = checkpoint.to_bytes(model, data.vocab)
+    at = open_page({"uploaded_checkpoint": {"name": "mine.pt", "bytes": raw}})
+    trained = chart(at, "emb_map_trained")
+    assert trained is not None and chart(at, "emb_map_fresh") is not None
+    assert "n_embd 4" in trained["layout"]["title"]["text"]
+    caption = next(c.value for c in at.caption if "mine.pt" in c.value)
+    moved = 0.5 * (27 * 4) ** 0.5 / float(MLP(ModelConfig(n_embd=4)).C.norm())
+    assert f"{moved:.0%}" in caption
+
+
+def test_after_an_upload_the_vocabulary_sets_c_and_the_output():
+    at = open_page({"dataset_upload": {"name": "abc.txt", "bytes": UPLOAD}})
+    vocab = len(Dataset.from_bytes(UPLOAD).vocab)
+    assert total(at) == ModelConfig(vocab_size=vocab).num_parameters()
+    assert len(chart(at, "emb_C")["data"][0]["y"]) == vocab
+    assert trace(at)["shape at B=32"].iloc[-2] == f"(32, {vocab})"

@@ -130,7 +130,7 @@ def test_trained_model_is_drawn_beside_the_fresh_one(default_names):
     assert trained is not None and chart(at, "emb_map_fresh") is not None
     assert "n_embd 4" in trained["layout"]["title"]["text"]
     caption = next(c.value for c in at.caption if "mine.pt" in c.value)
-    moved = 0.5 * (27 * 4) ** 0.5 / float(MLP(ModelConfig(n_embd=4)).C.norm())
+    moved = 0.5 * (27 * 4) ** 0.5 / float(MLP(ModelConfig(n_embd=4)).C.detach().norm())
     assert f"{moved:.0%}" in caption
 
 

@@ -1,0 +1,92 @@
+"""The Training page in a real browser: start, watch it advance, leave and come back, pause, resume, stop."""
+import re
+import time
+
+import pytest
+
+from conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+
+STEP = re.compile(r"step ([\d,]+) / ([\d,]+)")
+
+
+def main_text(page):
+    return page.inner_text('[data-testid="stMainBlockContainer"]')
+
+
+def steps_shown(page):
+    match = STEP.search(main_text(page))
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def wait_for_steps_above(page, n, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        shown = steps_shown(page)
+        if shown is not None and shown > n:
+            return shown
+        time.sleep(0.2)
+    raise AssertionError(f"the step counter did not pass {n} (shows {steps_shown(page)})")
+
+
+def loss_chart_points(page):
+    """How many points the loss chart's first trace has now (read from plotly's own data)."""
+    return page.evaluate("""() => {
+        const plots = [...document.querySelectorAll('.js-plotly-plot')];
+        const loss = plots.find(p => p.data && p.data.some(t => t.name === 'smoothed'));
+        return loss && loss._fullData ? loss._fullData[0].x.length : -1;
+    }""")
+
+
+def click(page, name):
+    page.get_by_role("button", name=name, exact=True).click()
+
+
+def assert_no_error(page):
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Traceback" not in page.inner_text("body")
+
+
+def test_training_runs_live_across_page_switches(page, app_url):
+    page.goto(app_url)       # from Home, through the navigation, as a learner gets there
+    wait_for_app(page)
+    page.get_by_role("link", name="Training").first.click()
+    page.wait_for_url("**/training")
+    wait_for_app(page)
+    click(page, "Start a new run")
+    first = wait_for_steps_above(page, 0)
+    assert "/ 200,000" in main_text(page)                    # the lecture's run, from the page's defaults
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 6", timeout=30_000)
+    points = loss_chart_points(page)
+    assert points > 0
+    later = wait_for_steps_above(page, first + 50)           # the counter and the charts advance by themselves
+    page.wait_for_function(f"""() => {{
+        const loss = [...document.querySelectorAll('.js-plotly-plot')]
+            .find(p => p.data && p.data.some(t => t.name === 'smoothed'));
+        return loss && loss._fullData && loss._fullData[0].x.length > {points};
+    }}""", timeout=20_000)
+
+    page.get_by_role("link", name="Data & vocabulary").first.click()   # leave the page ...
+    page.wait_for_url("**/data")
+    wait_for_app(page)
+    time.sleep(1.0)
+    page.get_by_role("link", name="Training").first.click()        # ... and come back: still running
+    page.wait_for_url("**/training")
+    wait_for_app(page)
+    back = wait_for_steps_above(page, later + 50)
+    assert "training" in main_text(page)
+
+    click(page, "Pause")
+    page.wait_for_function("() => document.body.innerText.includes('paused')", timeout=10_000)
+    paused_at = steps_shown(page)
+    time.sleep(1.5)
+    assert steps_shown(page) == paused_at >= back
+
+    click(page, "Resume")
+    wait_for_steps_above(page, paused_at + 20)
+
+    click(page, "Stop & reset")
+    page.wait_for_function("() => document.body.innerText.includes('No run shown')", timeout=10_000)
+    assert page.locator('[data-testid="stDataFrame"]').count() == 1   # the run list keeps it
+    assert_no_error(page)

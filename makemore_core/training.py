@@ -65,7 +65,7 @@ class TrainConfig:
 class Trainer:
     """Owns the optimizer state and the history of one run on one model."""
 
-    def __init__(self, model, data, config: TrainConfig, generator=None):
+    def __init__(self, model, data, config: TrainConfig, generator=None, engine="eager"):
         self.model = model.train()
         self.Xtr, self.Ytr = data["train"]
         self.val = data.get("val")
@@ -82,6 +82,12 @@ class Trainer:
         self.message = ""
         self.seconds = 0.0
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr) if config.optimizer == "adam" else None
+        # engine "eager": the step below, the reference. "fast" / "fast-uncompiled": the same math with a
+        # hand-written backward (engine.py), torch.compile'd in the background for "fast".
+        self.engine = None
+        if engine != "eager":
+            from .engine import make_engine
+            self.engine = make_engine(self, engine)
 
     # ------------------------------------------------------------ one step
 
@@ -97,8 +103,19 @@ class Trainer:
         every = self.config.stats_every
         return every > 0 and step % every == 0
 
+    @property
+    def engine_status(self):
+        return "eager" if self.engine is None else self.engine.status
+
+    def fast(self):
+        """True when the next step can go through the fast engine (not a statistics step)."""
+        return self.engine is not None and self.engine.covers(self) and not self.wants_stats(self.step_num)
+
     def step(self):
         """One training step. Returns its loss, or None when the loss was not finite (the run stops)."""
+        return self.engine.step(self) if self.fast() else self.eager_step()
+
+    def eager_step(self):
         model, lr = self.model, self.lr
         ix = torch.randint(0, self.Xtr.shape[0], (self.config.batch_size,), generator=self.g, device=self.Xtr.device)
         Xb, Yb = self.Xtr[ix], self.Ytr[ix]
@@ -157,7 +174,11 @@ class Trainer:
         self.status = "running"
         start = time.perf_counter()
         while self.step_num < target:
-            if self.step() is None:
+            if self.fast():  # a chunk of steps, up to the next statistics/milestone/progress step
+                self.engine.run_chunk(self, self.engine.next_boundary(self, target, progress_every) - self.step_num)
+                if self.status == "diverged":
+                    break
+            elif self.step() is None:
                 break
             if should_stop is not None and should_stop():
                 break

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from . import checkpoint, sampling
+from . import bench, checkpoint, sampling
 from . import stats as diagnostics
 from .data import DataError, Dataset
 from .device import describe, pick_device
@@ -109,6 +109,8 @@ def build_parser():
     sm.add_argument("--beam", type=positive_int, default=None)
     sm.add_argument("--seed", type=seed_int, default=sampling.SAMPLE_SEED)
     sm.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+
+    bench.add_parser(sub)
     return parser
 
 
@@ -235,7 +237,12 @@ def cmd_sample(args):
         print(name)
 
 
-COMMANDS = {"train": cmd_train, "stats": cmd_stats, "sample": cmd_sample}
+def cmd_bench(args):
+    if bench.main(args) != 0:
+        raise UsageError("the engines' first 100 losses disagree (see the table)")
+
+
+COMMANDS = {"train": cmd_train, "stats": cmd_stats, "sample": cmd_sample, "bench": cmd_bench}
 
 
 def main(argv=None):

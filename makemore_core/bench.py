@@ -243,11 +243,12 @@ def environment():
             "device": "cpu", "cuda_available": torch.cuda.is_available()}
 
 
-def run(data_path=None, quick=False, compile_step=True, long_steps=None, pages=True):
+def run(data_path=None, quick=False, compile_step=True, long_steps=None, pages=True, block=None, rounds=None):
     configure_threads()
     dataset = Dataset.from_path(data_path or ROOT / "data" / "names.txt")
     data = dataset.tensors(3, "cpu")
-    block, rounds = (300, 3) if quick else (1000, 5)
+    block = block or (300 if quick else 1000)
+    rounds = rounds or (3 if quick else 5)
     result = {"data": str(data_path or "data/names.txt"), "config": "lecture deep net (6 Linear + 6 BatchNorm), batch 32",
               "environment": environment(), "block_steps": block, "rounds": rounds}
     result["training"] = time_training(data, block, rounds, compile_step)

@@ -1,0 +1,61 @@
+"""The benchmark runs, reports every figure it promises, and its baseline is the lecture's loop.
+(No timed assertions: the CPU is shared.)"""
+import json
+
+import pytest
+
+from makemore_core import bench, cli
+from makemore_core.data import Dataset
+from makemore_core.device import configure_threads
+from makemore_core.model import MLP, ModelConfig
+from makemore_core.training import Trainer, TrainConfig
+
+configure_threads()
+
+
+@pytest.fixture(scope="module")
+def data(default_names):
+    return Dataset.from_path(default_names).tensors(3, "cpu")
+
+
+def test_notebook_baseline_is_the_lecture_loop(data):
+    notebook = bench.NotebookLoop(*data["train"])
+    notebook.run(50)
+    eager = Trainer(MLP(ModelConfig()), data, TrainConfig(steps=50)).run()
+    assert notebook.losses == pytest.approx(eager.losses, abs=1e-6)
+    assert len(notebook.ud) == 50 and len(notebook.ud[0]) == len(notebook.parameters) == 19
+    assert notebook.lossi[0] == pytest.approx(__import__("math").log10(notebook.losses[0]))
+    assert sum(p.nelement() for p in notebook.parameters) == 47_024
+
+
+def test_quick_json_has_every_key(capsys, default_names):
+    code = cli.main(["bench", "--quick", "--json", "--no-compile", "--no-pages", "--long-steps", "200",
+                     "--data", str(default_names)])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    training = result["training"]
+    for name in ("baseline", "engine_stats100", "engine_nostats", "notebook_nostats", "eager_stats100"):
+        row = training[name]
+        assert row["steps_per_s"] > 0 and row["ratio_to_baseline"] > 0
+        assert row["losses_agree"] and row["first100_max_abs_diff"] <= 1e-4
+        assert len(row["blocks"]) == result["rounds"]
+    assert training["baseline"]["ratio_to_baseline"] == 1.0
+    assert training["engine_stats100"]["engine_status"].startswith("fast")
+    assert result["losses_agree"] is True and result["goal_ratio"] > 0
+    assert result["init_stats_s"] > 0
+    long = result["long_run"]
+    assert long["steps_timed"] == 200 and long["extrapolated"]
+    assert long["eager_200k_s"] > 0 and long["engine_200k_s"] > 0 and long["speedup"] > 0
+    assert "pages" not in result
+
+
+def test_table_and_page_timings(data):
+    result = bench.run(quick=True, compile_step=False, long_steps=0, block=100, rounds=1)
+    text = bench.table(result)
+    for words in ("baseline", "engine_stats100", "goal", "init statistics", "/training", "/init rerun"):
+        assert words in text
+    pages = result["pages"]
+    assert set(pages["first_render_s"]) == set(bench.PAGES)
+    assert all(s > 0 for s in pages["first_render_s"].values())
+    assert not pages.get("errors"), pages.get("errors")
+    assert pages["init_slider_rerun_s"] > 0

@@ -1,4 +1,5 @@
-"""The first request a fresh server gets is a deep link (a bookmarked /training, say)."""
+"""The first request a fresh server gets can be a deep link (a bookmarked /training, say): it must
+show that page inside the app's frame (navigation and sidebar), not the page alone."""
 import pytest
 
 from conftest import start_app_server, wait_for_app
@@ -6,13 +7,17 @@ from conftest import start_app_server, wait_for_app
 pytestmark = pytest.mark.browser
 
 
-def test_first_request_to_fresh_server_is_deep_link(page):
+@pytest.mark.parametrize("path,title", [("training", "Training"), ("init", "Initialization lab"),
+                                        ("sampling", "Sampling")])
+def test_first_request_to_fresh_server_is_deep_link(page, path, title):
     proc, url = start_app_server()
     try:
-        page.goto(f"{url}/training")
+        page.goto(f"{url}/{path}")
         wait_for_app(page)
+        page.wait_for_selector('[data-testid="stSidebar"] :text("Data set:")', timeout=30_000)
         body = page.inner_text("body")
         assert "Page not found" not in body
-        assert "training" in page.locator("h1").first.inner_text().lower()
+        assert title.lower() in page.locator("h1").first.inner_text().lower()
+        assert "Initialization lab" in page.inner_text('[data-testid="stSidebarNav"]')
     finally:
         proc.terminate()

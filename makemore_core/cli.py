@@ -106,7 +106,8 @@ def build_parser():
     sm.add_argument("--temperature", type=float, default=1.0)
     sm.add_argument("--top-k", type=positive_int, default=None)
     sm.add_argument("--top-p", type=float, default=None)
-    sm.add_argument("--beam", type=positive_int, default=None)
+    sm.add_argument("--beam", type=positive_int, default=None,
+                    help="beam search of width W: the most likely names (no randomness; ignores the sampling options)")
     sm.add_argument("--seed", type=seed_int, default=sampling.SAMPLE_SEED)
     sm.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
 
@@ -205,7 +206,9 @@ def cmd_stats(args):
         raise UsageError("--steps must not be negative")
     device, dataset, data, model = setup(args)
     trainer = Trainer(model, data, train_config(args, args.steps, args.lr_decay_at))
-    trainer.run()
+    bar = ProgressBar(args.steps)
+    trainer.run(on_progress=bar, progress_every=max(args.steps // 200, 1))
+    bar.close()
     if trainer.status == "diverged":
         raise UsageError(trainer.message)
     # "the next minibatch": drawn from the same generator, exactly as step K+1 would draw it

@@ -151,10 +151,9 @@ def show_run():
 
 st.title("Training")
 st.markdown(
-    "Train the net and watch its insides while it learns. Training runs **in the background for this browser "
-    "tab**: move sliders, visit other pages, come back — it keeps going. Below the loss you see what the lecture "
-    "checks to know a deep net is healthy: the **activations** and **gradients** of every layer, how many "
-    "tanh units are **saturated**, and how big each step's **update is relative to the weights** (about 1e-3 is good)."
+    "Train the net and watch its insides while it learns: the **activations** and **gradients** of every layer, "
+    "how many tanh units are **saturated**, and how big each step is **relative to the weights** (about 1e-3 is "
+    "good). The run trains **in the background for this tab**: visit other pages, come back, it keeps going."
 )
 
 shown = manager.shown
@@ -162,7 +161,7 @@ with st.expander("Settings for a new run", expanded=shown is None):
     st.caption("Defaults are the lecture's run: 200,000 steps of SGD at lr 0.1, then 0.01 from step 150,000; "
                "batch 32; seed 2147483647. Same settings and seed give exactly the same losses as "
                "`python -m makemore_core train`.")
-    p1, p2, _ = st.columns([1, 1, 3])
+    p1, p2, _ = st.columns([1.4, 1.4, 2])
     p1.button("Lecture run (200,000 steps)", key="tr_preset_lecture", on_click=load_preset, args=(LECTURE,),
               width="stretch")
     p2.button("Quick look (5,000 steps)", key="tr_preset_quick", on_click=load_preset, args=(QUICK,), width="stretch")
@@ -226,7 +225,7 @@ if shown is None:
 else:
     run = shown
     status = run.state
-    controls = st.columns([1, 1, 1, 1.3, 1, 1.6, 1.6])
+    controls = st.columns([1, 1, 1, 1.1, 1.1, 1.5, 1.7])
     controls[0].button("Pause", key="tr_pause", on_click=pause, args=(run,), disabled=status != "running",
                        width="stretch")
     controls[1].button("Resume", key="tr_resume", on_click=resume, args=(run,), disabled=status != "paused",
@@ -241,10 +240,11 @@ else:
                        help="Train this many steps, then pause.")
     controls[5].button("Stop & reset", key="tr_stop", on_click=stop_and_reset, args=(run,), width="stretch",
                        help="Stop this run (it stays in the run list) and clear the view for a new one.")
-    controls[6].download_button("Download checkpoint", data=run.checkpoint_bytes, key="tr_download",
+    controls[6].download_button("Download model", data=run.checkpoint_bytes, key="tr_download",
                                 file_name=f"makemore-run{run.id}.pt", mime="application/octet-stream",
-                                on_click="ignore", disabled=run.trainer.step_num == 0, width="stretch",
-                                help="The model as it is now, with its vocabulary: load it on Sampling or here.")
+                                on_click="ignore", width="stretch",
+                                help="A checkpoint file (.pt) of the model as it is now, with its vocabulary: "
+                                     "upload it below to train on, or use it on the Sampling page.")
     if status == "paused":
         lr1, lr2, _ = st.columns([1.3, 1, 4])
         st.session_state.setdefault("tr_lr_now", float(run.trainer.lr))
@@ -317,7 +317,8 @@ else:
         st.markdown("**grad:data ratio per weight matrix**")
         st.caption("Gradient size relative to the weights (log scale). One matrix far above the others "
                    "(often the last layer) trains faster than the rest.")
-        st.plotly_chart(figs.series_figure(series["steps"], series["grad_to_data"], "grad std / data std", log_y=True),
+        st.plotly_chart(figs.series_figure(series["steps"], series["grad_to_data"], "grad std / data std", log_y=True,
+                                           height=340, legend="right"),
                         key="tr_gd_chart", config={"displayModeBar": False})
 
     refresh = REFRESH_S if status in ("queued", "running") else None

@@ -426,14 +426,17 @@ def hints(snap) -> list[tuple[str, str]]:
     if ratios:
         typical = sorted(ratios)[len(ratios) // 2]
         if typical > -1.5:
-            out.append(("warning", f"update:data is about 10^{typical:.1f} (far above the 1e-3 guide): each step "
+            out.append(("warning", f"update:data is about 10^{typical:.1f}, far above the 1e-3 guide: each step "
                                    "changes the weights by several percent. The learning rate is probably too high."))
-        elif typical < -4.5:
-            out.append(("info", f"update:data is about 10^{typical:.1f} (far below the 1e-3 guide): the weights "
-                                "barely move. The learning rate is probably too low, or the schedule decayed it."))
-        else:
+        elif typical > -2.5:
+            out.append(("info", f"update:data is about 10^{typical:.1f}, a bit above the 1e-3 guide: fast learning, "
+                                "fine early on; if the loss stays noisy, a lower learning rate (or the decay) helps."))
+        elif typical >= -3.5:
             out.append(("success", f"update:data is about 10^{typical:.1f}, near the 1e-3 guide: a healthy "
                                    "learning rate for these weights."))
+        else:
+            out.append(("info", f"update:data is about 10^{typical:.1f}, below the 1e-3 guide: the weights "
+                                "barely move. The learning rate is probably low, or the schedule decayed it."))
     saturated = [(layer["label"], layer["saturation_pct"]) for layer in s["layers"]
                  if layer["kind"] == "tanh" and layer["saturation_pct"] > 10]
     for label, pct in saturated[:2]:

@@ -24,21 +24,29 @@ def _line(x, y, name, line_color, width=2, **extra):
 
 def _guide(y, text, position="top right", dash="dash", line_color="black"):
     """A horizontal line across the plot with a label (cheaper than fig.add_hline)."""
-    shape = dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=y, y1=y,
+    shape = dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=y, y1=y, layer="below",
                  line=dict(color=line_color, dash=dash, width=1.5))
-    note = dict(xref="paper", x=1, yref="y", y=y, text=text, showarrow=False, xanchor="right",
+    left = position.endswith("left")
+    note = dict(xref="paper", x=0 if left else 1, yref="y", y=y, text=text, showarrow=False,
+                xanchor="left" if left else "right",
+                bgcolor="rgba(255,255,255,0.8)",
                 yanchor="bottom" if position.startswith("top") else "top", font=dict(color=line_color, size=13))
     return shape, note
 
 
-def _figure(traces, x_title, y_title, height, guides=(), legend_top=False, **axes):
+LEGENDS = {
+    "top": dict(orientation="h", y=1.02, x=0, yanchor="bottom"),
+    "below": dict(orientation="h", y=-0.28, x=0, yanchor="top", font=dict(size=12)),   # half-width charts
+    "right": dict(font=dict(size=12), bgcolor="rgba(255,255,255,0.6)"),
+}
+
+
+def _figure(traces, x_title, y_title, height, guides=(), legend="right", **axes):
     layout = dict(
         height=height, font=dict(size=FONT_SIZE), margin=dict(l=60, r=20, t=20, b=50), uirevision="keep",
-        xaxis=dict(title=dict(text=x_title), **axes.get("xaxis", {})),
+        xaxis=dict(title=dict(text=x_title, standoff=8), **axes.get("xaxis", {})),
         yaxis=dict(title=dict(text=y_title), **axes.get("yaxis", {})),
-        shapes=[g[0] for g in guides], annotations=[g[1] for g in guides],
-        legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom") if legend_top
-        else dict(font=dict(size=12), bgcolor="rgba(255,255,255,0.6)"),
+        shapes=[g[0] for g in guides], annotations=[g[1] for g in guides], legend=LEGENDS[legend],
     )
     return go.Figure(data=traces, layout=layout, _validate=False)
 
@@ -55,11 +63,11 @@ def loss_figure(snap, height=340):
         traces.append(_line(np.array(steps), np.log10(np.array(losses)), "val loss", color(1)))
         traces[-1]["mode"] = "lines+markers"
     guide = _guide(math.log10(snap["uniform_loss"]), "uniform guess", dash="dot", line_color="gray")
-    return _figure(traces, "step", "log10(loss)", height, [guide], legend_top=True,
+    return _figure(traces, "step", "log10(loss)", height, [guide], legend="top",
                    xaxis=dict(range=[0, max(snap["total"], 1)]))
 
 
-def histogram_figure(stats, which="hist", height=300):
+def histogram_figure(stats, which="hist", height=400):
     """One density curve per watched layer, as the lecture draws them (activations or their gradients)."""
     traces = []
     for i, layer in enumerate(stats["layers"] if stats else []):
@@ -67,26 +75,26 @@ def histogram_figure(stats, which="hist", height=300):
         if h is None:
             continue
         if which == "hist":
-            name = f"{layer['label']}: std {layer['std']:.2f}, sat. {layer['saturation_pct']:.1f}%"
+            name = f"layer {layer['index']}: std {layer['std']:.2f}, {layer['saturation_pct']:.1f}% saturated"
         else:
-            name = f"{layer['label']}: std {layer['grad_std']:.1e}"
+            name = f"layer {layer['index']}: std {layer['grad_std']:.1e}"
         traces.append(_line(np.asarray(h["x"]), np.asarray(h["density"]), name, color(i)))
         traces[-1]["line"]["shape"] = "hvh"
     x_title = "activation value" if which == "hist" else "gradient value"
-    return _figure(traces, x_title, "density", height,
+    return _figure(traces, x_title, "density", height, legend="below",
                    xaxis=dict(exponentformat="e") if which != "hist" else {})
 
 
-def series_figure(steps, table, y_title, guide=None, log_y=False, height=300):
+def series_figure(steps, table, y_title, guide=None, log_y=False, height=400, legend="below"):
     """One line per layer or parameter over the statistics steps (None values leave gaps)."""
     x = np.asarray(steps)
     traces = []
     for i, (name, values) in enumerate(table.items()):
         y = np.array([np.nan if v is None else v for v in values], dtype=float)
         traces.append(_line(x[:len(y)], y, name, color(i)))
-    guides = [_guide(guide, "1e-3 guide", "bottom right")] if guide is not None else []
+    guides = [_guide(guide, "1e-3 guide", "top left")] if guide is not None else []
     yaxis = dict(type="log", exponentformat="e") if log_y else {}
-    return _figure(traces, "step", y_title, height, guides, yaxis=yaxis)
+    return _figure(traces, "step", y_title, height, guides, legend=legend, yaxis=yaxis)
 
 
 OVERLAY_METRICS = {
@@ -119,4 +127,4 @@ def overlay_figure(snaps, metric, height=340):
         traces.append(_line(x, y, f"run {snap['id']}: {snap['label']}", color(i * 3), width=2.5))
         traces[-1]["line"]["dash"] = dashes[i % len(dashes)]
     guides = [_guide(GUIDE, "1e-3 guide")] if metric == "update:data" else []
-    return _figure(traces, "step", OVERLAY_METRICS[metric], height, guides, legend_top=True)
+    return _figure(traces, "step", OVERLAY_METRICS[metric], height, guides, legend="top")

@@ -236,3 +236,11 @@ def test_describe_names_presets_and_differences():
     assert lab.describe(lab.PRESETS["Original init"]["settings"]) == "Original init"
     text = lab.describe({**lab.DEFAULTS, "gain": lab.TANH_GAIN, "depth": 7, "fan_in": False})
     assert text.startswith("gain 5/3, depth 7") and "no fan-in scaling" in text
+
+
+def test_relu_hints_name_dead_neurons_not_the_normal_half_of_zeros(train):
+    relu = {**lab.DEFAULTS, "nonlinearity": "relu", "batchnorm": False}
+    texts = [t for _, t in lab.hints(compute({**relu, "gain": 1.0}, train))]
+    assert any("dead" in t for t in texts) and any("√2" in t for t in texts)
+    assert not any("are 0" in t for t in texts)  # ~50% zeros is what a ReLU does
+    assert [lvl for lvl, _ in lab.hints(compute({**relu, "batchnorm": True}, train))] == ["good"]

@@ -279,13 +279,18 @@ def hints(result: dict) -> list[tuple[str, str]]:
         if tanh:
             out.append(("bad", f"{worst['label']} is {worst['saturation_pct']:.0f}% saturated (|h| > 0.97): "
                                "its gradients barely flow. Lower the gain, or turn on BatchNorm."))
-        elif s["nonlinearity"] == "relu":
-            out.append(("warn", f"{worst['saturation_pct']:.0f}% of the outputs of {worst['label']} are 0: "
-                                "no gradient flows through those."))
+        elif s["nonlinearity"] == "relu" and worst["saturation_pct"] > 70:
+            out.append(("warn", f"{worst['saturation_pct']:.0f}% of the outputs of {worst['label']} are 0 (about "
+                                "half is normal for ReLU): no gradient flows through those."))
+    dead = max(result["views"], key=lambda v: v["dead"] or 0, default=None)
+    if dead is not None and dead["dead"]:
+        out.append(("warn", f"{dead['dead']} neurons of {dead['label']} are dead: flat for every example of the "
+                            "batch, so they get no gradient and would never learn."))
     stds = [r["std"] for r in layers]
     if len(stds) >= 3 and not s["batchnorm"]:
         if stds[-1] < 0.6 * stds[0] and all(b <= a * 1.02 for a, b in zip(stds, stds[1:])):
-            why = "the gain is too small for tanh (try 5/3)" if tanh else "raise the gain"
+            why = ("the gain is too small for tanh (try 5/3)" if tanh else
+                   "raise the gain (√2 ≈ 1.4 suits ReLU)" if s["nonlinearity"] == "relu" else "raise the gain")
             out.append(("warn", f"The activations shrink layer by layer (std {stds[0]:.2f} -> {stds[-1]:.2f}): "
                                 f"{why}."))
         elif stds[-1] > 1.6 * stds[0] and all(b >= a * 0.98 for a, b in zip(stds, stds[1:])):

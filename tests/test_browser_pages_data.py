@@ -1,0 +1,67 @@
+"""In a real browser: the Data, Context and Embeddings pages render, react to their controls, and refuse bad input."""
+import re
+
+import pytest
+
+from conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def open_page(page, app_url, path):
+    page.goto(f"{app_url}/{path}")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def nudge(slider):
+    """One step to the right, as a keyboard user would."""
+    slider.focus()
+    slider.press("ArrowRight")
+
+
+def main_text(page):
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def test_data_page(page, app_url, tmp_path):
+    open_page(page, app_url, "data")
+    assert "Data & vocabulary" in page.locator("h1").first.inner_text()
+    text = main_text(page)
+    for expected in ("32,952", "The vocabulary", "Which character follows which?", "Index check passed"):
+        assert expected in text
+    assert page.locator(".js-plotly-plot").count() >= 3
+    search = page.locator('input[aria-label="Is a name in the data?"]')
+    search.fill("emma")
+    search.press("Enter")
+    page.get_by_text(re.compile(r"emma\s+is in the data")).wait_for(timeout=20_000)
+    # a bad upload: a clear message, and the default data stays in use
+    bad = tmp_path / "bad.txt"
+    bad.write_text("anna\nj.r\n")
+    page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').first.click()
+    page.locator('[data-testid="stMain"] input[type="file"]').set_input_files(str(bad))
+    page.get_by_text("That file was not used").wait_for(timeout=20_000)
+    wait_for_app(page)
+    assert "'.'" in main_text(page) and "32,952" in main_text(page)
+
+
+def test_context_page_slider_widens_x(page, app_url):
+    open_page(page, app_url, "context")
+    assert "Context windows" in page.locator("h1").first.inner_text()
+    assert "(188,833, 3)" in main_text(page)
+    slider = page.locator('[data-testid="stMain"] [data-testid="stSlider"] input[type="range"]').first
+    nudge(slider)
+    page.get_by_text("(188,833, 4)").first.wait_for(timeout=20_000)
+    wait_for_app(page)
+    assert "(188,833, 3)" not in main_text(page)
+
+
+def test_embeddings_page_total_follows_the_sliders(page, app_url):
+    open_page(page, app_url, "embeddings")
+    assert "Embeddings & shapes" in page.locator("h1").first.inner_text()
+    assert "47,024" in main_text(page)
+    slider = page.locator('[data-testid="stMain"] [data-testid="stSlider"] input[type="range"]').first  # n_embd
+    nudge(slider)  # n_embd 10 -> 11: C gains 27 numbers, the first Linear 3 x 100
+    page.get_by_text("47,351").first.wait_for(timeout=20_000)
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -37,6 +37,23 @@ def batchnorm_modes(model_key, data_key, running_val_loss, _model, _data, _vocab
     return rows
 
 
+# Figures are cached per model as well: building a plotly figure costs tens of ms, and a rerun
+# after typing a name should not rebuild the charts that did not change.
+@st.cache_resource(show_spinner=False, max_entries=32)
+def modes_chart(model_key, data_key, _rows, uniform):
+    return batchnorm_modes_figure(_rows, uniform)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def strip_chart(model_key, word, _rows):
+    return nll_strip_figure(_rows)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def history_chart(model_key, n_losses, _losses, _val, uniform, step):
+    return history_figure(_losses, _val, uniform, step)
+
+
 def worst_last(rows):
     """Best (lowest loss) first; a NaN loss is worse than any number."""
     return sorted(rows, key=lambda r: (not math.isfinite(r[1]), r[1] if math.isfinite(r[1]) else 0))
@@ -113,7 +130,7 @@ else:
                           for r in rows],
     })
     st.dataframe(table, hide_index=True, width="stretch", key="eval_bn_table")
-    st.plotly_chart(batchnorm_modes_figure([(r[0], r[1]) for r in rows], uniform), key="eval_bn_chart",
+    st.plotly_chart(modes_chart(choice.key, data_key, [(r[0], r[1]) for r in rows], uniform), key="eval_bn_chart",
                     config={"displayModeBar": False})
     if len(rows) == 1:
         st.info("This model has no BatchNorm layers, so it behaves the same in training and eval mode.")
@@ -144,7 +161,7 @@ else:
         st.error(f"The model cannot read {word!r}: {unknown!r} is not in its vocabulary{hint}. It knows: "
                  f"{''.join(vocab.itos[1:])}")
     else:
-        st.plotly_chart(nll_strip_figure(rows), key="eval_nll_strip", config={"displayModeBar": False})
+        st.plotly_chart(strip_chart(choice.key, word, rows), key="eval_nll_strip", config={"displayModeBar": False})
         total = sum(r["nll"] for r in rows)
         sets = model_source.split_sets(dataset)
         found = [s for s in ("train", "val", "test") if word in sets[s]]
@@ -161,8 +178,10 @@ if choice.run is not None:
     with choice.run.lock:
         losses_so_far = list(choice.run.trainer.losses)
         val_history = list(choice.run.trainer.val_losses)
-    st.plotly_chart(history_figure(losses_so_far, val_history, uniform, choice.step), key="eval_history",
+    chart = history_chart(choice.key, len(losses_so_far), losses_so_far, val_history, uniform, choice.step)
+    st.plotly_chart(chart, key="eval_history",
                     config={"displayModeBar": False})
+    st.caption("The dashed line marks the step whose weights this page evaluates.")
     if val_history:
         st.caption("The val loss is measured on the whole val split every few steps. When it stops falling while "
                    "the training loss keeps going down, the net has started to memorize its training names.")

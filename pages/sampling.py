@@ -36,6 +36,12 @@ def most_likely(model_key, width, _model, _vocab):
     return sampling.beam_search(_model, _vocab, width=width)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def probs_chart(model_key, probs, chosen, title, y_max, _itos):
+    """Cached: the same step at the same settings is drawn once (figure building is the slow part)."""
+    return next_char_figure(probs, _itos, chosen, title, y_max)
+
+
 def restore(key):
     """Give a widget back the value it had before the page was left."""
     if key not in st.session_state:
@@ -135,12 +141,13 @@ with torch.no_grad():
 y_max = max(max(s["probs"]), max(other))
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(next_char_figure(s["probs"], vocab.itos, s["chosen"], f"temperature {temperature:g} (used)", y_max),
+    st.plotly_chart(probs_chart(choice.key, tuple(s["probs"]), s["chosen"], f"temperature {temperature:g} (used)", y_max,
+                                vocab.itos),
                     key="sampling_probs_used", config={"displayModeBar": False})
     st.caption(f"Spread: {entropy_bits(s['probs']):.2f} bits (uniform: {math.log2(len(vocab)):.2f}). "
                f"The drawn character is red; characters top-k or top-p removed are grey.")
 with right:
-    st.plotly_chart(next_char_figure(other, vocab.itos, None, f"temperature {compare_t:g}", y_max),
+    st.plotly_chart(probs_chart(choice.key, tuple(other), None, f"temperature {compare_t:g}", y_max, vocab.itos),
                     key="sampling_probs_compare", config={"displayModeBar": False})
     st.caption(f"Spread: {entropy_bits(other):.2f} bits. A lower temperature sharpens the distribution toward "
                "the favourite; a higher one flattens it toward uniform.")

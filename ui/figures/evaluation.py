@@ -22,10 +22,10 @@ def batchnorm_modes_figure(rows, uniform_loss):
                            textposition="inside", insidetextanchor="end",
                            hovertemplate="%{y}: %{text}<extra></extra>"))
     fig.add_vline(x=uniform_loss, line_dash="dot", line_color="#555",
-                  annotation_text=f"uniform guess {uniform_loss:.2f}", annotation_position="bottom left")
+                  annotation_text=f"uniform guess {uniform_loss:.2f}", annotation_position="top")
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="loss on the validation split (lower is better)", range=[0, top])
-    fig.update_layout(margin=dict(l=20, r=20, t=10, b=50))
+    fig.update_layout(margin=dict(l=20, r=20, t=30, b=50))
     fig.update_yaxes(automargin=True)
     return styled(fig, height=110 + 45 * len(rows))
 
@@ -77,7 +77,7 @@ def history_figure(losses, val_losses, uniform_loss, snapshot_step=None):
         fig.add_trace(go.Scatter(x=list(vs), y=list(vl), mode="lines+markers", name="val loss (whole split)",
                                  line=dict(color=color(1), width=2.5)))
     fig.add_hline(y=uniform_loss, line_dash="dot", line_color="#555",
-                  annotation_text=f"uniform guess {uniform_loss:.2f}", annotation_position="bottom right")
+                  annotation_text=f"uniform guess {uniform_loss:.2f}", annotation_position="top left")
     if snapshot_step is not None:
         fig.add_vline(x=snapshot_step, line_dash="dash", line_color="#999")
     # a log axis, as the lecture plots log10(loss); the range is set so the lines fill it

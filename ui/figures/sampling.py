@@ -15,7 +15,7 @@ def next_char_figure(probs, itos, chosen=None, title=None, y_max=None):
     probs = np.asarray(probs, dtype=float)
     labels = ["end" if c == "." else c for c in itos]
     colors = [CHOSEN if i == chosen else (OTHER if p > 0 else FILTERED) for i, p in enumerate(probs)]
-    text = [f"{p:.2f}" if p >= 0.05 else "" for p in probs]
+    text = [f"{p:.2f}" if p >= 0.08 or i == chosen else "" for i, p in enumerate(probs)]
     fig = go.Figure(go.Bar(x=labels, y=probs, marker_color=colors, text=text, textposition="outside",
                            textfont=dict(size=11), cliponaxis=False,
                            hovertemplate="'%{x}': %{y:.3f}<extra></extra>"))
@@ -23,7 +23,7 @@ def next_char_figure(probs, itos, chosen=None, title=None, y_max=None):
     fig.update_yaxes(title="probability", range=[0, top * 1.15])
     fig.update_xaxes(title="next character", tickangle=0, type="category", tickmode="array",
                      tickvals=labels, ticktext=["." if c == "." else c for c in itos], tickfont=dict(size=13))
-    fig.update_layout(bargap=0.15)
+    fig.update_layout(bargap=0.15, uniformtext=dict(minsize=11, mode="show"))
     return styled(fig, title=title, height=330)
 
 

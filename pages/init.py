@@ -148,14 +148,17 @@ with controls:
               help="A BatchNorm1d after every Linear. It normalizes each neuron over the minibatch to mean 0, std 1, then scales by gamma and "
                    "shifts by beta. It undoes a bad gain.")
     st.selectbox("Linear bias", list(lab.BIAS_CHOICES), format_func=lab.BIAS_CHOICES.get, key="init_bias",
-                 help="A bias right before BatchNorm does nothing: BatchNorm subtracts the mean anyway.")
+                 help="auto: a bias (starting at zero) only where no BatchNorm follows; a bias right before BatchNorm "
+                      "does nothing, since BatchNorm subtracts the mean anyway. randn: the original init's random "
+                      "biases.")
 
     st.markdown("**Initialization**")
     st.select_slider("Gain (× every hidden weight)", lab.GAINS, format_func=lab.gain_label, key="init_gain",
                      help="1 keeps a linear layer's spread; 5/3 makes up for tanh's squashing (Kaiming init).")
     st.caption("Marks: **1** keeps a linear layer's spread · **5/3** is the gain for tanh.")
-    st.toggle("Fan-in scaling (÷ √fan_in)", key="init_fan_in",
-              help="Without it each weight has std 1, and every layer multiplies the spread by about √fan_in.")
+    st.toggle("Fan-in scaling", key="init_fan_in",
+              help="Divide each weight by √fan_in, so a layer keeps the spread of its input. Without it each "
+                   "weight has std 1, and every layer multiplies the spread by about √fan_in.")
     st.slider("Last-layer softening", 0.0, 1.0, step=0.01, key="init_soften",
               help="With BatchNorm it multiplies the last BatchNorm's gamma, without it the last weights. "
                    "Small values make the first predictions near uniform.")

@@ -45,7 +45,7 @@ GAINS = sorted({round(0.05 * k, 2) for k in range(101)} | {TANH_GAIN})
 WIDTHS = [10, 25, 50, 100, 200, 300, 500]
 BATCH_SIZES = [8, 16, 32, 64, 128, 256, 512]
 BIAS_CHOICES = {
-    "auto": "auto (where no BN follows)",
+    "auto": "auto",
     "zeros": "on, zeros",
     "randn": "on, randn (original)",
     "off": "off",
@@ -277,8 +277,9 @@ def hints(result: dict) -> list[tuple[str, str]]:
     worst = max(layers, key=lambda r: r["saturation_pct"], default=None)
     if worst is not None and worst["saturation_pct"] > 5:
         if tanh:
-            out.append(("bad", f"{worst['label']} is {worst['saturation_pct']:.0f}% saturated (|h| > 0.97): "
-                               "its gradients barely flow. Lower the gain, or turn on BatchNorm."))
+            out.append(("bad" if worst["saturation_pct"] > 25 else "warn",
+                        f"{worst['label']} is {worst['saturation_pct']:.0f}% saturated (|h| > 0.97): "
+                        "its gradients barely flow. Lower the gain, or turn on BatchNorm."))
         elif s["nonlinearity"] == "relu" and worst["saturation_pct"] > 70:
             out.append(("warn", f"{worst['saturation_pct']:.0f}% of the outputs of {worst['label']} are 0 (about "
                                 "half is normal for ReLU): no gradient flows through those."))

@@ -115,7 +115,7 @@ def word_nll(model, vocab, word, block_size):
     model.eval()
     probs = F.softmax(model(X), dim=1)
     model.train(was_training)
-    p = probs[torch.arange(len(Y)), Y]
+    p = probs[torch.arange(len(Y), device=model.device), Y]
     nll = -torch.log(p)
     return [{"context": vocab.decode(c), "char": vocab.itos[t], "prob": float(pi), "nll": float(ni)}
             for (c, t), pi, ni in zip(pairs, p, nll)]

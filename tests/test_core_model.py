@@ -230,3 +230,25 @@ def test_every_tensor_and_the_generator_live_on_the_device(device):
     assert model(X).device.type == device
     assert all(b.device.type == device for bn in model.batchnorms() for b in bn.buffers().values())
     assert model.copy().C.device.type == device
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")
+def test_the_whole_pipeline_runs_on_cuda(default_names):
+    from makemore_core import checkpoint, evaluation, sampling
+    from makemore_core.training import TrainConfig, Trainer
+    dataset = Dataset.from_path(default_names)
+    data = dataset.tensors(3, "cuda")
+    assert all(t.device.type == "cuda" for pair in data.values() for t in pair)
+    model = MLP(ModelConfig(), "cuda")
+    trainer = Trainer(model, data, TrainConfig(steps=20, stats_every=10, eval_every=10))
+    trainer.run()
+    assert trainer.status == "finished" and len(trainer.stats) == 2 and len(trainer.val_losses) == 2
+    assert math.isfinite(evaluation.split_loss(model, *data["val"]))
+    assert len(evaluation.batchnorm_mode_losses(model, data, max_examples=64)) == 4
+    assert len(evaluation.word_nll(model, dataset.vocab, "emma", 3)) == 5
+    assert len(sampling.sample(model, dataset.vocab, n=5)) == 5
+    assert sampling.sample(model, dataset.vocab, n=5, seed=1) == sampling.sample(model, dataset.vocab, n=5, seed=1)
+    assert len(sampling.beam_search(model, dataset.vocab, width=3)) == 3
+    loaded, _, _ = checkpoint.from_bytes(checkpoint.to_bytes(model, dataset.vocab), "cuda")
+    assert loaded.C.device.type == "cuda"
+    assert torch.equal(loaded(data["val"][0][:64]), model.eval()(data["val"][0][:64]))

@@ -49,6 +49,21 @@ def real_shapes(config: ModelConfig, batch_size: int):
     return shapes
 
 
+# Building a plotly figure costs 30-100 ms; the charts of C depend only on the vocabulary, n_embd and the seed.
+@st.cache_resource(show_spinner=False, max_entries=64)
+def fresh_c_figures(itos: tuple, n_embd: int, seed: int, _config: ModelConfig):
+    """(heatmap of C, 2-D map of C, share of variance the map keeps) for the freshly initialized model."""
+    C = fresh_model(_config).C.detach()
+    xy, axes, kept = project_2d(C)
+    title = f"initialized (n_embd {n_embd})" + (f" · PCA keeps {kept:.0%}" if n_embd > 2 else "")
+    return embedding_heatmap(C.numpy(), list(itos), "C at initialization (random)"), embedding_map(xy, list(itos), axes, title)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def share_figure(stages: tuple, params: tuple):
+    return parameter_share(list(stages), list(params))
+
+
 for key, value in st.session_state.get(KEPT, LECTURE).items():
     st.session_state.setdefault(key, value)
 
@@ -112,7 +127,7 @@ else:
     st.error("The traced shapes differ from a real forward pass: please report this.")
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(parameter_share([r.stage for r in rows], [r.params for r in rows]), key="emb_share",
+    st.plotly_chart(share_figure(tuple(r.stage for r in rows), tuple(r.params for r in rows)), key="emb_share",
                     config={"displayModeBar": False})
 with right:
     st.markdown(
@@ -134,9 +149,8 @@ st.markdown(
     "seed 2147483647) before training. Training moves each row so that characters that behave alike end up close. "
     "Red is positive, blue negative."
 )
-fresh_C = fresh_model(config).C.detach()
-st.plotly_chart(embedding_heatmap(fresh_C.numpy(), vocab.itos, "C at initialization (random)"), key="emb_C",
-                config={"displayModeBar": False})
+c_heatmap, fresh_map = fresh_c_figures(tuple(vocab.itos), n_embd, config.seed, config)
+st.plotly_chart(c_heatmap, key="emb_C", config={"displayModeBar": False})
 
 # ---------------------------------------------------------------- characters on a plane
 st.header("3 · The characters on a plane")
@@ -148,14 +162,9 @@ st.markdown(
     "picture changes over tens of thousands of steps, not hundreds."
 )
 trained = state.active_model()
-fresh_xy, fresh_axes, fresh_kept = project_2d(fresh_C)
-fresh_title = f"initialized (n_embd {n_embd})"
-if n_embd > 2:
-    fresh_title += f" · PCA keeps {fresh_kept:.0%}"
 if trained is None:
     a, b = st.columns(2)
-    a.plotly_chart(embedding_map(fresh_xy, vocab.itos, fresh_axes, fresh_title), key="emb_map_fresh",
-                   config={"displayModeBar": False})
+    a.plotly_chart(fresh_map, key="emb_map_fresh", config={"displayModeBar": False})
     with b:
         st.info("No trained model in this session yet. Train one on the **Training** page, or load a checkpoint "
                 "saved from it: its map then appears here beside this one.")
@@ -173,8 +182,7 @@ else:
     if model.config.n_embd > 2:
         trained_title += f" · PCA keeps {trained_kept:.0%}"
     a, b = st.columns(2)
-    a.plotly_chart(embedding_map(fresh_xy, vocab.itos, fresh_axes, fresh_title), key="emb_map_fresh",
-                   config={"displayModeBar": False})
+    a.plotly_chart(fresh_map, key="emb_map_fresh", config={"displayModeBar": False})
     b.plotly_chart(embedding_map(trained_xy, trained_vocab.itos, trained_axes, trained_title), key="emb_map_trained",
                    config={"displayModeBar": False})
     start_C = fresh_model(model.config).C.detach()  # the same seed and settings give the trained model's starting C

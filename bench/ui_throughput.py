@@ -16,6 +16,7 @@ The goal is page >= 80% of headless.
 """
 import argparse
 import json
+import os
 import re
 import statistics
 import sys
@@ -54,6 +55,39 @@ def headless(seconds):
     return (trainer.step_num - first) / (time.perf_counter() - start)
 
 
+def _cpu_seconds(pid):
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _descendants(root):
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        for child in children.get(pid, []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def cpu_by_side(server_pid):
+    """CPU seconds used so far by the app server and by the browser (Chromium + Playwright's driver)."""
+    server = _cpu_seconds(server_pid)
+    browser = sum(_cpu_seconds(p) for p in _descendants(os.getpid()) if p != server_pid)
+    return server, browser
+
+
 def page_steps(page):
     match = STEP_TEXT.search(page.inner_text('[data-testid="stMainBlockContainer"]'))
     return int(match.group(1).replace(",", "")) if match else None
@@ -73,17 +107,19 @@ def with_page(seconds):
             page.get_by_role("button", name="Start a new run").click()
             page.wait_for_function("() => /step [\\d,]+ \\/ /.test(document.body.innerText)", timeout=60_000)
             time.sleep(WARMUP_S)
-            t0, s0 = time.perf_counter(), page_steps(page)
+            t0, s0, c0 = time.perf_counter(), page_steps(page), cpu_by_side(proc.pid)
             seen, last = 0, s0
             while time.perf_counter() - t0 < seconds:
                 time.sleep(0.1)
                 s = page_steps(page)
                 if s != last:
                     seen, last = seen + 1, s
-            t1, s1 = time.perf_counter(), page_steps(page)
+            t1, s1, c1 = time.perf_counter(), page_steps(page), cpu_by_side(proc.pid)
             page.get_by_role("button", name="Stop & reset").click()
             browser.close()
-        return (s1 - s0) / (t1 - t0), seen / (t1 - t0)
+        dt = t1 - t0
+        return {"steps_per_s": (s1 - s0) / dt, "redraws_per_s": seen / dt,
+                "server_cores": (c1[0] - c0[0]) / dt, "browser_cores": (c1[1] - c0[1]) / dt}
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -95,18 +131,23 @@ def main():
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     before = headless(args.seconds)
-    ui, redraws = with_page(args.seconds)
+    page = with_page(args.seconds)
     after = headless(args.seconds)
     base = statistics.mean([before, after])
+    ui = page["steps_per_s"]
     result = {"headless_steps_per_s": round(base, 1), "headless_before": round(before, 1),
               "headless_after": round(after, 1), "page_steps_per_s": round(ui, 1),
-              "page_redraws_per_s": round(redraws, 2), "ratio": round(ui / base, 3), "seconds": args.seconds}
+              "page_redraws_per_s": round(page["redraws_per_s"], 2), "ratio": round(ui / base, 3),
+              "server_cores": round(page["server_cores"], 2), "browser_cores": round(page["browser_cores"], 2),
+              "seconds": args.seconds, "cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2)}
     if args.json:
         print(json.dumps(result))
     else:
         print(f"headless engine : {base:8.1f} steps/s  (before {before:.1f}, after {after:.1f})")
-        print(f"page in Chromium: {ui:8.1f} steps/s  (page redrew {redraws:.1f} times/s)")
+        print(f"page in Chromium: {ui:8.1f} steps/s  (page redrew {page['redraws_per_s']:.1f} times/s; "
+              f"server used {page['server_cores']:.2f} cores, browser {page['browser_cores']:.2f})")
         print(f"ratio           : {ui / base:8.1%}  (goal >= 80%)")
+        print(f"machine         : {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work skews this)")
 
 
 if __name__ == "__main__":

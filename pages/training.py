@@ -19,10 +19,11 @@ LECTURE = {
     "steps": 200_000, "batch_size": 32, "lr": 0.1, "milestones": "150000", "factor": 0.1, "optimizer": "sgd",
     "stats_every": 100, "eval_every": 1000, "seed": LECTURE_SEED, "model_source": "page",
     "hidden_layers": 5, "n_hidden": 100, "n_embd": 10, "block_size": 3, "batchnorm": True, "gain": 1.0,
-    "nonlinearity": "tanh",
+    "nonlinearity": "tanh", "engine": "eager",
 }
 QUICK = {**LECTURE, "steps": 5_000, "milestones": "3750"}
 MODEL_SOURCES = {"page": "these settings", "lab": "the Initialization lab's settings"}
+ENGINES = {"eager": "exact (autograd, as the CLI)", "fast-uncompiled": "fast (hand-written backward)"}
 STATE_TEXT = {"created": "ready", "queued": "queued", "running": "training", "paused": "paused",
               "finished": "finished", "diverged": "diverged", "stopped": "stopped"}
 
@@ -100,7 +101,7 @@ def start_new_run():
         st.session_state["tr_error"] = f"Not started: {e}"
         return
     data = state.dataset_tensors(dataset, model.block_size)
-    run = manager.new_run(run_label(model, train), dataset, data, model, train, state.device())
+    run = manager.new_run(run_label(model, train), dataset, data, model, train, state.device(), engine=saved["engine"])
     if note:
         st.session_state["tr_note"] = note
     run.start()
@@ -184,6 +185,10 @@ with st.expander("Settings for a new run", expanded=shown is None):
                        help="How often the histograms and ratios below are measured (each costs a little speed).")
         b.number_input("Val loss every N steps", min_value=0, max_value=1_000_000, step=500, key="tr_eval_every",
                        help="Loss on the validation split (names the net never trains on). 0: never.")
+        a.selectbox("Engine", list(ENGINES), format_func=ENGINES.get, key="tr_engine",
+                    help="Exact: the lecture's autograd step, the same losses as `python -m makemore_core train` "
+                         "bit for bit. Fast: the same math with the backward pass written out by hand (makemore "
+                         "part 4), faster; losses agree to about 1e-5. Adam always runs the exact step.")
     with right:
         st.markdown("**Model**")
         st.radio("Model settings", list(MODEL_SOURCES), format_func=MODEL_SOURCES.get, key="tr_model_source",
@@ -384,6 +389,7 @@ if loaded is not None:
             data = state.dataset_tensors(dataset, c.block_size)
             model = ck_model.copy()
             run = manager.new_run(f"{ck_label}, then {train.optimizer.upper()} lr {train.lr:g}, {train.steps:,} steps",
-                                  dataset, data, c, train, state.device(), model=model, source=ck_label)
+                                  dataset, data, c, train, state.device(), model=model, source=ck_label,
+                                  engine=saved["engine"])
             run.start()
             st.rerun()

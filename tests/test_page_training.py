@@ -112,12 +112,14 @@ def test_run_list_and_overlay_of_two_runs():
     first = start(at)
     first.wait(30)
     at.toggle(key="tr_batchnorm").set_value(False).run()
+    at.selectbox(key="tr_engine").set_value("fast-uncompiled").run()
     second = start(at)
     second.wait(30)
     at.run()
     table = at.dataframe[0].value.tail(2)   # (AppTests in one process share the session's run list)
     assert list(table["run"]) == [first.id, second.id]
     assert list(table["BatchNorm"]) == ["yes", "no"] and list(table["state"]) == ["finished", "finished"]
+    assert list(table["engine"]) == ["exact", "fast"]
     spec = chart(at, "tr_overlay_chart")
     names = [t["name"] for t in spec["data"]]
     assert names[0].startswith(f"run {first.id}:") and names[1].startswith(f"run {second.id}:")
@@ -257,6 +259,15 @@ def test_lecture_run_on_the_lectures_names_matches_the_cli(lecture_names):
     assert run.dataset_name == "names.txt" and run.trainer.Xtr.shape == (182625, 3)
     assert round(run.trainer.losses[0], 4) == 3.2870     # the notebook's printed step-0 loss
     assert_same_as_cli(run, lecture_names, 30)
+
+
+def test_config_toml_is_tuned_for_live_training():
+    import tomllib
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False         # gc.collect(2) per refresh starves the trainer
+    assert config["server"]["fileWatcherType"] == "none"
+    assert config["server"]["maxUploadSize"] <= 50
+    assert config["client"]["showErrorDetails"] == "none"     # no tracebacks for users
 
 
 def test_page_script_time_with_a_run_going():

@@ -187,3 +187,19 @@ def test_hints_read_the_numbers():
     assert any("ReLU" in t for _, t in run_lib.hints(snap_with(-3.0, saturation=90, kind="relu")))
     exploding = {**snap_with(-3.0), "loss_smooth": np.array([math.log10(9.0)])}
     assert any("far above a uniform guess" in t for _, t in run_lib.hints(exploding))
+
+
+def test_fast_engine_runs_in_chunks_and_honours_step_budgets(dataset, data):
+    model = small_model(len(dataset.vocab))
+    exact = Run("exact", dataset, data, model, TrainConfig(steps=120, stats_every=50), "cpu")
+    fast = Run("fast", dataset, data, model, TrainConfig(steps=120, stats_every=50), "cpu", engine="fast-uncompiled")
+    fast.step(7)                          # a budget smaller than a chunk
+    assert fast.wait_until(lambda r: r.state == "paused", 20) and fast.trainer.step_num == 7
+    fast.unpause()
+    exact.start()
+    fast.wait(30)
+    exact.wait(30)
+    assert fast.state == exact.state == "finished" and fast.trainer.step_num == 120
+    assert max(abs(a - b) for a, b in zip(fast.trainer.losses, exact.trainer.losses)) < 1e-4
+    assert fast.series["steps"] == exact.series["steps"] == [0, 50, 100]
+    assert fast.settings()["engine"] == "fast" and exact.settings()["engine"] == "exact"

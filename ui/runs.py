@@ -25,6 +25,7 @@ from makemore_core.training import Trainer, TrainConfig
 MAX_TRAINERS = max(1, int(os.environ.get("MAKEMORE_MAX_TRAINERS", "2")))
 MAX_POINTS = 1000               # loss points sent to the browser, however long the run
 MAX_SERIES = 400                # statistics steps per over-time line sent to the browser
+FAST_CHUNK = 25                 # steps the fast engine runs per lock hold (the page waits at most this long)
 _slots = threading.BoundedSemaphore(MAX_TRAINERS)
 _waiting = collections.Counter()  # runs queued for a slot, server-wide ("waiting" -> count)
 _waiting_lock = threading.Lock()
@@ -94,7 +95,7 @@ class Run:
     """One training run: settings, the trainer, and the thread that drives it."""
 
     def __init__(self, label, dataset, data, model_config: ModelConfig, train_config: TrainConfig, device,
-                 model: MLP | None = None, source: str = ""):
+                 model: MLP | None = None, source: str = "", engine: str = "eager"):
         self.id = next(_ids)
         self.label = label
         self.dataset_name = dataset.name
@@ -103,8 +104,9 @@ class Run:
         self.train_config = train_config
         self.device = str(device)
         self.source = source          # e.g. "continued from checkpoint x.pt"
+        self.engine = engine          # "eager": the CLI's step, bit for bit; "fast-uncompiled": engine.py
         self.trainer = Trainer(model.train() if model is not None else MLP(model_config, device), data,
-                               train_config)
+                               train_config, engine=engine)
         self.lock = threading.Lock()
         self.state = "created"        # created | queued | running | paused | finished | diverged | stopped
         self.pause_requested = threading.Event()
@@ -211,7 +213,7 @@ class Run:
         while not self.stop_requested.is_set():
             if trainer.done:
                 break
-            if self.pause_requested.is_set() or self.steps_budget == 0:
+            if self.pause_requested.is_set() or (self.steps_budget is not None and self.steps_budget <= 0):
                 self.state = "paused"
                 self.progress.clear()
                 self.resume.wait()
@@ -222,15 +224,15 @@ class Run:
             with self.lock:
                 trainer.status = "running"
                 stats_before = len(trainer.stats)
-                loss = trainer.step()
+                done = self._advance(trainer)
                 if len(trainer.stats) > stats_before:
                     self._record_stats()
                 now = time.perf_counter()
                 trainer.seconds += now - start
-            if loss is None:
+            if trainer.status == "diverged":
                 break
             if self.steps_budget is not None:
-                self.steps_budget -= 1
+                self.steps_budget -= done
             if now >= next_mark:
                 self.progress.append((now, trainer.step_num))
                 next_mark = now + 0.25
@@ -242,6 +244,15 @@ class Run:
         else:
             trainer.status = "finished"
             self.state = "finished"
+
+    def _advance(self, trainer):
+        """One step, or with the fast engine a short chunk of steps (up to the next statistics step,
+        milestone or val step, and never past a "Step N" budget). Returns the steps done."""
+        if not trainer.fast():
+            return 0 if trainer.step() is None else 1
+        n = trainer.engine.next_boundary(trainer, trainer.config.steps, 0) - trainer.step_num
+        n = min(n, FAST_CHUNK, self.steps_budget if self.steps_budget is not None else n)
+        return trainer.engine.run_chunk(trainer, max(n, 1))
 
     def _record_stats(self):
         """Keep the newest stats' histograms, and only the numbers of older ones (memory stays small
@@ -328,7 +339,7 @@ class Run:
             "lr schedule": ", ".join(f"x{c.lr_factor:g} at {s:,}" for s in c.lr_milestones) or "none",
             "batch": c.batch_size, "layers": m.hidden_layers, "width": m.n_hidden,
             "BatchNorm": "yes" if m.batchnorm else "no", "gain": round(m.gain, 4), "nonlinearity": m.nonlinearity,
-            "seed": m.seed, "data": self.dataset_name,
+            "seed": m.seed, "engine": "fast" if self.engine != "eager" else "exact", "data": self.dataset_name,
         }
 
 
@@ -364,8 +375,9 @@ class RunManager:
         self.runs: list[Run] = []
         self.shown_id = None          # the run the Training page shows; None after "Stop & reset"
 
-    def new_run(self, label, dataset, data, model_config, train_config, device, model=None, source="") -> Run:
-        run = Run(label, dataset, data, model_config, train_config, device, model=model, source=source)
+    def new_run(self, label, dataset, data, model_config, train_config, device, model=None, source="",
+                engine="eager") -> Run:
+        run = Run(label, dataset, data, model_config, train_config, device, model=model, source=source, engine=engine)
         self.runs.append(run)
         self.shown_id = run.id
         return run

@@ -180,13 +180,17 @@ lab.save_settings(settings)
 
 # ---------------------------------------------------------------- compute (cached on the settings)
 
-if pinned:
-    result_a = lab.result_for(pinned, dataset)
-    result = lab.result_for(lab.compared_settings(settings, pinned), dataset, batch_from=pinned)
-    results = [("A", result_a, True), ("B", result, False)]
-else:
-    result = lab.result_for(settings, dataset)
-    results = [("", result, False)]
+try:
+    if pinned:
+        result_a = lab.result_for(pinned, dataset)
+        result = lab.result_for(lab.compared_settings(settings, pinned), dataset, batch_from=pinned)
+        results = [("A", result_a, True), ("B", result, False)]
+    else:
+        result = lab.result_for(settings, dataset)
+        results = [("", result, False)]
+except (ValueError, RuntimeError) as e:  # e.g. a data set these settings cannot use; the settings are kept
+    main.error(f"These settings could not be run on {dataset.name}: {e}")
+    st.stop()
 stats = result["stats"]
 
 

@@ -119,21 +119,22 @@ if st.session_state.get("sampling_trace_pick", 0) >= len(names):
 pick = st.selectbox("Follow the name", range(len(names)), key="sampling_trace_pick",
                     format_func=lambda i: f"{i + 1}. {names[i] or '(empty)'}")
 name, steps = trace_name(choice.key, pick, seed, temperature, k, p, model, vocab)
+step_col, compare_col = st.columns(2)
 if len(steps) > 1:
     if st.session_state.get("sampling_step", 1) > len(steps):
         st.session_state["sampling_step"] = len(steps)
-    step = st.slider("Step", 1, len(steps), key="sampling_step",
-                     help="Each step predicts one character from the context of the last "
-                          f"{model.config.block_size}.") - 1
+    step = step_col.slider("Step", 1, len(steps), key="sampling_step",
+                           help="Each step predicts one character from the context of the last "
+                                f"{model.config.block_size}.") - 1
 else:
     step = 0
+compare_t = compare_col.slider("Compare with temperature", 0.1, 3.0, step=0.05, key="sampling_compare_t",
+                               help="The same context and the same model, re-drawn at another temperature.")
 s = steps[step]
 chosen = "the end '.'" if s["chosen"] == 0 else f"'{s['char']}'"
-st.markdown(f"Context `{s['context']}` → drew **{chosen}**  \nName so far: **{name[:step] or '(nothing yet)'}**"
-            f"{'' if s['chosen'] == 0 else ' + ' + s['char']}")
-
-compare_t = st.slider("Compare with temperature", 0.1, 3.0, step=0.05, key="sampling_compare_t",
-                      help="The same context and the same model, re-drawn at another temperature.")
+st.markdown(f"#### Context `{s['context']}` → drew {chosen}\n"
+            f"Name so far: **{name[:step] or '(nothing yet)'}**{'' if s['chosen'] == 0 else ' + ' + s['char']}"
+            f" (step {step + 1} of {len(steps)})")
 remember(*DEFAULTS)
 context = vocab.encode(s["context"])
 with torch.no_grad():

@@ -27,9 +27,13 @@ import threading
 import torch
 import torch.nn.functional as F
 
+from . import stats as diagnostics
 from .layers import BatchNorm1d, Linear, ReLU, Tanh
 
 CHUNK = 100   # steps between host reads of the losses (and divergence checks)
+# Inductor options, tried in order. cpp_wrapper moves the per-call wrapper (buffer allocation,
+# kernel launches) from Python into C++: measured faster here for this tiny, overhead-bound step.
+COMPILE_OPTIONS = [{"cpp_wrapper": True}, {}]
 
 
 # ---------------------------------------------------------------- the model as a static plan
@@ -64,75 +68,165 @@ def model_tensors(model):
     return tensors
 
 
+def parameter_slots(model):
+    """[(name, index in model_tensors)] in model.named_parameters() order."""
+    slots, k = [("C", 0)], 1
+    for i, layer in enumerate(model.layers):
+        if isinstance(layer, Linear):
+            slots.append((f"layers.{i}.weight", k))
+            if layer.bias is not None:
+                slots.append((f"layers.{i}.bias", k + 1))
+            k += 1 if layer.bias is None else 2
+        elif isinstance(layer, BatchNorm1d):
+            slots += [(f"layers.{i}.gamma", k), (f"layers.{i}.beta", k + 1)]
+            k += 4
+    return slots
+
+
+def statistics(model, collect, tensors, before, bins=diagnostics.BINS):
+    """The rows of stats.layer_statistics and stats.parameter_statistics (with update:data), from
+    what train_step collected: the same numbers and the same histc histograms, read back in two
+    transfers (the scalars, then the histograms whose ranges they give) instead of about 150."""
+    watched = diagnostics.watched_layers(model)
+    slots = parameter_slots(model)
+    scalars = []
+    for i, layer in watched:
+        out, grad = collect["outs"][i], collect["into"][i]
+        if isinstance(layer, Tanh):
+            saturated = (out.abs() > diagnostics.SATURATION).float().mean() * 100
+        elif isinstance(layer, ReLU):
+            saturated = (out == 0).float().mean() * 100
+        else:
+            saturated = out.new_zeros(())
+        scalars += [out.mean(), out.std(), saturated, out.abs().max(), grad.mean(), grad.std(), grad.abs().max()]
+    for _, k in slots:
+        grad, data = collect["grads"][k], tensors[k]
+        if data.numel() > 1:
+            scalars += [grad.mean(), grad.std(), data.std(), (data - before[k]).std(), grad.abs().max()]
+        else:
+            scalars += [grad.mean(), grad.new_zeros(()), grad.new_zeros(()), grad.new_zeros(()), grad.abs().max()]
+    values = iter(torch.stack(scalars).tolist())                 # transfer 1
+
+    def span(m):  # stats.symmetric_range
+        return m if m > 0 and math.isfinite(m) else 1.0
+
+    hists = []  # (tensor, lo, hi), in the order the rows below refer to them
+    layers = []
+    for i, layer in watched:
+        mean, std, saturated, out_max, g_mean, g_std, g_max = (next(values) for _ in range(7))
+        hi = 1.0 if isinstance(layer, Tanh) else span(out_max)
+        lo = 0.0 if isinstance(layer, ReLU) else -hi
+        hists += [(collect["outs"][i], lo, hi), (collect["into"][i], -span(g_max), span(g_max))]
+        layers.append({"index": i, "kind": diagnostics.layer_kind(layer), "label": diagnostics.layer_label(i, layer),
+                       "mean": mean, "std": std, "saturation_pct": saturated, "hist": len(hists) - 2,
+                       "grad_mean": g_mean, "grad_std": g_std, "grad_hist": len(hists) - 1})
+    params = []
+    for name, k in slots:
+        g_mean, g_std, data_std, u_std, g_max = (next(values) for _ in range(5))
+        data = tensors[k]
+        several = data.numel() > 1
+        row = {"name": name, "shape": list(data.shape), "ndim": data.ndim, "grad_mean": g_mean, "grad_std": g_std,
+               "grad_to_data": g_std / data_std if data_std > 0 and several else None,
+               "update_to_data": (math.log10(u_std / data_std)
+                                  if u_std > 0 and data_std > 0 and math.isfinite(u_std) else None)}
+        if data.ndim == 2:
+            hists.append((collect["grads"][k], -span(g_max), span(g_max)))
+            row["grad_hist"] = len(hists) - 1
+        params.append(row)
+
+    ranges = [(lo - 1e-3, hi + 1e-3) if hi <= lo else (lo, hi) for _, lo, hi in hists]  # as stats.histogram
+    densities = torch.stack([
+        torch.histc(t.float().flatten(), bins=bins, min=lo, max=hi) / (max(t.numel(), 1) * ((hi - lo) / bins))
+        for (t, _, _), (lo, hi) in zip(hists, ranges)]).tolist()  # transfer 2
+
+    def histogram(j):
+        lo, hi = ranges[j]
+        width = (hi - lo) / bins
+        return {"x": [lo + (b + 0.5) * width for b in range(bins)], "density": densities[j]}
+    for row in layers:
+        row["hist"], row["grad_hist"] = histogram(row["hist"]), histogram(row["grad_hist"])
+    for row in params:
+        if "grad_hist" in row:
+            row["grad_hist"] = histogram(row["grad_hist"])
+    return layers, params
+
+
 # ---------------------------------------------------------------- one step, by hand
 
-def train_step(plan, tensors, Xb, Yb, lr):
+def train_step(plan, tensors, Xb, Yb, lr, collect=None):
     """Forward, hand-written backward and SGD update of one minibatch, in place on `tensors`.
 
     Xb (B, T) int64, Yb (B,) int64, lr a 0-d tensor. Returns the loss (0-d tensor).
     Pure tensor code (no .item(), no Python branches on values): torch.compile and CUDA graphs
-    can take it whole.
+    can take it whole. With a `collect` dict it also keeps each layer's output, the gradient
+    flowing into it, and each parameter's gradient (for the statistics steps).
     """
     B = Xb.shape[0]
     C = tensors[0]
     emb = C[Xb].view(B, -1)
     x, k = emb, 1
-    saved, params = [], []
+    saved, outs = [], []
     # forward: remember what the backward pass needs
     for spec in plan:
         kind = spec[0]
         if kind == "linear":
             W = tensors[k]
             b = tensors[k + 1] if spec[1] else None
+            saved.append((x, k))
             k += 2 if spec[1] else 1
-            saved.append((x, W, b))
             x = x @ W if b is None else torch.addmm(b, x, W)
         elif kind == "batchnorm":
             _, eps, momentum, update_running = spec
             gamma, beta, running_mean, running_var = tensors[k:k + 4]
-            k += 4
             var, mean = torch.var_mean(x, 0)              # unbiased, as the layer's x.var(0)
             if update_running:
                 running_mean.mul_(1 - momentum).add_(mean, alpha=momentum)
                 running_var.mul_(1 - momentum).add_(var, alpha=momentum)
             inv_std = (var + eps).rsqrt_()
             xhat = (x - mean).mul_(inv_std)
-            saved.append((xhat, inv_std, gamma, beta))
+            saved.append((xhat, inv_std, k))
+            k += 4
             x = torch.addcmul(beta, gamma, xhat)
         else:  # tanh | relu
             x = torch.tanh(x) if kind == "tanh" else torch.relu(x)
             saved.append(x)
+        if collect is not None:
+            outs.append(x)
     loss = F.cross_entropy(x, Yb)
 
     # backward: dlogits = (softmax - onehot) / B
     d = torch.softmax(x, 1)
     d.scatter_add_(1, Yb.view(-1, 1), torch.full((B, 1), -1.0, dtype=d.dtype, device=d.device))
     d.mul_(1.0 / B)
-    grads = []
-    for spec, s in zip(reversed(plan), reversed(saved)):
-        kind = spec[0]
+    grads, into = [], [None] * len(plan)   # (index in tensors, gradient); dloss/d(each layer's output)
+    for i in range(len(plan) - 1, -1, -1):
+        kind, s = plan[i][0], saved[i]
+        into[i] = d
         if kind == "tanh":
             d = torch.addcmul(d, d * s, s, value=-1.0)  # dout * (1 - t^2)
         elif kind == "relu":
             d = d * (s > 0)
         elif kind == "batchnorm":
-            xhat, inv_std, gamma, beta = s
+            xhat, inv_std, kb = s
+            gamma = tensors[kb]
             dbeta = d.sum(0)
             dgamma = (d * xhat).sum(0)
             inner = torch.addcmul(dbeta, xhat, dgamma, value=B / (B - 1))
             d = torch.sub(d, inner, alpha=1.0 / B).mul_(gamma * inv_std)
-            grads += [(beta, dbeta), (gamma, dgamma)]
+            grads += [(kb + 1, dbeta), (kb, dgamma)]
         else:  # linear
-            x_in, W, b = s
-            grads.append((W, x_in.t() @ d))
-            if b is not None:
-                grads.append((b, d.sum(0)))
-            d = d @ W.t()
+            x_in, kw = s
+            grads.append((kw, x_in.t() @ d))
+            if plan[i][1]:
+                grads.append((kw + 1, d.sum(0)))
+            d = d @ tensors[kw].t()
     dC = torch.zeros_like(C).index_add_(0, Xb.reshape(-1), d.view(-1, C.shape[1]))
-    grads.append((C, dC))
+    grads.append((0, dC))
 
     # SGD, all parameters at once: p -= lr * grad
-    ps, gs = [p for p, _ in grads], [g for _, g in grads]
+    ps, gs = [tensors[j] for j, _ in grads], [g for _, g in grads]
+    if collect is not None:
+        collect.update(outs=outs, into=into, grads={j: g.clone() for j, g in grads}, loss=loss)
     torch._foreach_mul_(gs, lr)
     torch._foreach_sub_(ps, gs)
     return loss
@@ -199,14 +293,18 @@ class FastEngine:
         plan = self.plan
 
         def work():
-            try:
-                fn = torch.compile(train_step, dynamic=False, fullgraph=True)
-                with torch.no_grad():       # warm up on copies: the real model is not touched
-                    fn(plan, tensors, Xb, Yb, lr)
-                self._step_fn = fn
-                self.status = "compiled"
-            except Exception as e:          # no compiler, unsupported platform, ...: stay uncompiled
-                self.status = f"fast, uncompiled (compile failed: {type(e).__name__})"
+            error = None
+            for options in COMPILE_OPTIONS:
+                try:
+                    fn = torch.compile(train_step, dynamic=False, fullgraph=True, options=options)
+                    with torch.no_grad():   # warm up on copies: the real model is not touched
+                        fn(plan, tensors, Xb, Yb, lr)
+                    self._step_fn = fn
+                    self.status = "compiled"
+                    return
+                except Exception as e:      # no compiler, unsupported platform, ...: stay uncompiled
+                    error = e
+            self.status = f"fast, uncompiled (compile failed: {type(error).__name__})"
 
         self.status = "compiling (eager meanwhile)" if background else "compiling"
         if background:
@@ -243,6 +341,8 @@ class FastEngine:
     def run_chunk(self, trainer, n):
         """n ordinary steps at one learning rate. Returns the number done (fewer when the loss
         stopped being finite: then the model is exactly as the eager step would leave it)."""
+        if trainer.wants_stats(trainer.step_num):
+            return self.stats_step(trainer)
         model = trainer.model
         lr = trainer.lr
         tensors = self._tensors(model)
@@ -276,6 +376,38 @@ class FastEngine:
         elif trainer.config.eval_every and trainer.step_num % trainer.config.eval_every == 0:
             trainer.record_val_loss()
         return len(values)
+
+    def stats_step(self, trainer):
+        """One step that also records the statistics, as the eager step records them (same dict)."""
+        model, lr, step = trainer.model, trainer.lr, trainer.step_num
+        tensors = self._tensors(model)
+        before = [t.clone() for t in tensors]
+        g_state = trainer.g.get_state()
+        self._lr.fill_(lr)
+        (Xb, Yb), = self._draw(trainer, 1)
+        collect = {}
+        with torch.no_grad():
+            loss_value = train_step(self.plan, tensors, Xb, Yb, self._lr, collect).item()
+        if not math.isfinite(loss_value):   # undo; the eager step records the divergence
+            with torch.no_grad():
+                for t, b in zip(tensors, before):
+                    t.copy_(b)
+            trainer.g.set_state(g_state)
+            self.last_result = trainer.eager_step()
+            return 0
+        layers, params = statistics(model, collect, tensors, before)
+        # the side effects of the eager step that pages may look at: layer outputs and .grad
+        for layer, out in zip(model.layers, collect["outs"]):
+            layer.out = out
+        for name, k in parameter_slots(model):
+            self._sources[k].grad = collect["grads"][k]
+        trainer.stats.append((step, {"loss": loss_value, "lr": lr, "layers": layers, "params": params}))
+        trainer.losses.append(loss_value)
+        trainer.lrs.append(lr)
+        trainer.step_num += 1
+        if trainer.config.eval_every and trainer.step_num % trainer.config.eval_every == 0:
+            trainer.record_val_loss()
+        return 1
 
     # ------------------------------------------------------------ CUDA: one graph per step
 

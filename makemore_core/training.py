@@ -108,8 +108,8 @@ class Trainer:
         return "eager" if self.engine is None else self.engine.status
 
     def fast(self):
-        """True when the next step can go through the fast engine (not a statistics step)."""
-        return self.engine is not None and self.engine.covers(self) and not self.wants_stats(self.step_num)
+        """True when the next step can go through the fast engine."""
+        return self.engine is not None and self.engine.covers(self)
 
     def step(self):
         """One training step. Returns its loss, or None when the loss was not finite (the run stops)."""

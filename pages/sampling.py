@@ -108,6 +108,9 @@ for col, (where, (_, label)) in zip(cols, MARKS.items()):
     col.metric(label, f"{found.count(where) / len(names):.0%}", help=f"{found.count(where)} of {len(names)} names")
 cols[3].download_button("Download the names (.txt)", "\n".join(names) + "\n", file_name=f"names-seed{seed}.txt",
                         mime="text/plain", key="sampling_download")
+if dataset.vocab.itos != vocab.itos:
+    st.warning(f"This model was trained on other characters than the word list in use ({dataset.name}): the marks "
+               "below compare against a list it never saw.")
 st.caption(f"Checked against the word list in use ({dataset.name}). Names in the training set were memorized or "
            "re-invented; names only in val or test are real names the model never saw; new ones are its own. "
            "Lower the temperature and more names come from the training set.")

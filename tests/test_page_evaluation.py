@@ -224,3 +224,14 @@ def test_sample_batch_stats_batch_of_one_is_undefined(dataset):
     assert a == sampling.sample_batch_stats(model, dataset.vocab, 32, seed=7)
     assert len(a) == 32 and all(isinstance(n, str) for n in a)
     assert model.training and all(bn.update_running for bn in model.batchnorms())   # left as it was
+
+
+def test_diverged_run_gets_a_message_not_a_traceback(monkeypatch, dataset, data):
+    manager = trained_manager(dataset, data, steps=30)
+    run = manager.runs[0]
+    run.trainer.model.C.data[0, 0] = float("inf")
+    run.state = "diverged"
+    for page in (PAGE, "pages/sampling.py"):
+        at = open_page(monkeypatch, manager, page)
+        assert any("not all finite" in e.value for e in at.error)
+        assert not at.metric

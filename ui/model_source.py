@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass
 
 import streamlit as st
+import torch
 
 from makemore_core import sampling
 from makemore_core.checkpoint import CheckpointError
@@ -172,6 +173,11 @@ def choose(page: str) -> ModelChoice | None:
         if len(_candidates()) != len(found):
             st.rerun()   # a checkpoint just arrived: it becomes the choice
         step, model = _private_model(key, kind, item, refresh)
+        if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
+            st.error("This model's weights are not all finite numbers (its training diverged), so it has no "
+                     "probabilities to evaluate or sample. Pick another model, or train again with a lower "
+                     "learning rate.")
+            return None
         if kind == "run":
             note = f"Weights at step {step:,}"
             if _is_training(item):
@@ -228,8 +234,11 @@ def _quick_progress(run_id):
     t = run.trainer
     recent = t.losses[-200:]
     loss = f" · recent loss {sum(recent) / len(recent):.3f}" if recent else ""
-    st.progress(min(t.step_num / max(t.config.steps, 1), 1.0),
-                text=f"Training a quick model: step {t.step_num:,} of {t.config.steps:,}{loss}")
+    if run.state == "queued":
+        st.progress(0.0, text="Waiting for a free training slot: this server trains only a few models at once.")
+    else:
+        st.progress(min(t.step_num / max(t.config.steps, 1), 1.0),
+                    text=f"Training a quick model: step {t.step_num:,} of {t.config.steps:,}{loss}")
     st.caption("This page fills in when it is done. Untrained, the model makes up names like these "
                "(random weights: every character about equally likely, so gibberish):")
     st.code("\n".join(untrained_samples(tuple(run.vocab.itos), 5)), language=None)

@@ -65,8 +65,10 @@ def trace_shapes(config: ModelConfig, batch_size: int) -> list[ShapeRow]:
             name = {"tanh": "Tanh", "relu": "ReLU"}[c.nonlinearity]
             rows.append(ShapeRow(f"{name} {linear_seen}", "squash each number, elementwise", ("B", width), (B, fan_out), 0,
                                  "nonlinearity"))
-    rows[-1].kind = "logits"  # the last layer's output is the logits
-    rows[-1].operation += " → the logits: one score per character"
+    last = rows[-1]  # the last layer's output is the logits: one score per character
+    last.operation = {"batchnorm": "BatchNorm as above: its output is the logits",
+                      "linear": last.operation + " → logits"}[last.kind]
+    last.kind = "logits"
     rows.append(ShapeRow("loss", "cross_entropy(logits, Y): one number for the batch", (), (), 0, "loss"))
     return rows
 

@@ -94,7 +94,8 @@ if pairs:
         f"grey) cells are what the network is given, the orange cell what it must predict. The grey '.' cells are "
         f"**padding**: before the name starts there is nothing to look at, so the context is filled with '.'."
     )
-    left, right = st.columns([3, 2])
+    wide = block_size + len(name) + 1 > 14  # a long row of cells needs the full width, the table goes below
+    left, right = (st.container(), st.container()) if wide else st.columns([3, 2])
     with left:
         st.plotly_chart(sliding_window_figure(name, block_size, pairs, vocab.itos), key="context_windows",
                         config={"displayModeBar": False})

@@ -53,14 +53,15 @@ def sliding_window_figure(word: str, block_size: int, pairs, itos) -> go.Figure:
             ys.append(r)
             text.append(sequence[c])
             colors.append("#bbbbbb" if kinds[r, c] == OUTSIDE else "#111111")
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="text", text=text, textfont=dict(size=18, color=colors),
+    size = 18 if cols <= 14 else 15
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="text", text=text, textfont=dict(size=size, color=colors),
                              hoverinfo="skip", showlegend=False))
     # a legend that names the colours
     for kind in (CONTEXT, PADDING, TARGET):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=KIND_NAMES[kind],
                                  marker=dict(size=14, symbol="square", color=CELL_COLORS[kind])))
     fig.update_xaxes(tickvals=list(range(cols)), ticktext=[f"{i - block_size}" for i in range(cols)],
-                     title="position in the padded name (negative = '.' padding)", side="top", showgrid=False,
+                     title="position in the padded name (negative = '.' padding)", side="top", showgrid=False, tickangle=0,
                      zeroline=False, range=[-0.5, cols - 0.5])
     fig.update_yaxes(tickvals=list(range(rows)), ticktext=row_labels, autorange="reversed", showgrid=False,
                      zeroline=False, tickfont=dict(family="monospace", size=15))

@@ -235,3 +235,20 @@ def test_diverged_run_gets_a_message_not_a_traceback(monkeypatch, dataset, data)
         at = open_page(monkeypatch, manager, page)
         assert any("not all finite" in e.value for e in at.error)
         assert not at.metric
+
+
+def test_run_still_training_is_pinned_until_asked(monkeypatch, dataset, data):
+    manager = trained_manager(dataset, data, steps=60)
+    run = manager.runs[0]
+    run.trainer.config.steps = 200
+    run.state = "running"   # as the Training page's thread would report it (driven by hand here)
+    at = open_page(monkeypatch, manager)
+    assert any("Weights at step 60" in c.value for c in at.caption)
+    first = metrics(at)["val loss"]
+    run.trainer.run(steps=40)
+    at.text_input(key="eval_word").set_value("ava").run()
+    assert any("Weights at step 60; the run is still training (now at step 100)" in c.value for c in at.caption)
+    assert metrics(at)["val loss"] == first   # the same weights as before
+    at.button(key="evaluation_refresh_snapshot").click().run()
+    assert any("Weights at step 100" in c.value for c in at.caption)
+    assert metrics(at)["val loss"] != first

@@ -41,7 +41,7 @@ def activation_table(at, which=0):
 
 
 def chart(at, key):
-    return json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key) or key in c.proto.id).proto.spec)
+    return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
 
 
 def click_preset(at, name):

@@ -1,6 +1,6 @@
 """Training throughput with the Training page open in a browser vs the headless engine.
 
-    python bench/ui_throughput.py [--seconds 20] [--json]
+    python bench/ui_throughput.py [--seconds 20] [--rounds 1] [--engine eager|fast-uncompiled] [--json]
 
 One run measures both, side by side, on the lecture's config (deep MLP with BatchNorm, batch 32,
 SGD lr 0.1, statistics every 100 steps, val loss every 1,000 steps: the page's defaults):
@@ -42,12 +42,12 @@ def lecture_configs(vocab_size):
             TrainConfig(steps=200_000, lr_milestones=[150_000], stats_every=100, eval_every=1000))
 
 
-def headless(seconds):
+def headless(seconds, engine="eager"):
     """Steps per second of the core Trainer on the page's default settings."""
     configure_threads()
     dataset = Dataset.from_path(ROOT / "data" / "names.txt")
     model_config, train_config = lecture_configs(len(dataset.vocab))
-    trainer = Trainer(MLP(model_config), dataset.tensors(model_config.block_size, "cpu"), train_config)
+    trainer = Trainer(MLP(model_config), dataset.tensors(model_config.block_size, "cpu"), train_config, engine=engine)
     trainer.run(steps=200)                      # warm-up: allocator, first-call costs
     start, first = time.perf_counter(), trainer.step_num
     while time.perf_counter() - start < seconds:
@@ -93,7 +93,10 @@ def page_steps(page):
     return int(match.group(1).replace(",", "")) if match else None
 
 
-def with_page(seconds):
+ENGINE_LABELS = {"eager": "exact (autograd, as the CLI)", "fast-uncompiled": "fast (hand-written backward)"}
+
+
+def with_page(seconds, engine="eager"):
     """Steps per second of a run started from the Training page while it refreshes in Chromium.
     Also counts how often the page redrew (distinct step counts seen when polling every 0.1 s)."""
     from playwright.sync_api import sync_playwright
@@ -104,6 +107,10 @@ def with_page(seconds):
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.goto(f"{url}/training")
             wait_for_app(page)
+            if engine != "eager":
+                page.locator('[data-testid="stSelectbox"]').filter(has_text="Engine").click()
+                page.get_by_role("option", name=ENGINE_LABELS[engine]).click()
+                time.sleep(1.0)
             page.get_by_role("button", name="Start a new run").click()
             page.wait_for_function("() => /step [\\d,]+ \\/ /.test(document.body.innerText)", timeout=60_000)
             time.sleep(WARMUP_S)
@@ -127,25 +134,33 @@ def with_page(seconds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=20.0, help="measuring window of each part")
+    parser.add_argument("--rounds", type=int, default=1, help="headless/page pairs; medians are reported")
+    parser.add_argument("--engine", choices=list(ENGINE_LABELS), default="eager")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    before = headless(args.seconds)
-    page = with_page(args.seconds)
-    after = headless(args.seconds)
-    base = statistics.mean([before, after])
-    ui = page["steps_per_s"]
-    result = {"headless_steps_per_s": round(base, 1), "headless_before": round(before, 1),
-              "headless_after": round(after, 1), "page_steps_per_s": round(ui, 1),
-              "page_redraws_per_s": round(page["redraws_per_s"], 2), "ratio": round(ui / base, 3),
-              "server_cores": round(page["server_cores"], 2), "browser_cores": round(page["browser_cores"], 2),
-              "seconds": args.seconds, "cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2)}
+    heads, pages = [headless(args.seconds, args.engine)], []
+    for _ in range(args.rounds):
+        pages.append(with_page(args.seconds, args.engine))
+        heads.append(headless(args.seconds, args.engine))
+    base = statistics.median(heads)
+    ui = statistics.median(p["steps_per_s"] for p in pages)
+    med = {k: statistics.median(p[k] for p in pages) for k in ("redraws_per_s", "server_cores", "browser_cores")}
+    result = {"engine": args.engine, "headless_steps_per_s": round(base, 1),
+              "headless_each": [round(h, 1) for h in heads], "page_steps_per_s": round(ui, 1),
+              "page_each": [round(p["steps_per_s"], 1) for p in pages], "ratio": round(ui / base, 3),
+              "page_redraws_per_s": round(med["redraws_per_s"], 2), "server_cores": round(med["server_cores"], 2),
+              "browser_cores": round(med["browser_cores"], 2), "seconds": args.seconds,
+              "cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2)}
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"headless engine : {base:8.1f} steps/s  (before {before:.1f}, after {after:.1f})")
-        print(f"page in Chromium: {ui:8.1f} steps/s  (page redrew {page['redraws_per_s']:.1f} times/s; "
-              f"server used {page['server_cores']:.2f} cores, browser {page['browser_cores']:.2f})")
+        print(f"engine          : {args.engine}")
+        print(f"headless engine : {base:8.1f} steps/s  (each: {', '.join(f'{h:.0f}' for h in heads)})")
+        each = ", ".join(f"{p['steps_per_s']:.0f}" for p in pages)
+        print(f"page in Chromium: {ui:8.1f} steps/s  (each: {each}; "
+              f"page redrew {med['redraws_per_s']:.1f} times/s; server used {med['server_cores']:.2f} cores, "
+              f"browser {med['browser_cores']:.2f})")
         print(f"ratio           : {ui / base:8.1%}  (goal >= 80%)")
         print(f"machine         : {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work skews this)")
 

@@ -108,7 +108,7 @@ def start_new_run():
     run.wait_until(lambda r: r.state != "queued" or r.trainer.step_num > 0, timeout=0.5)
 
 
-def settle(run, steps_before=None, target=None):
+def settle(run, target=None):
     """Give the thread a moment so that the page redraws the new state, not the old one."""
     if target is not None:
         run.wait_until(lambda r: r.trainer.step_num >= target or not r.alive, timeout=2.0)

@@ -203,3 +203,20 @@ def test_fast_engine_runs_in_chunks_and_honours_step_budgets(dataset, data):
     assert max(abs(a - b) for a, b in zip(fast.trainer.losses, exact.trainer.losses)) < 1e-4
     assert fast.series["steps"] == exact.series["steps"] == [0, 50, 100]
     assert fast.settings()["engine"] == "fast" and exact.settings()["engine"] == "exact"
+
+
+def test_releasing_the_tab_stops_its_runs(dataset, data):
+    """What st.cache_resource's on_release does when the browser tab goes."""
+    manager = run_lib.RunManager()
+    model, train = small_model(len(dataset.vocab)), TrainConfig(steps=1_000_000)
+    running = manager.new_run("a", dataset, data, model, train, "cpu")
+    paused = manager.new_run("b", dataset, data, model, train, "cpu")
+    running.start()
+    paused.step(3)
+    assert paused.wait_until(lambda r: r.state == "paused", 20) and running.wait_until(lambda r: r.alive, 5)
+    assert manager.shown is paused and manager.latest_model()[2].startswith(f"run {paused.id}")
+    run_lib._release(manager)
+    running.wait(10)
+    paused.wait(10)
+    assert not running.alive and not paused.alive
+    assert running.state == paused.state == "stopped"

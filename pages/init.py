@@ -2,7 +2,6 @@
 the activations, the gradients and the initial loss (one forward + backward of one minibatch)."""
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from ui import init_lab as lab
 from ui import state
@@ -85,12 +84,6 @@ def batchnorm_explainer():
 
 
 # ---------------------------------------------------------------- intro, data, presets
-
-# A fresh server's first deep link runs this file alone, the legacy way (a pages/ folder stands beside
-# app.py), with no sidebar, until app.py has run once. Switch to app.py's st.navigation and rerun.
-if PagesManager.uses_pages_directory:
-    PagesManager.uses_pages_directory = False
-    st.rerun()
 
 st.title("Initialization lab")
 st.markdown(

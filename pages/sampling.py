@@ -1,6 +1,7 @@
 """Sampling: the model makes up names, one character at a time."""
 import math
 import random
+import re
 
 import streamlit as st
 import torch
@@ -13,7 +14,7 @@ SETTINGS_KEY = "sampling_settings"   # widget values kept across page switches
 DEFAULTS = {"sampling_n": 20, "sampling_seed": sampling.SAMPLE_SEED, "sampling_temperature": 1.0,
             "sampling_top_k": 0, "sampling_top_p": 1.0, "sampling_beam": 5, "sampling_compare_t": 0.5}
 MARKS = {"train": ("green", "in the training set"), "val/test": ("orange", "in val or test only"),
-         "new": ("blue", "new: in no split")}
+         "new": ("violet", "new: in no split")}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -57,7 +58,8 @@ def new_seed():
 
 
 def chip(name, where):
-    shown = name if name else "(empty)"
+    # a word list may hold markdown's own characters: escape them so a name shows as typed
+    shown = re.sub(r"([\\`*_{}\[\]()#+\-.!$:~|<>])", r"\\\1", name) if name else "(empty)"
     return f":{MARKS[where][0]}-background[{shown}]"
 
 

@@ -19,8 +19,8 @@ from makemore_core.training import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/sampling.py"
-CHIP = re.compile(r":(green|orange|blue)-background\[(.*?)\]")
-COLOR_OF = {"green": "train", "orange": "val/test", "blue": "new"}
+CHIP = re.compile(r":(green|orange|violet)-background\[(.*?)\]")
+COLOR_OF = {"green": "train", "orange": "val/test", "violet": "new"}
 
 
 @pytest.fixture(scope="module")

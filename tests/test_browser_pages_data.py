@@ -44,6 +44,14 @@ def test_data_page(page, app_url, tmp_path):
     page.get_by_text("That file was not used").wait_for(timeout=20_000)
     wait_for_app(page)
     assert "'.'" in main_text(page) and "32,952" in main_text(page)
+    # a good one replaces the data everywhere, the sidebar included
+    good = tmp_path / "mine.txt"
+    good.write_text("\n".join(["ann", "bo", "cy", "dee", "ed", "flo", "gus", "hal", "ivy", "jo"]) + "\n")
+    page.locator('[data-testid="stMain"] input[type="file"]').set_input_files(str(good))
+    page.get_by_text("Now using your word list").wait_for(timeout=20_000)
+    wait_for_app(page)
+    assert "10 words" in page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "32,952" not in main_text(page)
 
 
 def test_context_page_slider_widens_x(page, app_url):

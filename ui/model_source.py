@@ -72,6 +72,9 @@ def _remember_order(found):
             seen.append(key)
             st.session_state[CHOICE_KEY] = key
     st.session_state[SEEN_KEY] = seen
+    models = st.session_state.get(MODELS_KEY, {})
+    for gone in [k for k in models if k not in found]:   # a removed run or a replaced checkpoint
+        del models[gone]
     if st.session_state.get(CHOICE_KEY) not in found and seen:
         st.session_state[CHOICE_KEY] = seen[-1]
     return seen

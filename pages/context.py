@@ -13,6 +13,12 @@ from ui.figures.context import sliding_window_figure
 KEPT_NAME, KEPT_BLOCK = "context_name_kept", "context_block_kept"
 SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def window_figure(name: str, block_size: int, itos: tuple, _pairs):
+    """The sliding-window picture; cached, as a plotly figure takes 30-50 ms to build."""
+    return sliding_window_figure(name, block_size, _pairs, list(itos))
+
+
 dataset = state.current_dataset()
 vocab = dataset.vocab
 stats = dataset_stats(dataset)
@@ -97,7 +103,7 @@ if pairs:
     wide = block_size + len(name) + 1 > 14  # a long row of cells needs the full width, the table goes below
     left, right = (st.container(), st.container()) if wide else st.columns([3, 2])
     with left:
-        st.plotly_chart(sliding_window_figure(name, block_size, pairs, vocab.itos), key="context_windows",
+        st.plotly_chart(window_figure(name, block_size, tuple(vocab.itos), pairs), key="context_windows",
                         config={"displayModeBar": False})
     with right:
         rows = []

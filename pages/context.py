@@ -25,7 +25,7 @@ stats = dataset_stats(dataset)
 
 
 def default_name():
-    return "emma" if set("emma") <= set(vocab.stoi) else dataset.splits["train"][0]
+    return "emma" if set("emma") <= set(vocab.stoi) else dataset.words[0]
 
 
 def keep(widget_key, kept_key):

@@ -129,7 +129,7 @@ def test_after_an_upload_uses_its_own_words():
     data = Dataset.from_bytes(UPLOAD)
     at = open_page(UPLOAD)
     name = at.text_input(key="context_name").value
-    assert name == data.splits["train"][0]  # 'emma' cannot be spelled with x and y
+    assert name == data.words[0]  # 'emma' cannot be spelled with x and y
     assert len(table(at, "X row (indices)")) == len(name) + 1
     shapes = table(at, "X shape")
     assert list(shapes["= examples"]) == [sum(len(w) + 1 for w in data.splits[s]) for s in ("train", "val", "test")]

@@ -171,7 +171,7 @@ def choose(page: str) -> ModelChoice | None:
             refresh = st.button("Use its newest weights", key=f"{page}_refresh_snapshot",
                                 help="The run is still training. The page keeps the weights it first saw, so "
                                      "that every number on it refers to the same model.")
-        with st.expander("Use a checkpoint file instead", expanded=False):
+        with st.expander("Load a checkpoint file", expanded=False):
             _upload_widget(page)
         if len(_candidates()) != len(found):
             st.rerun()   # a checkpoint just arrived: it becomes the choice

@@ -247,7 +247,7 @@ def run(data_path=None, quick=False, compile_step=True, long_steps=None, pages=T
     configure_threads()
     dataset = Dataset.from_path(data_path or ROOT / "data" / "names.txt")
     data = dataset.tensors(3, "cpu")
-    block = block or (300 if quick else 1000)
+    block = block or (200 if quick else 1000)
     rounds = rounds or (3 if quick else 5)
     result = {"data": str(data_path or "data/names.txt"), "config": "lecture deep net (6 Linear + 6 BatchNorm), batch 32",
               "environment": environment(), "block_steps": block, "rounds": rounds}
@@ -259,7 +259,7 @@ def run(data_path=None, quick=False, compile_step=True, long_steps=None, pages=T
     if pages:
         result["pages"] = time_pages(1 if quick else 3)
     if long_steps is None:
-        long_steps = 2_000 if quick else 20_000
+        long_steps = 1_000 if quick else 20_000
     if long_steps:
         result["long_run"] = time_long_run(data, long_steps, compile_step)
     return result
@@ -310,7 +310,7 @@ def add_parser(sub):
     b.add_argument("--no-compile", action="store_true", help="time the hand-written step uncompiled")
     b.add_argument("--no-pages", action="store_true", help="skip the AppTest page renders")
     b.add_argument("--long-steps", type=int, default=None,
-                   help="steps of the eager-vs-engine long run (default 20,000; --quick 2,000; 0 skips)")
+                   help="steps of the eager-vs-engine long run (default 20,000; --quick 1,000; 0 skips)")
     return b
 
 

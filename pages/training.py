@@ -144,8 +144,8 @@ def apply_lr(run):
         st.session_state["tr_error"] = str(e)
 
 
-def show_run():
-    manager.shown_id = st.session_state["tr_show"]
+def number(x: float) -> str:
+    return f"{x:.4f}" if abs(x) < 1000 else f"{x:.3g}"
 
 
 # ---------------------------------------------------------------- the page
@@ -273,11 +273,14 @@ else:
                        f"{run_lib.MAX_TRAINERS}). Your run is queued and starts by itself when a slot frees.")
         done, total = snap["step"], max(snap["total"], 1)
         rate, left = snap["steps_per_s"], snap["seconds_left"]
-        eta = "" if left is None else f" · about {left // 60:.0f} min {left % 60:02.0f} s left"
-        st.progress(min(done / total, 1.0),
-                    text=f"step {done:,} / {total:,} · {rate:,.0f} steps/s{eta}")
+        if snap["state"] == "running":
+            speed = f"{rate:,.0f} steps/s" + ("" if left is None else f" · about {left // 60:.0f} min "
+                                                                      f"{left % 60:02.0f} s left")
+        else:
+            speed = f"{done / snap['seconds']:,.0f} steps/s on average" if snap["seconds"] > 0 else "not started"
+        st.progress(min(done / total, 1.0), text=f"step {done:,} / {total:,} · {speed}")
         m = st.columns(4)
-        m[0].metric("Loss (this step)", "—" if snap["loss"] is None else f"{snap['loss']:.4f}",
+        m[0].metric("Loss (this step)", "—" if snap["loss"] is None else number(snap["loss"]),
                     help="Cross-entropy of the latest minibatch. A uniform guess scores "
                          f"{snap['uniform_loss']:.4f}.")
         m[1].metric("Val loss", f"{snap['val'][-1][1]:.4f}" if snap["val"] else "—",
@@ -339,22 +342,25 @@ else:
     st.dataframe(pd.DataFrame([r.settings() for r in manager.runs]), hide_index=True, key="tr_run_table")
     ids = [r.id for r in manager.runs]
     label_of = {r.id: f"run {r.id}: {r.label}" for r in manager.runs}
-    st.session_state["tr_show"] = manager.shown_id if manager.shown_id in ids else None
-    st.selectbox("Show above", [None] + ids, key="tr_show", on_change=show_run,
-                 format_func=lambda i: "none" if i is None else label_of[i])
+    # A fresh key whenever the list or the shown run changes: the widget then starts from the shown
+    # run and no value the browser still holds from an older list of runs can overwrite it.
+    # (no on_change: a browser may still report a value for the previous key, and fire it late)
+    show_key = f"tr_show_{len(ids)}_{manager.shown_id}"
+    options = [None] + ids
+    choice = st.selectbox("Show above", options, key=show_key,
+                          index=options.index(manager.shown_id) if manager.shown_id in ids else 0,
+                          format_func=lambda i: "none" if i is None else label_of[i])
+    if choice != manager.shown_id:
+        manager.shown_id = choice
+        st.rerun()
     if len(ids) >= 2:
         st.subheader("Overlay two runs")
         st.caption("Same seed means same initial weights and the same minibatches: only your change differs. "
                    "Try BatchNorm on vs off, or gain 1 vs 5/3.")
-        if st.session_state.get("tr_overlay_count") != len(ids):   # a new run: compare it with the one before
-            st.session_state["tr_overlay_count"] = len(ids)
-            st.session_state["tr_overlay_a"], st.session_state["tr_overlay_b"] = ids[-2], ids[-1]
-        for key, default in (("tr_overlay_a", ids[-2]), ("tr_overlay_b", ids[-1])):
-            if st.session_state.get(key) not in ids:
-                st.session_state[key] = default
         o1, o2, o3 = st.columns([2, 2, 2])
-        a = o1.selectbox("Run A", ids, key="tr_overlay_a", format_func=label_of.get)
-        b = o2.selectbox("Run B", ids, key="tr_overlay_b", format_func=label_of.get)
+        # keys change with the number of runs: a new run is compared with the one before by default
+        a = o1.selectbox("Run A", ids, index=len(ids) - 2, key=f"tr_overlay_a_{len(ids)}", format_func=label_of.get)
+        b = o2.selectbox("Run B", ids, index=len(ids) - 1, key=f"tr_overlay_b_{len(ids)}", format_func=label_of.get)
         metric = o3.radio("Measure", list(figs.OVERLAY_METRICS), key="tr_overlay_metric", horizontal=True)
         snaps = [manager.get(i).snapshot() for i in dict.fromkeys([a, b])]
         st.plotly_chart(figs.overlay_figure(snaps, metric), key="tr_overlay_chart", config={"displayModeBar": False})

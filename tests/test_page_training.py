@@ -126,7 +126,9 @@ def test_run_list_and_overlay_of_two_runs():
     assert "log10(loss)" in spec["layout"]["yaxis"]["title"]["text"]
     at.radio(key="tr_overlay_metric").set_value("saturation").run()
     assert "saturation" in chart(at, "tr_overlay_chart")["layout"]["yaxis"]["title"]["text"]
-    at.selectbox(key="tr_show").set_value(first.id).run()        # look at an older run again
+    show = next(w for w in at.selectbox if w.label == "Show above")
+    assert show.value == second.id
+    show.set_value(first.id).run()                                  # look at an older run again
     assert f"**Run {first.id}**" in text(at)
 
 

@@ -285,6 +285,11 @@ class FastEngine:
     def _start_compile(self, trainer, background):
         from .device import configure_threads
         configure_threads()           # inductor bakes the thread count into its kernels
+        try:  # each model shape is one more compiled entry of train_step; a server sees many shapes
+            import torch._dynamo
+            torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)
+        except (ImportError, AttributeError):
+            pass
         tensors = [t.detach().clone() for t in self._tensors(trainer.model)]
         B, T = trainer.config.batch_size, trainer.Xtr.shape[1]
         Xb = torch.zeros((B, T), dtype=trainer.Xtr.dtype, device=self.device)

@@ -90,3 +90,39 @@ def test_training_runs_live_across_page_switches(page, app_url):
     page.wait_for_function("() => document.body.innerText.includes('No run shown')", timeout=10_000)
     assert page.locator('[data-testid="stDataFrame"]').count() == 1   # the run list keeps it
     assert_no_error(page)
+
+
+def test_server_cap_queues_a_second_tab_and_a_closed_tab_frees_its_slot(browser):
+    """One training slot: tab B is told the server is busy while tab A trains; closing tab A
+    releases its run (after the disconnected-session TTL, shortened here) and B's run starts."""
+    from conftest import start_app_server
+    proc, url = start_app_server({"MAKEMORE_MAX_TRAINERS": "1", "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": "2"})
+    tabs = []
+    try:
+        for _ in range(2):
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            tab = context.new_page()
+            tab.goto(url)
+            wait_for_app(tab)
+            tab.get_by_role("link", name="Training").first.click()
+            tab.wait_for_url("**/training")
+            wait_for_app(tab)
+            tabs.append((context, tab))
+        (context_a, tab_a), (context_b, tab_b) = tabs
+        click(tab_a, "Start a new run")
+        wait_for_steps_above(tab_a, 0)
+        click(tab_b, "Start a new run")
+        tab_b.wait_for_function("() => document.body.innerText.includes('Server busy')", timeout=20_000)
+        assert "queued" in main_text(tab_b) and steps_shown(tab_b) == 0
+        context_a.close()                                   # closing the tab releases its run
+        wait_for_steps_above(tab_b, 0, timeout=60)
+        assert "Server busy" not in main_text(tab_b)
+        assert_no_error(tab_b)
+    finally:
+        for context, _ in tabs:
+            try:
+                context.close()
+            except Exception:  # noqa: BLE001 - already closed
+                pass
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -251,7 +251,7 @@ else:
                                 help="A checkpoint file (.pt) of the model as it is now, with its vocabulary: "
                                      "upload it below to train on, or use it on the Sampling page.")
     if status == "paused":
-        lr1, lr2, _ = st.columns([1.3, 1, 4])
+        lr1, lr2, _ = st.columns([2, 1, 4], vertical_alignment="bottom")
         st.session_state.setdefault("tr_lr_now", float(run.trainer.lr))
         lr1.number_input("Learning rate from now on", min_value=1e-8, max_value=1e6, format="%g", key="tr_lr_now",
                          help="Change it while paused, then Resume. Later milestones still multiply it.")

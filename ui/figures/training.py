@@ -63,8 +63,7 @@ def loss_figure(snap, height=340):
         traces.append(_line(np.array(steps), np.log10(np.array(losses)), "val loss", color(1)))
         traces[-1]["mode"] = "lines+markers"
     guide = _guide(math.log10(snap["uniform_loss"]), "uniform guess", dash="dot", line_color="gray")
-    return _figure(traces, "step", "log10(loss)", height, [guide], legend="top",
-                   xaxis=dict(range=[0, max(snap["total"], 1)]))
+    return _figure(traces, "step", "log10(loss)", height, [guide], legend="top")
 
 
 def histogram_figure(stats, which="hist", height=400):

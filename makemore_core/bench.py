@@ -236,6 +236,44 @@ def _init_slider_rerun(AppTest, app, repeats):
     return round(statistics.median(times), 3)
 
 
+def time_pages_browser():
+    """A real server and headless Chromium: for each page, a fresh browser context (a new session)
+    opens its URL; the time until the script has finished and the page title is drawn. The first
+    page also pays the server's first session (imports, caches)."""
+    import subprocess
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, wait_for_app
+        from playwright.sync_api import sync_playwright
+    except Exception as e:
+        return {"error": f"browser tooling unavailable: {e}"}
+    if chromium_path() is None:
+        return {"error": "Chromium is not installed"}
+    proc, url = start_app_server()
+    result = {"method": "fresh streamlit server + headless Chromium, one new session per page", "first_render_s": {}}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            for page_name in PAGES:
+                context = browser.new_context(viewport={"width": 1280, "height": 800})
+                page = context.new_page()
+                start = time.perf_counter()
+                page.goto(f"{url}/{'' if page_name == 'home' else page_name}")
+                wait_for_app(page, timeout=120_000)
+                result["first_render_s"][page_name] = round(time.perf_counter() - start, 3)
+                context.close()
+            browser.close()
+    except Exception as e:
+        result["error"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return result
+
+
 # ---------------------------------------------------------------- report
 
 def environment():
@@ -243,7 +281,8 @@ def environment():
             "device": "cpu", "cuda_available": torch.cuda.is_available()}
 
 
-def run(data_path=None, quick=False, compile_step=True, long_steps=None, pages=True, block=None, rounds=None):
+def run(data_path=None, quick=False, compile_step=True, long_steps=None, pages=True, block=None, rounds=None,
+        browser=False):
     configure_threads()
     dataset = Dataset.from_path(data_path or ROOT / "data" / "names.txt")
     data = dataset.tensors(3, "cpu")
@@ -258,6 +297,8 @@ def run(data_path=None, quick=False, compile_step=True, long_steps=None, pages=T
     result["init_stats_s"] = round(time_init_stats(dataset, 3 if quick else 9), 4)
     if pages:
         result["pages"] = time_pages(1 if quick else 3)
+    if browser:
+        result["pages_browser"] = time_pages_browser()
     if long_steps is None:
         long_steps = 1_000 if quick else 20_000
     if long_steps:
@@ -287,6 +328,12 @@ def table(result):
             lines.append(f"  /{page}: exception {err}")
     elif pages:
         lines.append(f"pages: {pages.get('error')}")
+    real = result.get("pages_browser")
+    if real:
+        lines.append(f"page first render ({real.get('method', 'browser')}):")
+        lines += [f"  /{p:<12}{s * 1000:>8.0f} ms" for p, s in real.get("first_render_s", {}).items()]
+        if real.get("error"):
+            lines.append(f"  browser: {real['error']}")
     long = result.get("long_run")
     if long:
         how = f"extrapolated from {long['steps_timed']:,} steps" if long["extrapolated"] else "measured"
@@ -297,7 +344,7 @@ def table(result):
 
 def main(args):
     result = run(args.data, quick=args.quick, compile_step=not args.no_compile, long_steps=args.long_steps,
-                 pages=not args.no_pages)
+                 pages=not args.no_pages, browser=args.browser)
     print(json.dumps(result) if args.json else table(result))
     return 0 if result["losses_agree"] else 1
 
@@ -309,6 +356,8 @@ def add_parser(sub):
     b.add_argument("--json", action="store_true", help="one JSON object instead of the table")
     b.add_argument("--no-compile", action="store_true", help="time the hand-written step uncompiled")
     b.add_argument("--no-pages", action="store_true", help="skip the AppTest page renders")
+    b.add_argument("--browser", action="store_true",
+                   help="also time each page's first render on a real server in headless Chromium")
     b.add_argument("--long-steps", type=int, default=None,
                    help="steps of the eager-vs-engine long run (default 20,000; --quick 1,000; 0 skips)")
     return b

@@ -18,8 +18,9 @@ What else makes it fast:
 - optionally torch.compile of the whole step (forward, backward, update), warmed up in a
   background thread while the uncompiled step keeps training; on CUDA a CUDA graph of the step.
 
-Statistics steps, Adam and anything else this engine does not cover run through the Trainer's
-eager step, so their history and statistics are exactly what the pages expect.
+Statistics steps run here too and fill the same dict as stats.py. Adam, a model in eval mode and
+anything else this engine does not cover run through the Trainer's eager step; either way the
+Trainer keeps one history, in the structure the pages expect.
 """
 import math
 import threading
@@ -344,10 +345,13 @@ class FastEngine:
         return list(zip(Xb, Yb))
 
     def run_chunk(self, trainer, n):
-        """n ordinary steps at one learning rate. Returns the number done (fewer when the loss
-        stopped being finite: then the model is exactly as the eager step would leave it)."""
+        """Up to n steps: a statistics step alone, or ordinary steps up to the next statistics step,
+        lr milestone or validation step (so one chunk has one learning rate). Returns the number of
+        steps this engine did (fewer when the loss stopped being finite: the eager step then took
+        the bad step, and the model is exactly as an eager run would leave it)."""
         if trainer.wants_stats(trainer.step_num):
             return self.stats_step(trainer)
+        n = max(1, min(n, self.next_boundary(trainer, trainer.step_num + n, 0) - trainer.step_num))
         model = trainer.model
         lr = trainer.lr
         tensors = self._tensors(model)
@@ -404,7 +408,7 @@ class FastEngine:
         # the side effects of the eager step that pages may look at: layer outputs and .grad
         for layer, out in zip(model.layers, collect["outs"]):
             layer.out = out
-        for name, k in parameter_slots(model):
+        for _, k in parameter_slots(model):
             self._sources[k].grad = collect["grads"][k]
         trainer.stats.append((step, {"loss": loss_value, "lr": lr, "layers": layers, "params": params}))
         trainer.losses.append(loss_value)

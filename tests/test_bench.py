@@ -59,3 +59,15 @@ def test_table_and_page_timings(data):
     assert all(s > 0 for s in pages["first_render_s"].values())
     assert not pages.get("errors"), pages.get("errors")
     assert pages["init_slider_rerun_s"] > 0
+
+
+@pytest.mark.browser
+def test_browser_page_timings():
+    """A real server and headless Chromium time every page's first render."""
+    from conftest import IN_CI, chromium_path
+    if chromium_path() is None and not IN_CI:
+        pytest.skip("Chromium is not installed")
+    result = bench.time_pages_browser()
+    assert "error" not in result, result.get("error")
+    assert set(result["first_render_s"]) == set(bench.PAGES)
+    assert all(s > 0 for s in result["first_render_s"].values())

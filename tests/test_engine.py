@@ -283,3 +283,14 @@ def test_train_step_is_pure_tensor_code():
         loss = train_step(plan, [t.detach() for t in engine_module.model_tensors(model)], X, Y, torch.tensor(0.1))
     assert loss.ndim == 0 and math.isfinite(loss.item())
     assert not torch.equal(before, model.C)
+
+
+def test_run_chunk_never_crosses_a_milestone_or_a_statistics_step(data):
+    """Callers such as the Training page's run thread may ask for any n: one chunk, one lr."""
+    t = trainer(data, "fast-uncompiled", steps=300, lr_milestones=[30], stats_every=50)
+    assert t.engine.run_chunk(t, 1000) == 1 and t.stats[-1][0] == 0      # the statistics step alone
+    assert t.engine.run_chunk(t, 1000) == 29 and t.step_num == 30          # up to the milestone
+    assert t.engine.run_chunk(t, 1000) == 20 and t.step_num == 50          # up to the next statistics step
+    assert t.lrs[29] == 0.1 and t.lrs[30] == pytest.approx(0.01)
+    eager = trainer(data, "eager", steps=50, lr_milestones=[30], stats_every=50).run()
+    assert max_diff(eager.losses, t.losses) < TIGHT

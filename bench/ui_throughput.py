@@ -8,7 +8,7 @@ SGD lr 0.1, statistics every 100 steps, val loss every 1,000 steps: the page's d
 1. headless: the core Trainer in this process, one torch thread (what `python -m makemore_core
    train` does), for --seconds;
 2. page: a fresh `streamlit run app.py`, the Training page open in headless Chromium (1280x800),
-   Start pressed; the live view refreshes itself ~2.5 times a second while we read the step counter
+   Start pressed; the live view refreshes itself twice a second while we read the step counter
    the page shows, over --seconds after a short warm-up;
 3. headless again, so that drift on a shared machine shows up as a difference between 1 and 3.
 

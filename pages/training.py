@@ -1,7 +1,7 @@
 """Training: train the net in the background and watch its insides while it learns.
 
 The run is a thread of this browser tab (ui.runs); this script only starts, steers and draws it.
-The live view is a fragment that re-runs by itself 2-3 times a second while the run trains.
+The live view is a fragment that re-runs by itself twice a second while the run trains.
 """
 import pandas as pd
 import streamlit as st
@@ -13,7 +13,7 @@ from ui import runs as run_lib
 from ui import state
 from ui.figures import training as figs
 
-REFRESH_S = 0.4                    # live view refresh while training: 2.5 times a second
+REFRESH_S = 0.5                    # live view refresh while training: twice a second (the browser redraw is the cost)
 SETTINGS_KEY = "training_settings"  # the form's values, kept apart from widget state (survives page switches)
 LECTURE = {
     "steps": 200_000, "batch_size": 32, "lr": 0.1, "milestones": "150000", "factor": 0.1, "optimizer": "sgd",

@@ -24,6 +24,9 @@ LECTURE = {
 QUICK = {**LECTURE, "steps": 5_000, "milestones": "3750"}
 MODEL_SOURCES = {"page": "these settings", "lab": "the Initialization lab's settings"}
 ENGINES = {"eager": "exact (autograd, as the CLI)", "fast-uncompiled": "fast (hand-written backward)"}
+# While a run trains the charts redraw twice a second: static plots (no hover/zoom layers) are
+# cheaper for the browser; they become interactive again once the run pauses or ends.
+LIVE_CHART = {"displayModeBar": False}
 STATE_TEXT = {"created": "ready", "queued": "queued", "running": "training", "paused": "paused",
               "finished": "finished", "diverged": "diverged", "stopped": "stopped"}
 
@@ -261,6 +264,7 @@ else:
 
     def live_view(run_id, drawn_state):
         """Status, progress and charts of one run, from a snapshot taken under its lock."""
+        chart = {**LIVE_CHART, "staticPlot": drawn_state in ("queued", "running")}
         live = manager.get(run_id)
         if live is None:
             return
@@ -294,7 +298,7 @@ else:
         st.caption("log10 of the loss, as the lecture plots it: the thin line is every step (noisy: each is one "
                    "minibatch), the thick one its moving average, orange the validation loss. A drop where the "
                    "learning rate decays is the schedule at work.")
-        st.plotly_chart(figs.loss_figure(snap), key="tr_loss_chart", config={"displayModeBar": False})
+        st.plotly_chart(figs.loss_figure(snap), key="tr_loss_chart", config=chart)
         if snap["stats"] is None:
             st.caption("The histograms and ratios appear at the first statistics step.")
             return
@@ -304,30 +308,30 @@ else:
         with h1:
             st.markdown(f"**Activations at step {stats_step:,}**")
             st.caption("Each layer's tanh outputs. Healthy: spread over (-1, 1), few piled up at ±1 (saturated).")
-            st.plotly_chart(figs.histogram_figure(stats, "hist"), key="tr_act_hist", config={"displayModeBar": False})
+            st.plotly_chart(figs.histogram_figure(stats, "hist"), key="tr_act_hist", config=chart)
         with h2:
             st.markdown(f"**Activation gradients at step {stats_step:,}**")
             st.caption("Gradients flowing back into each layer. Healthy: similar widths in every layer.")
             st.plotly_chart(figs.histogram_figure(stats, "grad_hist"), key="tr_grad_hist",
-                            config={"displayModeBar": False})
+                            config=chart)
         r1, r2 = st.columns(2)
         with r1:
             st.markdown("**update:data ratio (log10), per weight matrix**")
             st.caption("How much one step changes the weights, relative to their size. About -3 (the dashed "
                        "line) is healthy; far above: lr too high; far below: learning too slowly.")
             st.plotly_chart(figs.series_figure(series["steps"], series["update_to_data"], "log10(update std / data std)",
-                                               guide=figs.GUIDE), key="tr_ud_chart", config={"displayModeBar": False})
+                                               guide=figs.GUIDE), key="tr_ud_chart", config=chart)
         with r2:
             st.markdown("**Saturation per layer (%)**")
             st.caption("Share of tanh outputs with |t| > 0.97: there the gradient almost vanishes.")
             st.plotly_chart(figs.series_figure(series["steps"], series["saturation"], "saturated %", ),
-                            key="tr_sat_chart", config={"displayModeBar": False})
+                            key="tr_sat_chart", config=chart)
         st.markdown("**grad:data ratio per weight matrix**")
         st.caption("Gradient size relative to the weights (log scale). One matrix far above the others "
                    "(often the last layer) trains faster than the rest.")
         st.plotly_chart(figs.series_figure(series["steps"], series["grad_to_data"], "grad std / data std", log_y=True,
                                            height=340, legend="right"),
-                        key="tr_gd_chart", config={"displayModeBar": False})
+                        key="tr_gd_chart", config=chart)
 
     refresh = REFRESH_S if status in ("queued", "running") else None
     st.fragment(live_view, run_every=refresh)(run.id, status)
@@ -363,7 +367,7 @@ else:
         b = o2.selectbox("Run B", ids, index=len(ids) - 1, key=f"tr_overlay_b_{len(ids)}", format_func=label_of.get)
         metric = o3.radio("Measure", list(figs.OVERLAY_METRICS), key="tr_overlay_metric", horizontal=True)
         snaps = [manager.get(i).snapshot() for i in dict.fromkeys([a, b])]
-        st.plotly_chart(figs.overlay_figure(snaps, metric), key="tr_overlay_chart", config={"displayModeBar": False})
+        st.plotly_chart(figs.overlay_figure(snaps, metric), key="tr_overlay_chart", config=LIVE_CHART)
 
 st.subheader("Continue from a checkpoint")
 st.caption("Upload a checkpoint downloaded from this page (or saved by `python -m makemore_core train --out`). "

@@ -23,8 +23,8 @@ from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import Trainer, TrainConfig
 
 MAX_TRAINERS = max(1, int(os.environ.get("MAKEMORE_MAX_TRAINERS", "2")))
-MAX_POINTS = 1000               # loss points sent to the browser, however long the run
-MAX_SERIES = 400                # statistics steps per over-time line sent to the browser
+MAX_POINTS = 600                # loss points sent to the browser, however long the run (~1 per 1.5 px)
+MAX_SERIES = 200                # statistics steps per over-time line sent to the browser
 FAST_CHUNK = 25                 # steps the fast engine runs per lock hold (the page waits at most this long)
 _slots = threading.BoundedSemaphore(MAX_TRAINERS)
 _waiting = collections.Counter()  # runs queued for a slot, server-wide ("waiting" -> count)

@@ -23,7 +23,7 @@ LECTURE = {
 }
 QUICK = {**LECTURE, "steps": 5_000, "milestones": "3750"}
 MODEL_SOURCES = {"page": "these settings", "lab": "the Initialization lab's settings"}
-ENGINES = {"eager": "exact (autograd, as the CLI)", "fast-uncompiled": "fast (hand-written backward)"}
+ENGINES = {"eager": "exact (autograd)", "fast-uncompiled": "fast (hand-written)"}
 # While a run trains the charts redraw twice a second: static plots (no hover/zoom layers) are
 # cheaper for the browser; they become interactive again once the run pauses or ends.
 LIVE_CHART = {"displayModeBar": False}
@@ -271,7 +271,8 @@ else:
         snap = live.snapshot()
         if snap["state"] != drawn_state:     # e.g. finished or paused: redraw the buttons too
             st.rerun()
-        st.markdown(f"**Run {snap['id']}** · {snap['label']} · **{STATE_TEXT[snap['state']]}**")
+        engine = " · fast engine" if live.engine != "eager" else ""
+        st.markdown(f"**Run {snap['id']}** · {snap['label']}{engine} · **{STATE_TEXT[snap['state']]}**")
         if snap["state"] == "queued":
             st.warning(f"Server busy: {run_lib.running_trainers()} runs are training on this server (the limit is "
                        f"{run_lib.MAX_TRAINERS}). Your run is queued and starts by itself when a slot frees.")

@@ -85,6 +85,9 @@ def build_parser():
     train.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
     train.add_argument("--stats-every", type=non_negative_int, default=0,
                        help="take the diagnostics every N steps (0: never); for timing their cost")
+    train.add_argument("--engine", choices=["fast", "eager"], default="fast",
+                       help="fast: hand-written backward, compiled in the background (same losses); "
+                            "eager: the notebook's autograd step, the reference")
     train.add_argument("--out")
     train.add_argument("--json", action="store_true")
     model_options(train)
@@ -175,13 +178,22 @@ class ProgressBar:
             sys.stderr.write("\n")
 
 
+COMPILE_PAYS_OFF_AT = 5_000  # steps; below this the one-off compile (about 10 s) costs more than it saves
+
+
+def engine_for(args):
+    if args.engine == "fast" and args.steps < COMPILE_PAYS_OFF_AT:
+        return "fast-uncompiled"
+    return args.engine
+
+
 def cmd_train(args):
     if args.steps < 0:
         raise UsageError("--steps must not be negative")
     check_out(args.out)
     device, dataset, data, model = setup(args)
     decay_at = args.lr_decay_at if args.lr_decay_at is not None else int(0.75 * args.steps)
-    trainer = Trainer(model, data, train_config(args, args.steps, decay_at))
+    trainer = Trainer(model, data, train_config(args, args.steps, decay_at), engine=engine_for(args))
     bar = ProgressBar(args.steps)
     trainer.run(on_progress=bar, progress_every=max(args.steps // 200, 1))
     bar.close()

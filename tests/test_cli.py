@@ -317,3 +317,16 @@ def test_cuda_requested_without_a_gpu(capsys):
         pytest.skip("this machine has a GPU")
     status, _, stderr = run_main(capsys, "train", "--data", NAMES, "--steps", "1", "--device", "cuda")
     assert status == 2 and "no CUDA GPU" in stderr
+
+
+def test_train_engines_agree(tmp_path):
+    """--engine fast (the default) and --engine eager train to the same losses."""
+    results = {}
+    for engine in ("fast", "eager"):
+        out = subprocess.run([sys.executable, "-m", "makemore_core", "train", "--data", "data/names.txt",
+                              "--steps", "300", "--json", "--engine", engine], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parent.parent, check=True)
+        results[engine] = json.loads(out.stdout)
+    for key in ("train_loss", "val_loss", "test_loss"):
+        assert abs(results["fast"][key] - results["eager"][key]) < 1e-5
+    assert results["fast"]["params"] == results["eager"]["params"] == 47024

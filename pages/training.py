@@ -163,8 +163,8 @@ st.markdown(
 shown = manager.shown
 with st.expander("Settings for a new run", expanded=shown is None):
     st.caption("Defaults are the lecture's run: 200,000 steps of SGD at lr 0.1, then 0.01 from step 150,000; "
-               "batch 32; seed 2147483647. Same settings and seed give exactly the same losses as "
-               "`python -m makemore_core train`.")
+               "batch 32; seed 2147483647. With the exact engine, the same settings and seed give exactly the same "
+               "losses as `python -m makemore_core train --engine eager`.")
     p1, p2, _ = st.columns([1.4, 1.4, 2])
     p1.button("Lecture run (200,000 steps)", key="tr_preset_lecture", on_click=load_preset, args=(LECTURE,),
               width="stretch")
@@ -189,9 +189,10 @@ with st.expander("Settings for a new run", expanded=shown is None):
         b.number_input("Val loss every N steps", min_value=0, max_value=1_000_000, step=500, key="tr_eval_every",
                        help="Loss on the validation split (names the net never trains on). 0: never.")
         a.selectbox("Engine", list(ENGINES), format_func=ENGINES.get, key="tr_engine",
-                    help="Exact: the lecture's autograd step, the same losses as `python -m makemore_core train` "
-                         "bit for bit. Fast: the same math with the backward pass written out by hand (makemore "
-                         "part 4), faster; losses agree to about 1e-5. Adam always runs the exact step.")
+                    help="Exact: the lecture's autograd step, the same losses as `python -m makemore_core train "
+                         "--engine eager` bit for bit. Fast: the same math with the backward pass written out by "
+                         "hand (makemore part 4, the CLI's default engine), about twice as fast; losses agree to "
+                         "about 1e-5. Adam always runs the exact step.")
     with right:
         st.markdown("**Model**")
         st.radio("Model settings", list(MODEL_SOURCES), format_func=MODEL_SOURCES.get, key="tr_model_source",

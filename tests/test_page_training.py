@@ -215,15 +215,16 @@ def test_lab_settings_are_used_when_asked():
 # ---------------------------------------------------------------- the lecture's run, as the CLI trains it
 
 def cli_model_config(dataset):
-    args = cli.build_parser().parse_args(["train", "--data", "x", "--steps", "200000"])
+    args = cli.build_parser().parse_args(["train", "--data", "x", "--steps", "200000", "--engine", "eager"])
     return cli.model_config(args, len(dataset.vocab))
 
 
 def cli_trainer(path, steps=200_000):
-    """Exactly what `python -m makemore_core train --data PATH --steps 200000` builds."""
-    args = cli.build_parser().parse_args(["train", "--data", str(path), "--steps", str(steps)])
+    """Exactly what `python -m makemore_core train --data PATH --steps 200000 --engine eager` builds
+    (the page's "exact" engine is that reference step)."""
+    args = cli.build_parser().parse_args(["train", "--data", str(path), "--steps", str(steps), "--engine", "eager"])
     _, dataset, data, model = cli.setup(args)
-    return Trainer(model, data, cli.train_config(args, steps, int(0.75 * steps)))
+    return Trainer(model, data, cli.train_config(args, steps, int(0.75 * steps)), engine=cli.engine_for(args))
 
 
 def lecture_run_from_page(at, n):

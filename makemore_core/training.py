@@ -66,6 +66,9 @@ class Trainer:
     """Owns the optimizer state and the history of one run on one model."""
 
     def __init__(self, model, data, config: TrainConfig, generator=None, engine="eager"):
+        if model.batchnorms() and config.batch_size < 2:
+            raise ValueError("BatchNorm needs a batch of at least 2: the variance of one example is undefined "
+                             "(turn BatchNorm off to train on single examples)")
         self.model = model.train()
         self.Xtr, self.Ytr = data["train"]
         self.val = data.get("val")

@@ -100,11 +100,12 @@ def start_new_run():
     remember_settings()
     try:
         model, train, note = build_configs()
+        data = state.dataset_tensors(dataset, model.block_size)
+        run = manager.new_run(run_label(model, train), dataset, data, model, train, state.device(),
+                              engine=saved["engine"])
     except ValueError as e:
         st.session_state["tr_error"] = f"Not started: {e}"
         return
-    data = state.dataset_tensors(dataset, model.block_size)
-    run = manager.new_run(run_label(model, train), dataset, data, model, train, state.device(), engine=saved["engine"])
     if note:
         st.session_state["tr_note"] = note
     run.start()

@@ -374,3 +374,18 @@ def test_lecture_stats_at_init_are_the_notebook_plots(lecture_names, core_run):
     stats = diagnostics.diagnose(model, Xtr[ix], Ytr[ix])
     assert stats["loss"] == core_run["trainer"].losses[0]
     assert stats["params_total"] == 47_024
+
+
+def test_batchnorm_with_a_batch_of_one_is_refused():
+    from makemore_core.data import Dataset
+    from makemore_core.model import MLP, ModelConfig
+    from makemore_core.training import Trainer, TrainConfig
+    ds = Dataset.from_words(["anna", "bob", "carl", "dina", "emma", "fred", "gina", "hugo", "ida", "jon"])
+    data = ds.tensors(3)
+    with pytest.raises(ValueError, match="BatchNorm needs a batch of at least 2"):
+        Trainer(MLP(ModelConfig(vocab_size=len(ds.vocab))), data, TrainConfig(steps=5, batch_size=1))
+    # without BatchNorm a single example per step is fine
+    trainer = Trainer(MLP(ModelConfig(vocab_size=len(ds.vocab), batchnorm=False)), data,
+                      TrainConfig(steps=5, batch_size=1))
+    trainer.run()
+    assert trainer.step_num == 5

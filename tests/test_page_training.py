@@ -197,6 +197,16 @@ def test_bad_settings_give_a_message_not_a_run():
     assert len(run_lib.all_runs()) == known
 
 
+def test_batch_of_one_with_batchnorm_is_refused_with_a_reason():
+    at = small(training_page(), 100)
+    at.number_input(key="tr_batch_size").set_value(1).run()
+    known = len(run_lib.all_runs())
+    at.button(key="tr_start").click().run()
+    assert not at.exception
+    assert any("Not started" in e.value and "BatchNorm" in e.value for e in at.error)
+    assert len(run_lib.all_runs()) == known
+
+
 def test_lab_settings_are_used_when_asked():
     at = small(training_page(), 5)
     at.radio(key="tr_model_source").set_value("lab").run()

@@ -5,7 +5,6 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from makemore_core.checkpoint import CheckpointError
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.shapes import format_shape, total_parameters, trace_shapes
 from ui import state
@@ -168,13 +167,8 @@ if trained is None:
     with b:
         st.info("No trained model in this session yet. Train one on the **Training** page, or load a checkpoint "
                 "saved from it: its map then appears here beside this one.")
-        file = st.file_uploader("Load a checkpoint (.pt)", type=["pt"], key="emb_checkpoint")
-        if file is not None:
-            try:
-                state.use_uploaded_checkpoint(file.name, file.getvalue())
-                st.rerun()
-            except CheckpointError as e:
-                st.error(f"That file was not used: {e}")
+        if state.upload_checkpoint_widget("emb_checkpoint", "Load a checkpoint (.pt)"):
+            st.rerun()
 else:
     model, trained_vocab, label = trained
     trained_xy, trained_axes, trained_kept = project_2d(model.C)

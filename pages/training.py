@@ -6,7 +6,6 @@ The live view is a fragment that re-runs by itself twice a second while the run 
 import pandas as pd
 import streamlit as st
 
-from makemore_core.checkpoint import CheckpointError
 from makemore_core.model import LECTURE_SEED, ModelConfig
 from makemore_core.training import TrainConfig
 from ui import runs as run_lib
@@ -375,12 +374,7 @@ else:
 st.subheader("Continue from a checkpoint")
 st.caption("Upload a checkpoint downloaded from this page (or saved by `python -m makemore_core train --out`). "
            "You can train it further with the settings above, or sample from it on the Sampling page.")
-upload = st.file_uploader("Checkpoint (.pt)", type=["pt"], key="tr_upload")
-if upload is not None:
-    try:
-        state.use_uploaded_checkpoint(upload.name, upload.getvalue())
-    except CheckpointError as e:
-        st.error(f"That file was not used: {e}")
+state.upload_checkpoint_widget("tr_upload", "Checkpoint (.pt)")
 loaded = state.uploaded_checkpoint()
 if loaded is not None:
     ck_model, ck_vocab, ck_label = loaded

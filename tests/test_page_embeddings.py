@@ -12,6 +12,14 @@ from makemore_core.model import MLP, ModelConfig
 UPLOAD = "\n".join(["abc", "bcd", "cde", "dea", "eab", "abd", "bce", "cda"]).encode()  # vocabulary 6
 
 
+@pytest.fixture(autouse=True)
+def no_runs_from_other_tests(monkeypatch):
+    """AppTest sessions in one process share a run list: each test here starts from an empty one."""
+    import ui.runs
+    empty = ui.runs.RunManager()
+    monkeypatch.setattr(ui.runs, "session_runs", lambda: empty)
+
+
 def open_page(session=None):
     at = AppTest.from_file("../app.py", default_timeout=60)
     for key, value in (session or {}).items():
@@ -140,3 +148,20 @@ def test_after_an_upload_the_vocabulary_sets_c_and_the_output():
     assert total(at) == ModelConfig(vocab_size=vocab).num_parameters()
     assert len(chart(at, "emb_C")["data"][0]["y"]) == vocab
     assert trace(at)["shape at B=32"].iloc[-2] == f"(32, {vocab})"
+
+
+@pytest.mark.parametrize("newest", ["checkpoint", "run"])
+def test_the_newer_of_a_run_and_a_checkpoint_is_drawn(monkeypatch, default_names, newest):
+    import ui.runs
+    from makemore_core.training import TrainConfig
+    data = Dataset.from_path(default_names)
+    manager = ui.runs.RunManager()
+    run = manager.new_run("tiny", data, data.tensors(3), ModelConfig(n_embd=6, n_hidden=16, hidden_layers=1),
+                          TrainConfig(steps=1), "cpu")
+    run.trainer.step()
+    monkeypatch.setattr(ui.runs, "session_runs", lambda: manager)
+    raw = checkpoint.to_bytes(MLP(ModelConfig(n_embd=4)), data.vocab)
+    uploaded_at = run.created + (1 if newest == "checkpoint" else -1)
+    at = open_page({"uploaded_checkpoint": {"name": "mine.pt", "bytes": raw, "at": uploaded_at}})
+    title = chart(at, "emb_map_trained")["layout"]["title"]["text"]
+    assert ("n_embd 4" if newest == "checkpoint" else "n_embd 6") in title

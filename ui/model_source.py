@@ -16,7 +16,6 @@ import streamlit as st
 import torch
 
 from makemore_core import sampling
-from makemore_core.checkpoint import CheckpointError
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig
 from ui import runs, state
@@ -88,25 +87,8 @@ def _label(kind, item):
 
 
 def _upload_widget(page):
-    file = st.file_uploader("Or use a checkpoint file (.pt, saved by the Training page or the command line)",
-                            type=["pt", "pth", "ckpt", "bin"], key=f"{page}_checkpoint_upload",
-                            help="A file written by `python -m makemore_core train --out model.pt` or the "
-                                 "Training page's download. Loaded safely: no code in it runs.")
-    if file is None:
-        return
-    raw = file.getvalue()
-    current = st.session_state.get(state.CHECKPOINT_KEY)
-    if current and current["bytes"] == raw:
-        return
-    try:
-        state.use_uploaded_checkpoint(file.name, raw)
-    except CheckpointError as e:
-        st.error(f"That file was not used: {e}.")
-        return
-    except Exception:  # noqa: BLE001 - any unreadable file gets a message, never a traceback
-        st.error("That file was not used: it could not be read as a makemore lab checkpoint.")
-        return
-    st.success(f"Loaded {file.name}.")
+    state.upload_checkpoint_widget(f"{page}_checkpoint_upload",
+                                   "Or use a checkpoint file (.pt, saved by the Training page or the command line)")
 
 
 def _private_model(key, kind, item, refresh=False):

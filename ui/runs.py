@@ -97,6 +97,7 @@ class Run:
     def __init__(self, label, dataset, data, model_config: ModelConfig, train_config: TrainConfig, device,
                  model: MLP | None = None, source: str = "", engine: str = "eager"):
         self.id = next(_ids)
+        self.created = time.time()    # wall clock: which came last, this run or an uploaded checkpoint
         self.label = label
         self.dataset_name = dataset.name
         self.vocab = dataset.vocab
@@ -393,12 +394,14 @@ class RunManager:
     def get(self, run_id):
         return next((r for r in self.runs if r.id == run_id), None)
 
+    def latest_trained_run(self):
+        """The newest run that has trained at least one step, or None."""
+        return next((run for run in reversed(self.runs) if run.trainer.step_num > 0), None)
+
     def latest_model(self):
         """(model snapshot, vocab, label) of the newest run that has trained at least one step, or None."""
-        for run in reversed(self.runs):
-            if run.trainer.step_num > 0:
-                return run.model_snapshot(), run.vocab, f"run {run.id}: {run.label}"
-        return None
+        run = self.latest_trained_run()
+        return None if run is None else (run.model_snapshot(), run.vocab, f"run {run.id}: {run.label}")
 
     def release(self):
         for run in self.runs:

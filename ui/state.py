@@ -4,6 +4,7 @@ Values that must outlive a page switch live under plain (non-widget) session_sta
 Streamlit deletes a widget's value when its page is left.
 """
 import hashlib
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -112,13 +113,37 @@ def sidebar():
 def use_uploaded_checkpoint(name: str, raw: bytes):
     """Validate and keep an uploaded checkpoint. Raises CheckpointError; on error nothing changes."""
     model, vocab, extra = checkpoint.from_bytes(raw, device())
-    st.session_state[CHECKPOINT_KEY] = {"name": name, "bytes": raw}
+    st.session_state[CHECKPOINT_KEY] = {"name": name, "bytes": raw, "at": time.time()}
     return model, vocab, extra
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _checkpoint(digest: str, _raw: bytes, device_name: str):
     return checkpoint.from_bytes(_raw, device_name)
+
+
+def upload_checkpoint_widget(key: str, label="Checkpoint file (.pt, saved by the Training page or the command line)"):
+    """A file uploader for a checkpoint; a bad file gets a clear message and changes nothing.
+    Returns True when a new checkpoint was loaded by this run of the page."""
+    file = st.file_uploader(label, type=["pt", "pth", "ckpt", "bin"], key=key,
+                            help="A file written by `python -m makemore_core train --out model.pt` or the "
+                                 "Training page's download. Loaded safely: no code in it runs.")
+    if file is None:
+        return False
+    raw = file.getvalue()
+    current = st.session_state.get(CHECKPOINT_KEY)
+    if current and current["bytes"] == raw:
+        return False
+    try:
+        use_uploaded_checkpoint(file.name, raw)
+    except checkpoint.CheckpointError as e:
+        st.error(f"That file was not used: {e}.")
+        return False
+    except Exception:  # noqa: BLE001 - any unreadable file gets a message, never a traceback
+        st.error("That file was not used: it could not be read as a makemore lab checkpoint.")
+        return False
+    st.success(f"Loaded {file.name}.")
+    return True
 
 
 def uploaded_checkpoint():
@@ -131,10 +156,11 @@ def uploaded_checkpoint():
 
 
 def active_model():
-    """The model the Evaluation, Sampling and Embeddings pages inspect: (model, vocab, label) or None.
-
-    The latest run trained on the Training page (a snapshot, safe to use while it trains on),
-    else an uploaded checkpoint."""
+    """The model the Embeddings page inspects: (model, vocab, label) or None. The newer of the latest
+    run trained on the Training page (a snapshot, safe while it trains on) and an uploaded checkpoint."""
     from ui.runs import session_runs  # late import: runs imports this module
-    latest = session_runs().latest_model()
-    return latest if latest is not None else uploaded_checkpoint()
+    run = session_runs().latest_trained_run()
+    upload = st.session_state.get(CHECKPOINT_KEY)
+    if run is not None and (not upload or run.created > upload.get("at", 0)):
+        return run.model_snapshot(), run.vocab, f"run {run.id}: {run.label}"
+    return uploaded_checkpoint()

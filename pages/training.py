@@ -22,7 +22,8 @@ LECTURE = {
 }
 QUICK = {**LECTURE, "steps": 5_000, "milestones": "3750"}
 MODEL_SOURCES = {"page": "these settings", "lab": "the Initialization lab's settings"}
-ENGINES = {"eager": "exact (autograd)", "fast-uncompiled": "fast (hand-written)"}
+ENGINES = {"eager": "exact (autograd)", "fast-uncompiled": "fast (hand-written)",
+           "fast": "fastest (hand-written, compiled)"}
 # While a run trains the charts redraw twice a second: static plots (no hover/zoom layers) are
 # cheaper for the browser; they become interactive again once the run pauses or ends.
 LIVE_CHART = {"displayModeBar": False}
@@ -192,7 +193,9 @@ with st.expander("Settings for a new run", expanded=shown is None):
                     help="Exact: the lecture's autograd step, the same losses as `python -m makemore_core train "
                          "--engine eager` bit for bit. Fast: the same math with the backward pass written out by "
                          "hand (makemore part 4, the CLI's default engine), about twice as fast; losses agree to "
-                         "about 1e-5. Adam always runs the exact step.")
+                         "about 1e-5. Fastest: the fast step compiled by torch.compile, several times faster "
+                         "again; the one-off compile (10-25 s) runs in the background while the fast step trains "
+                         "meanwhile. Adam always runs the exact step.")
     with right:
         st.markdown("**Model**")
         st.radio("Model settings", list(MODEL_SOURCES), format_func=MODEL_SOURCES.get, key="tr_model_source",
@@ -272,7 +275,7 @@ else:
         snap = live.snapshot()
         if snap["state"] != drawn_state:     # e.g. finished or paused: redraw the buttons too
             st.rerun()
-        engine = " · fast engine" if live.engine != "eager" else ""
+        engine = f" · engine: {live.trainer.engine_status}" if live.engine != "eager" else ""
         st.markdown(f"**Run {snap['id']}** · {snap['label']}{engine} · **{STATE_TEXT[snap['state']]}**")
         if snap["state"] == "queued":
             st.warning(f"Server busy: {run_lib.running_trainers()} runs are training on this server (the limit is "

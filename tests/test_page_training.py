@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from makemore_core import checkpoint, cli
 from makemore_core.data import Dataset
+from makemore_core.model import MLP
 from makemore_core.training import Trainer, TrainConfig
 from ui import runs as run_lib
 from ui.state import DATASET_KEY
@@ -296,3 +297,21 @@ def test_page_script_time_with_a_run_going():
         times.append(time.perf_counter() - t)
     print(f"training page rerun: {min(times) * 1000:.0f} ms (best of 3)")
     assert min(times) < 1.0
+
+
+def test_compiled_engine_says_what_it_does_and_trains_the_same_losses():
+    """'fastest' compiles in the background and trains meanwhile; the heading says which step runs."""
+    at = small(training_page(), 60)
+    at.selectbox(key="tr_engine").set_value("fast").run()
+    run = start(at)
+    run.wait(60)
+    at.run()
+    assert run.state == "finished" and run.trainer.step_num == 60
+    assert run.trainer.engine_status in ("compiling (eager meanwhile)", "compiled") \
+        or run.trainer.engine_status.startswith("fast, uncompiled")
+    assert any("engine:" in str(m.value) for m in at.markdown)
+    reference = Trainer(MLP(run.model_config), {"train": (run.trainer.Xtr, run.trainer.Ytr)},
+                        TrainConfig.from_dict({**run.train_config.to_dict(), "eval_every": 0}))
+    reference.run()
+    assert len(reference.losses) == 60
+    assert max(abs(a - b) for a, b in zip(reference.losses, run.trainer.losses)) < 1e-4

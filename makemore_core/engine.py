@@ -266,7 +266,7 @@ class FastEngine:
     # ------------------------------------------------------------ what it covers
 
     def _unsupported_reason(self, trainer):
-        model, config = trainer.model, trainer.config
+        config = trainer.config
         if config.optimizer != "sgd":
             return f"the {config.optimizer} optimizer runs the eager step"
         if self.plan is None:

@@ -127,9 +127,9 @@ if pairs:
 st.header("2 · The whole data set as tensors")
 splits = stats["splits"]
 st.markdown(
-    f"Do this for every word and stack the rows: **X** has one row of `block_size` indices per example, **Y** one "
-    f"target per example. Move the slider: X gets wider, but the *number* of examples stays the same — every "
-    f"word gives `len(word) + 1` examples, whatever the context length."
+    "Do this for every word and stack the rows: **X** has one row of `block_size` indices per example, **Y** one "
+    "target per example. Move the slider: X gets wider, but the *number* of examples stays the same — every "
+    "word gives `len(word) + 1` examples, whatever the context length."
 )
 shape_rows = []
 for split in SPLITS:

@@ -144,7 +144,6 @@ def test_ordinary_steps_do_not_retain_activation_gradients(default_data):
 def test_update_to_data_is_log10_of_lr_grad_over_data(default_data):
     _, data = default_data
     model = MLP(ModelConfig())
-    probe = model.copy()
     trainer = Trainer(model, data, TrainConfig(steps=1, stats_every=1, lr=0.1))
     trainer.run()
     (_, stats), = trainer.stats

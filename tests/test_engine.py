@@ -187,11 +187,8 @@ def test_adam_and_batch_of_one_fall_back_to_eager(data):
     tiny = trainer(data, "fast-uncompiled", batch_size=1, steps=5, model={"batchnorm": False})
     assert tiny.engine.covers(tiny)   # without BatchNorm a batch of one is fine
     assert len(tiny.run().losses) == 5
-    with pytest.warns(UserWarning):   # BatchNorm's variance of one example: NaN, as in the eager step
-        bn_tiny = trainer(data, "fast-uncompiled", batch_size=1, steps=5)
-        assert not bn_tiny.engine.covers(bn_tiny)
-        bn_tiny.run()
-    assert bn_tiny.status == "diverged" and bn_tiny.step_num == 0
+    with pytest.raises(ValueError, match="BatchNorm needs a batch of at least 2"):  # refused up front
+        trainer(data, "fast-uncompiled", batch_size=1, steps=5)
 
 
 def test_eval_mode_model_uses_the_eager_step(data):

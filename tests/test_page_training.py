@@ -243,7 +243,7 @@ def lecture_run_from_page(at, n):
     run = start(at)
     assert run.wait_until(lambda r: r.trainer.step_num >= n, 60)
     at.button(key="tr_pause").click().run()
-    assert f"/ 200,000" in at.get("progress")[0].proto.text
+    assert "/ 200,000" in at.get("progress")[0].proto.text
     return run
 
 

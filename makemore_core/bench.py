@@ -6,7 +6,8 @@ In one process, on the same data, config (the lecture's deep net, batch 32) and 
 plus, for context, the notebook loop without its per-step statistics, the eager Trainer, and the
 uncompiled hand-written step. The contenders run in interleaved blocks (the CPU is shared with
 other work), and each figure is the median over the blocks. It checks that the first 100 losses
-agree, and times the Initialization lab's recompute and each page's first render.
+agree, and times the Initialization lab's recompute in the core. (The pages' own timings need
+Streamlit, which the core never imports: `python bench/pages.py`.)
 """
 import json
 import statistics
@@ -24,7 +25,6 @@ from .model import LECTURE_SEED, MLP, ModelConfig
 from .training import Trainer, TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["home", "data", "context", "embeddings", "init", "training", "evaluation", "sampling"]
 BATCH = 32
 TOLERANCE = 1e-4
 
@@ -176,7 +176,7 @@ def time_long_run(data, steps, compile_step):
     return out
 
 
-# ---------------------------------------------------------------- the Initialization lab and the pages
+# ---------------------------------------------------------------- the Initialization lab
 
 def time_init_stats(dataset, repeats):
     """Slider change -> new init statistics, in the core: build the model, gather the minibatch,
@@ -193,87 +193,6 @@ def time_init_stats(dataset, repeats):
     return statistics.median(times)
 
 
-def time_pages(repeats):
-    """AppTest (headless, in this process): first render of each page, then the Initialization
-    lab's rerun after a slider change. 'First' means a fresh AppTest session; Python modules and
-    st.cache_* stay warm after the first page, as on a running server."""
-    try:
-        from streamlit.testing.v1 import AppTest
-    except Exception as e:  # the core runs without streamlit
-        return {"error": f"streamlit unavailable: {e}"}
-    app = str(ROOT / "app.py")
-    result = {"method": "streamlit AppTest, in-process (server-side script time, no browser)", "first_render_s": {}}
-    for page in PAGES:
-        times = []
-        for _ in range(repeats):
-            at = AppTest.from_file(app, default_timeout=120)
-            start = time.perf_counter()
-            at.run()
-            if page != "home":
-                at.switch_page(f"pages/{page}.py").run()
-            times.append(time.perf_counter() - start)
-            if at.exception:
-                result.setdefault("errors", {})[page] = str(at.exception[0].value)[:200]
-        result["first_render_s"][page] = round(statistics.median(times), 3)
-    result["init_slider_rerun_s"] = _init_slider_rerun(AppTest, app, repeats)
-    return result
-
-
-def _init_slider_rerun(AppTest, app, repeats):
-    at = AppTest.from_file(app, default_timeout=120)
-    at.run()
-    at.switch_page("pages/init.py").run()
-    try:
-        at.slider(key="init_depth")
-    except Exception:  # the page changed: no such slider
-        return None
-    times = []
-    for r in range(repeats):
-        value = [3, 5, 7, 4, 6][r % 5]
-        start = time.perf_counter()
-        at.slider(key="init_depth").set_value(value).run()
-        times.append(time.perf_counter() - start)
-    return round(statistics.median(times), 3)
-
-
-def time_pages_browser():
-    """A real server and headless Chromium: for each page, a fresh browser context (a new session)
-    opens its URL; the time until the script has finished and the page title is drawn. The first
-    page also pays the server's first session (imports, caches)."""
-    import subprocess
-    sys.path.insert(0, str(ROOT / "tests"))
-    try:
-        from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, wait_for_app
-        from playwright.sync_api import sync_playwright
-    except Exception as e:
-        return {"error": f"browser tooling unavailable: {e}"}
-    if chromium_path() is None:
-        return {"error": "Chromium is not installed"}
-    proc, url = start_app_server()
-    result = {"method": "fresh streamlit server + headless Chromium, one new session per page", "first_render_s": {}}
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            for page_name in PAGES:
-                context = browser.new_context(viewport={"width": 1280, "height": 800})
-                page = context.new_page()
-                start = time.perf_counter()
-                page.goto(f"{url}/{'' if page_name == 'home' else page_name}")
-                wait_for_app(page, timeout=120_000)
-                result["first_render_s"][page_name] = round(time.perf_counter() - start, 3)
-                context.close()
-            browser.close()
-    except Exception as e:
-        result["error"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    return result
-
-
 # ---------------------------------------------------------------- report
 
 def environment():
@@ -281,8 +200,7 @@ def environment():
             "device": "cpu", "cuda_available": torch.cuda.is_available()}
 
 
-def run(data_path=None, quick=False, compile_step=True, long_steps=None, pages=True, block=None, rounds=None,
-        browser=False):
+def run(data_path=None, quick=False, compile_step=True, long_steps=None, block=None, rounds=None):
     configure_threads()
     dataset = Dataset.from_path(data_path or ROOT / "data" / "names.txt")
     data = dataset.tensors(3, "cpu")
@@ -295,10 +213,6 @@ def run(data_path=None, quick=False, compile_step=True, long_steps=None, pages=T
     result["goal_ratio"] = rows["engine_stats100"]["ratio_to_baseline"]
     result["losses_agree"] = all(r["losses_agree"] for r in rows.values())
     result["init_stats_s"] = round(time_init_stats(dataset, 3 if quick else 9), 4)
-    if pages:
-        result["pages"] = time_pages(1 if quick else 3)
-    if browser:
-        result["pages_browser"] = time_pages_browser()
     if long_steps is None:
         long_steps = 1_000 if quick else 20_000
     if long_steps:
@@ -318,22 +232,6 @@ def table(result):
     lines += ["", f"goal: engine with statistics every 100 >= 3x baseline: {result['goal_ratio']:.2f}x "
                   f"({'met' if result['goal_ratio'] >= 3 else 'NOT met'}; stretch 5x)",
               f"init statistics (build model + minibatch + diagnose): {result['init_stats_s'] * 1000:.1f} ms"]
-    pages = result.get("pages")
-    if pages and "first_render_s" in pages:
-        lines.append(f"page first render ({pages['method']}):")
-        lines += [f"  /{p:<12}{s * 1000:>8.0f} ms" for p, s in pages["first_render_s"].items()]
-        if pages.get("init_slider_rerun_s") is not None:
-            lines.append(f"  /init rerun after a slider change: {pages['init_slider_rerun_s'] * 1000:.0f} ms")
-        for page, err in pages.get("errors", {}).items():
-            lines.append(f"  /{page}: exception {err}")
-    elif pages:
-        lines.append(f"pages: {pages.get('error')}")
-    real = result.get("pages_browser")
-    if real:
-        lines.append(f"page first render ({real.get('method', 'browser')}):")
-        lines += [f"  /{p:<12}{s * 1000:>8.0f} ms" for p, s in real.get("first_render_s", {}).items()]
-        if real.get("error"):
-            lines.append(f"  browser: {real['error']}")
     long = result.get("long_run")
     if long:
         how = f"extrapolated from {long['steps_timed']:,} steps" if long["extrapolated"] else "measured"
@@ -343,21 +241,17 @@ def table(result):
 
 
 def main(args):
-    result = run(args.data, quick=args.quick, compile_step=not args.no_compile, long_steps=args.long_steps,
-                 pages=not args.no_pages, browser=args.browser)
+    result = run(args.data, quick=args.quick, compile_step=not args.no_compile, long_steps=args.long_steps)
     print(json.dumps(result) if args.json else table(result))
     return 0 if result["losses_agree"] else 1
 
 
 def add_parser(sub):
-    b = sub.add_parser("bench", help="time the training engines, init statistics and page renders")
+    b = sub.add_parser("bench", help="time the training engines and the init statistics")
     b.add_argument("--data", default=None, help="word list (default: data/names.txt)")
     b.add_argument("--quick", action="store_true", help="a run of under a minute")
     b.add_argument("--json", action="store_true", help="one JSON object instead of the table")
     b.add_argument("--no-compile", action="store_true", help="time the hand-written step uncompiled")
-    b.add_argument("--no-pages", action="store_true", help="skip the AppTest page renders")
-    b.add_argument("--browser", action="store_true",
-                   help="also time each page's first render on a real server in headless Chromium")
     b.add_argument("--long-steps", type=int, default=None,
                    help="steps of the eager-vs-engine long run (default 20,000; --quick 1,000; 0 skips)")
     return b

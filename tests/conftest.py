@@ -35,6 +35,29 @@ def default_names():
     return DEFAULT_NAMES
 
 
+def open_app_page(page, session=None, timeout=60):
+    """AppTest of the whole app (navigation and sidebar) switched to a page ("context" or
+    "pages/context.py"), with `session` values put into session_state first. Fails on an exception."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(page if page.endswith(".py") else f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture
+def stop_all_runs():
+    """Stop every background training run when the test ends (AppTest starts real threads)."""
+    yield
+    from ui import runs
+    for run in runs.all_runs():
+        run.stop()
+        run.wait(5)
+
+
 def _unavailable(reason):
     if IN_CI:
         pytest.fail(f"browser test cannot run in CI: {reason}")

@@ -2,21 +2,15 @@
 import json
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from conftest import open_app_page
 from makemore_core.data import Dataset
 
 UPLOAD = "\n".join(["xy", "yx", "xxy", "yyx", "xyxy", "yxyx", "xx", "yy", "xyx", "yxy"]).encode()
 
 
 def open_page(upload=None):
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    if upload is not None:
-        at.session_state["dataset_upload"] = {"name": "xy.txt", "bytes": upload}
-    at.run()
-    at.switch_page("pages/context.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page("context", upload and {"dataset_upload": {"name": "xy.txt", "bytes": upload}})
 
 
 def table(at, column):

@@ -4,21 +4,15 @@ import json
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from conftest import open_app_page
 from makemore_core.data import Dataset
 
 UPLOAD = "\n".join(["Zoë", "anna", "bob", "Zoë", "cleo", "dan", "eve", "fay", "gus", "hal", "ivy", "joe"]).encode()
 
 
 def open_page(upload=None):
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    if upload is not None:
-        at.session_state["dataset_upload"] = {"name": "mine.txt", "bytes": upload}
-    at.run()
-    at.switch_page("pages/data.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page("data", upload and {"dataset_upload": {"name": "mine.txt", "bytes": upload}})
 
 
 def metrics(at):

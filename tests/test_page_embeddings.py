@@ -3,8 +3,8 @@ import json
 
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
 
+from conftest import open_app_page
 from makemore_core import checkpoint
 from makemore_core.data import Dataset
 from makemore_core.model import MLP, ModelConfig
@@ -21,13 +21,7 @@ def no_runs_from_other_tests(monkeypatch):
 
 
 def open_page(session=None):
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    for key, value in (session or {}).items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page("pages/embeddings.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page("embeddings", session)
 
 
 def total(at):

@@ -4,25 +4,17 @@ import json
 import math
 import statistics
 import time
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from conftest import open_app_page
 from ui import init_lab as lab
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/init.py"
 
 
 def open_lab(session=None):
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (session or {}).items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(PAGE, session)
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from conftest import open_app_page
 import ui.runs
 from makemore_core import checkpoint, sampling
 from makemore_core.data import Dataset
@@ -52,11 +52,7 @@ def checkpoint_bytes(manager):
 
 def open_page(monkeypatch, manager):
     monkeypatch.setattr(ui.runs, "session_runs", lambda: manager)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(PAGE, timeout=120)
 
 
 def shown_names(at):

@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from conftest import open_app_page
 from makemore_core import checkpoint, cli
 from makemore_core.data import Dataset
 from makemore_core.model import MLP
@@ -19,19 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
-def stop_runs():
-    yield
-    for run in run_lib.all_runs():
-        run.stop()
-        run.wait(5)
+def stop_runs(stop_all_runs):
+    """Every test here leaves no training thread behind."""
 
 
 def training_page():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/training.py").run()
-    assert not at.exception
-    return at
+    return open_app_page("training")
 
 
 def small(at, steps, **settings):

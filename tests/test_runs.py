@@ -25,11 +25,8 @@ def data(dataset):
 
 
 @pytest.fixture(autouse=True)
-def stop_runs():
-    yield
-    for run in run_lib.all_runs():
-        run.stop()
-        run.wait(5)
+def stop_runs(stop_all_runs):
+    """Every test here leaves no training thread behind."""
 
 
 def small_model(vocab_size, **kw):

@@ -166,8 +166,7 @@ class Trainer:
 
     def record_val_loss(self):
         if self.val is not None and len(self.val[0]):
-            self.val_losses.append((self.step_num, split_loss(self.model, *self.val)))
-            self.model.train()
+            self.val_losses.append((self.step_num, split_loss(self.model, *self.val)))  # restores train mode
 
     # ------------------------------------------------------------ many steps
 

@@ -11,6 +11,7 @@ st.set_page_config(page_title="makemore lab", layout="wide")
 PAGES = {
     "Start": [
         st.Page("pages/home.py", title="Home", url_path="home", default=True),
+        st.Page("pages/lecture.py", title="The lecture, chapter by chapter", url_path="lecture"),
     ],
     "Building the data": [
         st.Page("pages/data.py", title="Data & vocabulary", url_path="data"),

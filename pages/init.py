@@ -7,21 +7,13 @@ from ui import init_lab as lab
 from ui import state
 from ui.figures import init_lab as figs
 
-WIDGETS = {  # setting -> widget key
-    "depth": "init_depth", "width": "init_width", "gain": "init_gain", "fan_in": "init_fan_in",
-    "batchnorm": "init_bn", "bias": "init_bias", "nonlinearity": "init_nonlin", "soften": "init_soften",
-    "batch_size": "init_batch", "seed": "init_seed", "n_embd": "init_n_embd", "block_size": "init_block",
-}
+WIDGETS = lab.WIDGETS
 LEVEL_MARK = {"good": ":green-badge[fine]", "info": ":blue-badge[note]", "warn": ":orange-badge[look]",
               "bad": ":red-badge[problem]"}
 
 
 def apply_preset(name):
-    settings = lab.PRESETS[name]["settings"]
-    for setting, key in WIDGETS.items():
-        st.session_state[key] = settings[setting]
-    lab.save_settings(settings)
-    st.session_state["init_lab_preset"] = name
+    lab.apply_settings(lab.PRESETS[name]["settings"], preset=name)
 
 
 def layer_table(layers):

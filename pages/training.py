@@ -6,21 +6,15 @@ The live view is a fragment that re-runs by itself twice a second while the run 
 import pandas as pd
 import streamlit as st
 
-from makemore_core.model import LECTURE_SEED, ModelConfig
+from makemore_core.model import ModelConfig
 from makemore_core.training import TrainConfig
 from ui import runs as run_lib
+from ui import training_settings as form
 from ui import state
 from ui.figures import training as figs
+from ui.training_settings import LECTURE, QUICK
 
 REFRESH_S = 0.5                    # live view refresh while training: twice a second (the browser redraw is the cost)
-SETTINGS_KEY = "training_settings"  # the form's values, kept apart from widget state (survives page switches)
-LECTURE = {
-    "steps": 200_000, "batch_size": 32, "lr": 0.1, "milestones": "150000", "factor": 0.1, "optimizer": "sgd",
-    "stats_every": 100, "eval_every": 1000, "seed": LECTURE_SEED, "model_source": "page",
-    "hidden_layers": 5, "n_hidden": 100, "n_embd": 10, "block_size": 3, "batchnorm": True, "gain": 1.0,
-    "nonlinearity": "tanh", "engine": "eager",
-}
-QUICK = {**LECTURE, "steps": 5_000, "milestones": "3750"}
 MODEL_SOURCES = {"page": "these settings", "lab": "the Initialization lab's settings"}
 ENGINES = {"eager": "exact (autograd)", "fast-uncompiled": "fast (hand-written)",
            "fast": "fastest (hand-written, compiled)"}
@@ -32,7 +26,7 @@ STATE_TEXT = {"created": "ready", "queued": "queued", "running": "training", "pa
 
 manager = run_lib.session_runs()
 dataset = state.current_dataset()
-saved = st.session_state.setdefault(SETTINGS_KEY, dict(LECTURE))
+saved = form.saved_settings()
 
 
 def remember_settings():
@@ -43,9 +37,7 @@ def remember_settings():
 
 
 def load_preset(preset):
-    saved.update(preset)
-    for name, value in preset.items():
-        st.session_state[f"tr_{name}"] = value
+    form.load(preset)
 
 
 for name, value in saved.items():   # widgets start from the persistent settings after a page switch

@@ -21,6 +21,12 @@ from makemore_core.model import LECTURE_SEED, MLP, ModelConfig
 
 SETTINGS_KEY = "init_lab_settings"   # the lab's controls, persisted across page switches
 PINNED_KEY = "init_lab_pinned"       # settings pinned as A for Compare, or absent
+PRESET_KEY = "init_lab_preset"       # the preset last applied (its note shows until a control moves)
+WIDGETS = {  # setting -> widget key
+    "depth": "init_depth", "width": "init_width", "gain": "init_gain", "fan_in": "init_fan_in",
+    "batchnorm": "init_bn", "bias": "init_bias", "nonlinearity": "init_nonlin", "soften": "init_soften",
+    "batch_size": "init_batch", "seed": "init_seed", "n_embd": "init_n_embd", "block_size": "init_block",
+}
 
 TANH_GAIN = 5 / 3
 SATURATED = 0.99                     # the lecture's saturation image: white where |h| > 0.99
@@ -124,6 +130,15 @@ def lab_model_config(vocab_size: int) -> ModelConfig | None:
 
 def save_settings(settings: dict):
     st.session_state[SETTINGS_KEY] = clean(settings)
+
+
+def apply_settings(settings: dict, preset: str | None = None):
+    """Make these the lab's settings and its controls' values (from a preset button or another page)."""
+    s = clean(settings)
+    for setting, key in WIDGETS.items():
+        st.session_state[key] = s[setting]
+    save_settings(s)
+    st.session_state[PRESET_KEY] = preset
 
 
 def describe(settings: dict) -> str:

@@ -1,0 +1,43 @@
+"""Chapter 4: Kaiming init. Divide by sqrt(fan_in), times a gain (5/3 for tanh)."""
+import math
+
+import streamlit as st
+
+from makemore_core import lecture_demos as demos
+from ui.figures.lecture import NO_TOOLBAR, fan_in_figure
+from ui.lecture import compute, try_it
+from ui.lecture.common import change_one_thing, look_at
+
+ID = "kaiming"
+TITLE = "Kaiming init: std 1 in, std 1 out"
+GAINS = {"1 (linear)": 1.0, "5/3 (tanh)": 5 / 3, "√2 (ReLU)": math.sqrt(2)}
+
+
+def render(ctx):
+    look_at("Multiply a 1000 x fan_in matrix of unit Gaussians x by a weight matrix w of unit Gaussians: "
+            "each output sums fan_in products, so its std is √fan_in. Divide w by √fan_in and the output "
+            "keeps std 1, however wide the layer. tanh squashes, so it needs a little more: the gain 5/3 "
+            "(Kaiming He et al., 2015; torch.nn.init.kaiming_normal_). 0.2 in the last chapter was a guess; "
+            f"(5/3)/√30 = {5 / 3 / math.sqrt(30):.4f} is the principled number.")
+    a, b, c = st.columns(3)
+    fan_in = a.select_slider("fan_in (width of x)", [1, 2, 5, 10, 30, 50, 100, 200, 500, 1000], value=10,
+                             key="lecture_fan_in")
+    divide = b.toggle("w / √fan_in", value=True, key="lecture_divide")
+    gain_name = c.radio("gain", list(GAINS), key="lecture_gain", horizontal=True, disabled=not divide)
+    result = demos.fan_in_demo(fan_in, divide, GAINS[gain_name])
+    st.plotly_chart(fan_in_figure(result, fan_in), key="lecture_fan_in_chart", config=NO_TOOLBAR)
+    expected = f"gain = {GAINS[gain_name]:.3f}" if divide else f"√fan_in = {math.sqrt(fan_in):.2f}"
+    st.markdown(f"std(x) **{result['x_std']:.3f}** → std(x @ w) **{result['y_std']:.3f}** (expected about "
+                f"{expected})")
+    st.subheader("On the lecture's net")
+    rows = [compute.stage_step0(ctx.digest, stage, ctx) for stage in ("tanh-fix", "kaiming")]
+    for stage, result in zip(("tanh-fix (W1 x 0.2)", "kaiming (W1 x (5/3)/√30)"), rows):
+        view = result["views"][0]
+        st.markdown(f"- **{stage}**: pre-activation std {view['pre_std']:.2f}, {view['flat_pct']:.1f}% saturated, "
+                    f"step-0 loss {result['stats']['loss']:.4f}")
+    st.caption("The lecture's loss log: 2.0356 / 2.1027 (tanh-fix) and 2.0377 / 2.1070 (kaiming), train / val. "
+               "The same result, without a hand-tuned number.")
+    change_one_thing("Turn the division off and slide fan_in from 10 to 1000: the output std grows like √fan_in.",
+                     "In the Initialization lab (preset No BN, gain 5/3), change the gain to 1 or 3: the "
+                     "activations shrink or saturate layer after layer.")
+    try_it.button(ID, ctx.vocab_size)

@@ -1,0 +1,51 @@
+"""Chapter 5: BatchNorm by hand. Normalize over the batch, then gain and bias; keep running stats."""
+import inspect
+
+import streamlit as st
+
+from makemore_core import layers
+from ui.figures.lecture import NO_TOOLBAR, running_vs_calibrated_figure
+from ui.lecture import compute, notebook, try_it
+from ui.lecture.common import change_one_thing, look_at
+
+ID = "batchnorm"
+TITLE = "BatchNorm by hand"
+
+
+def render(ctx):
+    look_at("Why hand-tune a scale at all? BatchNorm makes the pre-activations unit Gaussian by force: "
+            "subtract the batch mean, divide by the batch std. Then `bngain` and `bnbias` (learned) let the "
+            "net move them where it likes. b1 is gone: a bias added before BatchNorm is subtracted again with "
+            "the mean, its gradient is exactly 0. At test time a single example has no batch, so BatchNorm "
+            "keeps a running mean and std during training (momentum 0.001 here) and uses those.")
+    result = compute.stage_step0(ctx.digest, "batchnorm", ctx)
+    view = result["views"][0]
+    a, b, c = st.columns(3)
+    a.metric("Parameters", f"{result['params']:,}", help="11,897 - 200 (b1) + 200 (bngain) + 200 (bnbias)")
+    b.metric("tanh input std at step 0", f"{view['pre_std']:.3f}", help="BatchNorm's output: 1 by construction")
+    c.metric("Step-0 loss", f"{result['stats']['loss']:.4f}")
+    if ctx.lecture_data:
+        st.caption(f"The notebook: {notebook.PARAMS['batchnorm']:,} parameters and a first printed loss of 3.3239.")
+    with st.expander("The lecture's BatchNorm, as written in makemore_core/layers.py", expanded=True):
+        st.code(inspect.getsource(layers.LectureBatchNorm), language="python")
+
+    st.subheader("Running statistics against a calibration pass")
+    steps = compute.CALIBRATION_STEPS
+    cal = compute.calibration(ctx.digest, steps, ctx)
+    st.markdown(f"After **{steps:,}** steps, the running mean has moved only 1 − 0.999^{steps:,} = "
+                f"**{1 - 0.999 ** steps:.0%}** of the way from its start (0) to the truth. The notebook's "
+                "cell 9 measures the mean and std over the whole training split instead (calibration):")
+    m1, m2 = st.columns(2)
+    m1.metric("val loss, running mean/std", f"{cal['val_running']:.4f}")
+    m2.metric("val loss, calibrated on the training split", f"{cal['val_calibrated']:.4f}",
+              delta=f"{cal['val_calibrated'] - cal['val_running']:+.4f}", delta_color="inverse")
+    st.plotly_chart(running_vs_calibrated_figure(cal["calibrated_mean"], cal["running_mean"], steps),
+                    key="lecture_calibration_chart", config=NO_TOOLBAR)
+    st.caption("After 200,000 steps the running statistics have caught up: the notebook gets val "
+               f"{notebook.BATCHNORM_RUNNING[1]} with them (cell 10) and {notebook.LOSS_LOG['batchnorm'][1]} "
+               "calibrated (its loss log). That is why practice keeps only the running ones.")
+    change_one_thing("On the Evaluation page, compare running, calibrated and batch statistics for any model you "
+                     "trained, and see why a batch of one gives NaN.",
+                     "In the Initialization lab (stage batchnorm), set the depth to 3: BatchNorm keeps every "
+                     "layer's spread the same, without any gain.")
+    try_it.button(ID, ctx.vocab_size)

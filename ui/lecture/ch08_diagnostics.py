@@ -1,0 +1,82 @@
+"""Chapter 8: the deep net's diagnostics. Forward and backward histograms per layer, the gain
+without BatchNorm, grad:data, update:data over the first 1,000 steps."""
+import pandas as pd
+import streamlit as st
+
+from ui import init_lab
+from ui.figures import init_lab as figs
+from ui.figures.training import GUIDE, series_figure
+from ui.lecture import compute, notebook, try_it
+from ui.lecture.common import change_one_thing, look_at
+
+ID = "diagnostics"
+TITLE = "The deep net's diagnostics"
+RUNS = {  # run shown -> (lr, batchnorm, gain)
+    "the notebook's net (BatchNorm, lr 0.1)": (0.1, True, 1.0),
+    "no BatchNorm, gain 5/3": (0.1, False, 5 / 3),
+    "a learning rate too low (0.001)": (0.001, True, 1.0),
+}
+SWEEP = {"0.5": 0.5, "1": 1.0, "5/3": 5 / 3, "3": 3.0}
+
+
+def activation_table(run, lecture_data):
+    layers = run["last"]["layers"]
+    table = pd.DataFrame({"layer": [r["label"] for r in layers], "mean": [r["mean"] for r in layers],
+                          "std": [r["std"] for r in layers], "saturated %": [r["saturation_pct"] for r in layers],
+                          "grad std": [r.get("grad_std") for r in layers]})
+    if lecture_data:
+        table["notebook std"] = [row[2] for row in notebook.DEEP_ACTIVATIONS][:len(table)]
+        table["notebook sat. %"] = [row[3] for row in notebook.DEEP_ACTIVATIONS][:len(table)]
+        table["notebook grad std"] = notebook.DEEP_GRAD_STD[:len(table)]
+    return table
+
+
+def render(ctx):
+    look_at("Five layers deep, what to watch is whether every layer looks alike. Forward: the tanh outputs "
+            "should have the same spread and only a few percent saturated (|t| > 0.97). Backward: the gradients "
+            "should have the same spread in every layer. Then each weight's grad:data, and over time its "
+            "update:data: log10(lr·grad std / data std) near −3 means each step changes the weights by about "
+            "a thousandth. The numbers are the notebook's last debugging step (step 1,000).")
+    choice = st.radio("Run shown", list(RUNS), key="lecture_diag_run", horizontal=True)
+    lr, batchnorm, gain = RUNS[choice]
+    run = compute.deep_after(ctx.digest, lr, batchnorm, gain, ctx)
+    layers = [("", run["last"]["layers"], False)]
+    left, right = st.columns(2)
+    left.plotly_chart(figs.layer_histograms(layers), key="lecture_diag_act", config=figs.NO_TOOLBAR)
+    right.plotly_chart(figs.layer_histograms(layers, "grad_hist", "gradient distribution", "gradient value"),
+                       key="lecture_diag_grad", config=figs.NO_TOOLBAR)
+    same_run = ctx.lecture_data and choice == next(iter(RUNS))
+    st.dataframe(activation_table(run, same_run), hide_index=True, width="stretch", key="lecture_diag_table",
+                 column_config={"mean": st.column_config.NumberColumn(format="%+.2f"),
+                                "std": st.column_config.NumberColumn(format="%.2f"),
+                                "saturated %": st.column_config.NumberColumn(format="%.2f"),
+                                "grad std": st.column_config.NumberColumn(format="%.6e"),
+                                "notebook grad std": st.column_config.NumberColumn(format="%.6e")})
+    left, right = st.columns(2)
+    left.plotly_chart(figs.weight_grad_figure([("", run["last"]["params"], False)]), key="lecture_diag_wgrad",
+                      config=figs.NO_TOOLBAR)
+    right.plotly_chart(series_figure(run["steps"], run["update_to_data"], "log10(update std / data std)",
+                                     guide=GUIDE, height=380),
+                       key="lecture_diag_ud", config=figs.NO_TOOLBAR)
+    weights = [p for p in run["last"]["params"] if p["ndim"] == 2]
+    ratios = ", ".join(f"{p['name']} {p['grad_to_data']:.3e}" for p in weights)
+    st.caption(f"grad:data at step 1,000: {ratios}." + (
+        " The notebook: " + ", ".join(f"{r:.3e}" for r in notebook.DEEP_GRAD_TO_DATA) + "." if same_run else ""))
+
+    st.subheader("The gain, without BatchNorm, at step 0")
+    st.caption("Five tanh layers without BatchNorm, drawn at each gain (the Initialization lab's numbers). Too "
+               "small and the activations shrink layer by layer; too large and they saturate. Without tanh "
+               "(linear only) gain 1 is right and 5/3 makes them grow.")
+    a, b = st.columns([2, 1])
+    gain_name = a.select_slider("gain", list(SWEEP), value="5/3", key="lecture_sweep_gain")
+    linear = b.toggle("linear only (no tanh)", key="lecture_sweep_linear")
+    settings = {**init_lab.DEFAULTS, "batchnorm": False, "gain": SWEEP[gain_name],
+                "nonlinearity": "none" if linear else "tanh"}
+    sweep = init_lab.result_for(settings, ctx.dataset)
+    st.plotly_chart(figs.layer_histograms([("", sweep["stats"]["layers"], False)]), key="lecture_sweep_chart",
+                    config=figs.NO_TOOLBAR)
+    change_one_thing("Pick 'a learning rate too low': update:data sits near −5, the net learns a hundred times "
+                     "too slowly.",
+                     "Pick 'no BatchNorm, gain 5/3', then on the Training page train it with gain 3 and watch the "
+                     "saturation per layer.")
+    try_it.button(ID, ctx.vocab_size)

@@ -1,0 +1,77 @@
+"""The Lecture page's numbers: computed by makemore_core, cached per data set (its sha256) and stage.
+
+st.cache_data keeps one copy per server process, so a whole class shares them; the arguments
+starting with "_" are not hashed (the digest stands for the data set)."""
+import streamlit as st
+import torch
+
+from makemore_core import evaluation, sampling
+from makemore_core import lecture_demos as demos
+from makemore_core.model import MLP, ModelConfig
+from makemore_core.stages import STAGES, stage_configs
+from ui import init_lab
+from ui.lecture.common import Context
+
+FIRST_HALF = [s for s in STAGES if s != "deep"]
+CURVE_STEPS = 3_000        # chapter 2: the first steps, where the hockey stick is
+CALIBRATION_STEPS = 3_000  # chapter 5: the running statistics after this many steps, against calibration
+
+
+@st.cache_data(show_spinner="Drawing the stage's network and one minibatch ...", max_entries=32)
+def stage_step0(digest: str, stage: str, _ctx: Context) -> dict:
+    """A stage at step 0: one forward + backward of the lecture's first minibatch (what
+    `stats --stage S --steps 0` prints), and the hidden layer's views (histograms, saturation image)."""
+    config, _ = stage_configs(stage, _ctx.vocab_size)
+    X, Y = _ctx.tensors(config.block_size)["train"]
+    model, stats, _ = init_lab.diagnose_minibatch(config, X, Y, 32)
+    return {"stats": stats, "views": init_lab.layer_views(model), "params": model.num_parameters(),
+            "config": config}
+
+
+@st.cache_data(show_spinner="Training the first steps of both nets ...", max_entries=16)
+def early_curves(digest: str, stages: tuple, steps: int, _ctx: Context) -> dict:
+    """{stage: [loss of each of the first `steps` steps]}."""
+    curves = {}
+    for stage in stages:
+        model, train = stage_configs(stage, _ctx.vocab_size)
+        curves[stage] = demos.early_losses(model, train, _ctx.tensors(model.block_size), steps)
+    return curves
+
+
+@st.cache_data(show_spinner="Training the batchnorm stage, then calibrating ...", max_entries=8)
+def calibration(digest: str, steps: int, _ctx: Context) -> dict:
+    """The batchnorm stage after `steps` steps: its val loss with the running statistics and with
+    the statistics measured over the whole training split, and how far the two are apart."""
+    model_config, train = stage_configs("batchnorm", _ctx.vocab_size)
+    data = _ctx.tensors(model_config.block_size)
+    model = MLP(model_config)
+    from makemore_core.training import Trainer
+    Trainer(model, data, train).run(steps=steps)
+    bn = model.batchnorms()[0]
+    running = [t.detach().clone() for t in bn.buffers().values()]
+    calibrated = evaluation.calibrated_stats(model, data["train"][0])[0]
+    X, Y = data["val"]
+    with evaluation.batchnorm_stats(model, [calibrated]):
+        val_calibrated = evaluation.split_loss(model, X, Y)
+    return {"steps": steps, "val_running": evaluation.split_loss(model, X, Y), "val_calibrated": val_calibrated,
+            "running_mean": running[0].flatten().tolist(), "calibrated_mean": calibrated[0].flatten().tolist(),
+            "running_spread": running[1].flatten().tolist(), "calibrated_spread": calibrated[1].flatten().tolist()}
+
+
+@st.cache_data(show_spinner="Training the deep net for 1,001 steps (about half a minute, once per data set) ...",
+               max_entries=8)
+def deep_after(digest: str, lr: float, batchnorm: bool, gain: float, _ctx: Context) -> dict:
+    """The notebook's debugging run of the deep net: 1,001 steps, diagnostics every 25 and at the
+    last step; then the split losses in eval mode and 20 names from the sampling seed."""
+    config = ModelConfig(vocab_size=_ctx.vocab_size, batchnorm=batchnorm, gain=gain)
+    data = _ctx.tensors(config.block_size)
+    trainer = demos.deep_net_after(config, data, lr=lr, stats_every=25)
+    steps = [step for step, _ in trainer.stats]
+    weights = [p["name"] for p in trainer.stats[-1][1]["params"] if p["ndim"] == 2]
+    ratios = {name: [next((p.get("update_to_data") for p in s["params"] if p["name"] == name), None)
+                     for _, s in trainer.stats] for name in weights}
+    with torch.no_grad():
+        names = sampling.sample(trainer.model, _ctx.dataset.vocab, 20, seed=sampling.SAMPLE_SEED)
+    return {"last": trainer.stats[-1][1], "steps": steps, "update_to_data": ratios,
+            "losses": trainer.losses, "split": evaluation.all_split_losses(trainer.model, data), "names": names,
+            "params": trainer.model.num_parameters()}

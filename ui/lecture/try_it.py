@@ -1,0 +1,72 @@
+"""Each chapter's "try it": the page where its experiment can be changed, and the settings it lands
+with. The whole mapping is the table below; `open_page` sets the target page's own settings (the
+same session_state keys that page keeps them under) and switches to it."""
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from makemore_core.sampling import SAMPLE_SEED
+from ui import init_lab, training_settings
+
+INIT, TRAINING, EVALUATION, SAMPLING = "pages/init.py", "pages/training.py", "pages/evaluation.py", "pages/sampling.py"
+PAGE_TITLES = {INIT: "Initialization lab", TRAINING: "Training", EVALUATION: "Evaluation", SAMPLING: "Sampling"}
+
+
+@dataclass(frozen=True)
+class TryIt:
+    page: str
+    what: str                                      # one line under the button: what the page will show
+    stage: str | None = None                       # a lecture stage (Initialization lab, Training)
+    preset: str | None = None                      # an Initialization lab preset
+    settings: dict = field(default_factory=dict)   # more of the page's settings
+
+
+TRY_IT = {
+    "start": TryIt(INIT, "The original net at step 0: plain randn everywhere, a loss of 27.88.", stage="original"),
+    "softmax": TryIt(TRAINING, "Train the softmax-fixed net for 5,000 steps and watch its loss start near 3.3.",
+                     stage="softmax-fix", settings={"steps": 5_000, "stats_every": 100}),
+    "tanh": TryIt(INIT, "The tanh-fixed net at step 0: its saturation image is nearly all black.", stage="tanh-fix"),
+    "kaiming": TryIt(INIT, "The deep net without BatchNorm at gain 5/3: a steady spread through all layers.",
+                     preset="No BN, gain 5/3"),
+    "batchnorm": TryIt(INIT, "The single-layer net with the lecture's hand-written BatchNorm, at step 0.",
+                       stage="batchnorm"),
+    "loss-log": TryIt(TRAINING, "The batchnorm stage's whole 200,000-step run, in the background.",
+                      stage="batchnorm", settings={"stats_every": 1000}),
+    "pytorchify": TryIt(INIT, "The 5 x 100 net built from Linear, BatchNorm1d and Tanh: 47,024 parameters.",
+                        preset="Lecture's final net"),
+    "diagnostics": TryIt(TRAINING, "The deep net's first 1,001 steps, diagnostics every 10 steps.", stage="deep",
+                         settings={"steps": 1_001, "stats_every": 10, "eval_every": 0}),
+    "after-1001": TryIt(SAMPLING, "20 names from the lecture's sampling seed 2147483657 (train a model first).",
+                        settings={"sampling_n": 20, "sampling_seed": SAMPLE_SEED, "sampling_temperature": 1.0,
+                                  "sampling_top_k": 0, "sampling_top_p": 1.0}),
+    "bonus": TryIt(INIT, "The lecture's final net, its BatchNorm explained one neuron at a time.",
+                   preset="Lecture's final net", settings={"init_bn_value": 3.0}),
+}
+
+
+def apply(item: TryIt, vocab_size: int):
+    """Set the target page's settings in this tab's session state."""
+    if item.page == INIT:
+        if item.stage:
+            init_lab.apply_settings(init_lab.stage_settings(item.stage, vocab_size), preset=None)
+        elif item.preset:
+            init_lab.apply_settings(init_lab.PRESETS[item.preset]["settings"], preset=item.preset)
+        st.session_state.update(item.settings)
+    elif item.page == TRAINING:
+        training_settings.load({**training_settings.stage_settings(item.stage, vocab_size), **item.settings})
+    elif item.page == SAMPLING:
+        st.session_state["sampling_settings"] = dict(item.settings)   # the page's own restore() reads these
+        st.session_state.update(item.settings)
+    else:
+        st.session_state.update(item.settings)
+
+
+def button(chapter_id: str, vocab_size: int):
+    """The chapter's one-click "try it"."""
+    item = TRY_IT[chapter_id]
+    title = PAGE_TITLES[item.page]
+    if st.button(f"Try it on the {title} page", key=f"lecture_try_{chapter_id}", type="primary",
+                 help=item.what):
+        apply(item, vocab_size)
+        st.switch_page(item.page)
+    st.caption(f"Opens **{title}** with these settings: {item.what}")

@@ -5,12 +5,13 @@ data -> layers -> model -> training (+ stats) -> evaluation -> sampling, on the 
 from .checkpoint import CheckpointError
 from .data import DataError, Dataset, Vocab, build_examples, context_windows, split_words
 from .device import describe, pick_device
-from .layers import BatchNorm1d, Linear, ReLU, Tanh
+from .layers import BatchNorm1d, LectureBatchNorm, Linear, ReLU, Tanh
 from .model import LECTURE_SEED, MLP, ModelConfig
+from .stages import STAGE_DESCRIPTIONS, STAGES, stage_configs
 from .training import Trainer, TrainConfig
 
 __all__ = [
-    "BatchNorm1d", "CheckpointError", "DataError", "Dataset", "LECTURE_SEED", "Linear", "MLP", "ModelConfig",
-    "ReLU", "Tanh", "Trainer", "TrainConfig", "Vocab", "build_examples", "context_windows", "describe",
-    "pick_device", "split_words",
+    "BatchNorm1d", "CheckpointError", "DataError", "Dataset", "LECTURE_SEED", "LectureBatchNorm", "Linear", "MLP",
+    "ModelConfig", "ReLU", "STAGES", "STAGE_DESCRIPTIONS", "Tanh", "Trainer", "TrainConfig", "Vocab", "build_examples",
+    "context_windows", "describe", "pick_device", "split_words", "stage_configs",
 ]

@@ -46,7 +46,7 @@ def from_bytes(raw: bytes, device="cpu"):
         if vocab.itos != itos or len(vocab) != config.vocab_size:
             raise ValueError("its vocabulary does not match its config")
         state = payload["state"]
-        stored = sum(t.numel() for k, t in state.items() if not k.endswith(("running_mean", "running_var")))
+        stored = sum(t.numel() for k, t in state.items() if not k.endswith(("running_mean", "running_var", "running_std")))
         if stored != config.num_parameters():  # checked before any memory is spent on the model
             raise ValueError(f"it holds {stored:,} parameters but its config describes {config.num_parameters():,}")
         model = MLP(config, device)

@@ -30,15 +30,17 @@ def split_loss(model, X, Y):
 
 @torch.no_grad()
 def calibrated_stats(model, X):
-    """Each BatchNorm's input mean and variance over all of X (the lecture's calibration pass)."""
+    """Each BatchNorm's input mean and spread over all of X (the lecture's calibration pass, its
+    cell 9): [(mean, var)] for BatchNorm1d, [(mean, std)] for LectureBatchNorm, as their running
+    buffers hold them."""
     emb = model.C[X]
     x = emb.view(emb.shape[0], -1)
     stats = []
     for layer in model.layers:
         if isinstance(layer, BatchNorm1d):
-            mean, var = x.mean(0), x.var(0)
-            stats.append((mean, var))
-            x = layer.gamma * (x - mean) / torch.sqrt(var + layer.eps) + layer.beta
+            mean, spread = (s.squeeze(0) for s in layer.batch_stats(x))
+            stats.append((mean, spread))
+            x = layer.normalize(x, mean, spread)
         else:
             x = layer(x)
             layer.out = None  # keep one layer's activations alive at a time, not all of them
@@ -46,19 +48,26 @@ def calibrated_stats(model, X):
 
 
 class batchnorm_stats:
-    """Context manager: evaluate with these (mean, var) pairs in place of the running buffers."""
+    """Context manager: evaluate with these (mean, spread) pairs in place of the running buffers."""
 
     def __init__(self, model, stats):
         self.bns, self.stats = model.batchnorms(), stats
 
     def __enter__(self):
-        self.saved = [(bn.running_mean, bn.running_var) for bn in self.bns]
-        for bn, (mean, var) in zip(self.bns, self.stats):
-            bn.running_mean, bn.running_var = mean, var
+        self.saved = [bn.running for bn in self.bns]
+        for bn, pair in zip(self.bns, self.stats):
+            bn.running = pair
 
     def __exit__(self, *exc):
-        for bn, (mean, var) in zip(self.bns, self.saved):
-            bn.running_mean, bn.running_var = mean, var
+        for bn, pair in zip(self.bns, self.saved):
+            bn.running = pair
+
+
+def calibrated_split_losses(model, data, splits=("train", "val")):
+    """Split losses with every BatchNorm calibrated over the whole training split (the notebook's
+    cell 9 then cell 10 with bnmean/bnstd) instead of its running statistics."""
+    with batchnorm_stats(model, calibrated_stats(model, data["train"][0])):
+        return {split: split_loss(model, *data[split]) for split in splits if len(data[split][0])}
 
 
 @torch.no_grad()

@@ -45,6 +45,8 @@ class BatchNorm1d:
     average of both in the running buffers. Eval: the running buffers.
     """
 
+    spread_name = "running_var"  # what the second running buffer holds (the lecture's own BatchNorm: std)
+
     def __init__(self, dim, eps=1e-5, momentum=0.1, device="cpu"):
         self.eps = eps
         self.momentum = momentum
@@ -56,29 +58,90 @@ class BatchNorm1d:
         self.update_running = True  # off while evaluating with batch statistics
         self.out = None
 
+    def batch_stats(self, x):
+        """(mean, variance) of each feature over the batch; what the running buffers average."""
+        return x.mean(0, keepdim=True), x.var(0, keepdim=True)
+
+    def normalize(self, x, mean, var):
+        xhat = (x - mean) / torch.sqrt(var + self.eps)
+        return self.gamma * xhat + self.beta
+
     def __call__(self, x):
         if self.training:
-            xmean = x.mean(0, keepdim=True)
-            xvar = x.var(0, keepdim=True)
+            xmean, xvar = self.batch_stats(x)
         else:
-            xmean = self.running_mean
-            xvar = self.running_var
-        xhat = (x - xmean) / torch.sqrt(xvar + self.eps)
-        self.out = self.gamma * xhat + self.beta
+            xmean, xvar = self.running
+        self.out = self.normalize(x, xmean, xvar)
         if self.training and self.update_running:
             with torch.no_grad():
                 self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * xmean.squeeze(0)
                 self.running_var = (1 - self.momentum) * self.running_var + self.momentum * xvar.squeeze(0)
         return self.out
 
+    @property
+    def running(self):
+        """(running mean, running spread): what eval mode normalizes with."""
+        return self.running_mean, getattr(self, self.spread_name)
+
+    @running.setter
+    def running(self, pair):
+        self.running_mean = pair[0]
+        setattr(self, self.spread_name, pair[1])
+
     def parameters(self):
         return [self.gamma, self.beta]
 
     def buffers(self):
-        return {"running_mean": self.running_mean, "running_var": self.running_var}
+        return {"running_mean": self.running_mean, self.spread_name: getattr(self, self.spread_name)}
 
     def __repr__(self):
         return f"BatchNorm1d({self.gamma.shape[0]})"
+
+
+class LectureBatchNorm(BatchNorm1d):  # a BatchNorm1d to the model (train/eval, buffers), with its own math
+    """The BatchNorm the lecture writes by hand first (notebook cells 6-10), before torch's:
+
+        bnmeani = hpreact.mean(0, keepdim=True)
+        bnstdi = hpreact.std(0, keepdim=True)          # std (unbiased), not var; no eps
+        hpreact = bngain * (hpreact - bnmeani) / bnstdi + bnbias
+        bnmean_running = 0.999 * bnmean_running + 0.001 * bnmeani
+        bnstd_running = 0.999 * bnstd_running + 0.001 * bnstdi
+
+    gamma and beta are the lecture's bngain and bnbias; eval mode uses the running mean and std.
+    """
+    spread_name = "running_std"
+
+    def __init__(self, dim, momentum=0.001, device="cpu"):
+        self.eps = 0.0                 # none: the lecture divides by the batch std itself
+        self.momentum = momentum
+        self.training = True
+        self.gamma = torch.ones(dim, device=device)    # bngain
+        self.beta = torch.zeros(dim, device=device)    # bnbias
+        self.running_mean = torch.zeros(dim, device=device)
+        self.running_std = torch.ones(dim, device=device)
+        self.update_running = True
+        self.out = None
+
+    def batch_stats(self, x):
+        return x.mean(0, keepdim=True), x.std(0, keepdim=True)
+
+    def normalize(self, x, mean, std):
+        return self.gamma * (x - mean) / std + self.beta    # the notebook's order of operations
+
+    def __call__(self, x):
+        if self.training:
+            xmean, xstd = self.batch_stats(x)
+        else:
+            xmean, xstd = self.running
+        self.out = self.normalize(x, xmean, xstd)
+        if self.training and self.update_running:
+            with torch.no_grad():
+                self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * xmean.squeeze(0)
+                self.running_std = (1 - self.momentum) * self.running_std + self.momentum * xstd.squeeze(0)
+        return self.out
+
+    def __repr__(self):
+        return f"LectureBatchNorm({self.gamma.shape[0]})"
 
 
 class Tanh:

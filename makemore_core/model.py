@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields
 import torch
 import torch.nn.functional as F
 
-from .layers import NONLINEARITIES, BatchNorm1d, Linear
+from .layers import NONLINEARITIES, BatchNorm1d, LectureBatchNorm, Linear
 
 LECTURE_SEED = 2147483647
 
@@ -34,6 +34,12 @@ class ModelConfig:
     nonlinearity: str = "tanh"      # tanh | relu | none
     soften_last: float = 0.1        # last BatchNorm gamma x s, or, without it, last weight x s
     seed: int = LECTURE_SEED
+    # The lecture's first half (stages.py): every Linear's W (then b, where it has one) drawn as
+    # plain randn and multiplied by its (weight scale, bias scale); replaces fan_in_scaling, gain,
+    # bias_init and soften_last. A weight scale "kaiming" is (5/3) / sqrt(fan_in). A bias scale of
+    # 0 still draws the bias: the generator's sequence stays the notebook's. None: the rules above.
+    init_scales: tuple | None = None
+    batchnorm_kind: str = "torch"   # torch: BatchNorm1d (var, eps, momentum 0.1) | lecture: LectureBatchNorm
 
     def __post_init__(self):
         c = self
@@ -50,10 +56,20 @@ class ModelConfig:
             (c.nonlinearity in NONLINEARITIES, f"nonlinearity must be tanh, relu or none, got {c.nonlinearity!r}"),
             (c.bias_init in ("zeros", "randn"), f"bias_init must be zeros or randn, got {c.bias_init!r}"),
             (0 <= c.seed < 2**64, f"seed must be between 0 and 2**64 - 1, got {c.seed}"),
+            (c.batchnorm_kind in BATCHNORMS, f"batchnorm_kind must be torch or lecture, got {c.batchnorm_kind!r}"),
         ]
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
+        if c.init_scales is not None:
+            self.init_scales = tuple(tuple(pair) for pair in c.init_scales)  # a checkpoint may hold lists
+            if len(self.init_scales) != c.hidden_layers + 1 or any(len(p) != 2 for p in self.init_scales):
+                raise ValueError(f"init_scales needs one (weight, bias) scale pair per Linear "
+                                 f"({c.hidden_layers + 1}), got {self.init_scales}")
+            scales = [s for pair in self.init_scales for s in pair if s != "kaiming"]
+            if not all(isinstance(s, (int, float)) and math.isfinite(s) for s in scales):
+                raise ValueError(f"init_scales must be finite numbers (or 'kaiming' for a weight), "
+                                 f"got {self.init_scales}")
 
     def widths(self):
         """Input and output width of each Linear, in order: [(fan_in, fan_out)]."""
@@ -80,6 +96,9 @@ class ModelConfig:
         return asdict(self)
 
 
+BATCHNORMS = {"torch": BatchNorm1d, "lecture": LectureBatchNorm}
+
+
 class MLP:
     """C + a list of layers, built in the lecture's generator order (C, then each Linear)."""
 
@@ -92,14 +111,16 @@ class MLP:
         self.C = torch.randn((c.vocab_size, c.n_embd), generator=g, device=self.device)
         self.layers = []
         widths = [c.n_embd * c.block_size] + [c.n_hidden] * c.hidden_layers + [c.vocab_size]
+        plain_randn = c.init_scales is not None   # scaled afterwards, as the notebook's `randn(...) * s`
         for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:])):
             is_output = i == len(widths) - 2
             with_bn = c.batchnorm and (c.batchnorm_output or not is_output)
             bias = (not with_bn) if c.bias is None else c.bias
-            self.layers.append(Linear(fan_in, fan_out, bias=bias, generator=g, fan_in_scaling=c.fan_in_scaling,
-                                      bias_init=c.bias_init, device=self.device))
+            self.layers.append(Linear(fan_in, fan_out, bias=bias, generator=g,
+                                      fan_in_scaling=c.fan_in_scaling and not plain_randn,
+                                      bias_init="randn" if plain_randn else c.bias_init, device=self.device))
             if with_bn:
-                self.layers.append(BatchNorm1d(fan_out, device=self.device))
+                self.layers.append(BATCHNORMS[c.batchnorm_kind](fan_out, device=self.device))
             if not is_output and NONLINEARITIES[c.nonlinearity] is not None:
                 self.layers.append(NONLINEARITIES[c.nonlinearity]())
         self._apply_init_scales()
@@ -108,6 +129,17 @@ class MLP:
 
     @torch.no_grad()
     def _apply_init_scales(self):
+        if self.config.init_scales is not None:    # the first half: W x w_scale, b x b_scale
+            linears = [layer for layer in self.layers if isinstance(layer, Linear)]
+            for layer, (w_scale, b_scale) in zip(linears, self.config.init_scales):
+                if w_scale == "kaiming":  # as the notebook writes it: randn(...) * (5/3)/((fan_in)**0.5)
+                    layer.weight *= 5 / 3
+                    layer.weight /= layer.weight.shape[0] ** 0.5
+                else:
+                    layer.weight *= w_scale
+                if layer.bias is not None:
+                    layer.bias *= b_scale
+            return
         # The lecture: soften the last layer so the initial predictions are near uniform, and
         # multiply every other Linear by the gain that keeps activations from shrinking.
         last = self.layers[-1]
@@ -197,8 +229,7 @@ class MLP:
                 if getattr(layer, attr, None) is not None:
                     getattr(layer, attr).copy_(state[f"layers.{i}.{attr}"])
             if isinstance(layer, BatchNorm1d):
-                layer.running_mean = state[f"layers.{i}.running_mean"].to(self.device).clone()
-                layer.running_var = state[f"layers.{i}.running_var"].to(self.device).clone()
+                layer.running = tuple(state[f"layers.{i}.{key}"].to(self.device).clone() for key in layer.buffers())
 
     def copy(self):
         """An independent copy (e.g. a snapshot of a model that keeps training)."""

@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from makemore_core.layers import NONLINEARITIES, BatchNorm1d, Linear, ReLU, Tanh
+from makemore_core.layers import NONLINEARITIES, BatchNorm1d, LectureBatchNorm, Linear, ReLU, Tanh
 
 TIGHT = dict(rtol=0, atol=1e-10)
 
@@ -203,6 +203,98 @@ def test_batchnorm_float32_matches_reference():
     x = torch.randn(32, 100, generator=g(80))
     ref = reference_batchnorm(x, bn.gamma, bn.beta, bn.eps)
     assert torch.allclose(bn(x), ref, rtol=0, atol=1e-5)
+
+
+# ---------------------------------------------------------------- LectureBatchNorm (the notebook's cells 6-10)
+
+def lecture_formula(x, gamma, beta):
+    """The lecture's BatchNorm written out element by element: mean, unbiased std, no eps."""
+    B = x.shape[0]
+    mean = x.sum(0) / B
+    std = (((x - mean) ** 2).sum(0) / (B - 1)).sqrt()
+    return gamma * (x - mean) / std + beta, mean, std
+
+
+def randomized_lecture_bn(dim, seed=0):
+    bn = LectureBatchNorm(dim)
+    bn.gamma = torch.randn(dim, generator=g(seed)).abs() + 0.5
+    bn.beta = torch.randn(dim, generator=g(seed + 1))
+    return bn
+
+
+def test_lecture_batchnorm_defaults():
+    bn = LectureBatchNorm(200)
+    assert bn.eps == 0.0 and bn.momentum == 0.001 and bn.training and bn.update_running
+    assert torch.equal(bn.gamma, torch.ones(200)) and torch.equal(bn.beta, torch.zeros(200))
+    assert torch.equal(bn.running_mean, torch.zeros(200)) and torch.equal(bn.running_std, torch.ones(200))
+    assert bn.parameters() == [bn.gamma, bn.beta]
+    assert set(bn.buffers()) == {"running_mean", "running_std"}
+    assert repr(bn) == "LectureBatchNorm(200)"
+
+
+def test_lecture_batchnorm_train_mode_is_the_formula(float64):
+    bn = randomized_lecture_bn(6)
+    x = torch.randn(32, 6, generator=g(10)) * 3 + 1
+    expected, _, _ = lecture_formula(x, bn.gamma, bn.beta)
+    out = bn(x)
+    assert torch.allclose(out, expected, **TIGHT) and bn.out is out
+    # std without eps is not torch's var + eps: the two layers differ measurably on a small spread
+    small = x * 1e-3
+    assert (bn(small) - randomized_bn(6)(small)).abs().max() > 1e-3
+
+
+def test_lecture_batchnorm_running_mean_and_std_over_several_steps(float64):
+    bn = randomized_lecture_bn(5)
+    mean_ref, std_ref = torch.zeros(5), torch.ones(5)
+    for step in range(4):
+        x = torch.randn(32, 5, generator=g(20 + step)) * (step + 1) - step
+        bn(x)
+        _, mean, std = lecture_formula(x, bn.gamma, bn.beta)
+        mean_ref = 0.999 * mean_ref + 0.001 * mean
+        std_ref = 0.999 * std_ref + 0.001 * std
+    assert bn.running_mean.shape == (5,) and bn.running_std.shape == (5,)
+    assert torch.allclose(bn.running_mean, mean_ref, **TIGHT) and torch.allclose(bn.running_std, std_ref, **TIGHT)
+
+
+def test_lecture_batchnorm_eval_mode_uses_the_running_mean_and_std(float64):
+    bn = randomized_lecture_bn(4)
+    bn.running_mean = torch.randn(4, generator=g(3))
+    bn.running_std = torch.rand(4, generator=g(4)) + 0.5
+    bn.training = False
+    before = {k: v.clone() for k, v in bn.buffers().items()}
+    x = torch.randn(7, 4, generator=g(5))
+    expected = bn.gamma * (x - bn.running_mean) / bn.running_std + bn.beta
+    assert torch.allclose(bn(x), expected, **TIGHT)
+    assert torch.allclose(bn(x[:1]), expected[:1], **TIGHT)          # one example is fine in eval mode
+    assert all(torch.equal(v, before[k]) for k, v in bn.buffers().items())
+
+
+def test_lecture_batchnorm_gradients_are_the_formula(float64):
+    """Autograd through the layer against the derivative written out: with std = sqrt(var) and
+    no eps it is BatchNorm's, dx = gamma/std/B * (B*dout - sum(dout) - B/(B-1) * xhat * sum(dout*xhat))."""
+    B = 16
+    bn = randomized_lecture_bn(6)
+    bn.gamma.requires_grad_(True)
+    bn.beta.requires_grad_(True)
+    x = (torch.randn(B, 6, generator=g(30)) * 2 + 0.5).requires_grad_(True)
+    dout = torch.randn(B, 6, generator=g(31))
+    (bn(x) * dout).sum().backward()
+    with torch.no_grad():
+        _, mean, std = lecture_formula(x, bn.gamma, bn.beta)
+        xhat = (x - mean) / std
+        dx = bn.gamma / std / B * (B * dout - dout.sum(0) - B / (B - 1) * xhat * (dout * xhat).sum(0))
+    assert torch.allclose(x.grad, dx, **TIGHT)
+    assert torch.allclose(bn.gamma.grad, (dout * xhat).sum(0), **TIGHT)
+    assert torch.allclose(bn.beta.grad, dout.sum(0), **TIGHT)
+
+
+def test_lecture_batchnorm_float32_is_the_notebook_expression():
+    bn = LectureBatchNorm(200)
+    x = torch.randn(32, 200, generator=g(40)) * 4
+    out = bn(x)
+    bnmeani, bnstdi = x.mean(0, keepdim=True), x.std(0, keepdim=True)
+    assert torch.equal(out, bn.gamma * (x - bnmeani) / bnstdi + bn.beta)      # the same operations
+    assert torch.equal(bn.running_std, (0.999 * torch.ones(1, 200) + 0.001 * bnstdi).squeeze(0))
 
 
 # ---------------------------------------------------------------- nonlinearities

@@ -90,6 +90,15 @@ settings = lab.lab_settings()
 for setting, key in WIDGETS.items():  # widget values are dropped when the page is left: restore them
     if key not in st.session_state:
         st.session_state[key] = settings[setting]
+if st.session_state["init_stage"] and not lab.keeps_stage(  # a control the stage fixes was moved: leave it
+        {s: st.session_state[k] for s, k in WIDGETS.items()}, vocab_size):
+    st.session_state["init_stage"] = None
+
+
+def choose_stage():
+    stage = st.session_state["init_stage"]
+    if stage:
+        lab.apply_settings(lab.stage_settings(stage, vocab_size))
 
 st.markdown("**Presets: the lecture's experiments, one click each**")
 names = list(lab.PRESETS)
@@ -123,6 +132,13 @@ with controls:
             st.caption("Dashed lines are A, solid B. Same seed, same minibatch.")
             st.button("Unpin A", key="init_unpin", on_click=lab.unpin, width="stretch")
 
+    st.selectbox("Lecture stage", [None, *lab.STAGES], key="init_stage", on_change=choose_stage,
+                 format_func=lambda stage: stage or "none: the controls below",
+                 help="The lecture's networks, in order: the one-layer net fixed step by step (original, "
+                      "softmax-fix, tanh-fix, kaiming, batchnorm), then the deep net. A stage sets the net and "
+                      "its init; moving an init control leaves it.")
+    if st.session_state["init_stage"]:
+        st.caption(lab.STAGE_DESCRIPTIONS[st.session_state["init_stage"]])
     st.markdown("**Network**")
     st.slider("Depth (hidden blocks)", 1, 10, key="init_depth",
               help="How many Linear → (BatchNorm) → nonlinearity blocks come before the output layer.")

@@ -5,12 +5,16 @@ The live view is a fragment that re-runs by itself twice a second while the run 
 """
 import pandas as pd
 import streamlit as st
+import torch
 
-from makemore_core.model import ModelConfig
+from makemore_core.model import LECTURE_SEED, ModelConfig
+from makemore_core.stages import STAGE_DESCRIPTIONS, STAGES
 from makemore_core.training import TrainConfig
+from ui import init_lab
 from ui import runs as run_lib
 from ui import training_settings as form
 from ui import state
+from ui.figures import init_lab as init_figs
 from ui.figures import training as figs
 from ui.training_settings import LECTURE, QUICK
 
@@ -38,6 +42,10 @@ def remember_settings():
 
 def load_preset(preset):
     form.load(preset)
+
+
+def choose_stage():
+    form.load(form.stage_settings(st.session_state["tr_stage"], len(dataset.vocab)))
 
 
 for name, value in saved.items():   # widgets start from the persistent settings after a page switch
@@ -75,6 +83,8 @@ def build_configs():
         model, note = lab_model_config(len(dataset.vocab))
         if model is not None:
             return model, train, "model from the Initialization lab"
+    if s.get("stage"):
+        return form.stage_model(s, len(dataset.vocab)), train, note
     model = ModelConfig(vocab_size=len(dataset.vocab), block_size=int(s["block_size"]), n_embd=int(s["n_embd"]),
                         n_hidden=int(s["n_hidden"]), hidden_layers=int(s["hidden_layers"]),
                         batchnorm=bool(s["batchnorm"]), gain=float(s["gain"]), nonlinearity=s["nonlinearity"],
@@ -84,7 +94,8 @@ def build_configs():
 
 def run_label(model: ModelConfig, train: TrainConfig) -> str:
     bn = "BatchNorm" if model.batchnorm else "no BatchNorm"
-    return (f"{model.hidden_layers}x{model.n_hidden} {model.nonlinearity}, {bn}, gain {model.gain:.3g}, "
+    stage = f"stage {saved['stage']}, " if saved.get("stage") and saved["model_source"] == "page" else ""
+    return (stage + f"{model.hidden_layers}x{model.n_hidden} {model.nonlinearity}, {bn}, gain {model.gain:.3g}, "
             f"{train.optimizer.upper()} lr {train.lr:g}, {train.steps:,} steps")
 
 
@@ -144,6 +155,47 @@ def number(x: float) -> str:
     return f"{x:.4f}" if abs(x) < 1000 else f"{x:.3g}"
 
 
+def saturation_views(run):
+    """The model as it is now on one minibatch (drawn from the lecture's seed): each layer's
+    saturation image, as the Initialization lab shows it at step 0."""
+    model = run.model_snapshot()
+    X = run.trainer.Xtr
+    g = torch.Generator(device=X.device).manual_seed(LECTURE_SEED)
+    ix = torch.randint(0, X.shape[0], (32,), generator=g, device=X.device)
+    with torch.no_grad():
+        model(X[ix])
+    return [v for v in init_lab.layer_views(model) if v["image"] is not None]
+
+
+def inside_the_net(run):
+    """Once a run pauses or ends: its weight gradients (latest statistics step) and saturation image."""
+    latest = run.snapshot()["stats"]
+    if latest is None:
+        return
+    step, stats = latest
+    st.subheader("Inside the net, now")
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**Weight gradients at step {step:,}**")
+        st.caption("The gradient of every 2-D weight; the legend's order is the layers'. Similar widths: every "
+                   "layer learns at a similar pace.")
+        st.plotly_chart(init_figs.weight_grad_figure([("", stats["params"], False)]), key="tr_wgrad_chart")
+    views = saturation_views(run)
+    if not views:
+        right.info("Linear layers have no flat region: nothing saturates.")
+        return
+    with right:
+        labels = {v["block"]: f"block {v['block']}: {v['label']}" for v in views}
+        if st.session_state.get("tr_sat_layer") not in labels:
+            st.session_state["tr_sat_layer"] = views[0]["block"]
+        chosen = st.selectbox("Saturation image of", list(labels), format_func=labels.get, key="tr_sat_layer")
+        view = next(v for v in views if v["block"] == chosen)
+        st.plotly_chart(init_figs.saturation_figure(view["image"], f"{view['label']}, 32 examples"),
+                        key="tr_sat_image", config=init_figs.NO_TOOLBAR)
+        st.caption(f"White where the unit is flat (|h| > 0.99 for tanh): **{view['flat_pct']:.1f}%** of the cells, "
+                   f"**{view['dead']}** dead neurons (white for every example).")
+
+
 # ---------------------------------------------------------------- the page
 
 st.title("Training")
@@ -193,6 +245,15 @@ with st.expander("Settings for a new run", expanded=shown is None):
         st.radio("Model settings", list(MODEL_SOURCES), format_func=MODEL_SOURCES.get, key="tr_model_source",
                  horizontal=True, help="Train exactly the net you built in the Initialization lab, or set it here.")
         from_lab = st.session_state["tr_model_source"] == "lab"
+        if not from_lab:
+            st.selectbox("Lecture stage", [None, *STAGES], key="tr_stage", on_change=choose_stage,
+                         format_func=lambda stage: stage or "none: the settings below",
+                         help="The lecture's networks with their schedules: the one-layer net fixed step by step, "
+                              "then the deep net. A stage sets the net, its init and the training settings.")
+        staged = not from_lab and bool(st.session_state["tr_stage"])
+        if staged:
+            st.caption(STAGE_DESCRIPTIONS[st.session_state["tr_stage"]] + " Its init follows the sizes and seed "
+                       "below; choose 'none' to change the rest.")
         if from_lab:
             lab_config, reason = lab_model_config(len(dataset.vocab))
             if lab_config is None:
@@ -206,10 +267,10 @@ with st.expander("Settings for a new run", expanded=shown is None):
         d.number_input("Neurons per layer", min_value=1, max_value=1024, key="tr_n_hidden", disabled=from_lab)
         c.number_input("Embedding size", min_value=1, max_value=64, key="tr_n_embd", disabled=from_lab)
         d.number_input("Context (block size)", min_value=1, max_value=16, key="tr_block_size", disabled=from_lab)
-        c.selectbox("Nonlinearity", ["tanh", "relu", "none"], key="tr_nonlinearity", disabled=from_lab)
+        c.selectbox("Nonlinearity", ["tanh", "relu", "none"], key="tr_nonlinearity", disabled=from_lab or staged)
         d.number_input("Gain (5/3 suits tanh)", min_value=0.0, max_value=10.0, format="%g", step=0.1,
-                       key="tr_gain", disabled=from_lab, help="Every hidden Linear's weights are multiplied by it.")
-        c.toggle("BatchNorm", key="tr_batchnorm", disabled=from_lab,
+                       key="tr_gain", disabled=from_lab or staged, help="Every hidden Linear's weights are multiplied by it.")
+        c.toggle("BatchNorm", key="tr_batchnorm", disabled=from_lab or staged,
                  help="Normalize each layer's pre-activations over the batch.")
         d.number_input("Seed", min_value=0, max_value=10**12, key="tr_seed", disabled=from_lab,
                        help="Seeds the weights and the minibatch order: same seed, same run.")
@@ -332,6 +393,8 @@ else:
 
     refresh = REFRESH_S if status in ("queued", "running") else None
     st.fragment(live_view, run_every=refresh)(run.id, status)
+    if status not in ("queued", "running"):
+        inside_the_net(run)
 
 # ---------------------------------------------------------------- run list, overlay, checkpoints
 

@@ -18,6 +18,7 @@ import torch
 from makemore_core import stats as diagnostics
 from makemore_core.layers import ReLU, Tanh
 from makemore_core.model import LECTURE_SEED, MLP, ModelConfig
+from makemore_core.stages import STAGE_DESCRIPTIONS, STAGES, stage_configs
 
 SETTINGS_KEY = "init_lab_settings"   # the lab's controls, persisted across page switches
 PINNED_KEY = "init_lab_pinned"       # settings pinned as A for Compare, or absent
@@ -26,6 +27,7 @@ WIDGETS = {  # setting -> widget key
     "depth": "init_depth", "width": "init_width", "gain": "init_gain", "fan_in": "init_fan_in",
     "batchnorm": "init_bn", "bias": "init_bias", "nonlinearity": "init_nonlin", "soften": "init_soften",
     "batch_size": "init_batch", "seed": "init_seed", "n_embd": "init_n_embd", "block_size": "init_block",
+    "stage": "init_stage",
 }
 
 TANH_GAIN = 5 / 3
@@ -45,6 +47,7 @@ DEFAULTS = {
     "seed": LECTURE_SEED,
     "n_embd": 10,
     "block_size": 3,
+    "stage": None,            # a lecture stage (makemore_core.stages) whose init the model follows, or None
 }
 
 GAINS = sorted({round(0.05 * k, 2) for k in range(101)} | {TANH_GAIN})
@@ -105,8 +108,41 @@ def clean(settings: dict) -> dict:
     return {k: settings.get(k, v) for k, v in DEFAULTS.items()}
 
 
+# ---------------------------------------------------------------- the lecture's stages
+
+# A stage fixes these controls; moving one of them leaves the stage (the controls then build the model).
+# The others (sizes, seed, batch) still apply to a stage, as overrides of its config.
+STAGE_FIXED = ("gain", "fan_in", "bias", "soften", "batchnorm", "nonlinearity")
+
+
+def stage_settings(stage: str, vocab_size: int) -> dict:
+    """The lab's controls filled from a stage's config: its sizes, and the init controls nearest to
+    its init (a first-half stage scales plain randn draws; the model follows the stage itself)."""
+    config, _ = stage_configs(stage, vocab_size)
+    settings = {**DEFAULTS, "stage": stage, "depth": config.hidden_layers, "width": config.n_hidden,
+                "n_embd": config.n_embd, "block_size": config.block_size, "seed": config.seed,
+                "batchnorm": config.batchnorm, "nonlinearity": config.nonlinearity}
+    if config.init_scales is not None:   # first half: W x scale; the output layer's scale is the softening
+        settings.update(gain=1.0, fan_in=False, bias="auto" if config.batchnorm else "randn",
+                        soften=config.init_scales[-1][0])
+    return settings
+
+
+def keeps_stage(settings: dict, vocab_size: int) -> bool:
+    """True while no control that the stage fixes has been moved away from it."""
+    stage = settings.get("stage")
+    if not stage:
+        return False
+    filled = stage_settings(stage, vocab_size)
+    return all(settings[k] == filled[k] for k in STAGE_FIXED)
+
+
 def model_config(settings: dict, vocab_size: int) -> ModelConfig:
     s = clean(settings)
+    if s["stage"]:
+        config, _ = stage_configs(s["stage"], int(vocab_size), hidden_layers=int(s["depth"]), n_hidden=int(s["width"]),
+                                  n_embd=int(s["n_embd"]), block_size=int(s["block_size"]), seed=int(s["seed"]))
+        return config
     bias = {"auto": None, "zeros": True, "randn": True, "off": False}[s["bias"]]
     return ModelConfig(
         vocab_size=int(vocab_size), block_size=int(s["block_size"]), n_embd=int(s["n_embd"]),
@@ -144,6 +180,8 @@ def apply_settings(settings: dict, preset: str | None = None):
 def describe(settings: dict) -> str:
     """A short name for a set of settings: its preset's, else what sets it apart."""
     s = clean(settings)
+    if s["stage"]:
+        return f"stage {s['stage']}"
     for name, p in PRESETS.items():
         if p["settings"] == s:
             return name
@@ -178,6 +216,10 @@ def compared_settings(current: dict, pinned_settings: dict) -> dict:
 def cli_args(settings: dict, data_path: str) -> list[str]:
     """`python -m makemore_core stats` arguments that print the same numbers as the lab."""
     s = clean(settings)
+    if s["stage"]:
+        return ["stats", "--data", data_path, "--stage", s["stage"], "--hidden-layers", str(s["depth"]),
+                "--n-hidden", str(s["width"]), "--batch-size", str(s["batch_size"]), "--seed", str(s["seed"]),
+                "--n-embd", str(s["n_embd"]), "--block-size", str(s["block_size"])]
     args = ["stats", "--data", data_path, "--hidden-layers", str(s["depth"]), "--n-hidden", str(s["width"]),
             "--gain", repr(float(s["gain"])), "--nonlinearity", s["nonlinearity"],
             "--soften-last", repr(float(s["soften"])), "--batch-size", str(s["batch_size"]),

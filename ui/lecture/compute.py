@@ -9,6 +9,7 @@ from makemore_core import evaluation, sampling
 from makemore_core import lecture_demos as demos
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.stages import STAGES, stage_configs
+from makemore_core.training import Trainer
 from ui import init_lab
 from ui.lecture.common import Context
 
@@ -45,10 +46,9 @@ def calibration(digest: str, steps: int, _ctx: Context) -> dict:
     model_config, train = stage_configs("batchnorm", _ctx.vocab_size)
     data = _ctx.tensors(model_config.block_size)
     model = MLP(model_config)
-    from makemore_core.training import Trainer
     Trainer(model, data, train).run(steps=steps)
     bn = model.batchnorms()[0]
-    running = [t.detach().clone() for t in bn.buffers().values()]
+    running = [t.clone() for t in bn.running]   # (mean, std): the lecture's buffers
     calibrated = evaluation.calibrated_stats(model, data["train"][0])[0]
     X, Y = data["val"]
     with evaluation.batchnorm_stats(model, [calibrated]):

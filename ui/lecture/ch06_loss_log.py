@@ -1,0 +1,67 @@
+"""Chapter 6: the loss log. Each first-half stage trained for 200,000 steps, train and val side by side."""
+import pandas as pd
+import streamlit as st
+
+from ui.figures.lecture import NO_TOOLBAR, loss_log_figure
+from ui.lecture import compute, notebook, try_it
+from ui.lecture.common import change_one_thing, look_at
+
+ID = "loss-log"
+TITLE = "The loss log: every fix, 200,000 steps each"
+
+try:  # the loss log arrives with the stages' 200,000-step runs (makemore_core.lossbook)
+    from makemore_core import lossbook
+except ImportError:  # pragma: no cover - only before the lossbook is merged
+    lossbook = None
+
+
+def table(ctx, results: dict) -> pd.DataFrame:
+    rows = []
+    for stage in compute.FIRST_HALF:
+        got = results.get(stage) or {}
+        lecture = notebook.LOSS_LOG[stage] if ctx.lecture_data else (None, None)
+        rows.append({"stage": stage, "train": got.get("train"), "val": got.get("val"),
+                     "notebook train": lecture[0], "notebook val": lecture[1], "run took (s)": got.get("seconds")})
+    return pd.DataFrame(rows)
+
+
+def run_missing(ctx, missing):
+    """Train each missing stage in turn, with a progress bar; each result goes to the disk cache."""
+    bar = st.progress(0.0, text="starting ...")
+    for k, stage in enumerate(missing):
+        def progress(step, total, k=k, stage=stage):
+            bar.progress((k + step / total) / len(missing),
+                         text=f"stage {stage} ({k + 1} of {len(missing)}): step {step:,} of {total:,}")
+        lossbook.stage_losses(ctx.dataset, stage, progress=progress)
+    bar.progress(1.0, text="done")
+
+
+def render(ctx):
+    look_at("Each fix of the first half, trained the lecture's whole way: 200,000 steps of batch 32, lr 0.1 then "
+            "0.01 from step 100,000. Fixing the init buys about 0.06 on val: the steps no longer go to undoing a "
+            "bad start. Kaiming's principled scale does as well as the hand-picked 0.2, and BatchNorm as well "
+            "again, without any scale to pick (on a one-layer net it cannot do better; on deep nets it is what "
+            "makes training work at all). Each stage's run is kept on disk per data set: once one learner has "
+            "run it, everyone gets it at once.")
+    if lossbook is None:
+        st.info("The 200,000-step loss log arrives with the lecture's stages in the core (makemore_core.lossbook).")
+        results = {}
+    else:
+        results = {stage: lossbook.cached_losses(ctx.dataset, stage) for stage in compute.FIRST_HALF}
+        missing = [stage for stage, got in results.items() if got is None]
+        if missing:
+            st.markdown(f"Not run yet on this data set: **{', '.join(missing)}** (a couple of minutes each).")
+            if st.button(f"Run the {len(missing)} missing stage{'s' * (len(missing) > 1)}", key="lecture_run_log"):
+                run_missing(ctx, missing)
+                st.rerun()
+    frame = table(ctx, results)
+    number = st.column_config.NumberColumn(format="%.4f")
+    st.dataframe(frame, hide_index=True, width="stretch", key="lecture_log_table",
+                 column_config={"train": number, "val": number, "notebook train": number, "notebook val": number,
+                                "run took (s)": st.column_config.NumberColumn(format="%.0f")})
+    if frame["train"].notna().any():
+        st.plotly_chart(loss_log_figure(frame.to_dict("records")), key="lecture_log_chart", config=NO_TOOLBAR)
+    change_one_thing("On the Training page, pick the stage kaiming and change the seed: how much of the difference "
+                     "between two stages is just the seed?",
+                     "Train the batchnorm stage with 400 neurons (Neurons per layer): does a wider net beat 2.10?")
+    try_it.button(ID, ctx.vocab_size)

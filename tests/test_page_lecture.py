@@ -1,0 +1,134 @@
+"""The Lecture page, headless (AppTest): every chapter renders its figures and its "try it", the
+chapters seen get a checkmark, "try it" lands on its page with the chapter's settings, and on the
+lecture's names.txt the numbers are the notebook's."""
+import json
+import math
+
+import pytest
+
+from conftest import open_app_page
+from ui import state
+from ui.lecture import CHAPTERS, chapter_id, notebook
+from ui.lecture.common import CHAPTER_KEY, SEEN_KEY
+from ui.lecture.try_it import TRY_IT
+
+IDS = [chapter_id(c) for c in CHAPTERS]
+
+
+def open_chapter(cid, session=None):
+    return open_app_page("lecture", {CHAPTER_KEY: cid, "lecture_pick": cid, **(session or {})}, timeout=240)
+
+
+def lecture_session(path):
+    return {state.DATASET_KEY: {"name": "names.txt", "bytes": path.read_bytes()}}
+
+
+def text(at) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "success", "warning", "code") for e in at.get(kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def chart(at, key):
+    return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
+
+
+@pytest.mark.parametrize("cid", IDS)
+def test_each_chapter_renders_its_content_and_try_it(cid):
+    at = open_chapter(cid)
+    index = IDS.index(cid)
+    assert at.header[0].value == f"{index + 1}. {CHAPTERS[index].TITLE}"
+    assert any("What to look at, and why" in i.value for i in at.info)
+    assert "Now change one thing" in text(at)
+    assert at.button(key=f"lecture_try_{cid}").label.startswith("Try it on the ")
+    assert at.get("plotly_chart") or at.dataframe or at.code, "a chapter shows figures or numbers"
+    assert cid in at.session_state[SEEN_KEY]
+
+
+def test_default_data_says_the_numbers_differ_from_the_notebook():
+    at = open_chapter("start")
+    assert any("not the lecture's names.txt" in w.value and "makemore repository" in w.value for w in at.warning)
+    assert not at.success
+
+
+def test_chapters_seen_get_a_checkmark_and_next_moves_on():
+    at = open_chapter("start")
+    labels = at.radio(key="lecture_pick").options
+    assert labels[0].startswith("✓ 1.") and labels[1].startswith("○ 2.")
+    at.session_state[CHAPTER_KEY] = "bonus"       # jump to the last chapter, then back one
+    at.session_state["lecture_pick"] = "bonus"
+    at.run()
+    at.button(key="lecture_back").click().run()
+    assert at.header[0].value.startswith("9.")
+    options = at.radio(key="lecture_pick").options
+    assert [o[0] for o in options] == ["✓", "○", "○", "○", "○", "○", "○", "○", "✓", "✓"]
+
+
+def test_softmax_toy_loss_is_minus_log_of_the_correct_probability():
+    at = open_chapter("start")
+    at.slider(key="lecture_toy_2").set_value(5.0).run()
+    expected = -math.log(math.exp(5) / (math.exp(5) + 3))
+    assert float(next(m.value for m in at.metric if m.label.startswith("loss"))) == pytest.approx(expected, abs=1e-4)
+    at.radio(key="lecture_toy_target").set_value(0).run()   # the confident logit is now a wrong one
+    wrong = -math.log(1 / (math.exp(5) + 3))
+    assert float(next(m.value for m in at.metric if m.label.startswith("loss"))) == pytest.approx(wrong, abs=1e-4)
+
+
+def test_kaiming_demo_std_grows_with_fan_in_unless_divided():
+    at = open_chapter("kaiming")
+    at.toggle(key="lecture_divide").set_value(False).run()
+    at.select_slider(key="lecture_fan_in").set_value(100).run()
+    assert "std(x @ w) **10." in text(at) or "std(x @ w) **9." in text(at)   # about sqrt(100)
+    at.toggle(key="lecture_divide").set_value(True).run()
+    assert "std(x @ w) **1.0" in text(at) or "std(x @ w) **0.9" in text(at)
+
+
+@pytest.mark.parametrize("cid", IDS)
+def test_try_it_opens_its_page_with_the_chapters_settings(cid, stop_all_runs):
+    at = open_chapter(cid)
+    at.button(key=f"lecture_try_{cid}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    item = TRY_IT[cid]
+    titles = {"pages/init.py": "Initialization lab", "pages/training.py": "Training", "pages/sampling.py": "Sampling"}
+    assert at.title[0].value == titles[item.page]
+    if item.page == "pages/init.py":
+        assert at.selectbox(key="init_stage").value == item.stage
+        if item.preset:
+            assert any(item.preset in i.value for i in at.info)
+    elif item.page == "pages/training.py":
+        assert at.selectbox(key="tr_stage").value == item.stage
+        assert at.number_input(key="tr_steps").value == item.settings.get("steps", 200_000)
+    else:   # without a trained model the page first offers to train one; the settings wait for it
+        assert at.session_state["sampling_settings"]["sampling_n"] == 20
+        assert at.session_state["sampling_settings"]["sampling_seed"] == 2147483647 + 10
+
+
+def test_lecture_numbers_on_the_lectures_names(lecture_names):
+    session = lecture_session(lecture_names)
+    at = open_chapter("start", session)
+    assert any("the notebook's" in s.value for s in at.success)
+    assert "27.8817 (notebook: 27.8817, the same)" in text(at)
+    assert next(m.value for m in at.metric if m.label == "Parameters") == "11,897"
+
+    at = open_chapter("after-1001", session)
+    split = at.dataframe[0].value.set_index("split")["loss"]
+    assert round(split["train"], 4) == notebook.DEEP_SPLIT["train"]
+    assert round(split["val"], 4) == notebook.DEEP_SPLIT["val"]
+    assert at.code[0].value.split() == [f"{name}." for name in notebook.DEEP_NAMES]
+    assert "the notebook's, name for name" in text(at)
+
+    at = open_chapter("diagnostics", session)
+    table = at.dataframe[0].value
+    assert [round(v, 2) for v in table["std"]] == [row[2] for row in notebook.DEEP_ACTIVATIONS]
+    assert [round(v, 2) for v in table["saturated %"]] == [row[3] for row in notebook.DEEP_ACTIVATIONS]
+
+
+def test_bonus_statistics_are_the_notebooks():
+    at = open_chapter("bonus")
+    linear = at.dataframe[0].value.set_index("tensor")["std here"]
+    assert linear["c std"] == pytest.approx(31.0124, abs=1e-3)
+    assert linear["a grad std"] == pytest.approx(30.8818, abs=1e-3)
+    with_bn = at.dataframe[1].value.set_index("tensor")["std here"]
+    assert with_bn["out std"] == pytest.approx(1.0, abs=1e-5)
+    assert with_bn["x grad std"] == pytest.approx(0.0315, abs=1e-4)
+    spec = chart(at, "lecture_widget_chart")
+    assert spec["layout"]["title"]["text"] == "input mu 1.56 std 2.39"

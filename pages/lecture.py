@@ -11,6 +11,11 @@ ids = [chapter_id(c) for c in CHAPTERS]
 titles = {chapter_id(c): c.TITLE for c in CHAPTERS}
 
 
+def short(cid):
+    """A chapter's title up to its colon: the menu's label."""
+    return titles[cid].split(":")[0]
+
+
 def go_to(cid):
     st.session_state[CHAPTER_KEY] = cid
     st.session_state["lecture_pick"] = cid
@@ -35,11 +40,11 @@ st.session_state.setdefault("lecture_pick", current)
 mark_seen(current)
 done = seen()
 
-menu, main = st.columns([1, 3.2], gap="large")
+menu, main = st.columns([1, 4], gap="medium")
 with menu:
     st.markdown(f"**Chapters** · {len(done & set(ids))} of {len(ids)} seen")
     st.radio("Chapter", ids, key="lecture_pick", label_visibility="collapsed",
-             format_func=lambda cid: f"{'✓' if cid in done else '○'} {ids.index(cid) + 1}. {titles[cid]}",
+             format_func=lambda cid: f"{'✓' if cid in done else '○'} {ids.index(cid) + 1}. {short(cid)}",
              on_change=lambda: go_to(st.session_state["lecture_pick"]))
 with main:
     index = ids.index(current)
@@ -48,8 +53,8 @@ with main:
     st.divider()
     back, _, forward = st.columns([1, 2, 1])
     if index > 0:
-        back.button(f"← {titles[ids[index - 1]]}", key="lecture_back", on_click=go_to, args=(ids[index - 1],),
+        back.button(f"← {short(ids[index - 1])}", key="lecture_back", on_click=go_to, args=(ids[index - 1],),
                     width="stretch")
     if index + 1 < len(ids):
-        forward.button(f"{titles[ids[index + 1]]} →", key="lecture_next", on_click=go_to, args=(ids[index + 1],),
+        forward.button(f"{short(ids[index + 1])} →", key="lecture_next", on_click=go_to, args=(ids[index + 1],),
                        width="stretch")

@@ -13,6 +13,7 @@ from ui.lecture.common import CHAPTER_KEY, SEEN_KEY
 from ui.lecture.try_it import TRY_IT
 
 IDS = [chapter_id(c) for c in CHAPTERS]
+LECTURE_IDS = [cid for cid in IDS if cid in TRY_IT]   # chapters 1-10 (chapters appended later have their own tests)
 
 
 def open_chapter(cid, session=None):
@@ -32,7 +33,7 @@ def chart(at, key):
     return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
 
 
-@pytest.mark.parametrize("cid", IDS)
+@pytest.mark.parametrize("cid", LECTURE_IDS)
 def test_each_chapter_renders_its_content_and_try_it(cid):
     at = open_chapter(cid)
     index = IDS.index(cid)
@@ -54,13 +55,13 @@ def test_chapters_seen_get_a_checkmark_and_next_moves_on():
     at = open_chapter("start")
     labels = at.radio(key="lecture_pick").options
     assert labels[0].startswith("✓ 1.") and labels[1].startswith("○ 2.")
-    at.session_state[CHAPTER_KEY] = "bonus"       # jump to the last chapter, then back one
+    at.session_state[CHAPTER_KEY] = "bonus"       # jump to chapter 10, then back one
     at.session_state["lecture_pick"] = "bonus"
     at.run()
     at.button(key="lecture_back").click().run()
     assert at.header[0].value.startswith("9.")
     options = at.radio(key="lecture_pick").options
-    assert [o[0] for o in options] == ["✓", "○", "○", "○", "○", "○", "○", "○", "✓", "✓"]
+    assert [o[0] for o in options[:10]] == ["✓", "○", "○", "○", "○", "○", "○", "○", "✓", "✓"]
 
 
 def test_softmax_toy_loss_is_minus_log_of_the_correct_probability():
@@ -82,7 +83,7 @@ def test_kaiming_demo_std_grows_with_fan_in_unless_divided():
     assert "std(x @ w) **1.0" in text(at) or "std(x @ w) **0.9" in text(at)
 
 
-@pytest.mark.parametrize("cid", IDS)
+@pytest.mark.parametrize("cid", LECTURE_IDS)
 def test_try_it_opens_its_page_with_the_chapters_settings(cid, stop_all_runs):
     at = open_chapter(cid)
     at.button(key=f"lecture_try_{cid}").click().run()

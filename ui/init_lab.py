@@ -369,7 +369,7 @@ def hints(result: dict) -> list[tuple[str, str]]:
     if s["nonlinearity"] == "none":
         out.append(("info", "No nonlinearity: the whole stack is one linear map, however deep. It keeps the "
                             "spread at gain 1, but cannot learn more than a linear model."))
-    if not s["fan_in"]:
+    if not s["fan_in"] and not s["stage"]:   # a first-half stage scales its randn draws itself
         out.append(("warn", "Weights are plain randn (std 1): each layer's output spread grows by about "
                             f"sqrt(fan_in) = {math.sqrt(s['width']):.0f}x. Turn on fan-in scaling."))
     if s["batchnorm"] and level == "good" and not out:

@@ -6,7 +6,7 @@ import streamlit as st
 from makemore_core import layers
 from ui.figures.lecture import NO_TOOLBAR, running_vs_calibrated_figure
 from ui.lecture import compute, notebook, try_it
-from ui.lecture.common import change_one_thing, look_at
+from ui.lecture.common import change_one_thing, lecture_number, look_at
 
 ID = "batchnorm"
 TITLE = "BatchNorm by hand"
@@ -24,8 +24,8 @@ def render(ctx):
     a.metric("Parameters", f"{result['params']:,}", help="11,897 - 200 (b1) + 200 (bngain) + 200 (bnbias)")
     b.metric("tanh input std at step 0", f"{view['pre_std']:.3f}", help="BatchNorm's output: 1 by construction")
     c.metric("Step-0 loss", f"{result['stats']['loss']:.4f}")
-    if ctx.lecture_data:
-        st.caption(f"The notebook: {notebook.PARAMS['batchnorm']:,} parameters and a first printed loss of 3.3239.")
+    st.markdown(f"Step-0 loss **{lecture_number(ctx, result['stats']['loss'], notebook.STEP0_LOSS['batchnorm'])}**"
+                + (f", {notebook.PARAMS['batchnorm']:,} parameters in the notebook." if ctx.lecture_data else "."))
     with st.expander("The lecture's BatchNorm, as written in makemore_core/layers.py", expanded=True):
         st.code(inspect.getsource(layers.LectureBatchNorm), language="python")
 

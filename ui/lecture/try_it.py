@@ -36,8 +36,9 @@ TRY_IT = {
                         preset="Lecture's final net"),
     "diagnostics": TryIt(TRAINING, "The deep net's first 1,001 steps, diagnostics every 10 steps.", stage="deep",
                          settings={"steps": 1_001, "stats_every": 10, "eval_every": 0}),
-    "after-1001": TryIt(SAMPLING, "20 names from the lecture's sampling seed 2147483657 (train a model first).",
-                        settings={"sampling_n": 20, "sampling_seed": SAMPLE_SEED, "sampling_temperature": 1.0,
+    "after-1001": TryIt(SAMPLING, "20 names from the lecture's sampling seed 2147483657; with no model yet, a "
+                                  "quick one of 1,000 steps is offered first.",
+                        settings={"sampling_quick_steps": 1_000, "sampling_n": 20, "sampling_seed": SAMPLE_SEED, "sampling_temperature": 1.0,
                                   "sampling_top_k": 0, "sampling_top_p": 1.0}),
     "bonus": TryIt(INIT, "The lecture's final net, its BatchNorm explained one neuron at a time.",
                    preset="Lecture's final net", settings={"init_bn_value": 3.0}),

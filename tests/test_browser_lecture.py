@@ -1,0 +1,63 @@
+"""The Lecture page in headless Chromium: each chapter's "try it" opens its page with that chapter's
+settings showing, and no exception on either page."""
+import pytest
+
+from conftest import wait_for_app
+from ui.lecture import CHAPTERS, chapter_id
+from ui.lecture.try_it import PAGE_TITLES, TRY_IT
+
+pytestmark = pytest.mark.browser
+IDS = [chapter_id(c) for c in CHAPTERS]
+LECTURE_IDS = [cid for cid in IDS if cid in TRY_IT]
+SLOW = 240_000   # a chapter's first visit on a fresh server computes its numbers (up to a minute here)
+
+
+def no_exception(page):
+    assert page.locator('[data-testid="stException"]').count() == 0, page.inner_text("body")[:2000]
+
+
+def open_chapter(page, url, number):
+    page.goto(f"{url}/lecture")
+    wait_for_app(page, SLOW)
+    page.locator('[data-testid="stRadio"]').first.locator('[data-testid="stRadioOption"]').nth(number - 1).click()
+    page.locator("h2", has_text=f"{number}. ").first.wait_for(timeout=SLOW)
+    wait_for_app(page, SLOW)
+    no_exception(page)
+
+
+def widget_text(page, label):
+    """The visible text of the widget whose label is `label` (a selectbox shows its value)."""
+    return page.locator('[data-testid="stSelectbox"], [data-testid="stSlider"]').filter(
+        has_text=label).first.inner_text()
+
+
+def expected_on_landing(item) -> list[tuple[str, str]]:
+    """[(widget label or "body", text it must show)] for this try-it."""
+    if item.stage and item.page.endswith("init.py"):
+        return [("Lecture stage", item.stage)]
+    if item.preset:
+        return [("body", f"{item.preset}.")]
+    if item.stage:
+        return [("Lecture stage", item.stage), ("steps", f"{item.settings.get('steps', 200_000)}")]
+    return [("Quick model: training steps", "1,000")]
+
+
+def landing_steps(page):
+    return page.get_by_label("Steps", exact=True).input_value()
+
+
+@pytest.mark.parametrize("cid", LECTURE_IDS)
+def test_try_it_lands_on_its_page_with_the_chapters_settings(page, app_url, cid):
+    item = TRY_IT[cid]
+    open_chapter(page, app_url, IDS.index(cid) + 1)
+    page.get_by_role("button", name=f"Try it on the {PAGE_TITLES[item.page]} page").click()
+    page.locator("h1", has_text=PAGE_TITLES[item.page]).first.wait_for(timeout=SLOW)
+    wait_for_app(page, SLOW)
+    for where, shown in expected_on_landing(item):
+        if where == "body":
+            assert shown in page.inner_text("body")
+        elif where == "steps":
+            assert landing_steps(page).replace(",", "") == shown
+        else:
+            assert shown in widget_text(page, where)
+    no_exception(page)

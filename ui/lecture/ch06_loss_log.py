@@ -20,7 +20,9 @@ def table(ctx, results: dict) -> pd.DataFrame:
     for stage in compute.FIRST_HALF:
         got = results.get(stage) or {}
         lecture = notebook.LOSS_LOG[stage] if ctx.lecture_data else (None, None)
+        calibrated = got.get("calibrated") or {}
         rows.append({"stage": stage, "train": got.get("train"), "val": got.get("val"),
+                     "calibrated train": calibrated.get("train"), "calibrated val": calibrated.get("val"),
                      "notebook train": lecture[0], "notebook val": lecture[1], "run took (s)": got.get("seconds")})
     return pd.DataFrame(rows)
 
@@ -47,7 +49,7 @@ def render(ctx):
         st.info("The 200,000-step loss log arrives with the lecture's stages in the core (makemore_core.lossbook).")
         results = {}
     else:
-        results = {stage: lossbook.cached_losses(ctx.dataset, stage) for stage in compute.FIRST_HALF}
+        results = {stage: lossbook.cached_stage_losses(ctx.dataset, stage) for stage in compute.FIRST_HALF}
         missing = [stage for stage, got in results.items() if got is None]
         if missing:
             st.markdown(f"Not run yet on this data set: **{', '.join(missing)}** (a couple of minutes each).")
@@ -58,7 +60,12 @@ def render(ctx):
     number = st.column_config.NumberColumn(format="%.4f")
     st.dataframe(frame, hide_index=True, width="stretch", key="lecture_log_table",
                  column_config={"train": number, "val": number, "notebook train": number, "notebook val": number,
+                                "calibrated train": number, "calibrated val": number,
                                 "run took (s)": st.column_config.NumberColumn(format="%.0f")})
+    st.caption("train / val: BatchNorm with its running mean and std (the notebook's cell 10). calibrated: with the "
+               "mean and std measured over the whole training split (cell 9), as the notebook's loss log records "
+               "the batchnorm stage. Each run uses the fast engine (its losses agree with the lecture's step to "
+               "about 1e-5); the time is this server's.")
     if frame["train"].notna().any():
         st.plotly_chart(loss_log_figure(frame.to_dict("records")), key="lecture_log_chart", config=NO_TOOLBAR)
     change_one_thing("On the Training page, pick the stage kaiming and change the seed: how much of the difference "

@@ -14,8 +14,9 @@ from . import bench, checkpoint, sampling
 from . import stats as diagnostics
 from .data import DataError, Dataset
 from .device import describe, pick_device
-from .evaluation import split_loss
+from .evaluation import calibrated_split_losses, split_loss
 from .model import MLP, ModelConfig
+from .stages import STAGE_DESCRIPTIONS, STAGES, stage_configs
 from .training import Trainer, TrainConfig
 
 LECTURE_DECAY_STEP = 150_000
@@ -51,24 +52,41 @@ def seed_int(text):
     return value
 
 
+# Options left unset (None) take the stage's value, or without --stage ModelConfig's / TrainConfig's
+# default: an option the user did not type never overrides a stage.
+MODEL_OPTIONS = ("n_embd", "n_hidden", "hidden_layers", "block_size", "gain", "batchnorm", "bias", "soften_last",
+                 "fan_in_scaling", "bias_init", "nonlinearity", "seed")
+
+
 def model_options(p):
-    m = p.add_argument_group("model (defaults: the lecture's deep net)")
-    m.add_argument("--n-embd", type=int, default=10)
-    m.add_argument("--n-hidden", type=int, default=100)
-    m.add_argument("--hidden-layers", type=int, default=5)
-    m.add_argument("--block-size", type=int, default=3)
-    m.add_argument("--gain", type=float, default=1.0)
-    m.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=True)
-    m.add_argument("--bias", action=argparse.BooleanOptionalAction, default=None,
+    d = ModelConfig()
+    m = p.add_argument_group("model (defaults: the --stage's, else the lecture's deep net)")
+    m.add_argument("--stage", choices=STAGES, default=None,
+                   help="one of the lecture's nets, with its init and schedule: "
+                        + "; ".join(f"{name}: {text}" for name, text in STAGE_DESCRIPTIONS.items()).replace("%", "%%"))
+    m.add_argument("--n-embd", type=int, help=f"default {d.n_embd}")
+    m.add_argument("--n-hidden", type=int, help=f"default {d.n_hidden}")
+    m.add_argument("--hidden-layers", type=int, help=f"default {d.hidden_layers}")
+    m.add_argument("--block-size", type=int, help=f"default {d.block_size}")
+    m.add_argument("--gain", type=float, help=f"default {d.gain}")
+    m.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, help="default: on")
+    m.add_argument("--bias", action=argparse.BooleanOptionalAction,
                    help="default: a bias exactly where no BatchNorm follows")
-    m.add_argument("--soften-last", type=float, default=0.1)
-    m.add_argument("--fan-in-scaling", action=argparse.BooleanOptionalAction, default=True,
-                   help="weights / sqrt(fan_in); --no-fan-in-scaling: plain randn")
-    m.add_argument("--bias-init", choices=["zeros", "randn"], default="zeros",
-                   help="randn: the lecture's original, un-fixed init")
-    m.add_argument("--nonlinearity", choices=["tanh", "relu", "none"], default="tanh")
-    m.add_argument("--seed", type=seed_int, default=2147483647)
+    m.add_argument("--soften-last", type=float, help=f"default {d.soften_last}")
+    m.add_argument("--fan-in-scaling", action=argparse.BooleanOptionalAction,
+                   help="weights / sqrt(fan_in) (default); --no-fan-in-scaling: plain randn")
+    m.add_argument("--bias-init", choices=["zeros", "randn"], help="randn: the lecture's original, un-fixed init")
+    m.add_argument("--nonlinearity", choices=["tanh", "relu", "none"], help="default tanh")
+    m.add_argument("--seed", type=seed_int, help=f"default {d.seed}")
     m.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+
+
+def schedule_options(p, decay_default):
+    p.add_argument("--batch-size", type=positive_int, help="default 32")
+    p.add_argument("--lr", type=float, help="default 0.1")
+    p.add_argument("--lr-decay-at", type=non_negative_int, help=f"default: the --stage's, else {decay_default}")
+    p.add_argument("--lr-decay", type=float, help="lr x this at --lr-decay-at (default 0.1)")
+    p.add_argument("--optimizer", choices=["sgd", "adam"], help="default sgd")
 
 
 def build_parser():
@@ -77,12 +95,8 @@ def build_parser():
 
     train = sub.add_parser("train", help="train a model")
     train.add_argument("--data", required=True)
-    train.add_argument("--steps", type=int, required=True)
-    train.add_argument("--batch-size", type=positive_int, default=32)
-    train.add_argument("--lr", type=float, default=0.1)
-    train.add_argument("--lr-decay-at", type=non_negative_int, default=None, help="default: 75%% of the steps")
-    train.add_argument("--lr-decay", type=float, default=0.1)
-    train.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    train.add_argument("--steps", type=int, help="required, unless --stage gives the lecture's 200,000")
+    schedule_options(train, "75%% of the steps")
     train.add_argument("--stats-every", type=non_negative_int, default=0,
                        help="take the diagnostics every N steps (0: never); for timing their cost")
     train.add_argument("--engine", choices=["fast", "eager"], default="fast",
@@ -95,11 +109,7 @@ def build_parser():
     st = sub.add_parser("stats", help="diagnostics of one forward + backward pass")
     st.add_argument("--data", required=True)
     st.add_argument("--steps", type=int, default=0, help="training updates first (0: at init)")
-    st.add_argument("--batch-size", type=positive_int, default=32)
-    st.add_argument("--lr", type=float, default=0.1)
-    st.add_argument("--lr-decay-at", type=non_negative_int, default=LECTURE_DECAY_STEP)
-    st.add_argument("--lr-decay", type=float, default=0.1)
-    st.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    schedule_options(st, f"{LECTURE_DECAY_STEP:,}")
     st.add_argument("--json", action="store_true")
     model_options(st)
 
@@ -118,23 +128,21 @@ def build_parser():
     return parser
 
 
-def model_config(args, vocab_size):
-    return ModelConfig(vocab_size=vocab_size, block_size=args.block_size, n_embd=args.n_embd,
-                       n_hidden=args.n_hidden, hidden_layers=args.hidden_layers, batchnorm=args.batchnorm,
-                       bias=args.bias, gain=args.gain, soften_last=args.soften_last,
-                       nonlinearity=args.nonlinearity, seed=args.seed, fan_in_scaling=args.fan_in_scaling,
-                       bias_init=args.bias_init)
-
-
-def train_config(args, steps, decay_at):
-    return TrainConfig(steps=steps, batch_size=args.batch_size, lr=args.lr, lr_milestones=[decay_at],
-                       lr_factor=args.lr_decay, optimizer=args.optimizer,
-                       stats_every=getattr(args, "stats_every", 0))
-
-
-def check_batch(args):
-    if args.batchnorm and args.batch_size < 2:
+def configs(args, vocab_size, default_decay_at):
+    """(ModelConfig, TrainConfig): the --stage's (or the defaults), then every option the user gave."""
+    model = {key: getattr(args, key) for key in MODEL_OPTIONS if getattr(args, key) is not None}
+    given = {"steps": args.steps, "batch_size": args.batch_size, "lr": args.lr, "optimizer": args.optimizer,
+             "lr_factor": args.lr_decay, "lr_milestones": None if args.lr_decay_at is None else [args.lr_decay_at]}
+    train = {key: value for key, value in given.items() if value is not None}
+    train["stats_every"] = getattr(args, "stats_every", 0)
+    if args.stage:
+        model_config, train_config = stage_configs(args.stage, vocab_size, **model, **train)
+    else:
+        train.setdefault("lr_milestones", [default_decay_at])
+        model_config, train_config = ModelConfig(vocab_size=vocab_size, **model), TrainConfig(**train)
+    if model_config.batchnorm and train_config.batch_size < 2:
         raise UsageError("--batch-size must be at least 2 with BatchNorm (one example has no variance)")
+    return model_config, train_config
 
 
 def check_out(path):
@@ -148,12 +156,13 @@ def check_out(path):
         raise UsageError(f"--out {path}: the folder {out.parent} does not exist")
 
 
-def setup(args):
-    check_batch(args)
-    device = pick_device(args.device)
+def setup(args, default_decay_at):
+    """-> device, dataset, its tensors, the model, its TrainConfig."""
     dataset = Dataset.from_path(args.data)
-    model = MLP(model_config(args, len(dataset.vocab)), device)
-    return device, dataset, dataset.tensors(args.block_size, device), model
+    model_config, train_config = configs(args, len(dataset.vocab), default_decay_at)
+    device = pick_device(args.device)
+    model = MLP(model_config, device)
+    return device, dataset, dataset.tensors(model_config.block_size, device), model, train_config
 
 
 class ProgressBar:
@@ -181,21 +190,26 @@ class ProgressBar:
 COMPILE_PAYS_OFF_AT = 5_000  # steps; below this the one-off compile (about 10 s) costs more than it saves
 
 
-def engine_for(args):
-    if args.engine == "fast" and args.steps < COMPILE_PAYS_OFF_AT:
+def engine_for(args, steps):
+    if args.engine == "fast" and steps < COMPILE_PAYS_OFF_AT:
         return "fast-uncompiled"
     return args.engine
 
 
-def cmd_train(args):
-    if args.steps < 0:
+def check_steps(args):
+    if args.steps is not None and args.steps < 0:
         raise UsageError("--steps must not be negative")
+
+
+def cmd_train(args):
+    check_steps(args)
+    if args.steps is None and not args.stage:
+        raise UsageError("the following arguments are required: --steps (or --stage, for the lecture's 200,000)")
     check_out(args.out)
-    device, dataset, data, model = setup(args)
-    decay_at = args.lr_decay_at if args.lr_decay_at is not None else int(0.75 * args.steps)
-    trainer = Trainer(model, data, train_config(args, args.steps, decay_at), engine=engine_for(args))
-    bar = ProgressBar(args.steps)
-    trainer.run(on_progress=bar, progress_every=max(args.steps // 200, 1))
+    device, dataset, data, model, config = setup(args, int(0.75 * (args.steps or 0)))
+    trainer = Trainer(model, data, config, engine=engine_for(args, config.steps))
+    bar = ProgressBar(config.steps)
+    trainer.run(on_progress=bar, progress_every=max(config.steps // 200, 1))
     bar.close()
     if trainer.status == "diverged":
         raise UsageError(trainer.message)
@@ -206,6 +220,10 @@ def cmd_train(args):
     s = trainer.summary()
     result = {"steps": s["steps"], "seconds": round(s["seconds"], 3), "steps_per_s": round(s["steps_per_s"], 1),
               "init_loss": s["init_loss"], **losses, "params": model.num_parameters(), "device": describe(device)}
+    if args.stage:   # the stage, and for a BatchNorm net the notebook's calibration pass (its cell 9)
+        result["stage"] = args.stage
+        if model.batchnorms():
+            result["calibrated"] = calibrated_split_losses(model, data)
     if args.json:
         print(json.dumps(result))
     else:
@@ -214,19 +232,20 @@ def cmd_train(args):
 
 
 def cmd_stats(args):
-    if args.steps < 0:
-        raise UsageError("--steps must not be negative")
-    device, dataset, data, model = setup(args)
-    trainer = Trainer(model, data, train_config(args, args.steps, args.lr_decay_at))
-    bar = ProgressBar(args.steps)
-    trainer.run(on_progress=bar, progress_every=max(args.steps // 200, 1))
+    check_steps(args)
+    device, dataset, data, model, config = setup(args, LECTURE_DECAY_STEP)
+    trainer = Trainer(model, data, config)
+    bar = ProgressBar(config.steps)
+    trainer.run(on_progress=bar, progress_every=max(config.steps // 200, 1))
     bar.close()
     if trainer.status == "diverged":
         raise UsageError(trainer.message)
     # "the next minibatch": drawn from the same generator, exactly as step K+1 would draw it
     Xtr, Ytr = data["train"]
-    ix = torch.randint(0, Xtr.shape[0], (args.batch_size,), generator=trainer.g, device=Xtr.device)
+    ix = torch.randint(0, Xtr.shape[0], (config.batch_size,), generator=trainer.g, device=Xtr.device)
     result = diagnostics.without_histograms(diagnostics.diagnose(model, Xtr[ix], Ytr[ix]))
+    if args.stage:
+        result["stage"] = args.stage
     if args.json:
         print(json.dumps(result))
     else:

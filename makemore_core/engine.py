@@ -7,6 +7,7 @@ derives them:
     dlogits  = (softmax(logits) - onehot(Y)) / B
     Linear   dW = x.T @ dout,  db = dout.sum(0),  dx = dout @ W.T
     BatchNorm dx = gamma * inv_std / B * (B*dout - dout.sum(0) - B/(B-1) * xhat * (dout*xhat).sum(0))
+              (inv_std = 1/sqrt(var + eps); the lecture's own BatchNorm: 1/std, no eps, the same formula)
     Tanh     dx = dout * (1 - t**2)          ReLU  dx = dout * (t > 0)
     C        dC = index_add of the embedding gradient rows
 
@@ -29,7 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from . import stats as diagnostics
-from .layers import BatchNorm1d, Linear, ReLU, Tanh
+from .layers import BatchNorm1d, LectureBatchNorm, Linear, ReLU, Tanh
 
 CHUNK = 100   # steps between host reads of the losses (and divergence checks)
 # Inductor options, tried in order. cpp_wrapper moves the per-call wrapper (buffer allocation,
@@ -46,8 +47,9 @@ def plan_of(model):
     for layer in model.layers:
         if isinstance(layer, Linear):
             plan.append(("linear", layer.bias is not None))
-        elif isinstance(layer, BatchNorm1d):
-            plan.append(("batchnorm", float(layer.eps), float(layer.momentum), bool(layer.update_running)))
+        elif isinstance(layer, BatchNorm1d):   # the last item: its running buffer holds std, not var
+            plan.append(("batchnorm", float(layer.eps), float(layer.momentum), bool(layer.update_running),
+                         isinstance(layer, LectureBatchNorm)))
         elif isinstance(layer, Tanh):
             plan.append(("tanh",))
         elif isinstance(layer, ReLU):
@@ -59,13 +61,13 @@ def plan_of(model):
 
 def model_tensors(model):
     """Every tensor the step reads or writes, flat, in plan order: C, then per layer
-    W (b) | gamma beta running_mean running_var."""
+    W (b) | gamma beta running_mean running_var (or running_std)."""
     tensors = [model.C]
     for layer in model.layers:
         if isinstance(layer, Linear):
             tensors += [layer.weight] if layer.bias is None else [layer.weight, layer.bias]
         elif isinstance(layer, BatchNorm1d):
-            tensors += [layer.gamma, layer.beta, layer.running_mean, layer.running_var]
+            tensors += [layer.gamma, layer.beta, *layer.running]
     return tensors
 
 
@@ -177,13 +179,17 @@ def train_step(plan, tensors, Xb, Yb, lr, collect=None):
             k += 2 if spec[1] else 1
             x = x @ W if b is None else torch.addmm(b, x, W)
         elif kind == "batchnorm":
-            _, eps, momentum, update_running = spec
-            gamma, beta, running_mean, running_var = tensors[k:k + 4]
+            _, eps, momentum, update_running, tracks_std = spec
+            gamma, beta, running_mean, running_spread = tensors[k:k + 4]
             var, mean = torch.var_mean(x, 0)              # unbiased, as the layer's x.var(0)
+            if tracks_std:                                # the lecture's BatchNorm: x.std(0), no eps
+                std = var.sqrt()
+                spread, inv_std = std, std.reciprocal()
+            else:
+                spread, inv_std = var, (var + eps).rsqrt_()
             if update_running:
                 running_mean.mul_(1 - momentum).add_(mean, alpha=momentum)
-                running_var.mul_(1 - momentum).add_(var, alpha=momentum)
-            inv_std = (var + eps).rsqrt_()
+                running_spread.mul_(1 - momentum).add_(spread, alpha=momentum)
             xhat = (x - mean).mul_(inv_std)
             saved.append((xhat, inv_std, k))
             k += 4
@@ -472,7 +478,7 @@ class FastEngine:
             if isinstance(layer, Linear):
                 k += 1 if layer.bias is None else 2
             elif isinstance(layer, BatchNorm1d):
-                layer.running_mean, layer.running_var = static_tensors[k + 2], static_tensors[k + 3]
+                layer.running = static_tensors[k + 2], static_tensors[k + 3]
                 k += 4
 
     # ------------------------------------------------------------ the Trainer's entry points

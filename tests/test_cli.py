@@ -121,8 +121,8 @@ def test_stats_json_schema(capsys):
 def test_stats_at_init_is_the_first_minibatch_of_train(capsys, small):
     """stats --steps 0 diagnoses the minibatch that train's step 0 trains on: the same loss."""
     _, stats_out, _ = run_main(capsys, "stats", "--data", small, "--json")
-    _, train_out, _ = run_main(capsys, "train", "--data", small, "--steps", "1", "--json")
-    assert json.loads(stats_out)["loss"] == json.loads(train_out)["init_loss"]
+    _, train_out, _ = run_main(capsys, "train", "--data", small, "--steps", "1", "--json", "--engine", "eager")
+    assert json.loads(stats_out)["loss"] == json.loads(train_out)["init_loss"]    # the same autograd forward
 
 
 def test_stats_after_k_updates_follows_the_lecture_schedule(capsys, default_names):
@@ -330,3 +330,56 @@ def test_train_engines_agree(tmp_path):
     for key in ("train_loss", "val_loss", "test_loss"):
         assert abs(results["fast"][key] - results["eager"][key]) < 1e-5
     assert results["fast"]["params"] == results["eager"]["params"] == 47024
+
+
+# ---------------------------------------------------------------- --stage
+
+@pytest.mark.parametrize("stage, params", [("original", 11_897), ("batchnorm", 12_097), ("deep", 47_024)])
+def test_stats_stage_json(capsys, default_names, stage, params):
+    """stats --stage S: the stage's net at init, diagnosed on the first minibatch (the step-0 loss)."""
+    status, stdout, _ = run_main(capsys, "stats", "--stage", stage, "--data", NAMES, "--json")
+    assert status == 0
+    result = json.loads(stdout)
+    assert result["stage"] == stage and result["params_total"] == params
+    from makemore_core.stages import stage_configs
+    model_config, _ = stage_configs(stage)
+    trainer = Trainer(MLP(model_config), Dataset.from_path(default_names).tensors(3), TrainConfig(steps=1))
+    trainer.run()
+    assert result["loss"] == pytest.approx(trainer.losses[0], abs=1e-6)
+
+
+def test_stage_options_the_user_did_not_give_keep_the_stage(capsys, small):
+    """argparse defaults never override a stage; an option that is typed does."""
+    _, staged, _ = run_main(capsys, "train", "--stage", "original", "--data", small, "--steps", "0", "--json")
+    assert json.loads(staged)["params"] == 11_897 and json.loads(staged)["stage"] == "original"
+    _, wider, _ = run_main(capsys, "train", "--stage", "original", "--data", small, "--steps", "0", "--json",
+                           "--n-hidden", "100")
+    assert json.loads(wider)["params"] == 27 * 10 + 30 * 100 + 100 + 100 * 27 + 27
+    _, plain, _ = run_main(capsys, "train", "--data", small, "--steps", "0", "--json")
+    assert json.loads(plain)["params"] == 47_024 and "stage" not in json.loads(plain)
+
+
+def test_train_stage_schedule_and_overrides(tmp_path, capsys, small):
+    out = tmp_path / "bn.pt"
+    status, stdout, _ = run_main(capsys, "train", "--stage", "batchnorm", "--data", small, "--steps", "30",
+                                 "--out", str(out), "--json")
+    assert status == 0
+    result = json.loads(stdout)
+    assert result["params"] == 12_097 and set(result["calibrated"]) == {"train", "val"}
+    model, _, extra = checkpoint.load(out)
+    assert extra["train_config"]["lr_milestones"] == [100_000]           # the stage's, not 75% of 30
+    assert model.config.batchnorm_kind == "lecture" and model.config.init_scales == (("kaiming", 0.01), (0.01, 0.0))
+    status, stdout, _ = run_main(capsys, "train", "--stage", "batchnorm", "--data", small, "--steps", "30",
+                                 "--lr-decay-at", "10", "--lr", "0.05", "--out", str(out), "--json")
+    assert status == 0 and checkpoint.load(out)[2]["train_config"]["lr_milestones"] == [10]
+    assert checkpoint.load(out)[2]["train_config"]["lr"] == 0.05
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--stage", "fixed", "--data", NAMES, "--steps", "5"], "invalid choice: 'fixed'"),
+    (["stats", "--stage", "batchnorm", "--data", NAMES, "--batch-size", "1"], "BatchNorm"),
+    (["train", "--stage", "original", "--data", NAMES, "--steps", "5", "--n-hidden", "0"], "n_hidden"),
+])
+def test_bad_stage_input_exits_2_with_one_line(capsys, args, message):
+    status, stdout, stderr = run_main(capsys, *args)
+    assert status == 2 and stdout == "" and len(stderr.splitlines()) == 1 and message in stderr

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from makemore_core import cli
+from makemore_core.stages import STAGES, stage_configs
 from makemore_core import stats as diagnostics
 from makemore_core.data import Dataset
 from makemore_core.layers import BatchNorm1d
@@ -244,3 +245,25 @@ def test_relu_hints_name_dead_neurons_not_the_normal_half_of_zeros(train):
     assert any("dead" in t for t in texts) and any("√2" in t for t in texts)
     assert not any("are 0" in t for t in texts)  # ~50% zeros is what a ReLU does
     assert [lvl for lvl, _ in lab.hints(compute({**relu, "batchnorm": True}, train))] == ["good"]
+
+
+# ---------------------------------------------------------------- the lecture's stages
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_stage_settings_build_the_stage_and_keep_it_until_an_init_control_moves(stage):
+    settings = lab.stage_settings(stage, 27)
+    assert lab.model_config(settings, 27) == stage_configs(stage, 27)[0]
+    assert lab.keeps_stage(settings, 27)
+    assert lab.keeps_stage({**settings, "width": 500, "seed": 1}, 27)        # sizes and seed: overrides
+    assert lab.model_config({**settings, "width": 50}, 27) == stage_configs(stage, 27, n_hidden=50)[0]
+    assert not lab.keeps_stage({**settings, "gain": 3.0}, 27)                 # an init control: leaves it
+    assert lab.describe(settings) == f"stage {stage}"
+
+
+@pytest.mark.parametrize("stage", ["original", "batchnorm"])
+def test_stage_in_the_lab_equals_the_cli_stats_command(stage, train, default_names):
+    settings = lab.stage_settings(stage, 27)
+    mine = diagnostics.without_histograms(lab.compute(settings, *train, 27, "cpu")["stats"])
+    theirs = cli_stats(settings, default_names)
+    assert theirs.pop("stage") == stage
+    assert_close(mine, theirs)

@@ -32,9 +32,10 @@ def render(ctx):
     st.subheader("Running statistics against a calibration pass")
     steps = compute.CALIBRATION_STEPS
     cal = compute.calibration(ctx.digest, steps, ctx)
-    st.markdown(f"After **{steps:,}** steps, the running mean has moved only 1 − 0.999^{steps:,} = "
-                f"**{1 - 0.999 ** steps:.0%}** of the way from its start (0) to the truth. The notebook's "
-                "cell 9 measures the mean and std over the whole training split instead (calibration):")
+    st.markdown(f"With momentum 0.001 the running mean forgets its start slowly: after **{steps:,}** steps it has "
+                f"covered 1 − 0.999^{steps:,} = **{1 - 0.999 ** steps:.0%}** of the way from 0, and it averages "
+                "over weights that kept changing. The notebook's cell 9 measures the mean and std over the whole "
+                "training split instead (calibration):")
     m1, m2 = st.columns(2)
     m1.metric("val loss, running mean/std", f"{cal['val_running']:.4f}")
     m2.metric("val loss, calibrated on the training split", f"{cal['val_calibrated']:.4f}",

@@ -66,6 +66,8 @@ def model_options(p):
                    help="weights / sqrt(fan_in); --no-fan-in-scaling: plain randn")
     m.add_argument("--bias-init", choices=["zeros", "randn"], default="zeros",
                    help="randn: the lecture's original, un-fixed init")
+    m.add_argument("--init", choices=["normal", "zeros"], default="normal",
+                   help="zeros: exercise E01, every weight and bias (and C) starts at zero")
     m.add_argument("--nonlinearity", choices=["tanh", "relu", "none"], default="tanh")
     m.add_argument("--seed", type=seed_int, default=2147483647)
     m.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -123,7 +125,7 @@ def model_config(args, vocab_size):
                        n_hidden=args.n_hidden, hidden_layers=args.hidden_layers, batchnorm=args.batchnorm,
                        bias=args.bias, gain=args.gain, soften_last=args.soften_last,
                        nonlinearity=args.nonlinearity, seed=args.seed, fan_in_scaling=args.fan_in_scaling,
-                       bias_init=args.bias_init)
+                       bias_init=args.bias_init, init=args.init)
 
 
 def train_config(args, steps, decay_at):

@@ -39,6 +39,7 @@ DEFAULTS = {
     "seed": LECTURE_SEED,
     "n_embd": 10,
     "block_size": 3,
+    "init": "normal",         # normal | zeros (exercise E01: every weight and bias zero)
 }
 
 GAINS = sorted({round(0.05 * k, 2) for k in range(101)} | {TANH_GAIN})
@@ -51,6 +52,7 @@ BIAS_CHOICES = {
     "off": "off",
 }
 NONLINEARITIES = {"tanh": "tanh", "relu": "ReLU", "none": "none (linear layers only)"}
+INITS = {"normal": "normal (randn, scaled)", "zeros": "all zeros (exercise E01)"}
 
 
 def gain_label(g: float) -> str:
@@ -107,7 +109,7 @@ def model_config(settings: dict, vocab_size: int) -> ModelConfig:
         n_hidden=int(s["width"]), hidden_layers=int(s["depth"]), batchnorm=bool(s["batchnorm"]),
         bias=bias, gain=float(s["gain"]), fan_in_scaling=bool(s["fan_in"]),
         bias_init="randn" if s["bias"] == "randn" else "zeros", nonlinearity=s["nonlinearity"],
-        soften_last=float(s["soften"]), seed=int(s["seed"]),
+        soften_last=float(s["soften"]), seed=int(s["seed"]), init=s["init"],
     )
 
 
@@ -140,6 +142,8 @@ def describe(settings: dict) -> str:
         parts.append(f"bias {s['bias']}")
     if s["soften"] != DEFAULTS["soften"]:
         parts.append(f"softening {s['soften']:g}")
+    if s["init"] != "normal":
+        parts.append(f"init {s['init']}")
     return ", ".join(parts)
 
 
@@ -174,6 +178,8 @@ def cli_args(settings: dict, data_path: str) -> list[str]:
         args.append("--no-bias" if s["bias"] == "off" else "--bias")
     if s["bias"] == "randn":
         args += ["--bias-init", "randn"]
+    if s["init"] != "normal":
+        args += ["--init", s["init"]]
     return args
 
 
@@ -309,6 +315,10 @@ def hints(result: dict) -> list[tuple[str, str]]:
             out.append(("info", f"The last layer's grad:data is {last['grad_to_data'] / median:.0f}x the median: "
                                 "its weights are small (softened), so the same gradient moves them relatively "
                                 "more. The lecture's outlier; it fades after the first steps."))
+    if s["init"] == "zeros":
+        out.append(("bad", "Every weight and bias is zero: every hidden activation is 0, so no gradient reaches "
+                           "any weight; only the output bias (the last BatchNorm's beta) can learn. Exercise E01 on "
+                           "the Lecture page trains it and shows what happens."))
     if s["nonlinearity"] == "none":
         out.append(("info", "No nonlinearity: the whole stack is one linear map, however deep. It keeps the "
                             "spread at gain 1, but cannot learn more than a linear model."))

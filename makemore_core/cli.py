@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from . import bench, checkpoint, sampling
+from . import bench, checkpoint, fold, sampling
 from . import stats as diagnostics
 from .data import DataError, Dataset
 from .device import describe, pick_device
@@ -115,6 +115,10 @@ def build_parser():
                     help="beam search of width W: the most likely names (no randomness; ignores the sampling options)")
     sm.add_argument("--seed", type=seed_int, default=sampling.SAMPLE_SEED)
     sm.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+
+    fd = sub.add_parser("fold", help="fold BatchNorm into the Linear layers of a checkpoint (exercise E02)")
+    fd.add_argument("--checkpoint", required=True)
+    fd.add_argument("--out", required=True)
 
     bench.add_parser(sub)
     return parser
@@ -254,12 +258,24 @@ def cmd_sample(args):
         print(name)
 
 
+def cmd_fold(args):
+    check_out(args.out)
+    model, vocab, extra = checkpoint.load(args.checkpoint)
+    if not model.batchnorms():
+        raise UsageError(f"{args.checkpoint} has no BatchNorm layer: there is nothing to fold")
+    folded = fold.fold_batchnorm(model)
+    checkpoint.save(args.out, folded, vocab, {**extra, "folded_from": Path(args.checkpoint).name})
+    print(f"folded {len(model.batchnorms())} BatchNorm layers: {model.num_parameters():,} -> "
+          f"{folded.num_parameters():,} parameters, {len(model.layers)} -> {len(folded.layers)} layers; "
+          f"wrote {args.out}")
+
+
 def cmd_bench(args):
     if bench.main(args) != 0:
         raise UsageError("the engines' first 100 losses disagree (see the table)")
 
 
-COMMANDS = {"train": cmd_train, "stats": cmd_stats, "sample": cmd_sample, "bench": cmd_bench}
+COMMANDS = {"train": cmd_train, "stats": cmd_stats, "sample": cmd_sample, "fold": cmd_fold, "bench": cmd_bench}
 
 
 def main(argv=None):

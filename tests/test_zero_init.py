@@ -23,9 +23,12 @@ import torch
 
 from makemore_core import MLP, Dataset, ModelConfig, Trainer, TrainConfig
 from makemore_core.cli import main
+from makemore_core.device import configure_threads
 from makemore_core.evaluation import split_loss
 
-STEPS = 300
+configure_threads()  # one intra-op thread: two, on a busy 2-core machine, were 40x slower here
+
+STEPS = 200
 
 
 @pytest.fixture(scope="module")

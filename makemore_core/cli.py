@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from . import bench, checkpoint, sampling
+from . import bench, checkpoint, fold, sampling
 from . import stats as diagnostics
 from .data import DataError, Dataset
 from .device import describe, pick_device
@@ -55,7 +55,7 @@ def seed_int(text):
 # Options left unset (None) take the stage's value, or without --stage ModelConfig's / TrainConfig's
 # default: an option the user did not type never overrides a stage.
 MODEL_OPTIONS = ("n_embd", "n_hidden", "hidden_layers", "block_size", "gain", "batchnorm", "bias", "soften_last",
-                 "fan_in_scaling", "bias_init", "nonlinearity", "seed")
+                 "fan_in_scaling", "bias_init", "init", "nonlinearity", "seed")
 
 
 def model_options(p):
@@ -76,6 +76,8 @@ def model_options(p):
     m.add_argument("--fan-in-scaling", action=argparse.BooleanOptionalAction,
                    help="weights / sqrt(fan_in) (default); --no-fan-in-scaling: plain randn")
     m.add_argument("--bias-init", choices=["zeros", "randn"], help="randn: the lecture's original, un-fixed init")
+    m.add_argument("--init", choices=["normal", "zeros"],
+                   help="zeros: exercise E01, every weight and bias (and C) starts at zero (default normal)")
     m.add_argument("--nonlinearity", choices=["tanh", "relu", "none"], help="default tanh")
     m.add_argument("--seed", type=seed_int, help=f"default {d.seed}")
     m.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -123,6 +125,10 @@ def build_parser():
                     help="beam search of width W: the most likely names (no randomness; ignores the sampling options)")
     sm.add_argument("--seed", type=seed_int, default=sampling.SAMPLE_SEED)
     sm.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+
+    fd = sub.add_parser("fold", help="fold BatchNorm into the Linear layers of a checkpoint (exercise E02)")
+    fd.add_argument("--checkpoint", required=True)
+    fd.add_argument("--out", required=True)
 
     bench.add_parser(sub)
     return parser
@@ -271,12 +277,24 @@ def cmd_sample(args):
         print(name)
 
 
+def cmd_fold(args):
+    check_out(args.out)
+    model, vocab, extra = checkpoint.load(args.checkpoint)
+    if not model.batchnorms():
+        raise UsageError(f"{args.checkpoint} has no BatchNorm layer: there is nothing to fold")
+    folded = fold.fold_batchnorm(model)
+    checkpoint.save(args.out, folded, vocab, {**extra, "folded_from": Path(args.checkpoint).name})
+    print(f"folded {len(model.batchnorms())} BatchNorm layers: {model.num_parameters():,} -> "
+          f"{folded.num_parameters():,} parameters, {len(model.layers)} -> {len(folded.layers)} layers; "
+          f"wrote {args.out}")
+
+
 def cmd_bench(args):
     if bench.main(args) != 0:
         raise UsageError("the engines' first 100 losses disagree (see the table)")
 
 
-COMMANDS = {"train": cmd_train, "stats": cmd_stats, "sample": cmd_sample, "bench": cmd_bench}
+COMMANDS = {"train": cmd_train, "stats": cmd_stats, "sample": cmd_sample, "fold": cmd_fold, "bench": cmd_bench}
 
 
 def main(argv=None):

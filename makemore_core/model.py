@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from .layers import NONLINEARITIES, BatchNorm1d, LectureBatchNorm, Linear
 
 LECTURE_SEED = 2147483647
+INITS = ("normal", "zeros")   # normal: the lecture's randn draws; zeros: exercise E01
 
 
 @dataclass
@@ -31,6 +32,7 @@ class ModelConfig:
     gain: float = 1.0               # times every Linear in layers[:-1], as the notebook (5/3 suits tanh)
     fan_in_scaling: bool = True     # weights / sqrt(fan_in); off: plain randn
     bias_init: str = "zeros"        # "randn" only for the lecture's original, un-fixed init
+    init: str = "normal"            # "zeros": exercise E01, every weight and bias zero (see MLP.zero_init)
     nonlinearity: str = "tanh"      # tanh | relu | none
     soften_last: float = 0.1        # last BatchNorm gamma x s, or, without it, last weight x s
     seed: int = LECTURE_SEED
@@ -55,6 +57,7 @@ class ModelConfig:
              f"soften_last must be a number >= 0, got {c.soften_last}"),
             (c.nonlinearity in NONLINEARITIES, f"nonlinearity must be tanh, relu or none, got {c.nonlinearity!r}"),
             (c.bias_init in ("zeros", "randn"), f"bias_init must be zeros or randn, got {c.bias_init!r}"),
+            (c.init in INITS, f"init must be normal or zeros, got {c.init!r}"),
             (0 <= c.seed < 2**64, f"seed must be between 0 and 2**64 - 1, got {c.seed}"),
             (c.batchnorm_kind in BATCHNORMS, f"batchnorm_kind must be torch or lecture, got {c.batchnorm_kind!r}"),
         ]
@@ -124,6 +127,8 @@ class MLP:
             if not is_output and NONLINEARITIES[c.nonlinearity] is not None:
                 self.layers.append(NONLINEARITIES[c.nonlinearity]())
         self._apply_init_scales()
+        if c.init == "zeros":
+            self.zero_init()
         for p in self.parameters():
             p.requires_grad = True
 
@@ -150,6 +155,23 @@ class MLP:
         for layer in self.layers[:-1]:
             if isinstance(layer, Linear):
                 layer.weight *= self.config.gain
+
+    @torch.no_grad()
+    def zero_init(self):
+        """Exercise E01, "initialize all weights and biases to zero": C and every Linear weight and bias.
+
+        C counts as a weight (it is the embedding layer's weight, nn.Embedding.weight in torch).
+        BatchNorm keeps gamma 1 (the last one softened) and beta 0: those are BatchNorm's own identity
+        start, not drawn weights, and zeroing gamma would change nothing here (x-hat is 0 anyway).
+        The random draws were made first, so the generator goes on to the same minibatches as a
+        normal init: the two runs see the same examples.
+        """
+        self.C.zero_()
+        for layer in self.layers:
+            if isinstance(layer, Linear):
+                layer.weight.zero_()
+                if layer.bias is not None:
+                    layer.bias.zero_()
 
     # ------------------------------------------------------------ forward
 

@@ -160,6 +160,10 @@ with controls:
     st.toggle("Fan-in scaling", key="init_fan_in",
               help="Divide each weight by √fan_in, so a layer keeps the spread of its input. Without it each "
                    "weight has std 1, and every layer multiplies the spread by about √fan_in.")
+    st.radio("Weights start as", list(lab.INITS), format_func=lab.INITS.get, key="init_weights", horizontal=True,
+             help="All zeros (the lecture's exercise E01): C and every Linear weight and bias start at 0, so the "
+                  "gain, fan-in scaling and bias controls change nothing; BatchNorm keeps gamma 1 and beta 0.")
+    st.caption("All zeros: every activation is 0 and only the output bias can learn (exercise E01).")
     st.slider("Last-layer softening", 0.0, 1.0, step=0.01, key="init_soften",
               help="With BatchNorm it multiplies the last BatchNorm's gamma, without it the last weights. "
                    "Small values make the first predictions near uniform.")

@@ -88,14 +88,15 @@ def build_configs():
     model = ModelConfig(vocab_size=len(dataset.vocab), block_size=int(s["block_size"]), n_embd=int(s["n_embd"]),
                         n_hidden=int(s["n_hidden"]), hidden_layers=int(s["hidden_layers"]),
                         batchnorm=bool(s["batchnorm"]), gain=float(s["gain"]), nonlinearity=s["nonlinearity"],
-                        seed=int(s["seed"]))
+                        seed=int(s["seed"]), init=s.get("init", "normal"))
     return model, train, note
 
 
 def run_label(model: ModelConfig, train: TrainConfig) -> str:
     bn = "BatchNorm" if model.batchnorm else "no BatchNorm"
     stage = f"stage {saved['stage']}, " if saved.get("stage") and saved["model_source"] == "page" else ""
-    return (stage + f"{model.hidden_layers}x{model.n_hidden} {model.nonlinearity}, {bn}, gain {model.gain:.3g}, "
+    init = ", all-zero init" if model.init == "zeros" else ""
+    return (stage + f"{model.hidden_layers}x{model.n_hidden} {model.nonlinearity}, {bn}{init}, gain {model.gain:.3g}, "
             f"{train.optimizer.upper()} lr {train.lr:g}, {train.steps:,} steps")
 
 
@@ -274,6 +275,10 @@ with st.expander("Settings for a new run", expanded=shown is None):
                  help="Normalize each layer's pre-activations over the batch.")
         d.number_input("Seed", min_value=0, max_value=10**12, key="tr_seed", disabled=from_lab,
                        help="Seeds the weights and the minibatch order: same seed, same run.")
+        c.selectbox("Initialization", ["normal", "zeros"], key="tr_init", disabled=from_lab,
+                    format_func={"normal": "normal (randn, scaled)", "zeros": "all zeros (exercise E01)"}.get,
+                    help="All zeros: C and every weight and bias start at 0 (the lecture's exercise E01). Every "
+                         "activation is then 0 and only the output bias learns: the loss stalls near 2.9.")
     busy = shown is not None and shown.active and shown.state != "created"
     st.button("Start a new run", key="tr_start", type="primary", on_click=start_new_run,
               help="Starts training in the background with these settings." +

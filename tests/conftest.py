@@ -77,12 +77,12 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def start_app_server(extra_env=None, timeout=60):
-    """Start `streamlit run app.py` on a free local port; returns (process, base_url)."""
+def start_app_server(extra_env=None, timeout=60, script="app.py"):
+    """Start `streamlit run app.py` (or another script) on a free local port; returns (process, base_url)."""
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

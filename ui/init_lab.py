@@ -27,7 +27,7 @@ WIDGETS = {  # setting -> widget key
     "depth": "init_depth", "width": "init_width", "gain": "init_gain", "fan_in": "init_fan_in",
     "batchnorm": "init_bn", "bias": "init_bias", "nonlinearity": "init_nonlin", "soften": "init_soften",
     "batch_size": "init_batch", "seed": "init_seed", "n_embd": "init_n_embd", "block_size": "init_block",
-    "stage": "init_stage",
+    "stage": "init_stage", "init": "init_weights",
 }
 
 TANH_GAIN = 5 / 3
@@ -48,6 +48,7 @@ DEFAULTS = {
     "n_embd": 10,
     "block_size": 3,
     "stage": None,            # a lecture stage (makemore_core.stages) whose init the model follows, or None
+    "init": "normal",         # normal | zeros (exercise E01: every weight and bias zero)
 }
 
 GAINS = sorted({round(0.05 * k, 2) for k in range(101)} | {TANH_GAIN})
@@ -60,6 +61,7 @@ BIAS_CHOICES = {
     "off": "off",
 }
 NONLINEARITIES = {"tanh": "tanh", "relu": "ReLU", "none": "none (linear layers only)"}
+INITS = {"normal": "normal (randn, scaled)", "zeros": "all zeros (exercise E01)"}
 
 
 def gain_label(g: float) -> str:
@@ -149,7 +151,7 @@ def model_config(settings: dict, vocab_size: int) -> ModelConfig:
         n_hidden=int(s["width"]), hidden_layers=int(s["depth"]), batchnorm=bool(s["batchnorm"]),
         bias=bias, gain=float(s["gain"]), fan_in_scaling=bool(s["fan_in"]),
         bias_init="randn" if s["bias"] == "randn" else "zeros", nonlinearity=s["nonlinearity"],
-        soften_last=float(s["soften"]), seed=int(s["seed"]),
+        soften_last=float(s["soften"]), seed=int(s["seed"]), init=s["init"],
     )
 
 
@@ -193,6 +195,8 @@ def describe(settings: dict) -> str:
         parts.append(f"bias {s['bias']}")
     if s["soften"] != DEFAULTS["soften"]:
         parts.append(f"softening {s['soften']:g}")
+    if s["init"] != "normal":
+        parts.append(f"init {s['init']}")
     return ", ".join(parts)
 
 
@@ -231,6 +235,8 @@ def cli_args(settings: dict, data_path: str) -> list[str]:
         args.append("--no-bias" if s["bias"] == "off" else "--bias")
     if s["bias"] == "randn":
         args += ["--bias-init", "randn"]
+    if s["init"] != "normal":
+        args += ["--init", s["init"]]
     return args
 
 
@@ -366,6 +372,10 @@ def hints(result: dict) -> list[tuple[str, str]]:
             out.append(("info", f"The last layer's grad:data is {last['grad_to_data'] / median:.0f}x the median: "
                                 "its weights are small (softened), so the same gradient moves them relatively "
                                 "more. The lecture's outlier; it fades after the first steps."))
+    if s["init"] == "zeros":
+        out.append(("bad", "Every weight and bias is zero: every hidden activation is 0, so no gradient reaches "
+                           "any weight; only the output bias (the last BatchNorm's beta) can learn. Exercise E01 on "
+                           "the Lecture page trains it and shows what happens."))
     if s["nonlinearity"] == "none":
         out.append(("info", "No nonlinearity: the whole stack is one linear map, however deep. It keeps the "
                             "spread at gain 1, but cannot learn more than a linear model."))

@@ -11,7 +11,7 @@ LECTURE = {
     "steps": 200_000, "batch_size": 32, "lr": 0.1, "milestones": "150000", "factor": 0.1, "optimizer": "sgd",
     "stats_every": 100, "eval_every": 1000, "seed": LECTURE_SEED, "model_source": "page",
     "hidden_layers": 5, "n_hidden": 100, "n_embd": 10, "block_size": 3, "batchnorm": True, "gain": 1.0,
-    "nonlinearity": "tanh", "engine": "eager", "stage": None,
+    "nonlinearity": "tanh", "engine": "eager", "stage": None, "init": "normal",
 }
 QUICK = {**LECTURE, "steps": 5_000, "milestones": "3750"}
 
@@ -36,7 +36,7 @@ def stage_settings(stage: str | None, vocab_size: int) -> dict:
             "lr": train.lr, "milestones": " ".join(str(m) for m in train.lr_milestones), "factor": train.lr_factor,
             "optimizer": train.optimizer, "hidden_layers": model.hidden_layers, "n_hidden": model.n_hidden,
             "n_embd": model.n_embd, "block_size": model.block_size, "batchnorm": model.batchnorm,
-            "gain": model.gain, "nonlinearity": model.nonlinearity, "seed": model.seed}
+            "gain": model.gain, "nonlinearity": model.nonlinearity, "seed": model.seed, "init": model.init}
 
 
 def stage_model(settings: dict, vocab_size: int):

@@ -1,0 +1,55 @@
+"""The exercise chapter in headless Chromium, on its stand-alone page (pages/exercises.py) until the
+Lecture page shows it: guess, train E01, read which parameter moved; E02's fold of its own net."""
+import re
+import subprocess
+
+import pytest
+
+from conftest import start_app_server, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def chapter_url():
+    proc, url = start_app_server(script="pages/exercises.py")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def metric_value(page, label):
+    box = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_guess_train_and_fold(page, chapter_url):
+    page.goto(chapter_url)
+    wait_for_app(page)
+    page.get_by_text("Make your guess first", exact=False).wait_for(state="visible", timeout=60_000)
+    assert page.get_by_role("button", name="Train both nets").count() == 0
+
+    # E02 runs without a guess: its own 3-layer net, folded
+    page.get_by_text("Largest |logit difference|, float32").wait_for(state="visible", timeout=300_000)
+    assert float(metric_value(page, "Largest |logit difference|, float32")) < 1e-4
+    assert "the same names from both" in page.inner_text("body")
+
+    page.get_by_text("It trains only partly", exact=False).click()
+    train = page.get_by_role("button", name="Train both nets")
+    train.wait_for(state="visible", timeout=30_000)
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    slider.press("ArrowLeft")            # 1,000 steps: the shortest run
+    wait_for_app(page)
+    page.get_by_role("slider").first.get_by_text("1000").count()
+    page.get_by_role("button", name="Train both nets").click()
+    moved = page.locator('[data-testid="stMetric"]', has_text="Parameters that moved (zeros)")
+    moved.wait_for(state="visible", timeout=600_000)
+    assert metric_value(page, "Parameters that moved (zeros)") == "1 of 19"
+    body = page.inner_text("body")
+    assert "You were right" in body and re.search(r"Only layers\.16\.beta", body)
+    page.locator(".js-plotly-plot").nth(2).wait_for(state="visible", timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -1,0 +1,274 @@
+"""The Lecture page's last chapter: the video's two exercises, done in the app.
+
+E01: every weight and bias zero. The learner guesses first, then trains it beside a normal init and
+sees which parameters get a gradient and move. E02: fold BatchNorm into the Linear before it and
+check that the forward pass is the same, faster and without BatchNorm.
+"""
+import threading
+
+import pandas as pd
+import streamlit as st
+import torch
+
+from makemore_core import checkpoint, fold, sampling
+from makemore_core.model import MLP, ModelConfig
+from makemore_core.training import Trainer, TrainConfig
+from makemore_core.zero_init import train_watched, unigram_loss
+from ui import state
+from ui.figures import exercises as figs
+from ui.figures import init_lab as lab_figs
+from ui.init_lab import data_key
+
+TITLE = "Exercises: zero init and folding BatchNorm"
+
+GUESSES = {
+    "fine": "It trains fine, a little slower at first.",
+    "none": "It does not train at all: the loss stays at ln(27) ≈ 3.30.",
+    "part": "It trains only partly: some parameters learn, the rest stay where they are.",
+}
+E01_STEPS = [1000, 2000, 5000]
+FOLD_NET = dict(hidden_layers=2, n_hidden=100)   # E02's own net: 3 Linear layers, each followed by BatchNorm
+FOLD_STEPS = 2000
+SAMPLES = 10
+_cache, _lock = {}, threading.Lock()   # server-wide results, keyed by the data digest and the settings
+MAX_CACHED = 8
+
+
+def cached(key, compute):
+    """compute() once per key on this server (the chapter's runs take seconds; every tab shares them)."""
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+    value = compute()
+    with _lock:
+        if len(_cache) >= MAX_CACHED:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = value
+    return value
+
+
+def is_cached(key) -> bool:
+    with _lock:
+        return key in _cache
+
+
+def context_dataset(ctx):
+    """The data set the lecture page passes (ctx.dataset or ctx["dataset"]), else the one in use."""
+    found = ctx.get("dataset") if isinstance(ctx, dict) else getattr(ctx, "dataset", None)
+    return found if found is not None else state.current_dataset()
+
+
+def render(ctx=None):
+    dataset = context_dataset(ctx)
+    st.markdown("The video sets two exercises. Here you do both, on the data set in use "
+                f"({dataset.name}).")
+    e01(dataset)
+    st.divider()
+    e02(dataset)
+
+
+# ---------------------------------------------------------------- E01
+
+def e01_key(dataset, steps):
+    return ("e01", data_key(dataset), steps)
+
+
+def e01_results(dataset, steps, progress):
+    data = state.dataset_tensors(dataset, 3)
+    vocab = dataset.vocab
+    config = ModelConfig(vocab_size=len(vocab))
+    runs = {}
+    for k, init in enumerate(("normal", "zeros")):
+        def report(fraction, k=k, init=init):
+            progress.progress((k + fraction) / 2, text=f"training the {init} init: {fraction:.0%}")
+        runs[init] = train_watched(ModelConfig(**{**config.to_dict(), "init": init}), data, vocab, steps=steps,
+                                   on_progress=report, n_samples=SAMPLES, device=state.device())
+    runs["unigram"] = unigram_loss(data["train"][1], len(vocab))
+    return runs
+
+
+def param_table(normal, zeros):
+    rows = []
+    for a, b in zip(normal["params"], zeros["params"]):
+        rows.append({"parameter": a["name"], "shape": "×".join(map(str, a["shape"])),
+                     "normal: max |grad|": a["grad_max"], "normal: mean |update|": a["update_mean"],
+                     "zeros: max |grad|": b["grad_max"], "zeros: mean |update|": b["update_mean"],
+                     "zeros: moved?": "yes" if b["update_max"] > 0 else "no, exactly as it started"})
+    return pd.DataFrame(rows)
+
+
+def e01(dataset):
+    st.subheader("E01: initialize all weights and biases to zero")
+    st.markdown("Take the lecture's deep net (5 hidden blocks of Linear → BatchNorm → tanh) and start it with "
+                "**C and every weight and bias at zero** (BatchNorm keeps its γ = 1, β = 0). Then train it.")
+    guess = st.radio("What do you expect?", list(GUESSES), format_func=GUESSES.get, index=None, key="ex_e01_guess")
+    if guess is None:
+        st.info("Make your guess first: then train it and see.")
+        return
+    steps = st.select_slider("Steps for each net", E01_STEPS, value=E01_STEPS[len(E01_STEPS) // 2], key="ex_e01_steps")
+    key = e01_key(dataset, steps)
+    if not is_cached(key) and not st.button("Train both nets", key="ex_e01_train", type="primary",
+                                            help="Trains the normal and the all-zero init on the same minibatches."):
+        st.caption(f"Two runs of {steps:,} steps, seconds each; the result is kept for everyone on this server.")
+        return
+    progress = st.progress(0.0, text="training…")
+    runs = cached(key, lambda: e01_results(dataset, steps, progress))
+    progress.empty()
+    e01_show(runs, guess)
+
+
+def e01_show(runs, guess):
+    normal, zeros, unigram = runs["normal"], runs["zeros"], runs["unigram"]
+    verdict = {"part": "You were right", "none": "Not quite", "fine": "Not quite"}[guess]
+    st.markdown(f"**{verdict}: it trains only partly.** The loss falls from 3.30, then stalls at the loss of "
+                "the character frequencies alone, far above the normal init.")
+    m = st.columns(4)
+    m[0].metric("Normal init: val loss", f"{normal['val_loss']:.4f}")
+    m[1].metric("All zeros: val loss", f"{zeros['val_loss']:.4f}")
+    m[2].metric("Character frequencies alone", f"{unigram:.4f}",
+                help="The entropy of the next-character distribution of the training split: the best loss a net "
+                     "can reach when its output ignores the input.")
+    moved = [p["name"] for p in zeros["params"] if p["update_max"] > 0]
+    m[3].metric("Parameters that moved (zeros)", f"{len(moved)} of {len(zeros['params'])}")
+    st.plotly_chart(figs.loss_figure([("normal init", normal), ("all zeros", zeros)], unigram),
+                    key="ex_e01_loss", config=lab_figs.NO_TOOLBAR)
+
+    st.markdown("**Which parameters got a gradient and moved?** Mean |p − p₀| over the run; grey is exactly 0.")
+    zmin, zmax = figs.heat_range(normal, zeros)
+    left, right = st.columns(2)
+    left.plotly_chart(figs.update_heatmap(normal, "normal init", zmin, zmax), key="ex_e01_heat_normal")
+    right.plotly_chart(figs.update_heatmap(zeros, "all zeros", zmin, zmax), key="ex_e01_heat_zeros")
+    st.dataframe(param_table(normal, zeros), hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="%.2e")
+                                for c in ("normal: max |grad|", "normal: mean |update|",
+                                          "zeros: max |grad|", "zeros: mean |update|")})
+
+    st.markdown("**Activations and gradients per layer** after training (one minibatch; dashed: normal init).")
+    rows = [("normal", normal["layers"], True), ("zeros", zeros["layers"], False)]
+    a, b = st.columns(2)
+    a.plotly_chart(lab_figs.layer_histograms(rows), key="ex_e01_act")
+    b.plotly_chart(lab_figs.layer_histograms(rows, "grad_hist", "gradient distribution", "gradient value"),
+                   key="ex_e01_grad")
+    st.dataframe(pd.DataFrame({
+        "layer": [r["label"] for r in zeros["layers"]],
+        "normal: std": [r["std"] for r in normal["layers"]], "normal: grad std": [r.get("grad_std") for r in normal["layers"]],
+        "zeros: std": [r["std"] for r in zeros["layers"]], "zeros: grad std": [r.get("grad_std") for r in zeros["layers"]],
+    }), hide_index=True, width="stretch")
+
+    st.markdown("**Samples** (the same seed for both)")
+    st.dataframe(pd.DataFrame({"normal init": normal["samples"], "all zeros": zeros["samples"]}), hide_index=True)
+
+    st.markdown(f"""**What happened.** With every weight zero, every Linear outputs 0 whatever comes in;
+BatchNorm turns a column of zeros into β = 0, and tanh(0) = 0: **every hidden activation is exactly 0**.
+Now the backward pass: a Linear's weight gradient is `x.T @ dout`, zero because its input `x` is 0; the
+gradient it passes back is `dout @ W.T`, zero because `W` is 0. So no gradient gets past the output
+layer, and the biases, γ and β before it get none either. **Only {', '.join(moved) or 'nothing'}** — the
+output bias, here the last BatchNorm's β — gets a gradient, `sum(softmax − onehot)`, which is never zero.
+It learns how often each character comes next, whatever the context: the net becomes a table of
+character frequencies, and its loss stalls at their entropy ({unigram:.3f}). And it stays that way: the
+output bias never changes an activation, so the output weights keep a zero gradient, and so on up.
+
+The cure is what the lecture does: random weights break the symmetry (and the zeros) so that every
+neuron gets its own gradient. Biases may start at zero — the weights may not.""")
+
+
+# ---------------------------------------------------------------- E02
+
+def e02_own_model(dataset):
+    """The chapter's own small net: 3 Linear layers with BatchNorm, trained FOLD_STEPS steps."""
+    def train():
+        data = state.dataset_tensors(dataset, 3)
+        model = MLP(ModelConfig(vocab_size=len(dataset.vocab), **FOLD_NET), state.device())
+        Trainer(model, data, TrainConfig(steps=FOLD_STEPS, lr_milestones=[]), engine="fast-uncompiled").run()
+        return checkpoint.to_bytes(model, dataset.vocab)   # kept as bytes: each use gets its own copy
+    raw = cached(("e02", data_key(dataset)), train)
+    model, vocab, _ = checkpoint.from_bytes(raw, state.device())
+    return model, vocab, f"the chapter's 3-layer net ({FOLD_STEPS:,} steps)"
+
+
+SOURCES = {"own": "a small 3-layer net trained here", "run": "the latest Training run",
+           "upload": "a checkpoint file"}
+
+
+def e02_model(dataset, source):
+    if source == "own":
+        with st.spinner("Training the 3-layer net…"):
+            return e02_own_model(dataset)
+    if source == "run":
+        from ui.runs import session_runs
+        found = session_runs().latest_model()
+        if found is None:
+            st.info("No run has trained yet in this tab: start one on the Training page.")
+        return found
+    state.upload_checkpoint_widget("ex_e02_upload")
+    found = state.uploaded_checkpoint()
+    if found is None:
+        st.info("Upload a checkpoint with BatchNorm (from the Training page or `python -m makemore_core train`).")
+    return found
+
+
+def layer_list(model):
+    return pd.DataFrame({"layer": [f"{i}: {layer!r}" for i, layer in enumerate(model.layers)]})
+
+
+def e02(dataset):
+    st.subheader("E02: fold BatchNorm into the Linear layer before it")
+    st.markdown(r"""After training, BatchNorm in eval mode is a fixed affine map of each column:
+its running mean and variance no longer depend on the batch. A Linear followed by it is then one Linear
+with other weights: with $s_j = \gamma_j / \sqrt{\mathrm{var}_j + \epsilon}$,
+$W'_{ij} = W_{ij}\, s_j$ and $b'_j = (b_j - \mathrm{mean}_j)\, s_j + \beta_j$.
+BatchNorm disappears, and the forward pass should not change.""")
+    source = st.radio("Fold", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="ex_e02_source")
+    found = e02_model(dataset, source)
+    if found is None:
+        return
+    model, vocab, label = found
+    if not model.batchnorms():
+        st.warning(f"{label} has no BatchNorm layer: there is nothing to fold. Choose a model with BatchNorm.")
+        return
+    try:
+        checkpoint.check_vocab(vocab, dataset.vocab)
+    except checkpoint.CheckpointError as e:
+        st.error(f"Cannot compare on this data set: {e}. Use the word list it was trained on.")
+        return
+    model.eval()
+    folded = fold.fold_batchnorm(model)
+    X = state.dataset_tensors(dataset, model.config.block_size)["val"][0]
+    if len(X) == 0:
+        st.warning("The validation split of this word list is empty: use a longer list.")
+        return
+    diff32 = fold.max_difference(model, folded, X, torch.float32)
+    diff64 = fold.max_difference(model, folded, X, torch.float64)
+    t_model, t_folded = fold.forward_seconds(model, X, repeats=3), fold.forward_seconds(folded, X, repeats=3)
+
+    st.markdown(f"**Folded: {label}.**")
+    m = st.columns(4)
+    m[0].metric("Largest |logit difference|, float32", f"{diff32:.2e}",
+                help=f"Over all {len(X):,} examples of the validation split: rounding, not a change of function.")
+    m[1].metric("… in float64", f"{diff64:.2e}", help="The same fold and forward pass in double precision.")
+    m[2].metric("Parameters", f"{folded.num_parameters():,}",
+                delta=f"{folded.num_parameters() - model.num_parameters():,} (from {model.num_parameters():,})",
+                delta_color="off")
+    m[3].metric("Forward pass, whole val split", f"{t_folded * 1000:.0f} ms",
+                delta=f"{t_model / t_folded:.2f}x faster than {t_model * 1000:.0f} ms", delta_color="off")
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**Before:** {len(model.layers)} layers")
+        st.dataframe(layer_list(model), hide_index=True, width="stretch")
+    with right:
+        st.markdown(f"**After:** {len(folded.layers)} layers, no BatchNorm")
+        st.dataframe(layer_list(folded), hide_index=True, width="stretch")
+    before = sampling.sample(model, vocab, n=SAMPLES)
+    after = sampling.sample(folded, vocab, n=SAMPLES)
+    st.markdown("**Samples, same seed:** " + ("the same names from both." if before == after else
+                                                "a name differs: a random draw fell within rounding of a boundary."))
+    st.dataframe(pd.DataFrame({"with BatchNorm": before, "folded": after}), hide_index=True)
+    st.markdown(f"""**What it shows.** The logits agree to {diff32:.0e} in float32 — a few units in the last
+place of numbers of size about 5 — and to {diff64:.0e} in float64: the fold changes only how the arithmetic
+rounds, not the function. The folded net does one matrix multiply per block and skips BatchNorm's
+subtract, divide, scale and shift: {t_model / t_folded:.1f}x faster here. It also drops γ, β and the running
+statistics ({model.num_parameters() - folded.num_parameters():,} fewer numbers). What it gives up: it can no
+longer be trained as a BatchNorm net. The command line does the same: `python -m makemore_core fold
+--checkpoint model.pt --out folded.pt`.""")
+    st.download_button("Download the folded model", data=checkpoint.to_bytes(folded, vocab, {"folded_from": label}),
+                       file_name="folded.pt", mime="application/octet-stream", key="ex_e02_download", on_click="ignore")

@@ -17,6 +17,7 @@ from .layers import NONLINEARITIES, BatchNorm1d, LectureBatchNorm, Linear
 
 LECTURE_SEED = 2147483647
 INITS = ("normal", "zeros")   # normal: the lecture's randn draws; zeros: exercise E01
+BATCHNORMS = {"torch": BatchNorm1d, "lecture": LectureBatchNorm}   # ModelConfig.batchnorm_kind
 
 
 @dataclass
@@ -97,9 +98,6 @@ class ModelConfig:
 
     def to_dict(self):
         return asdict(self)
-
-
-BATCHNORMS = {"torch": BatchNorm1d, "lecture": LectureBatchNorm}
 
 
 class MLP:

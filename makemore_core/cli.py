@@ -14,6 +14,7 @@ from . import bench, checkpoint, sampling
 from . import stats as diagnostics
 from .data import DataError, Dataset
 from .device import describe, pick_device
+from .engine import COMPILE_PAYS_OFF_AT
 from .evaluation import calibrated_split_losses, split_loss
 from .model import MLP, ModelConfig
 from .stages import STAGE_DESCRIPTIONS, STAGES, stage_configs
@@ -187,7 +188,6 @@ class ProgressBar:
             sys.stderr.write("\n")
 
 
-COMPILE_PAYS_OFF_AT = 5_000  # steps; below this the one-off compile (about 10 s) costs more than it saves
 
 
 def engine_for(args, steps):

@@ -36,6 +36,7 @@ CHUNK = 100   # steps between host reads of the losses (and divergence checks)
 # Inductor options, tried in order. cpp_wrapper moves the per-call wrapper (buffer allocation,
 # kernel launches) from Python into C++: measured faster here for this tiny, overhead-bound step.
 COMPILE_OPTIONS = [{"cpp_wrapper": True}, {}]
+COMPILE_PAYS_OFF_AT = 5_000  # steps; below this the one-off compile (about 10 s) costs more than it saves
 
 
 # ---------------------------------------------------------------- the model as a static plan

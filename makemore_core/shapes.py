@@ -59,8 +59,10 @@ def trace_shapes(config: ModelConfig, batch_size: int) -> list[ShapeRow]:
             op = f"x @ W ({fan_in}×{fan_out})" + (" + b" if bias else ", no bias (BatchNorm's β shifts instead)")
             rows.append(ShapeRow(f"Linear {linear_seen}", op, ("B", width), (B, fan_out), params, "linear"))
         elif kind == "batchnorm":
-            rows.append(ShapeRow(f"BatchNorm1d {linear_seen}", "normalize each column over the batch, then γ·x̂ + β",
-                                 ("B", width), (B, fan_out), 2 * fan_out, "batchnorm"))
+            lecture = c.batchnorm_kind == "lecture"   # the lecture's hand-written BatchNorm divides by the std
+            rows.append(ShapeRow(f"{'LectureBatchNorm' if lecture else 'BatchNorm1d'} {linear_seen}",
+                                 "normalize each column over the batch" + (" (its std, no eps)" if lecture else "")
+                                 + ", then γ·x̂ + β", ("B", width), (B, fan_out), 2 * fan_out, "batchnorm"))
         else:
             name = {"tanh": "Tanh", "relu": "ReLU"}[c.nonlinearity]
             rows.append(ShapeRow(f"{name} {linear_seen}", "squash each number, elementwise", ("B", width), (B, fan_out), 0,

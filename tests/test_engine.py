@@ -305,6 +305,18 @@ def test_real_compile_matches_eager(data):
     assert_same_state(eager, fast)
 
 
+def test_real_compile_of_the_lecture_batchnorm_stage_matches_eager(data):
+    """The compiled step with the lecture's BatchNorm (std, no eps) and the output bias."""
+    fast = stage_trainer(data, "batchnorm", "fast-compiled", steps=120)
+    if "failed" in fast.engine_status:
+        pytest.skip(f"torch.compile unavailable here: {fast.engine_status}")
+    assert fast.engine_status == "compiled"
+    eager = stage_trainer(data, "batchnorm", "eager", steps=120).run()
+    fast.run()
+    assert max_diff(eager.losses, fast.losses) < 1e-4
+    assert_same_state(eager, fast)
+
+
 def test_train_step_is_pure_tensor_code():
     """What the compiled/CUDA-graph paths rely on: train_step mutates in place and returns a 0-d loss."""
     model = MLP(ModelConfig(n_hidden=8, hidden_layers=1))

@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from makemore_core import lossbook
 from ui.figures.lecture import NO_TOOLBAR, loss_log_figure
 from ui.lecture import compute, notebook, try_it
 from ui.lecture.common import change_one_thing, look_at
@@ -9,10 +10,6 @@ from ui.lecture.common import change_one_thing, look_at
 ID = "loss-log"
 TITLE = "The loss log: every fix, 200,000 steps each"
 
-try:  # the loss log arrives with the stages' 200,000-step runs (makemore_core.lossbook)
-    from makemore_core import lossbook
-except ImportError:  # pragma: no cover - only before the lossbook is merged
-    lossbook = None
 
 
 def table(ctx, results: dict) -> pd.DataFrame:
@@ -45,17 +42,14 @@ def render(ctx):
             "again, without any scale to pick (on a one-layer net it cannot do better; on deep nets it is what "
             "makes training work at all). Each stage's run is kept on disk per data set: once one learner has "
             "run it, everyone gets it at once.")
-    if lossbook is None:
-        st.info("The 200,000-step loss log arrives with the lecture's stages in the core (makemore_core.lossbook).")
-        results = {}
-    else:
-        results = {stage: lossbook.cached_stage_losses(ctx.dataset, stage) for stage in compute.FIRST_HALF}
-        missing = [stage for stage, got in results.items() if got is None]
-        if missing:
-            st.markdown(f"Not run yet on this data set: **{', '.join(missing)}** (a couple of minutes each).")
-            if st.button(f"Run the {len(missing)} missing stage{'s' * (len(missing) > 1)}", key="lecture_run_log"):
-                run_missing(ctx, missing)
-                st.rerun()
+    results = {stage: lossbook.cached_stage_losses(ctx.dataset, stage) for stage in compute.FIRST_HALF}
+    missing = [stage for stage, got in results.items() if got is None]
+    if missing:
+        st.markdown(f"Not run yet on this data set: **{', '.join(missing)}** (a couple of minutes each; the page "
+                    "waits for them, and keeps them on disk for everyone).")
+        if st.button(f"Run the {len(missing)} missing stage{'s' * (len(missing) > 1)}", key="lecture_run_log"):
+            run_missing(ctx, missing)
+            st.rerun()
     frame = table(ctx, results)
     number = st.column_config.NumberColumn(format="%.4f")
     st.dataframe(frame, hide_index=True, width="stretch", key="lecture_log_table",

@@ -169,3 +169,11 @@ def test_loss_log_runs_the_missing_stages_once_and_keeps_them_for_everyone(monke
     second_learner = open_chapter("loss-log")   # a new session reads them from disk: nothing runs again
     assert second_learner.dataframe[0].value["val"].tolist() == table["val"].tolist()
     assert len(runs) == len(FIRST_HALF)
+
+
+def test_batchnorm_chapter_shows_b1_has_no_gradient_and_the_lecture_batchnorm_source():
+    at = open_chapter("batchnorm")
+    line = next(m.value for m in at.markdown if "Put b1 back" in m.value)
+    assert float(line.split("**")[1]) < 1e-6       # float rounding only: the loss does not depend on b1
+    assert "class LectureBatchNorm" in at.code[0].value
+    assert next(m.value for m in at.metric if m.label == "Parameters") == "12,097"

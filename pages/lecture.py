@@ -25,8 +25,9 @@ st.title("The lecture, chapter by chapter")
 st.markdown("Andrej Karpathy's *makemore part 3*: activations, gradients and BatchNorm. First a one-layer net "
             "that starts with a loss of 27.88, fixed step by step; then a deep net, and how to read its insides.")
 if ctx.lecture_data:
-    st.success("The data is the lecture's own names.txt: the numbers here are the notebook's, digit for digit, "
-               "and each chapter shows the notebook's next to its own.")
+    st.success("The data is the lecture's own names.txt: each chapter shows the notebook's numbers next to its "
+               "own. The step-0 losses, the parameter counts and the deep net's 1,001 steps (statistics, losses, "
+               "names) are the notebook's digit for digit.")
 else:
     st.warning(f"The data in use is **{ctx.dataset.name}**, not the lecture's names.txt: every experiment runs the "
                "same way, but the numbers differ from the notebook's. For the notebook's numbers, get names.txt "

@@ -29,6 +29,12 @@ def text(at) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def digest_of(at):
+    from makemore_core.data import Dataset
+    from ui.data_stats import digest
+    return digest(Dataset.from_path(state.DEFAULT_DATA))
+
+
 def chart(at, key):
     return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
 
@@ -133,3 +139,41 @@ def test_bonus_statistics_are_the_notebooks():
     assert with_bn["x grad std"] == pytest.approx(0.0315, abs=1e-4)
     spec = chart(at, "lecture_widget_chart")
     assert spec["layout"]["title"]["text"] == "input mu 1.56 std 2.39"
+
+
+def test_loss_log_runs_the_missing_stages_once_and_keeps_them_for_everyone(monkeypatch, tmp_path):
+    from makemore_core import lossbook
+    from ui.lecture import loss_log_jobs
+    from ui.lecture.compute import FIRST_HALF
+    monkeypatch.setenv("MAKEMORE_CACHE_DIR", str(tmp_path))
+    runs = []
+
+    def quick_run(dataset, stage, steps, progress=None, device="cpu"):   # in place of 200,000 real steps
+        runs.append(stage)
+        progress(steps // 2, steps)
+        progress(steps, steps)
+        return {"stage": stage, "train": 2.0 + len(runs) / 100, "val": 2.1 + len(runs) / 100, "seconds": 1.0}
+
+    monkeypatch.setattr(lossbook, "run_stage", quick_run)
+    at = open_chapter("loss-log")
+    assert at.dataframe[0].value["train"].isna().all()
+    assert "Not run yet on this data set" in text(at)
+    at.button(key="lecture_run_log").click().run()
+    loss_log_jobs.job(digest_of(at)).thread.join(30)     # the runs go on in a background thread
+    at.run()
+    assert runs == FIRST_HALF
+    table = at.dataframe[0].value
+    assert table["train"].tolist() == pytest.approx([2.01, 2.02, 2.03, 2.04, 2.05])
+    assert not any(b.key == "lecture_run_log" for b in at.button)
+
+    second_learner = open_chapter("loss-log")   # a new session reads them from disk: nothing runs again
+    assert second_learner.dataframe[0].value["val"].tolist() == table["val"].tolist()
+    assert len(runs) == len(FIRST_HALF)
+
+
+def test_batchnorm_chapter_shows_b1_has_no_gradient_and_the_lecture_batchnorm_source():
+    at = open_chapter("batchnorm")
+    line = next(m.value for m in at.markdown if "Put b1 back" in m.value)
+    assert float(line.split("**")[1]) < 1e-6       # float rounding only: the loss does not depend on b1
+    assert "class LectureBatchNorm" in at.code[0].value
+    assert next(m.value for m in at.metric if m.label == "Parameters") == "12,097"

@@ -309,3 +309,32 @@ def test_compiled_engine_says_what_it_does_and_trains_the_same_losses():
     reference.run()
     assert len(reference.losses) == 60
     assert max(abs(a - b) for a, b in zip(reference.losses, run.trainer.losses)) < 1e-4
+
+
+def test_lecture_stage_fills_the_form_and_trains_that_stage():
+    from makemore_core.stages import stage_configs
+    at = training_page()
+    at.selectbox(key="tr_stage").set_value("tanh-fix").run()
+    assert at.number_input(key="tr_n_hidden").value == 200 and at.number_input(key="tr_hidden_layers").value == 1
+    assert at.text_input(key="tr_milestones").value == "100000"          # the first half's schedule
+    assert at.toggle(key="tr_batchnorm").disabled                         # the stage sets it
+    at.number_input(key="tr_steps").set_value(30).run()
+    run = start(at)
+    run.wait(30)
+    assert run.model_config == stage_configs("tanh-fix", 27)[0] and run.label.startswith("stage tanh-fix")
+    at.button(key="tr_preset_quick").click().run()                         # a preset leaves the stage
+    assert at.selectbox(key="tr_stage").value is None and not at.toggle(key="tr_batchnorm").disabled
+
+
+def test_after_training_the_page_shows_weight_gradients_and_the_saturation_image():
+    at = small(training_page(), 40, tr_stats_every=10)
+    run = start(at)
+    run.wait(30)
+    at.run()
+    assert "Weight gradients at step 30" in text(at)
+    names = [t["name"] for t in chart(at, "tr_wgrad_chart")["data"]]
+    assert names[0].startswith("C (") and len(names) == 4                 # C and the three Linear weights
+    image = chart(at, "tr_sat_image")["data"][0]
+    assert image["type"] == "heatmap" and image["z"]["shape"] == "32, 32"   # 32 examples x 32 neurons
+    at.selectbox(key="tr_sat_layer").set_value(2).run()
+    assert "block 2" in at.selectbox(key="tr_sat_layer").format_func(2)

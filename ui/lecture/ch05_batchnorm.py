@@ -26,6 +26,9 @@ def render(ctx):
     c.metric("Step-0 loss", f"{result['stats']['loss']:.4f}")
     st.markdown(f"Step-0 loss **{lecture_number(ctx, result['stats']['loss'], notebook.STEP0_LOSS['batchnorm'])}**"
                 + (f", {notebook.PARAMS['batchnorm']:,} parameters in the notebook." if ctx.lecture_data else "."))
+    st.markdown(f"Put b1 back and its gradient at step 0 has a std of **{compute.b1_gradient(ctx.digest, ctx):.1e}**: "
+                "float rounding. BatchNorm subtracts the batch mean, and b1 with it; BatchNorm's own bnbias "
+                "does b1's job.")
     with st.expander("The lecture's BatchNorm, as written in makemore_core/layers.py", expanded=True):
         st.code(inspect.getsource(layers.LectureBatchNorm), language="python")
 

@@ -2,17 +2,14 @@
 import pandas as pd
 import streamlit as st
 
+from makemore_core import lossbook
 from ui.figures.lecture import NO_TOOLBAR, loss_log_figure
-from ui.lecture import compute, notebook, try_it
+from ui.lecture import compute, loss_log_jobs, notebook, try_it
 from ui.lecture.common import change_one_thing, look_at
 
 ID = "loss-log"
 TITLE = "The loss log: every fix, 200,000 steps each"
 
-try:  # the loss log arrives with the stages' 200,000-step runs (makemore_core.lossbook)
-    from makemore_core import lossbook
-except ImportError:  # pragma: no cover - only before the lossbook is merged
-    lossbook = None
 
 
 def table(ctx, results: dict) -> pd.DataFrame:
@@ -27,15 +24,14 @@ def table(ctx, results: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run_missing(ctx, missing):
-    """Train each missing stage in turn, with a progress bar; each result goes to the disk cache."""
-    bar = st.progress(0.0, text="starting ...")
-    for k, stage in enumerate(missing):
-        def progress(step, total, k=k, stage=stage):
-            bar.progress((k + step / total) / len(missing),
-                         text=f"stage {stage} ({k + 1} of {len(missing)}): step {step:,} of {total:,}")
-        lossbook.stage_losses(ctx.dataset, stage, progress=progress)
-    bar.progress(1.0, text="done")
+@st.fragment(run_every=1.0)
+def progress_view(digest):
+    """The background run's progress, refreshed every second; the chapter redraws when it ends."""
+    job = loss_log_jobs.job(digest)
+    if job is None or not job.alive:
+        st.rerun()
+    st.progress(job.fraction, text=f"stage {job.stage} ({len(job.finished) + 1} of {len(job.stages)}): step "
+                                   f"{job.done:,} of {job.total:,}. It keeps going if you leave this page.")
 
 
 def render(ctx):
@@ -45,17 +41,19 @@ def render(ctx):
             "again, without any scale to pick (on a one-layer net it cannot do better; on deep nets it is what "
             "makes training work at all). Each stage's run is kept on disk per data set: once one learner has "
             "run it, everyone gets it at once.")
-    if lossbook is None:
-        st.info("The 200,000-step loss log arrives with the lecture's stages in the core (makemore_core.lossbook).")
-        results = {}
-    else:
-        results = {stage: lossbook.cached_stage_losses(ctx.dataset, stage) for stage in compute.FIRST_HALF}
-        missing = [stage for stage, got in results.items() if got is None]
-        if missing:
-            st.markdown(f"Not run yet on this data set: **{', '.join(missing)}** (a couple of minutes each).")
-            if st.button(f"Run the {len(missing)} missing stage{'s' * (len(missing) > 1)}", key="lecture_run_log"):
-                run_missing(ctx, missing)
-                st.rerun()
+    results = {stage: lossbook.cached_stage_losses(ctx.dataset, stage) for stage in compute.FIRST_HALF}
+    missing = [stage for stage, got in results.items() if got is None]
+    if missing:
+        st.markdown(f"Not run yet on this data set: **{', '.join(missing)}** (a few minutes each on this "
+                    "server). They run in the background, once for everyone, and stay on disk.")
+        job = loss_log_jobs.job(ctx.digest)
+        if job is not None and job.error:
+            st.error(f"The last run stopped: {job.error}")
+        if job is not None and job.alive:
+            progress_view(ctx.digest)
+        elif st.button(f"Run the {len(missing)} missing stage{'s' * (len(missing) > 1)}", key="lecture_run_log"):
+            loss_log_jobs.start(ctx.dataset, ctx.digest, missing)
+            st.rerun()
     frame = table(ctx, results)
     number = st.column_config.NumberColumn(format="%.4f")
     st.dataframe(frame, hide_index=True, width="stretch", key="lecture_log_table",

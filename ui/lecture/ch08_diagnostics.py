@@ -5,6 +5,7 @@ import streamlit as st
 
 from ui import init_lab
 from ui.figures import init_lab as figs
+from ui.figures.lecture import legend_below
 from ui.figures.training import GUIDE, series_figure
 from ui.lecture import compute, notebook, try_it
 from ui.lecture.common import change_one_thing, look_at
@@ -42,8 +43,9 @@ def render(ctx):
     run = compute.deep_after(ctx.digest, lr, batchnorm, gain, ctx)
     layers = [("", run["last"]["layers"], False)]
     left, right = st.columns(2)
-    left.plotly_chart(figs.layer_histograms(layers), key="lecture_diag_act", config=figs.NO_TOOLBAR)
-    right.plotly_chart(figs.layer_histograms(layers, "grad_hist", "gradient distribution", "gradient value"),
+    left.plotly_chart(legend_below(figs.layer_histograms(layers)), key="lecture_diag_act", config=figs.NO_TOOLBAR)
+    right.plotly_chart(legend_below(figs.layer_histograms(layers, "grad_hist", "gradient distribution",
+                                                           "gradient value")),
                        key="lecture_diag_grad", config=figs.NO_TOOLBAR)
     same_run = ctx.lecture_data and choice == next(iter(RUNS))
     st.dataframe(activation_table(run, same_run), hide_index=True, width="stretch", key="lecture_diag_table",
@@ -53,10 +55,11 @@ def render(ctx):
                                 "grad std": st.column_config.NumberColumn(format="%.6e"),
                                 "notebook grad std": st.column_config.NumberColumn(format="%.6e")})
     left, right = st.columns(2)
-    left.plotly_chart(figs.weight_grad_figure([("", run["last"]["params"], False)]), key="lecture_diag_wgrad",
-                      config=figs.NO_TOOLBAR)
+    left.plotly_chart(legend_below(figs.weight_grad_figure([("", run["last"]["params"], False)]), height=460),
+                      key="lecture_diag_wgrad", config=figs.NO_TOOLBAR)
+    right.markdown("**update:data over the first 1,000 steps**")
     right.plotly_chart(series_figure(run["steps"], run["update_to_data"], "log10(update std / data std)",
-                                     guide=GUIDE, height=380),
+                                     guide=GUIDE, height=460, legend="below"),
                        key="lecture_diag_ud", config=figs.NO_TOOLBAR)
     weights = [p for p in run["last"]["params"] if p["ndim"] == 2]
     ratios = ", ".join(f"{p['name']} {p['grad_to_data']:.3e}" for p in weights)
@@ -73,7 +76,8 @@ def render(ctx):
     settings = {**init_lab.DEFAULTS, "batchnorm": False, "gain": SWEEP[gain_name],
                 "nonlinearity": "none" if linear else "tanh"}
     sweep = init_lab.result_for(settings, ctx.dataset)
-    st.plotly_chart(figs.layer_histograms([("", sweep["stats"]["layers"], False)]), key="lecture_sweep_chart",
+    st.plotly_chart(legend_below(figs.layer_histograms([("", sweep["stats"]["layers"], False)]), height=380),
+                    key="lecture_sweep_chart",
                     config=figs.NO_TOOLBAR)
     change_one_thing("Pick 'a learning rate too low': update:data sits near −5, the net learns a hundred times "
                      "too slowly.",

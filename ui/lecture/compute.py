@@ -75,3 +75,13 @@ def deep_after(digest: str, lr: float, batchnorm: bool, gain: float, _ctx: Conte
     return {"last": trainer.stats[-1][1], "steps": steps, "update_to_data": ratios,
             "losses": trainer.losses, "split": evaluation.all_split_losses(trainer.model, data), "names": names,
             "params": trainer.model.num_parameters()}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def b1_gradient(digest: str, _ctx: Context) -> float:
+    """The batchnorm stage with b1 put back: the std of b1's gradient at step 0 (BatchNorm subtracts
+    the batch mean, b1 with it, so the loss does not depend on b1 at all: float rounding only)."""
+    config, _ = stage_configs("batchnorm", _ctx.vocab_size, bias=True)
+    X, Y = _ctx.tensors(config.block_size)["train"]
+    _, stats, _ = init_lab.diagnose_minibatch(config, X, Y, 32)
+    return next(p["grad_std"] for p in stats["params"] if p["name"] == "layers.0.bias")

@@ -1,0 +1,61 @@
+"""The loss log's 200,000-step runs, in a background thread per data set, shared by the whole server.
+
+A learner's click starts the missing stages one after another; the page only reads the progress,
+so the run survives reruns, other widgets and page switches, and a second learner who clicks
+meanwhile joins the same run. Results go to makemore_core.lossbook's disk cache."""
+import threading
+from dataclasses import dataclass, field
+
+from makemore_core import lossbook
+
+
+@dataclass
+class Job:
+    stages: list
+    stage: str = ""            # the stage training now
+    done: int = 0              # its steps so far
+    total: int = 1
+    finished: list = field(default_factory=list)
+    error: str = ""
+    thread: threading.Thread | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    @property
+    def fraction(self) -> float:
+        return min((len(self.finished) + self.done / max(self.total, 1)) / max(len(self.stages), 1), 1.0)
+
+
+_jobs: dict[str, Job] = {}
+_guard = threading.Lock()
+
+
+def job(digest: str) -> Job | None:
+    return _jobs.get(digest)
+
+
+def start(dataset, digest: str, stages: list) -> Job:
+    """Run these stages on this data set in the background, unless a run for it is going already."""
+    with _guard:
+        current = _jobs.get(digest)
+        if current is not None and current.alive:
+            return current
+        new = Job(list(stages))
+        new.thread = threading.Thread(target=_run, args=(new, dataset), daemon=True, name=f"lossbook-{digest[:8]}")
+        _jobs[digest] = new
+        new.thread.start()
+        return new
+
+
+def _run(job: Job, dataset):
+    def progress(done, total):
+        job.done, job.total = done, total
+    try:
+        for stage in job.stages:
+            job.stage, job.done = stage, 0
+            lossbook.stage_losses(dataset, stage, progress=progress)
+            job.finished.append(stage)
+    except Exception as e:  # noqa: BLE001 - the page shows it; the thread must not die silently
+        job.error = f"{type(e).__name__}: {e}"

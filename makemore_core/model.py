@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from .layers import NONLINEARITIES, BatchNorm1d, LectureBatchNorm, Linear
 
 LECTURE_SEED = 2147483647
+BATCHNORMS = {"torch": BatchNorm1d, "lecture": LectureBatchNorm}   # ModelConfig.batchnorm_kind
 
 
 @dataclass
@@ -94,9 +95,6 @@ class ModelConfig:
 
     def to_dict(self):
         return asdict(self)
-
-
-BATCHNORMS = {"torch": BatchNorm1d, "lecture": LectureBatchNorm}
 
 
 class MLP:

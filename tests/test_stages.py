@@ -65,9 +65,11 @@ def test_schedules():
 
 def test_overrides_win_and_scales_follow_the_layers():
     model, train = stage_configs("kaiming", vocab_size=30, steps=1000, n_embd=4, lr=0.05)
-    assert (model.vocab_size, model.n_embd, train.steps, train.lr, train.lr_milestones) == (30, 4, 1000, 0.05, [100_000])
+    assert (model.vocab_size, model.n_embd) == (30, 4)
+    assert (train.steps, train.lr, train.lr_milestones) == (1000, 0.05, [100_000])
     assert model.init_scales == (("kaiming", 0.01), (0.01, 0.0))
-    assert float(MLP(model).layers[0].weight.detach().std()) == pytest.approx((5 / 3) / 12**0.5, rel=0.15)   # fan_in 4 * 3
+    w1 = MLP(model).layers[0].weight.detach()
+    assert float(w1.std()) == pytest.approx((5 / 3) / 12**0.5, rel=0.15)        # fan_in 4 * 3
     deeper, _ = stage_configs("tanh-fix", hidden_layers=3)
     assert deeper.init_scales == ((0.2, 0.01),) * 3 + ((0.01, 0.0),)
     assert stage_configs("deep", n_hidden=50)[0].n_hidden == 50

@@ -220,15 +220,15 @@ def test_lab_settings_are_used_when_asked():
 
 def cli_model_config(dataset):
     args = cli.build_parser().parse_args(["train", "--data", "x", "--steps", "200000", "--engine", "eager"])
-    return cli.model_config(args, len(dataset.vocab))
+    return cli.configs(args, len(dataset.vocab), 150_000)[0]
 
 
 def cli_trainer(path, steps=200_000):
     """Exactly what `python -m makemore_core train --data PATH --steps 200000 --engine eager` builds
     (the page's "exact" engine is that reference step)."""
     args = cli.build_parser().parse_args(["train", "--data", str(path), "--steps", str(steps), "--engine", "eager"])
-    _, dataset, data, model = cli.setup(args)
-    return Trainer(model, data, cli.train_config(args, steps, int(0.75 * steps)), engine=cli.engine_for(args))
+    _, _, data, model, train_config = cli.setup(args, int(0.75 * steps))
+    return Trainer(model, data, train_config, engine=cli.engine_for(args, steps))
 
 
 def lecture_run_from_page(at, n):

@@ -220,15 +220,14 @@ def test_lab_settings_are_used_when_asked():
 
 def cli_model_config(dataset):
     args = cli.build_parser().parse_args(["train", "--data", "x", "--steps", "200000", "--engine", "eager"])
-    model, _ = cli.configs(args, len(dataset.vocab), default_decay_at=150_000)
-    return model
+    return cli.configs(args, len(dataset.vocab), 150_000)[0]
 
 
 def cli_trainer(path, steps=200_000):
     """Exactly what `python -m makemore_core train --data PATH --steps 200000 --engine eager` builds
     (the page's "exact" engine is that reference step)."""
     args = cli.build_parser().parse_args(["train", "--data", str(path), "--steps", str(steps), "--engine", "eager"])
-    _, dataset, data, model, train_config = cli.setup(args, default_decay_at=int(0.75 * steps))
+    _, _, data, model, train_config = cli.setup(args, int(0.75 * steps))
     return Trainer(model, data, train_config, engine=cli.engine_for(args, steps))
 
 

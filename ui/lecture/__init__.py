@@ -1,20 +1,21 @@
-"""The Lecture page's chapters, in the video's order. Each is a module with ID, TITLE and
-render(ctx); the page shows them in this order. To add a chapter, append its module here."""
-from ui.lecture import (ch01_start, ch02_softmax, ch03_tanh, ch04_kaiming, ch05_batchnorm, ch06_loss_log,
-                        ch07_pytorchify, ch08_diagnostics, ch09_after, ch10_bonus)
+"""The Lecture page's chapters, in the video's order. Each is a module of this package with TITLE
+and render(ctx) (ctx: ui.lecture.common.Context), and optionally an ID (default: its module name).
+To add a chapter, append its module's name below: one line."""
+import importlib
 
-CHAPTERS = [
-    ch01_start,
-    ch02_softmax,
-    ch03_tanh,
-    ch04_kaiming,
-    ch05_batchnorm,
-    ch06_loss_log,
-    ch07_pytorchify,
-    ch08_diagnostics,
-    ch09_after,
-    ch10_bonus,
+CHAPTER_MODULES = [
+    "ch01_start",
+    "ch02_softmax",
+    "ch03_tanh",
+    "ch04_kaiming",
+    "ch05_batchnorm",
+    "ch06_loss_log",
+    "ch07_pytorchify",
+    "ch08_diagnostics",
+    "ch09_after",
+    "ch10_bonus",
 ]
+CHAPTERS = [importlib.import_module(f"ui.lecture.{name}") for name in CHAPTER_MODULES]
 
 
 def chapter_id(chapter) -> str:

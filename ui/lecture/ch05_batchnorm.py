@@ -3,7 +3,7 @@ import inspect
 
 import streamlit as st
 
-from makemore_core import layers
+from makemore_core import layers, lossbook
 from ui.figures.lecture import NO_TOOLBAR, running_vs_calibrated_figure
 from ui.lecture import compute, notebook, try_it
 from ui.lecture.common import change_one_thing, lecture_number, look_at
@@ -45,9 +45,12 @@ def render(ctx):
               delta=f"{cal['val_calibrated'] - cal['val_running']:+.4f}", delta_color="inverse")
     st.plotly_chart(running_vs_calibrated_figure(cal["calibrated_mean"], cal["running_mean"], steps),
                     key="lecture_calibration_chart", config=NO_TOOLBAR)
-    st.caption("After 200,000 steps the running statistics have caught up: the notebook gets val "
-               f"{notebook.BATCHNORM_RUNNING[1]} with them (cell 10) and {notebook.LOSS_LOG['batchnorm'][1]} "
-               "calibrated (its loss log). That is why practice keeps only the running ones.")
+    logged = lossbook.cached_stage_losses(ctx.dataset, "batchnorm")
+    after = (f" This app's 200,000-step run (the loss log chapter): val {logged['val']:.4f} running, "
+             f"{logged['calibrated']['val']:.4f} calibrated." if logged and logged.get("calibrated") else "")
+    st.caption("After 200,000 steps the running statistics have caught up with the calibrated ones, which is why "
+               f"practice keeps only the running ones. The notebook's cell 10: val {notebook.BATCHNORM_RUNNING[1]} "
+               "with the running mean and std." + after)
     change_one_thing("On the Evaluation page, compare running, calibrated and batch statistics for any model you "
                      "trained, and see why a batch of one gives NaN.",
                      "In the Initialization lab (stage batchnorm), set the depth to 3: BatchNorm keeps every "

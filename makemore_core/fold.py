@@ -2,8 +2,8 @@
 
 In eval mode a BatchNorm is a fixed affine map of each column: its running statistics no longer
 depend on the batch. A Linear followed by it is one affine map, and so is a single Linear with
-other weights and a bias. The folded model has the same layers minus every BatchNorm, and gives
-the same logits up to rounding (it is one Linear fewer of arithmetic per block, not other math).
+other weights and a bias. The folded model has the same layers minus every BatchNorm and gives the
+same logits: the same function, rounded differently.
 """
 import time
 from dataclasses import replace

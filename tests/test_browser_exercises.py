@@ -44,11 +44,12 @@ def test_guess_train_and_fold(page, chapter_url):
     slider.focus()
     slider.press("ArrowLeft")            # 1,000 steps: the shortest run
     wait_for_app(page)
-    page.get_by_role("slider").first.get_by_text("1000").count()
     page.get_by_role("button", name="Train both nets").click()
     moved = page.locator('[data-testid="stMetric"]', has_text="Parameters that moved (zeros)")
     moved.wait_for(state="visible", timeout=600_000)
     assert metric_value(page, "Parameters that moved (zeros)") == "1 of 19"
+    page.get_by_text("What happened.", exact=False).wait_for(state="visible", timeout=120_000)
+    wait_for_app(page)
     body = page.inner_text("body")
     assert "You were right" in body and re.search(r"Only layers\.16\.beta", body)
     page.locator(".js-plotly-plot").nth(2).wait_for(state="visible", timeout=30_000)

@@ -131,7 +131,7 @@ def test_with_dtype_keeps_float64(three_layer):
     assert with_dtype(m64, torch.float64).C[0, 0].item() == 1 / 3   # no trip through float32
 
 
-def test_cli_fold_round_trip(tmp_path, deep, dataset):
+def test_cli_fold_round_trip(tmp_path, deep, dataset, capsys):
     d, data = dataset
     src, out = tmp_path / "model.pt", tmp_path / "folded.pt"
     checkpoint.save(src, deep, d.vocab, {"label": "deep"})
@@ -143,7 +143,13 @@ def test_cli_fold_round_trip(tmp_path, deep, dataset):
     # The same seed draws the same uniform numbers; a name could differ only if one fell within
     # about 1e-6 (the probability difference) of a boundary of the cumulative distribution:
     # for a few hundred draws, a chance of about 1e-4.
-    assert sampling.sample(folded, vocab, n=30, seed=7) == sampling.sample(deep, d.vocab, n=30, seed=7)
+    capsys.readouterr()
+    names = []
+    for path in (src, out):
+        assert main(["sample", "--checkpoint", str(path), "-n", "30", "--seed", "7", "--device", "cpu"]) == 0
+        names.append(capsys.readouterr().out.split("\n"))
+    assert names[0] == names[1] and len(names[0]) == 31
+    assert sampling.sample(folded, vocab, n=30, seed=7) == names[1][:30]
 
 
 def test_cli_fold_errors(tmp_path, capsys):

@@ -83,7 +83,9 @@ def test_e02_folds_the_chapters_own_net():
     assert any("the same names from both" in m.value for m in at.markdown)
 
 
-def test_e02_other_sources_explain_what_is_missing():
+def test_e02_other_sources_explain_what_is_missing(monkeypatch):
+    from ui import runs
+    monkeypatch.setattr(runs, "session_runs", runs.RunManager)   # a tab with no runs (other tests leave some)
     at = open_chapter()
     at.radio(key="ex_e02_source").set_value("run").run()
     assert any("No run has trained yet" in i.value for i in at.info)

@@ -127,3 +127,21 @@ def test_init_is_checked_and_survives_a_checkpoint():
         ModelConfig(init="ones")
     assert ModelConfig.from_dict(ModelConfig(init="zeros").to_dict()).init == "zeros"
     assert ModelConfig.from_dict({"n_hidden": 10}).init == "normal"   # checkpoints from before E01
+
+
+def test_train_watched_records_gradients_and_moves(data):
+    """What the exercise chapter draws: per parameter, the largest |grad| of the run and how far it moved."""
+    from makemore_core.zero_init import train_watched, unigram_loss
+    dataset, tensors = data
+    config = ModelConfig(vocab_size=len(dataset.vocab), hidden_layers=2, n_hidden=32)
+    zeros = train_watched(ModelConfig(**{**config.to_dict(), "init": "zeros"}), tensors, dataset.vocab, steps=60,
+                          snapshots=6, n_samples=3)
+    normal = train_watched(config, tensors, dataset.vocab, steps=60, snapshots=6, n_samples=3)
+    got_gradient = [p["name"] for p in zeros["params"] if p["grad_max"] > 0]
+    moved = [p["name"] for p in zeros["params"] if p["update_max"] > 0]
+    assert got_gradient == moved == ["layers.7.beta"]
+    assert all(p["grad_max"] > 0 and p["update_mean"] > 0 for p in normal["params"])
+    assert zeros["heat_steps"] == [10, 20, 30, 40, 50, 60] and len(zeros["heat"][0]) == len(zeros["params"])
+    assert all(r["std"] == 0 and r["grad_std"] == 0 for r in zeros["layers"])
+    assert len(zeros["samples"]) == 3 and len(zeros["losses"]) == 60
+    assert unigram_loss(tensors["train"][1], len(dataset.vocab)) < zeros["val_loss"]

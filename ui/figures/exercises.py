@@ -37,13 +37,15 @@ def loss_figure(runs, unigram: float, height=340) -> go.Figure:
     """runs: [(label, result)]. log10 loss per step (thinned), and the loss of the unigram model."""
     traces = []
     for i, (label, r) in enumerate(runs):
-        losses = r["losses"]
-        stride = max(len(losses) // MAX_POINTS, 1)
-        traces.append(go.Scatter(x=list(range(0, len(losses), stride)), y=losses[::stride], mode="lines", name=label,
-                                 line=dict(color=color(i), width=2)))
+        losses = np.asarray(r["losses"], dtype=float)
+        stride = max(len(losses) // MAX_POINTS, 1, 10)   # the mean of each run of steps: minibatch noise averages out
+        n = len(losses) // stride * stride
+        means = losses[:n].reshape(-1, stride).mean(axis=1)
+        traces.append(go.Scatter(x=np.arange(len(means)) * stride + stride / 2, y=means, mode="lines",
+                                 name=f"{label} (mean of {stride} steps)", line=dict(color=color(i), width=2)))
     fig = go.Figure(traces)
     fig.add_hline(y=math.log10(unigram), line_dash="dash", line_color="black",
-                  annotation_text=f"character frequencies alone: loss {unigram:.3f}", annotation_position="top right")
+                  annotation_text=f"character frequencies alone: loss {unigram:.3f}", annotation_position="bottom left")
     fig.update_layout(xaxis=dict(title="step"), yaxis=dict(title="log10 loss"),
                       legend=dict(orientation="h", y=-0.25))
     return styled(fig, "training loss", height=height)

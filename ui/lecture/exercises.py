@@ -138,7 +138,8 @@ def e01_show(runs, guess):
     left, right = st.columns(2)
     left.plotly_chart(figs.update_heatmap(normal, "normal init", zmin, zmax), key="ex_e01_heat_normal")
     right.plotly_chart(figs.update_heatmap(zeros, "all zeros", zmin, zmax), key="ex_e01_heat_zeros")
-    st.dataframe(param_table(normal, zeros), hide_index=True, width="stretch",
+    table = param_table(normal, zeros)
+    st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3,   # every row, no scroll
                  column_config={c: st.column_config.NumberColumn(format="%.2e")
                                 for c in ("normal: max |grad|", "normal: mean |update|",
                                           "zeros: max |grad|", "zeros: mean |update|")})
@@ -147,8 +148,11 @@ def e01_show(runs, guess):
     rows = [("normal", normal["layers"], True), ("zeros", zeros["layers"], False)]
     a, b = st.columns(2)
     a.plotly_chart(lab_figs.layer_histograms(rows), key="ex_e01_act")
-    b.plotly_chart(lab_figs.layer_histograms(rows, "grad_hist", "gradient distribution", "gradient value"),
-                   key="ex_e01_grad")
+    b.plotly_chart(lab_figs.layer_histograms(rows[:1], "grad_hist", "gradient distribution, normal init",
+                                             "gradient value"), key="ex_e01_grad")
+    a.caption("All zeros: every tanh output is exactly 0, the one spike in the middle.")
+    b.caption("All zeros: every one of these gradients is exactly 0 (the table's last column), so it is not drawn: "
+              "its spike would flatten the normal init's curves.")
     st.dataframe(pd.DataFrame({
         "layer": [r["label"] for r in zeros["layers"]],
         "normal: std": [r["std"] for r in normal["layers"]], "normal: grad std": [r.get("grad_std") for r in normal["layers"]],
@@ -168,8 +172,9 @@ It learns how often each character comes next, whatever the context: the net bec
 character frequencies, and its loss stalls at their entropy ({unigram:.3f}). And it stays that way: the
 output bias never changes an activation, so the output weights keep a zero gradient, and so on up.
 
-The cure is what the lecture does: random weights break the symmetry (and the zeros) so that every
-neuron gets its own gradient. Biases may start at zero — the weights may not.""")
+The cure is what the lecture does: random weights make every activation non-zero and different from its
+neighbours', so that gradients flow back and every neuron learns something of its own. Biases may start at
+zero — the weights may not.""")
 
 
 # ---------------------------------------------------------------- E02
@@ -263,8 +268,9 @@ BatchNorm disappears, and the forward pass should not change.""")
     st.markdown("**Samples, same seed:** " + ("the same names from both." if before == after else
                                                 "a name differs: a random draw fell within rounding of a boundary."))
     st.dataframe(pd.DataFrame({"with BatchNorm": before, "folded": after}), hide_index=True)
+    size = float(fold.logits_eval(model, X).abs().max())
     st.markdown(f"""**What it shows.** The logits agree to {diff32:.0e} in float32 — a few units in the last
-place of numbers of size about 5 — and to {diff64:.0e} in float64: the fold changes only how the arithmetic
+place of logits as large as {size:.1f} — and to {diff64:.0e} in float64: the fold changes only how the arithmetic
 rounds, not the function. The folded net does one matrix multiply per block and skips BatchNorm's
 subtract, divide, scale and shift: {t_model / t_folded:.1f}x faster here. It also drops γ, β and the running
 statistics ({model.num_parameters() - folded.num_parameters():,} fewer numbers). What it gives up: it can no

@@ -1,24 +1,11 @@
-"""The exercise chapter in headless Chromium, on its stand-alone page (pages/exercises.py) until the
-Lecture page shows it: guess, train E01, read which parameter moved; E02's fold of its own net."""
+"""The exercise chapter in headless Chromium, as the Lecture page's last chapter: guess, train E01,
+read which parameter moved; E02's fold of its own net."""
 import re
-import subprocess
-
 import pytest
 
-from conftest import start_app_server, wait_for_app
+from conftest import wait_for_app
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def chapter_url():
-    proc, url = start_app_server(script="pages/exercises.py")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def metric_value(page, label):
@@ -26,9 +13,11 @@ def metric_value(page, label):
     return box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
-def test_guess_train_and_fold(page, chapter_url):
-    page.goto(chapter_url)
-    wait_for_app(page)
+def test_guess_train_and_fold(page, app_url):
+    page.goto(f"{app_url}/lecture")
+    wait_for_app(page, 240_000)
+    page.locator('[data-testid="stRadioOption"]', has_text="Exercises").first.click()
+    wait_for_app(page, 240_000)
     page.get_by_text("Make your guess first", exact=False).wait_for(state="visible", timeout=60_000)
     assert page.get_by_role("button", name="Train both nets").count() == 0
 

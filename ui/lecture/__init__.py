@@ -14,6 +14,7 @@ CHAPTER_MODULES = [
     "ch08_diagnostics",
     "ch09_after",
     "ch10_bonus",
+    "exercises",       # the video's exercises E01 and E02, after the lecture
 ]
 CHAPTERS = [importlib.import_module(f"ui.lecture.{name}") for name in CHAPTER_MODULES]
 

@@ -122,7 +122,9 @@ def test_stats_at_init_is_the_first_minibatch_of_train(capsys, small):
     """stats --steps 0 diagnoses the minibatch that train's step 0 trains on: the same loss."""
     _, stats_out, _ = run_main(capsys, "stats", "--data", small, "--json")
     _, train_out, _ = run_main(capsys, "train", "--data", small, "--steps", "1", "--json")
-    assert json.loads(stats_out)["loss"] == json.loads(train_out)["init_loss"]
+    # Two code paths (the stats pass keeps every layer's gradient) may sum in another order on another
+    # processor's kernels: float32 rounding (~1e-7 of 3.3); another minibatch would differ by ~1e-2.
+    assert json.loads(stats_out)["loss"] == pytest.approx(json.loads(train_out)["init_loss"], abs=1e-5)
 
 
 def test_stats_after_k_updates_follows_the_lecture_schedule(capsys, default_names):

@@ -202,6 +202,14 @@ def bad_files(tmp_path_factory):
     truncated = d / "truncated.pt"
     good = checkpoint.to_bytes(MLP(ModelConfig()), Dataset.from_path(ROOT / NAMES).vocab)
     truncated.write_bytes(good[: len(good) // 2])
+    nan_model = MLP(ModelConfig())
+    with torch.no_grad():
+        nan_model.C[3, 1] = float("nan")
+    checkpoint.save(d / "nan.pt", nan_model, Dataset.from_path(ROOT / NAMES).vocab)
+    flipped = bytearray(good)   # one byte of the embedding table C changed: the checksum catches it
+    at = good.find(MLP(ModelConfig()).C.detach().numpy().tobytes()[:64])
+    flipped[at + 13] ^= 0x40
+    (d / "flipped.pt").write_bytes(bytes(flipped))
     return d
 
 
@@ -253,6 +261,10 @@ BAD = [
     (["sample", "--checkpoint", "{d}/garbage.pt"], "not a makemore lab checkpoint"),
     (["sample", "--checkpoint", "{d}/truncated.pt"], "not a makemore lab checkpoint"),
     (["sample", "--checkpoint", "{d}/empty"], "not a makemore lab checkpoint"),
+    (["sample", "--checkpoint", "{d}/nan.pt"], "NaN"),
+    (["sample", "--checkpoint", "{d}/nan.pt", "--beam", "3"], "NaN"),
+    (["sample", "--checkpoint", "{d}/flipped.pt"], "corrupted"),
+    (["sample", "--checkpoint", "/dev/zero"], "limit"),          # read up to the limit, not forever
     (["sample"], "--checkpoint"),
     (["sample", "--checkpoint", "{ckpt}", "--temperature", "0"], "temperature"),
     (["sample", "--checkpoint", "{ckpt}", "--temperature", "-1"], "temperature"),

@@ -9,6 +9,7 @@ from conftest import wait_for_app
 pytestmark = pytest.mark.browser
 
 STEP = re.compile(r"step ([\d,]+) / ([\d,]+)")
+TRAINING_URL = re.compile(r"/training(\?run=\d+)?$")   # the address carries the shown run
 
 
 def main_text(page):
@@ -52,7 +53,7 @@ def test_training_runs_live_across_page_switches(page, app_url):
     page.goto(app_url)       # from Home, through the navigation, as a learner gets there
     wait_for_app(page)
     page.get_by_role("link", name="Training").first.click()
-    page.wait_for_url("**/training")
+    page.wait_for_url(TRAINING_URL)
     wait_for_app(page)
     click(page, "Start a new run")
     first = wait_for_steps_above(page, 0)
@@ -72,7 +73,7 @@ def test_training_runs_live_across_page_switches(page, app_url):
     wait_for_app(page)
     time.sleep(1.0)
     page.get_by_role("link", name="Training").first.click()        # ... and come back: still running
-    page.wait_for_url("**/training")
+    page.wait_for_url(TRAINING_URL)
     wait_for_app(page)
     back = wait_for_steps_above(page, later + 50)
     assert "training" in main_text(page)
@@ -107,7 +108,7 @@ def test_server_cap_queues_a_second_tab_and_a_closed_tab_frees_its_slot(browser)
             tab.goto(url)
             wait_for_app(tab)
             tab.get_by_role("link", name="Training").first.click()
-            tab.wait_for_url("**/training")
+            tab.wait_for_url(TRAINING_URL)
             wait_for_app(tab)
             tabs.append((context, tab))
         (context_a, tab_a), (context_b, tab_b) = tabs
@@ -138,7 +139,7 @@ def test_a_run_survives_a_reload_and_its_link_shows_it_read_only_in_another_brow
     page.goto(app_url)
     wait_for_app(page)
     page.get_by_role("link", name="Training").first.click()
-    page.wait_for_url("**/training")
+    page.wait_for_url(TRAINING_URL)
     wait_for_app(page)
     click(page, "Start a new run")
     first = wait_for_steps_above(page, 0)

@@ -344,3 +344,11 @@ def test_train_engines_agree(tmp_path):
     for key in ("train_loss", "val_loss", "test_loss"):
         assert abs(results["fast"][key] - results["eager"][key]) < 1e-5
     assert results["fast"]["params"] == results["eager"]["params"] == 47024
+
+
+def test_a_learning_rate_far_too_high_is_reported_as_diverged(capsys, small):
+    """lr 1e6 never makes the loss NaN (it sits near 1e7): still exit 2 with one line saying so."""
+    status, stdout, stderr = run_main(capsys, "train", "--data", small, "--steps", "1000", "--lr", "1e6", "--json")
+    assert status == 2 and stdout == ""
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and "uniform guess" in lines[0] and "Lower the learning rate" in lines[0]

@@ -1,6 +1,6 @@
 """Training: train the net in the background and watch its insides while it learns.
 
-The run is a thread of this browser tab (ui.runs); this script only starts, steers and draws it.
+The run is a thread on the server (ui.runs), found again by the browser that started it; this script only starts, steers and draws it.
 The live view is a fragment that re-runs by itself twice a second while the run trains.
 """
 import math
@@ -180,14 +180,14 @@ if st.session_state.get("tr_link_seen") != link:
     if linked is not None and not foreign:
         manager.shown_id = linked.id
     elif linked is not None:
-        st.session_state["tr_watching"] = linked.id
+        st.session_state["tr_watching"] = linked.link
     elif link:
-        st.warning(f"There is no run {link} on this server (any more): runs are forgotten {run_lib.KEEP_S / 60:g} "
+        st.warning(f"There is no run {link.split('-')[0]} on this server (any more): runs are forgotten {run_lib.KEEP_S / 60:g} "
                    "minutes after their browser's last tab left, and when the server restarts.")
 watched = run_lib.find_run(st.session_state.get("tr_watching"))
 watching = watched is not None
 shown = watched if watching else manager.shown
-address = None if shown is None else str(shown.id)
+address = None if shown is None else shown.link
 if address != link:
     if address is None:
         st.query_params.pop("run", None)
@@ -308,7 +308,7 @@ if shown is not None:   # the live view: this browser's run, or one watched read
     def live_view(run_id, drawn_state):
         """Status, progress and charts of one run, from a snapshot taken under its lock."""
         chart = {**LIVE_CHART, "staticPlot": drawn_state in ("queued", "running")}
-        live = manager.get(run_id) or run_lib.find_run(run_id)
+        live = manager.get(run_id) or next((r for r in run_lib.all_runs() if r.id == run_id), None)
         if live is None:
             return
         snap = live.snapshot()

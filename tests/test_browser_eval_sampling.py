@@ -53,6 +53,9 @@ def test_quick_model_then_evaluation_and_sampling(page, app_url):
     page.wait_for_selector(f'{MAIN} [data-testid="stPlotlyChart"]', timeout=60_000)
     no_exception(page)
     assert "quick model" in page.inner_text(MAIN)   # the same session's model
+    # the first chart can come before the names above it are drawn (seen under load): wait for them
+    page.get_by_role("button", name="Download the names").wait_for(timeout=60_000)
+    wait_for_app(page, timeout=60_000)
     before = page.inner_text(MAIN)
     assert "in the training set" in before and "Download the names" in before
     page.get_by_role("button", name="Another seed").click()

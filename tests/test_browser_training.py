@@ -9,7 +9,7 @@ from conftest import wait_for_app
 pytestmark = pytest.mark.browser
 
 STEP = re.compile(r"step ([\d,]+) / ([\d,]+)")
-TRAINING_URL = re.compile(r"/training(\?run=\d+)?$")   # the address carries the shown run
+TRAINING_URL = re.compile(r"/training(\?run=\d+-[0-9a-f]+)?$")   # the address carries the shown run
 
 
 def main_text(page):
@@ -143,7 +143,7 @@ def test_a_run_survives_a_reload_and_its_link_shows_it_read_only_in_another_brow
     wait_for_app(page)
     click(page, "Start a new run")
     first = wait_for_steps_above(page, 0)
-    page.wait_for_url(re.compile(r"[?&]run=\d+"))
+    page.wait_for_url(re.compile(r"[?&]run=\d+-[0-9a-f]+"))
     link = page.url
     page.reload()
     wait_for_app(page)

@@ -289,7 +289,7 @@ def test_runs_outlive_their_tab_until_the_keep_time(dataset, data, monkeypatch):
     run_lib._Viewer("browser-x")               # it came back (a reload): the same runs
     assert run_lib._managers["browser-x"].runs == [run] and manager.left_at is None
     assert run_lib.expire_idle(now=left + 3600) == 0
-    assert run_lib.find_run(run.id) is run and run_lib.find_run("no such run") is None
+    assert run_lib.find_run(run.link) is run and run_lib.find_run(str(run.id)) is None   # the id alone finds nothing
     run_lib._viewer_left(viewer)
     assert run_lib.expire_idle(now=manager.left_at + 60) == 1
     run.wait(10)

@@ -18,6 +18,7 @@ import hashlib
 import itertools
 import math
 import os
+import secrets
 import threading
 import time
 import weakref
@@ -102,9 +103,9 @@ def all_runs() -> list:
     return sorted(_every_run, key=lambda r: r.id)
 
 
-def find_run(run_id):
-    """Any run on this server by its id (a ?run= link), or None."""
-    return next((r for r in all_runs() if str(r.id) == str(run_id)), None)
+def find_run(link):
+    """Any run on this server by its link (the ?run= of an address), or None."""
+    return next((r for r in all_runs() if r.link == link), None)
 
 
 class LossHistory:
@@ -156,6 +157,7 @@ class Run:
                  model: MLP | None = None, source: str = "", engine: str = "eager", owner: str | None = None):
         self.id = next(_ids)
         self.owner = owner if owner is not None else f"run-{self.id}"   # who may steer it; one training run each
+        self.link = f"{self.id}-{secrets.token_hex(4)}"   # its ?run= in the address: not guessable from the id
         self.created = time.time()    # wall clock: which came last, this run or an uploaded checkpoint
         self.label = label
         self.dataset_name = dataset.name
@@ -551,7 +553,7 @@ def watched_run(manager: RunManager):
     wanted = st.query_params.get("run")
     if not wanted:
         return None, False
-    own = next((r for r in manager.runs if str(r.id) == wanted), None)
+    own = next((r for r in manager.runs if r.link == wanted), None)
     if own is not None:
         return own, False
     return find_run(wanted), True

@@ -19,6 +19,10 @@ from . import stats as diagnostics
 from .evaluation import split_loss
 
 
+RUNAWAY_WINDOW = 200     # steps: a run whose loss stayed above RUNAWAY_FACTOR x a uniform guess's
+RUNAWAY_FACTOR = 10      # for this long is diverged, even when its loss never becomes NaN
+
+
 @dataclass
 class TrainConfig:
     steps: int = 200_000
@@ -154,6 +158,21 @@ class Trainer:
             self.record_val_loss()
         return loss_value
 
+    def check_runaway(self):
+        """A learning rate far too high may never give NaN (lr 1e6: the loss sits near 1e7): call the
+        run diverged when its loss stayed above 10x a uniform guess's for 200 steps. A bad init starts
+        near 27 (8x) and falls within a few hundred steps; a run that learns is far below."""
+        uniform = math.log(self.model.config.vocab_size)
+        recent = self.losses[-RUNAWAY_WINDOW:]
+        if len(recent) < RUNAWAY_WINDOW or self.status == "diverged" or min(recent) <= RUNAWAY_FACTOR * uniform:
+            return False
+        self.status = "diverged"
+        self.message = (f"The loss stayed above {RUNAWAY_FACTOR} times a uniform guess's ({uniform:.2f}) for "
+                        f"{RUNAWAY_WINDOW} steps, up to step {self.step_num:,} (last {self.losses[-1]:.3g}, "
+                        f"learning rate {self.lr:g}): the updates are far too large. Lower the learning rate "
+                        "and start again.")
+        return True
+
     def update(self, params, lr):
         if self.optimizer is None:
             with torch.no_grad():
@@ -181,6 +200,8 @@ class Trainer:
                 if self.status == "diverged":
                     break
             elif self.step() is None:
+                break
+            if self.check_runaway():
                 break
             if should_stop is not None and should_stop():
                 break

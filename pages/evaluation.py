@@ -103,11 +103,14 @@ else:
     with st.spinner("Evaluating every example of every split (once per model)..."):
         losses = split_losses(choice.key, data_key, model, data)
     train, val, test = (losses.get(s, math.nan) for s in ("train", "val", "test"))
+    empty = [s for s in ("train", "val", "test") if s not in losses]   # a list of a few words leaves some empty
+    shown = lambda x: f"{x:.4f}" if math.isfinite(x) else "empty split"  # noqa: E731
+    gap = lambda x: f"{x - train:+.4f} vs train" if math.isfinite(x - train) else None  # noqa: E731
     cols = st.columns(4)
-    cols[0].metric("train loss", f"{train:.4f}", help="Mean cross-entropy over every training example.")
-    cols[1].metric("val loss", f"{val:.4f}", delta=f"{val - train:+.4f} vs train", delta_color="inverse",
+    cols[0].metric("train loss", shown(train), help="Mean cross-entropy over every training example.")
+    cols[1].metric("val loss", shown(val), delta=gap(val), delta_color="inverse",
                    help="Names the model never trained on; used to choose settings.")
-    cols[2].metric("test loss", f"{test:.4f}", delta=f"{test - train:+.4f} vs train", delta_color="inverse",
+    cols[2].metric("test loss", shown(test), delta=gap(test), delta_color="inverse",
                    help="Held back until the very end: a last, honest check.")
     cols[3].metric("uniform guess", f"{uniform:.4f}", help=f"-ln(1/{len(vocab)}): the loss of knowing nothing.")
     st.caption(f"On {dataset.name}, with BatchNorm in eval mode (running statistics) and no gradients. "
@@ -115,11 +118,19 @@ else:
                "bigger. A val loss well above train means it is overfitting. The lecture's deep net reaches about "
                "2.0 on train and 2.1 on val after 200,000 steps.")
 
+    if empty:
+        st.info(f"The {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} empty: {dataset.name} has "
+                f"{len(dataset.words)} words, and an 80/10/10 split of so few leaves no names for "
+                f"{'them' if len(empty) > 1 else 'it'}. Use a list of at least 10 words to see every split's loss.")
+
     # ------------------------------------------------------------ 2. BatchNorm modes
     st.header("BatchNorm: where do the mean and variance come from?")
     st.markdown("While training, BatchNorm normalizes every feature by the mean and variance **of the batch**. "
                 "After training we want to feed one example at a time. Four ways to get those statistics, each "
                 "scored on the val split and asked for a few names:")
+if same_vocab and "val" in empty:
+    st.info("This comparison scores each way on the val split, which is empty for this word list.")
+elif same_vocab:
     with st.spinner("Comparing BatchNorm modes (a calibration pass over the training split, once per model)..."):
         rows = worst_last(batchnorm_modes(choice.key, data_key, val, model, data, vocab))
     table = pd.DataFrame({

@@ -8,6 +8,7 @@ import torch
 
 from makemore_core import sampling
 from ui import model_source, state
+from ui.choices import numbered_index
 from ui.figures.sampling import entropy_bits, next_char_figure
 
 SETTINGS_KEY = "sampling_settings"   # widget values kept across page switches
@@ -119,8 +120,7 @@ st.caption(f"Checked against the word list in use ({dataset.name}). Names in the
 
 # ---------------------------------------------------------------- one name, step by step
 st.header("One name, step by step")
-if st.session_state.get("sampling_trace_pick", 0) >= len(names):
-    st.session_state["sampling_trace_pick"] = 0
+st.session_state["sampling_trace_pick"] = numbered_index(st.session_state.get("sampling_trace_pick", 0), len(names))
 pick = st.selectbox("Follow the name", range(len(names)), key="sampling_trace_pick",
                     format_func=lambda i: f"{i + 1}. {names[i] or '(empty)'}")
 name, steps = trace_name(choice.key, pick, seed, temperature, k, p, model, vocab)

@@ -1,8 +1,10 @@
 """Training: train the net in the background and watch its insides while it learns.
 
-The run is a thread of this browser tab (ui.runs); this script only starts, steers and draws it.
+The run is a thread on the server (ui.runs), found again by the browser that started it; this script only starts, steers and draws it.
 The live view is a fragment that re-runs by itself twice a second while the run trains.
 """
+import math
+
 import pandas as pd
 import streamlit as st
 import torch
@@ -54,10 +56,13 @@ for name, value in saved.items():   # widgets start from the persistent settings
 
 def parse_milestones(text: str, steps: int) -> list[int]:
     parts = [p.strip().replace("_", "").replace(",", "") for p in str(text).replace(";", " ").split()]
-    values = [int(float(p)) for p in parts if p]
-    if any(v <= 0 for v in values):
+    try:
+        values = [float(p) for p in parts if p]
+    except ValueError:
+        raise ValueError(f"milestones must be step numbers separated by spaces, got {text!r}") from None
+    if any(not (math.isfinite(v) and v > 0) for v in values):   # "1e400" is inf: no step number
         raise ValueError("milestones must be positive step numbers")
-    return sorted(v for v in values if v < steps)
+    return sorted(int(v) for v in values if v < steps)
 
 
 def lab_model_config(vocab_size):
@@ -75,6 +80,8 @@ def lab_model_config(vocab_size):
 def build_configs():
     """(ModelConfig, TrainConfig, note) from the form; raises ValueError with a message for the user."""
     s = saved
+    if int(s["steps"]) < 1:
+        raise ValueError("Steps must be at least 1")
     train = TrainConfig(steps=int(s["steps"]), batch_size=int(s["batch_size"]), lr=float(s["lr"]),
                         lr_milestones=parse_milestones(s["milestones"], int(s["steps"])), lr_factor=float(s["factor"]),
                         optimizer=s["optimizer"], stats_every=int(s["stats_every"]), eval_every=int(s["eval_every"]))
@@ -102,6 +109,7 @@ def run_label(model: ModelConfig, train: TrainConfig) -> str:
 
 def start_new_run():
     remember_settings()
+    st.session_state.pop("tr_watching", None)
     try:
         model, train, note = build_configs()
         data = state.dataset_tensors(dataset, model.block_size)
@@ -203,10 +211,35 @@ st.title("Training")
 st.markdown(
     "Train the net and watch its insides while it learns: the **activations** and **gradients** of every layer, "
     "how many tanh units are **saturated**, and how big each step is **relative to the weights** (about 1e-3 is "
-    "good). The run trains **in the background for this tab**: visit other pages, come back, it keeps going."
+    "good). The run trains **in the background on the server**: visit other pages, reload, come back, it keeps going."
 )
 
-shown = manager.shown
+# The address carries the shown run (?run=N): a reload finds it again, and the same link in another
+# browser shows it read-only ("watching"). A link is read when the address brings a new one (a first
+# load, a reload, a pasted link); after that the page's own choices move it.
+link = st.query_params.get("run")
+if st.session_state.get("tr_link_seen") != link:
+    st.session_state["tr_link_seen"] = link
+    linked, foreign = run_lib.watched_run(manager)
+    st.session_state.pop("tr_watching", None)
+    if linked is not None and not foreign:
+        manager.shown_id = linked.id
+    elif linked is not None:
+        st.session_state["tr_watching"] = linked.link
+    elif link:
+        st.warning(f"There is no run {link.split('-')[0]} on this server (any more): runs are forgotten {run_lib.KEEP_S / 60:g} "
+                   "minutes after their browser's last tab left, and when the server restarts.")
+watched = run_lib.find_run(st.session_state.get("tr_watching"))
+watching = watched is not None
+shown = watched if watching else manager.shown
+address = None if shown is None else shown.link
+if address != link:
+    if address is None:
+        st.query_params.pop("run", None)
+    else:
+        st.query_params["run"] = address
+    st.session_state["tr_link_seen"] = address
+st.caption(run_lib.keep_note())
 with st.expander("Settings for a new run", expanded=shown is None):
     st.caption("Defaults are the lecture's run: 200,000 steps of SGD at lr 0.1, then 0.01 from step 150,000; "
                "batch 32; seed 2147483647. With the exact engine, the same settings and seed give exactly the same "
@@ -219,7 +252,7 @@ with st.expander("Settings for a new run", expanded=shown is None):
     with left:
         st.markdown("**Training**")
         a, b = st.columns(2)
-        a.number_input("Steps", min_value=1, max_value=2_000_000, step=1000, key="tr_steps",
+        a.number_input("Steps", min_value=0, max_value=2_000_000, step=1000, key="tr_steps",
                        help="Minibatch updates in the run.")
         b.number_input("Batch size", min_value=1, max_value=4096, step=8, key="tr_batch_size",
                        help="Examples per step. Bigger batches give smoother, slower steps.")
@@ -292,9 +325,14 @@ for key, show in (("tr_error", st.error), ("tr_note", st.info)):
 if shown is None:
     st.info("No run shown. Choose settings above and press **Start a new run**." +
             (" Earlier runs are in the run list below." if manager.runs else ""))
+elif watching:
+    run = shown
+    status = run.state
+    st.info(f"Watching run {run.id}, another browser's run: read-only, live. Start your own with the settings above.")
 else:
     run = shown
     status = run.state
+if shown is not None and not watching:
     controls = st.columns([1, 1, 1, 1.1, 1.1, 1.5, 1.7])
     controls[0].button("Pause", key="tr_pause", on_click=pause, args=(run,), disabled=status != "running",
                        width="stretch")
@@ -324,10 +362,11 @@ else:
     else:
         st.session_state.pop("tr_lr_now", None)
 
+if shown is not None:   # the live view: this browser's run, or one watched read-only
     def live_view(run_id, drawn_state):
         """Status, progress and charts of one run, from a snapshot taken under its lock."""
         chart = {**LIVE_CHART, "staticPlot": drawn_state in ("queued", "running")}
-        live = manager.get(run_id)
+        live = manager.get(run_id) or next((r for r in run_lib.all_runs() if r.id == run_id), None)
         if live is None:
             return
         snap = live.snapshot()
@@ -336,8 +375,10 @@ else:
         engine = f" · engine: {live.trainer.engine_status}" if live.engine != "eager" else ""
         st.markdown(f"**Run {snap['id']}** · {snap['label']}{engine} · **{STATE_TEXT[snap['state']]}**")
         if snap["state"] == "queued":
+            place = run_lib.queue_position(live)
             st.warning(f"Server busy: {run_lib.running_trainers()} runs are training on this server (the limit is "
-                       f"{run_lib.MAX_TRAINERS}). Your run is queued and starts by itself when a slot frees.")
+                       f"{run_lib.MAX_TRAINERS}, and one per browser at a time). Your run is queued"
+                       f"{f', number {place} in line,' if place else ''} and starts by itself when a slot frees.")
         done, total = snap["step"], max(snap["total"], 1)
         rate, left = snap["steps_per_s"], snap["seconds_left"]
         if snap["state"] == "running":
@@ -404,7 +445,7 @@ else:
 # ---------------------------------------------------------------- run list, overlay, checkpoints
 
 st.divider()
-st.header("Runs in this tab")
+st.header("Runs in this browser")
 if not manager.runs:
     st.caption("Runs you start appear here with their settings; any two can be overlaid.")
 else:
@@ -421,6 +462,7 @@ else:
                           format_func=lambda i: "none" if i is None else label_of[i])
     if choice != manager.shown_id:
         manager.shown_id = choice
+        st.session_state.pop("tr_watching", None)
         st.rerun()
     if len(ids) >= 2:
         st.subheader("Overlay two runs")

@@ -26,14 +26,14 @@ def test_quick_model_then_evaluation_and_sampling(page, app_url):
     page.goto(app_url)
     wait_for_app(page)
     go(page, "Evaluation")
-    page.get_by_text("gibberish").first.wait_for()
+    page.get_by_text("gibberish").filter(visible=True).first.wait_for()
     slider = page.get_by_role("slider").first
     slider.focus()
     slider.press("ArrowLeft")
     slider.press("ArrowLeft")   # 5,000 -> 1,000 steps
-    page.get_by_text("1,000").first.wait_for()
+    page.get_by_text("1,000").filter(visible=True).first.wait_for()
     page.get_by_role("button", name="Train a quick model").click()
-    page.get_by_text("Training a quick model").first.wait_for(timeout=30_000)
+    page.get_by_text("Training a quick model").filter(visible=True).first.wait_for(timeout=30_000)
 
     page.wait_for_selector(f'{MAIN} h2:has-text("Loss on train, val and test")', timeout=180_000)
     page.wait_for_selector(f'{MAIN} [data-testid="stDataFrame"]', timeout=180_000)
@@ -47,12 +47,15 @@ def test_quick_model_then_evaluation_and_sampling(page, app_url):
     box = page.get_by_label("Type a name")
     box.fill("Zoë")
     box.press("Enter")
-    page.get_by_text("not in its vocabulary").first.wait_for(timeout=30_000)
+    page.get_by_text("not in its vocabulary").filter(visible=True).first.wait_for(timeout=30_000)
 
     go(page, "Sampling")
     page.wait_for_selector(f'{MAIN} [data-testid="stPlotlyChart"]', timeout=60_000)
     no_exception(page)
     assert "quick model" in page.inner_text(MAIN)   # the same session's model
+    # the first chart can come before the names above it are drawn (seen under load): wait for them
+    page.get_by_role("button", name="Download the names").wait_for(timeout=60_000)
+    wait_for_app(page, timeout=60_000)
     before = page.inner_text(MAIN)
     assert "in the training set" in before and "Download the names" in before
     page.get_by_role("button", name="Another seed").click()

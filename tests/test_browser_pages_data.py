@@ -60,7 +60,7 @@ def test_context_page_slider_widens_x(page, app_url):
     assert "(188,833, 3)" in main_text(page)
     slider = page.locator('[data-testid="stMain"] [data-testid="stSlider"] input[type="range"]').first
     nudge(slider)
-    page.get_by_text("(188,833, 4)").first.wait_for(timeout=20_000)
+    page.get_by_text("(188,833, 4)").filter(visible=True).first.wait_for(timeout=20_000)
     wait_for_app(page)
     assert "(188,833, 3)" not in main_text(page)
 
@@ -71,5 +71,5 @@ def test_embeddings_page_total_follows_the_sliders(page, app_url):
     assert "47,024" in main_text(page)
     slider = page.locator('[data-testid="stMain"] [data-testid="stSlider"] input[type="range"]').first  # n_embd
     nudge(slider)  # n_embd 10 -> 11: C gains 27 numbers, the first Linear 3 x 100
-    page.get_by_text("47,351").first.wait_for(timeout=20_000)
+    page.get_by_text("47,351").filter(visible=True).first.wait_for(timeout=20_000)
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -9,6 +9,7 @@ from conftest import wait_for_app
 pytestmark = pytest.mark.browser
 
 STEP = re.compile(r"step ([\d,]+) / ([\d,]+)")
+TRAINING_URL = re.compile(r"/training(\?run=\d+-[0-9a-f]+)?$")   # the address carries the shown run
 
 
 def main_text(page):
@@ -52,7 +53,7 @@ def test_training_runs_live_across_page_switches(page, app_url):
     page.goto(app_url)       # from Home, through the navigation, as a learner gets there
     wait_for_app(page)
     page.get_by_role("link", name="Training").first.click()
-    page.wait_for_url("**/training")
+    page.wait_for_url(TRAINING_URL)
     wait_for_app(page)
     click(page, "Start a new run")
     first = wait_for_steps_above(page, 0)
@@ -72,7 +73,7 @@ def test_training_runs_live_across_page_switches(page, app_url):
     wait_for_app(page)
     time.sleep(1.0)
     page.get_by_role("link", name="Training").first.click()        # ... and come back: still running
-    page.wait_for_url("**/training")
+    page.wait_for_url(TRAINING_URL)
     wait_for_app(page)
     back = wait_for_steps_above(page, later + 50)
     assert "training" in main_text(page)
@@ -94,9 +95,11 @@ def test_training_runs_live_across_page_switches(page, app_url):
 
 def test_server_cap_queues_a_second_tab_and_a_closed_tab_frees_its_slot(browser):
     """One training slot: tab B is told the server is busy while tab A trains; closing tab A
-    releases its run (after the disconnected-session TTL, shortened here) and B's run starts."""
+    releases its run (after the disconnected-session TTL and the time runs are kept for their
+    browser, both shortened here) and B's run starts."""
     from conftest import start_app_server
-    proc, url = start_app_server({"MAKEMORE_MAX_TRAINERS": "1", "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": "2"})
+    proc, url = start_app_server({"MAKEMORE_MAX_TRAINERS": "1", "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": "2",
+                                  "MAKEMORE_KEEP_RUNS_S": "2"})
     tabs = []
     try:
         for _ in range(2):
@@ -105,7 +108,7 @@ def test_server_cap_queues_a_second_tab_and_a_closed_tab_frees_its_slot(browser)
             tab.goto(url)
             wait_for_app(tab)
             tab.get_by_role("link", name="Training").first.click()
-            tab.wait_for_url("**/training")
+            tab.wait_for_url(TRAINING_URL)
             wait_for_app(tab)
             tabs.append((context, tab))
         (context_a, tab_a), (context_b, tab_b) = tabs
@@ -128,3 +131,37 @@ def test_server_cap_queues_a_second_tab_and_a_closed_tab_frees_its_slot(browser)
                 pass
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_run_survives_a_reload_and_its_link_shows_it_read_only_in_another_browser(page, app_url, browser):
+    """F5 during a run: the page finds the same run, still training, with its controls. The same
+    address in another browser (another context: other cookies) shows it live and read-only."""
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_role("link", name="Training").first.click()
+    page.wait_for_url(TRAINING_URL)
+    wait_for_app(page)
+    click(page, "Start a new run")
+    first = wait_for_steps_above(page, 0)
+    page.wait_for_url(re.compile(r"[?&]run=\d+-[0-9a-f]+"))
+    link = page.url
+    page.reload()
+    wait_for_app(page)
+    again = wait_for_steps_above(page, first)                 # the same run kept training through the reload
+    assert page.get_by_role("button", name="Pause", exact=True).is_visible()
+    assert "Watching" not in main_text(page)
+    other = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        tab = other.new_page()
+        tab.goto(link)
+        wait_for_app(tab)
+        tab.get_by_text("Watching run").filter(visible=True).first.wait_for(timeout=30_000)
+        wait_for_steps_above(tab, again)                      # live
+        assert tab.get_by_role("button", name="Pause", exact=True).count() == 0
+        assert tab.get_by_role("button", name="Stop & reset", exact=True).count() == 0
+        assert_no_error(tab)
+    finally:
+        other.close()
+    click(page, "Stop & reset")
+    page.wait_for_function("() => document.body.innerText.includes('No run shown')", timeout=10_000)
+    assert_no_error(page)

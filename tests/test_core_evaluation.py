@@ -215,6 +215,62 @@ def test_bad_checkpoints_give_clear_errors(trained, tmp_path):
         checkpoint.load(tmp_path / "missing.pt")
 
 
+def test_checkpoint_checksum_refuses_corrupted_bytes_and_old_files_still_load(trained):
+    model, dataset, _ = trained
+    raw = checkpoint.to_bytes(model, dataset.vocab)
+    weights = model.layers[0].weight.detach().numpy().tobytes()
+    at = raw.find(weights[:64])
+    assert at > 0
+    for offset in (0, 1001, len(weights) - 1):   # one bit of one weight, anywhere in the tensor
+        damaged = bytearray(raw)
+        damaged[at + offset] ^= 0x01
+        with pytest.raises(checkpoint.CheckpointError, match="corrupted"):
+            checkpoint.from_bytes(bytes(damaged))
+    old = payload(model, dataset.vocab)          # saved before checksums: none stored, still loads
+    loaded, _, _ = checkpoint.from_bytes(old)
+    assert all(torch.equal(a, b) for a, b in zip(loaded.parameters(), model.parameters()))
+
+
+def test_checkpoint_with_nan_weights_is_refused(trained):
+    model, dataset, _ = trained
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    state["C"][0, 0] = float("nan")
+    with pytest.raises(checkpoint.CheckpointError, match="NaN"):
+        checkpoint.from_bytes(payload(model, dataset.vocab, state=state))
+    state["C"][0, 0] = float("inf")
+    with pytest.raises(checkpoint.CheckpointError, match="NaN or infinite"):
+        checkpoint.from_bytes(payload(model, dataset.vocab, state=state))
+
+
+def test_memory_bombs_are_refused_before_allocating(trained, monkeypatch):
+    import tracemalloc
+    import zipfile
+    model, dataset, _ = trained
+    # a file declaring 118 M parameters in a few KB: every tensor a stride-0 view of one number
+    big = ModelConfig(n_hidden=2048, hidden_layers=28)
+    assert big.num_parameters() > 100_000_000
+    fake = {"C": torch.zeros(1).expand(big.num_parameters())}
+    raw = payload(model, dataset.vocab, config=big.to_dict(), state=fake)
+    assert len(raw) < 100_000
+    tracemalloc.start()
+    with pytest.raises(checkpoint.CheckpointError, match="at most 16,000,000"):
+        checkpoint.from_bytes(raw)
+    assert tracemalloc.get_traced_memory()[1] < 50 * 2**20
+    tracemalloc.stop()
+    # a small zip that unpacks to more than the limit (compressed zeros)
+    monkeypatch.setattr(checkpoint, "MAX_BYTES", 2**20)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/data/0", bytes(2 * 2**20))
+    assert len(buffer.getvalue()) < 10_000
+    with pytest.raises(checkpoint.CheckpointError, match="unpacks to 2.0 MB"):
+        checkpoint.from_bytes(buffer.getvalue())
+    with pytest.raises(checkpoint.CheckpointError, match="at most 1.0 MB"):
+        checkpoint.from_bytes(bytes(2**20 + 1))
+    with pytest.raises(checkpoint.CheckpointError, match="over 1.0 MB"):
+        checkpoint.load("/dev/zero")               # reads at most the limit, never forever
+
+
 class Exploit:
     def __reduce__(self):
         return (open, ("/tmp/makemore-core-test-exploit-ran", "w"))

@@ -388,3 +388,18 @@ def test_batchnorm_with_a_batch_of_one_is_refused():
                       TrainConfig(steps=5, batch_size=1))
     trainer.run()
     assert trainer.step_num == 5
+
+
+def test_a_loss_stuck_far_above_a_uniform_guess_is_divergence(default_names):
+    """lr 1e6 never gives NaN here (the loss sits near 1e7): the run must still say it diverged."""
+    data = Dataset.from_path(default_names).tensors(3)
+    for engine in ("eager", "fast-uncompiled"):
+        t = Trainer(MLP(ModelConfig()), data, TrainConfig(steps=2000, lr=1e6), engine=engine).run()
+        assert t.status == "diverged" and t.step_num < 2000, (engine, t.status, t.losses[-1])
+        assert "uniform guess" in t.message and "Lower the learning rate" in t.message
+    lecture = Trainer(MLP(ModelConfig()), data, TrainConfig(steps=400)).run()
+    assert lecture.status == "finished"
+    # the lecture's first, bad init (plain randn weights): starts near 25 and learns: not diverged
+    bad_init = ModelConfig(batchnorm=False, soften_last=1.0, fan_in_scaling=False, hidden_layers=1, n_hidden=200)
+    t = Trainer(MLP(bad_init), data, TrainConfig(steps=400)).run()
+    assert t.losses[0] > 20 and t.status == "finished"

@@ -8,7 +8,7 @@ import pytest
 from conftest import open_app_page
 import ui.runs
 from makemore_core import checkpoint, sampling
-from makemore_core.data import Dataset
+from makemore_core.data import Dataset, Vocab
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig
 
@@ -248,3 +248,35 @@ def test_run_still_training_is_pinned_until_asked(monkeypatch, dataset, data):
     at.button(key="evaluation_refresh_snapshot").click().run()
     assert any("Weights at step 100" in c.value for c in at.caption)
     assert metrics(at)["val loss"] != first
+
+
+def untrained_checkpoint(words):
+    """Checkpoint bytes of an untrained small model on the characters of `words`."""
+    vocab = Vocab.from_words(words)
+    return checkpoint.to_bytes(MLP(ModelConfig(vocab_size=len(vocab), **SMALL)), vocab)
+
+
+def test_replacing_the_checkpoint_by_one_of_other_characters(monkeypatch, checkpoint_bytes):
+    """The second upload replaces the first at once: the page used to keep the old model with the
+    new file's alphabet for one redraw, and crash (IndexError) when the alphabets differed."""
+    at = open_page(monkeypatch, ui.runs.RunManager())
+    upload(at, "evaluation", "first.pt", checkpoint_bytes)
+    upload(at, "evaluation", "second.pt", untrained_checkpoint(["xyz", "zyx"]))
+    assert not at.exception
+    assert any("Uploaded checkpoint second.pt" in md.value for md in at.markdown)
+    assert any("knows 4 characters" in w.value for w in at.warning)
+
+
+def test_a_list_of_a_few_words_says_its_splits_are_empty(monkeypatch):
+    """Three words split 80/10/10 (2, 0, 1) leave val empty: said in words, never "nan" or "0.0000 best"."""
+    at = open_page(monkeypatch, ui.runs.RunManager())
+    words = ["anna", "bob", "emma"]
+    at.session_state["dataset_upload"] = {"name": "few.txt", "bytes": "\n".join(words).encode() + b"\n"}
+    upload(at, "evaluation", "few.pt", untrained_checkpoint(words))
+    m = metrics(at)
+    assert m["val loss"] == "empty split"
+    assert math.isfinite(float(m["train loss"])) and math.isfinite(float(m["test loss"]))
+    assert any("The val split is empty" in i.value and "3 words" in i.value for i in at.info)
+    shown = " ".join(str(e.value) for kind in ("markdown", "caption", "info", "metric") for e in getattr(at, kind))
+    assert "nan" not in shown.lower() and "0.0000" not in shown
+    assert not at.dataframe          # no BatchNorm table ranking losses of an empty split

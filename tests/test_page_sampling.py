@@ -12,6 +12,7 @@ import pytest
 
 from conftest import open_app_page
 import ui.runs
+from ui.choices import numbered_index
 from makemore_core import checkpoint, sampling
 from makemore_core.data import Dataset
 from makemore_core.model import ModelConfig
@@ -196,3 +197,15 @@ def test_cli_and_page_give_the_same_names(monkeypatch, tmp_path, checkpoint_byte
     page_names = [name for name, _ in shown_names(at)]
     assert page_names == cli_names
     assert len(set(page_names)) > 5
+
+
+def test_follow_the_name_survives_new_names():
+    """After new names (a new seed, temperature, top-k or top-p) the browser sends back the label the
+    "Follow the name" select showed ("4. emma"), which matches no option any more, and Streamlit
+    hands that label to the page: the page compared it with an int and showed an error box
+    ("'>=' not supported between 'str' and 'int'"). AppTest cannot send a stale label; the helper
+    the page reads the value through is tested here."""
+    assert numbered_index("4. a name that is gone", 20) == 3
+    assert numbered_index(3, 20) == 3
+    assert numbered_index("25. too far", 20) == 0 and numbered_index(25, 20) == 0
+    assert numbered_index("(empty)", 20) == 0 and numbered_index(None, 20) == 0

@@ -166,7 +166,6 @@ def test_checkpoint_download_upload_and_continue():
 
 
 def test_server_busy_queues_the_run(monkeypatch):
-    monkeypatch.setattr(run_lib, "_slots", threading.BoundedSemaphore(1))
     monkeypatch.setattr(run_lib, "MAX_TRAINERS", 1)
     dataset = Dataset.from_path(ROOT / "data" / "names.txt")
     blocker = run_lib.Run("another tab", dataset, dataset.tensors(3, "cpu"), cli_model_config(dataset),
@@ -183,12 +182,20 @@ def test_server_busy_queues_the_run(monkeypatch):
 
 
 def test_bad_settings_give_a_message_not_a_run():
-    at = small(training_page(), 100, tr_milestones="soon")
+    """Each bad value gets "Not started: ..." and no run (milestone "1e400" used to raise an
+    OverflowError into an error box; Steps = 0 ran the last valid step count)."""
+    at = small(training_page(), 100)
     known = len(run_lib.all_runs())
-    at.button(key="tr_start").click().run()
-    assert not at.exception
-    assert any("Not started" in e.value for e in at.error)
-    assert len(run_lib.all_runs()) == known
+    for kind, key, value, says in [("text_input", "tr_milestones", "soon", "milestones"),
+                                   ("text_input", "tr_milestones", "1e400", "milestones"),
+                                   ("number_input", "tr_steps", 0, "Steps must be at least 1")]:
+        getattr(at, kind)(key=key).set_value(value)
+        at.button(key="tr_start").click().run()
+        assert not at.exception
+        assert any("Not started" in e.value and says in e.value for e in at.error), (value, [e.value for e in at.error])
+        assert len(run_lib.all_runs()) == known
+        at.text_input(key="tr_milestones").set_value("50")
+        at.number_input(key="tr_steps").set_value(100)
 
 
 def test_batch_of_one_with_batchnorm_is_refused_with_a_reason():

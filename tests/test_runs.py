@@ -115,7 +115,6 @@ def test_divergence_stops_the_run_and_keeps_history(dataset, data):
 
 
 def test_server_cap_queues_runs_until_a_slot_frees(dataset, data, monkeypatch):
-    monkeypatch.setattr(run_lib, "_slots", threading.BoundedSemaphore(1))
     monkeypatch.setattr(run_lib, "MAX_TRAINERS", 1)
     first = make_run(dataset, data, steps=100_000)
     second = make_run(dataset, data, steps=100_000)
@@ -134,7 +133,7 @@ def test_server_cap_queues_runs_until_a_slot_frees(dataset, data, monkeypatch):
 
 
 def test_a_queued_run_can_be_stopped(dataset, data, monkeypatch):
-    monkeypatch.setattr(run_lib, "_slots", threading.BoundedSemaphore(1))
+    monkeypatch.setattr(run_lib, "MAX_TRAINERS", 1)
     blocker = make_run(dataset, data, steps=100_000)
     blocker.start()
     queued = make_run(dataset, data, steps=100)
@@ -204,17 +203,106 @@ def test_fast_engine_runs_in_chunks_and_honours_step_budgets(dataset, data):
 
 
 def test_releasing_the_tab_stops_its_runs(dataset, data):
-    """What st.cache_resource's on_release does when the browser tab goes."""
+    """What the registry does KEEP_S after the owner's last tab went (expire_idle)."""
     manager = run_lib.RunManager()
     model, train = small_model(len(dataset.vocab)), TrainConfig(steps=1_000_000)
     running = manager.new_run("a", dataset, data, model, train, "cpu")
     paused = manager.new_run("b", dataset, data, model, train, "cpu")
-    running.start()
     paused.step(3)
-    assert paused.wait_until(lambda r: r.state == "paused", 20) and running.wait_until(lambda r: r.alive, 5)
+    assert paused.wait_until(lambda r: r.state == "paused", 20)
+    running.start()                      # the paused run gave its slot back: this one trains
+    assert running.wait_until(lambda r: r.state == "running", 10)
+    manager.shown_id = paused.id
     assert manager.shown is paused and manager.latest_model()[2].startswith(f"run {paused.id}")
-    run_lib._release(manager)
+    manager.release()
     running.wait(10)
     paused.wait(10)
     assert not running.alive and not paused.alive
     assert running.state == paused.state == "stopped"
+
+
+# ---------------------------------------------------------------- the queue and the server-wide registry
+
+def owned_run(dataset, data, owner, steps=1_000_000):
+    return Run("test", dataset, data, small_model(len(dataset.vocab)), TrainConfig(steps=steps), "cpu", owner=owner)
+
+
+def training(run):
+    return run.wait_until(lambda r: r.state == "running" and r.trainer.step_num > 0, 20)
+
+
+def test_queue_is_first_come_first_served_with_one_training_run_per_owner(dataset, data, monkeypatch):
+    monkeypatch.setattr(run_lib, "MAX_TRAINERS", 2)
+    a1, a2 = owned_run(dataset, data, "a"), owned_run(dataset, data, "a")
+    b1, c1 = owned_run(dataset, data, "b"), owned_run(dataset, data, "c")
+    a1.start()
+    assert training(a1)
+    a2.start()
+    assert a2.wait_until(lambda r: run_lib.queue_position(r) == 1, 5)
+    b1.start()                                 # a's second run waits for a's first; b's run takes the free slot
+    assert training(b1)
+    assert a2.state == "queued" and a2.trainer.step_num == 0
+    c1.start()
+    assert c1.wait_until(lambda r: run_lib.queue_position(r) == 2, 5)   # behind a2, which came first
+    assert run_lib.running_trainers() == 2 and run_lib.queued_runs() == 2
+    a1.stop()
+    assert training(a2)                        # first in line when a slot freed, not the newest
+    assert c1.state == "queued" and run_lib.queue_position(c1) == 1
+    b1.stop()
+    assert training(c1)
+    for run in (a2, c1):
+        run.stop()
+        run.wait(10)
+    assert run_lib.running_trainers() == 0 and run_lib.queued_runs() == 0
+
+
+def test_a_paused_run_gives_its_slot_to_the_next_in_line(dataset, data, monkeypatch):
+    monkeypatch.setattr(run_lib, "MAX_TRAINERS", 1)
+    mine, theirs = owned_run(dataset, data, "a"), owned_run(dataset, data, "b")
+    mine.start()
+    assert training(mine)
+    theirs.start()
+    assert theirs.wait_until(lambda r: r.state == "queued", 5)
+    mine.pause()
+    assert mine.wait_until(lambda r: r.state == "paused", 10)
+    assert training(theirs)
+    mine.unpause()                             # back in line behind the run now training
+    assert mine.wait_until(lambda r: r.state == "queued", 10)
+    theirs.stop()
+    assert training(mine)
+
+
+def test_runs_outlive_their_tab_until_the_keep_time(dataset, data, monkeypatch):
+    """A tab that disconnects (a blip, a reload, closing it) leaves its runs training; they are
+    found again by the same owner, and stopped only KEEP_S after the owner's last tab left."""
+    monkeypatch.setattr(run_lib, "KEEP_S", 60.0)
+    monkeypatch.setattr(run_lib, "_managers", {})
+    viewer = run_lib._Viewer("browser-x")
+    manager = run_lib._managers["browser-x"]
+    run = manager.new_run("test", dataset, data, small_model(len(dataset.vocab)), TrainConfig(steps=1_000_000), "cpu")
+    run.start()
+    assert training(run) and run.owner == "browser-x"
+    run_lib._viewer_left(viewer)               # the only tab went away
+    left = manager.left_at
+    assert run_lib.expire_idle(now=left + 59) == 0
+    assert run.state == "running" and run_lib._managers["browser-x"] is manager
+    run_lib._Viewer("browser-x")               # it came back (a reload): the same runs
+    assert run_lib._managers["browser-x"].runs == [run] and manager.left_at is None
+    assert run_lib.expire_idle(now=left + 3600) == 0
+    assert run_lib.find_run(run.link) is run and run_lib.find_run(str(run.id)) is None   # the id alone finds nothing
+    run_lib._viewer_left(viewer)
+    assert run_lib.expire_idle(now=manager.left_at + 60) == 1
+    run.wait(10)
+    assert run.state == "stopped" and "browser-x" not in run_lib._managers
+
+
+def test_statistics_every_step_keep_bounded_memory(dataset, data, monkeypatch):
+    monkeypatch.setattr(run_lib, "MAX_STATS_STEPS", 64)
+    run = make_run(dataset, data, steps=300, stats_every=1)
+    run.start()
+    run.wait(60)
+    assert run.state == "finished"
+    assert len(run.trainer.stats) == 1 and run.latest_stats[0] == 299     # only the newest, with histograms
+    steps = run.series["steps"]
+    assert 32 <= len(steps) <= 64 and steps[0] == 0 and steps[-1] == 299
+    assert all(len(column) == len(steps) for column in run.series["saturation"].values())

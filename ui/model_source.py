@@ -155,8 +155,8 @@ def choose(page: str) -> ModelChoice | None:
                                      "that every number on it refers to the same model.")
         with st.expander("Load a checkpoint file", expanded=False):
             _upload_widget(page)
-        if len(_candidates()) != len(found):
-            st.rerun()   # a checkpoint just arrived: it becomes the choice
+        if set(_candidates()) != set(found):
+            st.rerun()   # a checkpoint arrived or replaced the last one: it becomes the choice
         step, model = _private_model(key, kind, item, refresh)
         if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
             st.error("This model's weights are not all finite numbers (its training diverged), so it has no "
@@ -220,7 +220,9 @@ def _quick_progress(run_id):
     recent = t.losses[-200:]
     loss = f" · recent loss {sum(recent) / len(recent):.3f}" if recent else ""
     if run.state == "queued":
-        st.progress(0.0, text="Waiting for a free training slot: this server trains only a few models at once.")
+        place = runs.queue_position(run)
+        st.progress(0.0, text=f"Waiting for a free training slot{f' (number {place} in line)' if place else ''}: "
+                              "this server trains only a few models at once, one per browser.")
     else:
         st.progress(min(t.step_num / max(t.config.steps, 1), 1.0),
                     text=f"Training a quick model: step {t.step_num:,} of {t.config.steps:,}{loss}")

@@ -1,16 +1,24 @@
-"""Training runs that live in the background for one browser tab.
+"""Training runs that live in the background on the server, and outlive the tab that started them.
 
 A run is a plain Python thread that owns a core Trainer behind a lock and never calls st.*
 (writing session_state from a thread silently does nothing). Pages read `run.snapshot()`, taken
 under the lock and pre-aggregated for charts (at most ~2,000 loss points, whatever the step count).
-Reruns, widget changes and page switches leave the thread alone; closing the tab releases the
-RunManager, which stops its threads. A server-wide semaphore caps how many runs train at once;
-the others wait, queued, and start when a slot frees.
+
+Runs belong to an owner, the browser that started them (its XSRF cookie, which survives a reload
+and a network blip; a tab's session where there is none), and live in a server-wide registry, not
+in the tab's session: a reload or a reconnect finds them again. When no tab of the owner has been
+connected for KEEP_S seconds, its runs are stopped and forgotten. Any tab may watch a run by its
+id (the Training page's ?run= link), read-only when it is someone else's.
+
+A server-wide queue caps how many runs train at once: first come, first served, at most one
+training run per owner; a paused run gives its slot back.
 """
 import collections
+import hashlib
 import itertools
 import math
 import os
+import secrets
 import threading
 import time
 import weakref
@@ -23,30 +31,81 @@ from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import Trainer, TrainConfig
 
 MAX_TRAINERS = max(1, int(os.environ.get("MAKEMORE_MAX_TRAINERS", "2")))
+KEEP_S = float(os.environ.get("MAKEMORE_KEEP_RUNS_S", "1800"))   # runs kept after the owner's last tab left
 MAX_POINTS = 600                # loss points sent to the browser, however long the run (~1 per 1.5 px)
 MAX_SERIES = 200                # statistics steps per over-time line sent to the browser
+MAX_STATS_STEPS = 4096          # statistics steps kept per run (numbers only, ~1 KB each); then every other
 FAST_CHUNK = 25                 # steps the fast engine runs per lock hold (the page waits at most this long)
-_slots = threading.BoundedSemaphore(MAX_TRAINERS)
-_waiting = collections.Counter()  # runs queued for a slot, server-wide ("waiting" -> count)
-_waiting_lock = threading.Lock()
 _ids = itertools.count(1)
 _every_run = weakref.WeakSet()  # all runs in this server process (tests and benchmarks stop them)
 
 ACTIVE_STATES = ("queued", "running", "paused")
 
 
+class TrainingQueue:
+    """At most MAX_TRAINERS runs train at once, at most one per owner; the others wait in arrival order."""
+
+    def __init__(self):
+        self.changed = threading.Condition()
+        self.waiting = []             # runs, first come first
+        self.training = []
+
+    def may_start(self, run):
+        busy = {r.owner for r in self.training}
+        first = next((r for r in self.waiting if r.owner not in busy), None)
+        return first is run and len(self.training) < MAX_TRAINERS
+
+    def acquire(self, run) -> bool:
+        """Wait for a slot (run.state "queued"); False when the run was stopped meanwhile."""
+        with self.changed:
+            self.waiting.append(run)
+            try:
+                while not self.may_start(run):
+                    if run.stop_requested.is_set():
+                        return False
+                    self.changed.wait(0.2)
+                self.training.append(run)
+                return True
+            finally:
+                self.waiting.remove(run)
+                self.changed.notify_all()
+
+    def release(self, run):
+        with self.changed:
+            if run in self.training:
+                self.training.remove(run)
+            self.changed.notify_all()
+
+    def position(self, run):
+        """1 for the next run to start, or None when the run is not waiting."""
+        with self.changed:
+            return self.waiting.index(run) + 1 if run in self.waiting else None
+
+
+_queue = TrainingQueue()
+
+
 def running_trainers() -> int:
     """How many runs hold a training slot on this server now."""
-    return MAX_TRAINERS - _slots._value  # noqa: SLF001 - a read of the semaphore's count
+    return len(_queue.training)
 
 
 def queued_runs() -> int:
-    return _waiting["waiting"]
+    return len(_queue.waiting)
+
+
+def queue_position(run):
+    return _queue.position(run)
 
 
 def all_runs() -> list:
     """Every run of every tab in this process, oldest first."""
     return sorted(_every_run, key=lambda r: r.id)
+
+
+def find_run(link):
+    """Any run on this server by its link (the ?run= of an address), or None."""
+    return next((r for r in all_runs() if r.link == link), None)
 
 
 class LossHistory:
@@ -95,8 +154,10 @@ class Run:
     """One training run: settings, the trainer, and the thread that drives it."""
 
     def __init__(self, label, dataset, data, model_config: ModelConfig, train_config: TrainConfig, device,
-                 model: MLP | None = None, source: str = "", engine: str = "eager"):
+                 model: MLP | None = None, source: str = "", engine: str = "eager", owner: str | None = None):
         self.id = next(_ids)
+        self.owner = owner if owner is not None else f"run-{self.id}"   # who may steer it; one training run each
+        self.link = f"{self.id}-{secrets.token_hex(4)}"   # its ?run= in the address: not guessable from the id
         self.created = time.time()    # wall clock: which came last, this run or an uploaded checkpoint
         self.label = label
         self.dataset_name = dataset.name
@@ -184,48 +245,51 @@ class Run:
     # ------------------------------------------------------------ the thread
 
     def _loop(self):
-        slots = _slots                # the semaphore this run took a slot from is the one it gives back
-        with _waiting_lock:
-            _waiting["waiting"] += 1
         try:
-            while not slots.acquire(timeout=0.2):   # queued until a slot frees (or the run is stopped)
-                if self.stop_requested.is_set():
+            while True:
+                self.state = "queued"
+                if not _queue.acquire(self):          # queued until a slot frees (or the run is stopped)
                     self.state = "stopped"
                     return
-        finally:
-            with _waiting_lock:
-                _waiting["waiting"] -= 1
-        try:
-            if self.stop_requested.is_set():
-                self.state = "stopped"
-                return
-            self.state = "running"
-            self.started_at = time.perf_counter()
-            self._train()
+                try:
+                    if self.stop_requested.is_set():
+                        self.state = "stopped"
+                        return
+                    self.state = "running"
+                    if self.started_at is None:
+                        self.started_at = time.perf_counter()
+                    paused = self._train()
+                finally:
+                    _queue.release(self)               # a paused run gives its slot to the next in line
+                if not paused:
+                    return
+                self.state = "paused"
+                self.progress.clear()
+                self.resume.wait()
+                self.resume.clear()
+                if self.stop_requested.is_set():
+                    self.trainer.status = "ready"
+                    self.state = "stopped"
+                    return
         except Exception as e:        # keep the history; tell the user instead of dying silently
             self.error = f"{type(e).__name__}: {e}"
             self.state = "stopped"
-        finally:
-            slots.release()
 
-    def _train(self):
+    def _train(self) -> bool:
+        """Train until done, stopped, diverged or paused; True when it paused."""
         trainer = self.trainer
         next_mark = 0.0
         while not self.stop_requested.is_set():
             if trainer.done:
                 break
             if self.pause_requested.is_set() or (self.steps_budget is not None and self.steps_budget <= 0):
-                self.state = "paused"
-                self.progress.clear()
-                self.resume.wait()
-                self.resume.clear()
-                self.state = "running"
-                continue
+                return True
             start = time.perf_counter()
             with self.lock:
                 trainer.status = "running"
                 stats_before = len(trainer.stats)
                 done = self._advance(trainer)
+                trainer.check_runaway()
                 if len(trainer.stats) > stats_before:
                     self._record_stats()
                 now = time.perf_counter()
@@ -245,6 +309,7 @@ class Run:
         else:
             trainer.status = "finished"
             self.state = "finished"
+        return False
 
     def _advance(self, trainer):
         """One step, or with the fast engine a short chunk of steps (up to the next statistics step,
@@ -256,12 +321,10 @@ class Run:
         return trainer.engine.run_chunk(trainer, max(n, 1))
 
     def _record_stats(self):
-        """Keep the newest stats' histograms, and only the numbers of older ones (memory stays small
-        on a 200,000-step run); add this step to the over-time series."""
+        """Keep the newest stats (with histograms) and, over time, only the numbers the charts draw:
+        memory per run stays bounded, whatever the step count and "statistics every N steps"."""
         step, s = self.trainer.stats[-1]
-        if self.latest_stats is not None:
-            prev_step, prev = self.latest_stats
-            self.trainer.stats[-2] = (prev_step, _numbers_only(prev))
+        del self.trainer.stats[:-1]   # nothing reads older ones; every step's stats made ~12 KB a step
         self.latest_stats = (step, s)
         series = self.series
         series["steps"].append(step)
@@ -272,6 +335,10 @@ class Run:
             if p["ndim"] == 2:        # the lecture plots the weights (C and each Linear)
                 _append(series["update_to_data"], p["name"], k, p.get("update_to_data"))
                 _append(series["grad_to_data"], p["name"], k, p.get("grad_to_data"))
+        if len(series["steps"]) > MAX_STATS_STEPS:   # keep every other older point: the charts show ~200
+            series["steps"] = series["steps"][::2]
+            for key in ("saturation", "update_to_data", "grad_to_data"):
+                series[key] = {name: column[::2] for name, column in series[key].items()}
 
     # ------------------------------------------------------------ reading (called from the UI)
 
@@ -364,21 +431,20 @@ def _append(table, name, k, value):
     column.append(value)
 
 
-def _numbers_only(stats):
-    strip = lambda row: {k: v for k, v in row.items() if not k.endswith("hist")}  # noqa: E731
-    return {**stats, "layers": [strip(r) for r in stats["layers"]], "params": [strip(r) for r in stats["params"]]}
-
-
 class RunManager:
-    """The runs of one browser tab."""
+    """The runs of one owner (a browser), kept server-wide: every tab of that browser sees them."""
 
-    def __init__(self):
+    def __init__(self, owner: str = ""):
+        self.owner = owner or f"manager-{id(self)}"
         self.runs: list[Run] = []
         self.shown_id = None          # the run the Training page shows; None after "Stop & reset"
+        self.viewers = 0              # tabs of this owner connected now
+        self.left_at = None           # when the last one left
 
     def new_run(self, label, dataset, data, model_config, train_config, device, model=None, source="",
                 engine="eager") -> Run:
-        run = Run(label, dataset, data, model_config, train_config, device, model=model, source=source, engine=engine)
+        run = Run(label, dataset, data, model_config, train_config, device, model=model, source=source, engine=engine,
+                  owner=self.owner)
         self.runs.append(run)
         self.shown_id = run.id
         return run
@@ -408,14 +474,96 @@ class RunManager:
             run.stop()
 
 
-def _release(manager):
-    manager.release()
+_managers: dict[str, RunManager] = {}   # owner -> its runs, server-wide
+_managers_lock = threading.Lock()
 
 
-@st.cache_resource(scope="session", on_release=_release, show_spinner=False)
+def owner_id() -> str:
+    """Who this tab is: its browser (a digest of the XSRF cookie, the same after a reload or a
+    reconnect), or, without that cookie, this tab's session."""
+    try:
+        cookie = st.context.cookies.get("_streamlit_xsrf")
+    except Exception:  # noqa: BLE001 - no request behind this session (AppTest): no cookie
+        cookie = None
+    if isinstance(cookie, str) and cookie:
+        token = cookie.split("|")
+        # the cookie is "2|mask|masked token|time": unmask so that a re-issued cookie is the same browser
+        if len(token) == 4:
+            try:
+                mask, masked = bytes.fromhex(token[1]), bytes.fromhex(token[2])
+                cookie = bytes(b ^ mask[i % 4] for i, b in enumerate(masked)).hex()
+            except ValueError:
+                pass
+        return "browser-" + hashlib.sha256(cookie.encode()).hexdigest()[:16]
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    return "session-" + (ctx.session_id if ctx else "none")
+
+
+class _Viewer:
+    """One connected tab of an owner; Streamlit releases it when the tab disconnects."""
+
+    def __init__(self, owner):
+        self.owner = owner
+        with _managers_lock:
+            manager = _managers.setdefault(owner, RunManager(owner))
+            manager.viewers += 1
+            manager.left_at = None
+
+
+def _viewer_left(viewer):
+    with _managers_lock:
+        manager = _managers.get(viewer.owner)
+        if manager is None:
+            return
+        manager.viewers -= 1
+        if manager.viewers <= 0:
+            manager.left_at = time.time()
+            timer = threading.Timer(KEEP_S, expire_idle)
+            timer.daemon = True
+            timer.start()
+
+
+@st.cache_resource(scope="session", on_release=_viewer_left, show_spinner=False)
+def _viewer(owner) -> _Viewer:
+    return _Viewer(owner)
+
+
+def expire_idle(now=None):
+    """Stop and forget the runs of owners with no tab connected for KEEP_S seconds."""
+    now = time.time() if now is None else now
+    with _managers_lock:
+        gone = [o for o, m in _managers.items() if m.viewers <= 0 and m.left_at is not None and now - m.left_at >= KEEP_S]
+        released = [_managers.pop(o) for o in gone]
+    for manager in released:
+        manager.release()
+    return len(released)
+
+
 def session_runs() -> RunManager:
-    """This browser tab's runs; released (threads stopped) when the tab goes."""
-    return RunManager()
+    """The runs of this tab's owner (its browser), found again after a reload or a reconnect."""
+    owner = owner_id()
+    _viewer(owner)
+    with _managers_lock:
+        return _managers.setdefault(owner, RunManager(owner))
+
+
+def watched_run(manager: RunManager):
+    """(run, read_only) for the ?run= link in the address: this owner's run, or another's to watch."""
+    wanted = st.query_params.get("run")
+    if not wanted:
+        return None, False
+    own = next((r for r in manager.runs if r.link == wanted), None)
+    if own is not None:
+        return own, False
+    return find_run(wanted), True
+
+
+def keep_note() -> str:
+    minutes = KEEP_S / 60
+    return (f"Runs keep training when this tab closes or its connection drops, and wait for you for "
+            f"{minutes:g} minute{'s' if minutes != 1 else ''} after your last tab of this browser has left; "
+            "then they are stopped and forgotten.")
 
 
 # ---------------------------------------------------------------- hints that read the numbers

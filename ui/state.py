@@ -4,6 +4,7 @@ Values that must outlive a page switch live under plain (non-widget) session_sta
 Streamlit deletes a widget's value when its page is left.
 """
 import hashlib
+import os
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import torch
 from makemore_core import checkpoint
 from makemore_core.data import DataError, Dataset
 from makemore_core.device import describe, pick_device
+from ui.caches import ByteBudgetCache
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "names.txt"
 DATASET_KEY = "dataset_upload"          # {"name", "bytes"} of an uploaded word list, or absent
@@ -66,15 +68,19 @@ def use_default_words():
     st.session_state.pop(DATASET_KEY, None)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _tensors(digest: str, block_size: int, _dataset: Dataset, device_name: str):
-    return _dataset.tensors(block_size, device_name)
+def _tensor_bytes(data) -> int:
+    return sum(t.element_size() * t.numel() for pair in data.values() for t in pair)
+
+
+# Shared by every session, bounded in bytes (a 3.5 MB word list at block_size 16 makes ~680 MB).
+TENSOR_CACHE_BYTES = int(float(os.environ.get("MAKEMORE_TENSOR_CACHE_MB", "768")) * 2**20)
+_tensor_cache = ByteBudgetCache(TENSOR_CACHE_BYTES, _tensor_bytes)
 
 
 def dataset_tensors(dataset: Dataset, block_size: int):
     """{'train': (X, Y), 'val': ..., 'test': ...} for this data set and block_size, cached."""
-    key = _digest("\n".join(dataset.words).encode())
-    return _tensors(key, int(block_size), dataset, str(device()))
+    key = (_digest("\n".join(dataset.words).encode()), int(block_size), str(device()))
+    return _tensor_cache.get_or_build(key, lambda: dataset.tensors(int(block_size), str(device())))
 
 
 def upload_words_widget(key: str, label="Upload a word list (.txt, one word a line)"):

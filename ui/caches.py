@@ -1,0 +1,33 @@
+"""A server-wide cache bounded in bytes, for tensors shared by every session."""
+import collections
+import threading
+
+
+class ByteBudgetCache:
+    """Least recently used entries go first once the entries' total size passes `budget` bytes;
+    an entry larger than the whole budget is handed back but not kept."""
+
+    def __init__(self, budget: int, size_of):
+        self.budget = budget
+        self.size_of = size_of
+        self.entries = collections.OrderedDict()   # key -> (value, size)
+        self.lock = threading.Lock()
+
+    @property
+    def total(self):
+        return sum(size for _, size in self.entries.values())
+
+    def get_or_build(self, key, build):
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key][0]
+        value = build()               # outside the lock: one slow build does not block other sessions
+        size = self.size_of(value)
+        with self.lock:
+            if size <= self.budget:
+                self.entries[key] = (value, size)
+                self.entries.move_to_end(key)
+                while self.total > self.budget:
+                    self.entries.popitem(last=False)
+        return value

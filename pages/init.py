@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import init_lab as lab
-from ui import state
+from ui import links, state
 from ui.figures import init_lab as figs
 
 WIDGETS = {  # setting -> widget key
@@ -12,14 +12,26 @@ WIDGETS = {  # setting -> widget key
     "batchnorm": "init_bn", "bias": "init_bias", "nonlinearity": "init_nonlin", "soften": "init_soften",
     "batch_size": "init_batch", "seed": "init_seed", "n_embd": "init_n_embd", "block_size": "init_block",
 }
+QUERY = {  # setting -> query key: the core's field names (ModelConfig)
+    "depth": "hidden_layers", "width": "n_hidden", "gain": "gain", "fan_in": "fan_in_scaling",
+    "batchnorm": "batchnorm", "bias": "bias", "nonlinearity": "nonlinearity", "soften": "soften_last",
+    "batch_size": "batch_size", "seed": "seed", "n_embd": "n_embd", "block_size": "block_size",
+}
+PARSE = {
+    "depth": links.integer(1, 10), "width": links.choice(lab.WIDTHS), "gain": links.choice(lab.GAINS),
+    "fan_in": links.boolean, "batchnorm": links.boolean, "bias": links.choice(lab.BIAS_CHOICES),
+    "nonlinearity": links.choice(lab.NONLINEARITIES), "soften": links.number(0.0, 1.0),
+    "batch_size": links.choice(lab.BATCH_SIZES), "seed": links.integer(0, 2**53 - 1),
+    "n_embd": links.integer(2, 30), "block_size": links.integer(1, 8),
+}
+SETTINGS = [links.Setting(QUERY[s], key, lab.DEFAULTS[s], PARSE[s]) for s, key in WIDGETS.items()]
 LEVEL_MARK = {"good": ":green-badge[fine]", "info": ":blue-badge[note]", "warn": ":orange-badge[look]",
               "bad": ":red-badge[problem]"}
 
 
 def apply_preset(name):
     settings = lab.PRESETS[name]["settings"]
-    for setting, key in WIDGETS.items():
-        st.session_state[key] = settings[setting]
+    links.set_values("init", SETTINGS, {QUERY[s]: v for s, v in settings.items()})
     lab.save_settings(settings)
     st.session_state["init_lab_preset"] = name
 
@@ -94,10 +106,7 @@ st.markdown(
 
 dataset = state.current_dataset()
 vocab_size = len(dataset.vocab)
-settings = lab.lab_settings()
-for setting, key in WIDGETS.items():  # widget values are dropped when the page is left: restore them
-    if key not in st.session_state:
-        st.session_state[key] = settings[setting]
+links.restore("init", SETTINGS)
 
 st.markdown("**Presets: the lecture's experiments, one click each**")
 names = list(lab.PRESETS)
@@ -169,7 +178,7 @@ with controls:
                 "Use another word list from the sidebar.")
 
 settings = lab.clean({s: st.session_state[k] for s, k in WIDGETS.items()})
-lab.save_settings(settings)
+lab.save_settings(settings)   # what the Training page reads as "the Initialization lab's settings"
 
 # ---------------------------------------------------------------- compute (cached on the settings)
 

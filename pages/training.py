@@ -8,12 +8,12 @@ import streamlit as st
 
 from makemore_core.model import LECTURE_SEED, ModelConfig
 from makemore_core.training import TrainConfig
+from ui import links
 from ui import runs as run_lib
 from ui import state
 from ui.figures import training as figs
 
 REFRESH_S = 0.5                    # live view refresh while training: twice a second (the browser redraw is the cost)
-SETTINGS_KEY = "training_settings"  # the form's values, kept apart from widget state (survives page switches)
 LECTURE = {
     "steps": 200_000, "batch_size": 32, "lr": 0.1, "milestones": "150000", "factor": 0.1, "optimizer": "sgd",
     "stats_every": 100, "eval_every": 1000, "seed": LECTURE_SEED, "model_source": "page",
@@ -30,26 +30,47 @@ LIVE_CHART = {"displayModeBar": False}
 STATE_TEXT = {"created": "ready", "queued": "queued", "running": "training", "paused": "paused",
               "finished": "finished", "diverged": "diverged", "stopped": "stopped"}
 
+QUERY = {"milestones": "lr_milestones", "factor": "lr_factor"}   # else the name is the core's field name
+PARSE = {
+    "steps": links.integer(1, 2_000_000), "batch_size": links.integer(1, 4096), "lr": links.number(1e-6, 1e6),
+    "milestones": links.text(200), "factor": links.number(1e-6, 10.0), "optimizer": links.choice(["sgd", "adam"]),
+    "stats_every": links.integer(1, 100_000), "eval_every": links.integer(0, 1_000_000),
+    "seed": links.integer(0, 10**12), "model_source": links.choice(MODEL_SOURCES),
+    "hidden_layers": links.integer(0, 12), "n_hidden": links.integer(1, 1024), "n_embd": links.integer(1, 64),
+    "block_size": links.integer(1, 16), "batchnorm": links.boolean, "gain": links.number(0.0, 10.0),
+    "nonlinearity": links.choice(["tanh", "relu", "none"]), "engine": links.choice(ENGINES),
+}
+SETTINGS = [links.Setting(QUERY.get(name, name), f"tr_{name}", value, PARSE[name]) for name, value in LECTURE.items()]
+TRAINING_KEYS = ["steps", "batch_size", "lr", "milestones", "factor", "optimizer"]  # what a preset sets
+
 manager = run_lib.session_runs()
 dataset = state.current_dataset()
-saved = st.session_state.setdefault(SETTINGS_KEY, dict(LECTURE))
 
 
-def remember_settings():
-    """Copy the form's widget values to the persistent settings."""
-    for name in LECTURE:
-        if f"tr_{name}" in st.session_state:
-            saved[name] = st.session_state[f"tr_{name}"]
+def current_settings() -> dict:
+    """The form's values by name (steps, lr, ...), as the widgets hold them now."""
+    return {name: st.session_state.get(f"tr_{name}", value) for name, value in LECTURE.items()}
 
 
 def load_preset(preset):
-    saved.update(preset)
-    for name, value in preset.items():
-        st.session_state[f"tr_{name}"] = value
+    """A preset sets the training schedule only: the model and where it comes from stay as chosen."""
+    links.set_values("training", SETTINGS, {QUERY.get(n, n): preset[n] for n in TRAINING_KEYS})
 
 
-for name, value in saved.items():   # widgets start from the persistent settings after a page switch
-    st.session_state.setdefault(f"tr_{name}", value)
+def decay_at(steps: int) -> str:
+    return str(int(steps * 0.75))   # the lecture decays at 150,000 of 200,000 steps
+
+
+def follow_steps():
+    """When the steps change, a decay step still at 3/4 of the old count moves with it."""
+    old = st.session_state.get("tr_steps_before", LECTURE["steps"])
+    if str(st.session_state.get("tr_milestones", "")).strip() == decay_at(old):
+        st.session_state["tr_milestones"] = decay_at(int(st.session_state["tr_steps"]))
+    st.session_state["tr_steps_before"] = int(st.session_state["tr_steps"])
+
+
+links.restore("training", SETTINGS)
+st.session_state.setdefault("tr_steps_before", int(st.session_state["tr_steps"]))
 
 
 def parse_milestones(text: str, steps: int) -> list[int]:
@@ -74,7 +95,7 @@ def lab_model_config(vocab_size):
 
 def build_configs():
     """(ModelConfig, TrainConfig, note) from the form; raises ValueError with a message for the user."""
-    s = saved
+    s = current_settings()
     train = TrainConfig(steps=int(s["steps"]), batch_size=int(s["batch_size"]), lr=float(s["lr"]),
                         lr_milestones=parse_milestones(s["milestones"], int(s["steps"])), lr_factor=float(s["factor"]),
                         optimizer=s["optimizer"], stats_every=int(s["stats_every"]), eval_every=int(s["eval_every"]))
@@ -97,12 +118,11 @@ def run_label(model: ModelConfig, train: TrainConfig) -> str:
 
 
 def start_new_run():
-    remember_settings()
     try:
         model, train, note = build_configs()
         data = state.dataset_tensors(dataset, model.block_size)
         run = manager.new_run(run_label(model, train), dataset, data, model, train, state.device(),
-                              engine=saved["engine"])
+                              engine=current_settings()["engine"])
     except ValueError as e:
         st.session_state["tr_error"] = f"Not started: {e}"
         return
@@ -174,7 +194,7 @@ with st.expander("Settings for a new run", expanded=shown is None):
     with left:
         st.markdown("**Training**")
         a, b = st.columns(2)
-        a.number_input("Steps", min_value=1, max_value=2_000_000, step=1000, key="tr_steps",
+        a.number_input("Steps", min_value=1, max_value=2_000_000, step=1000, key="tr_steps", on_change=follow_steps,
                        help="Minibatch updates in the run.")
         b.number_input("Batch size", min_value=1, max_value=4096, step=8, key="tr_batch_size",
                        help="Examples per step. Bigger batches give smoother, slower steps.")
@@ -225,7 +245,7 @@ with st.expander("Settings for a new run", expanded=shown is None):
     st.button("Start a new run", key="tr_start", type="primary", on_click=start_new_run,
               help="Starts training in the background with these settings." +
                    (" The run now training keeps going too." if busy else ""))
-remember_settings()
+links.save("training", SETTINGS)
 
 for key, show in (("tr_error", st.error), ("tr_note", st.info)):
     if st.session_state.get(key):
@@ -390,7 +410,6 @@ if loaded is not None:
                    "train on it. Switch the data set in the sidebar, or sample from it on the Sampling page.")
     if st.button("Continue training it", key="tr_continue", disabled=not same_vocab,
                  help="A new run starts from these weights, with the training settings above."):
-        remember_settings()
         try:
             _, train, _ = build_configs()
         except ValueError as e:
@@ -400,6 +419,6 @@ if loaded is not None:
             model = ck_model.copy()
             run = manager.new_run(f"{ck_label}, then {train.optimizer.upper()} lr {train.lr:g}, {train.steps:,} steps",
                                   dataset, data, c, train, state.device(), model=model, source=ck_label,
-                                  engine=saved["engine"])
+                                  engine=current_settings()["engine"])
             run.start()
             st.rerun()

@@ -2,9 +2,9 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import color, styled
+from .common import VERMILLION, color, styled
 
-END_COLOR = "#d62728"  # '.' is drawn in red wherever it appears: it is the special token
+END_COLOR = VERMILLION  # '.' is drawn in vermillion wherever it appears: it is the special token
 
 
 def char_label(ch: str) -> str:

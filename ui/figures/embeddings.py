@@ -2,11 +2,11 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import color, styled
+from .common import BLUE, ORANGE, VERMILLION, color, styled
 
 VOWELS = set("aeiouy")
-GROUPS = {".": ("'.' start/end", "#d62728"), "vowel": ("vowels (a e i o u y)", "#ff7f0e"),
-          "other": ("other characters", "#1f77b4")}
+GROUPS = {".": ("'.' start/end", VERMILLION), "vowel": ("vowels (a e i o u y)", ORANGE),
+          "other": ("other characters", BLUE)}
 
 
 def char_group(ch: str) -> str:

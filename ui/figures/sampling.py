@@ -2,11 +2,11 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import styled
+from .common import BLUE, VERMILLION, styled
 
-CHOSEN = "#d62728"
-OTHER = "#1f77b4"
-FILTERED = "#c7c7c7"
+CHOSEN = VERMILLION
+OTHER = BLUE
+FILTERED = "#c7c7c7"   # light grey: removed by top-k / top-p
 
 
 def next_char_figure(probs, itos, chosen=None, title=None, y_max=None):

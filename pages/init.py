@@ -25,7 +25,7 @@ PARSE = {
     "n_embd": links.integer(2, 30), "block_size": links.integer(1, 8),
 }
 SETTINGS = [links.Setting(QUERY[s], key, lab.DEFAULTS[s], PARSE[s]) for s, key in WIDGETS.items()]
-LEVEL_MARK = {"good": ":green-badge[fine]", "info": ":blue-badge[note]", "warn": ":orange-badge[look]",
+LEVEL_MARK = {"good": ":blue-badge[fine]", "info": ":gray-badge[note]", "warn": ":orange-badge[look]",
               "bad": ":red-badge[problem]"}
 
 
@@ -57,17 +57,20 @@ def weight_table(params):
 
 
 NUMBER = st.column_config.NumberColumn
-SCI = NUMBER(format="%.2e")
+SCI = "%.2e"
 
 
 def show_tables(make, rows, formats):
-    """One table per result, side by side in Compare (A | B)."""
+    """One table per result, side by side in Compare (A | B). A static table wraps its headers
+    instead of clipping them (a half-width grid cut off "saturated %")."""
     columns = st.columns(len(rows))
     for column, (tag, data, _) in zip(columns, rows):
         with column:
             if tag:
                 st.markdown(f"**{'A (pinned)' if tag == 'A' else 'B (current)'}**")
-            st.dataframe(make(data), hide_index=True, width="stretch", column_config=formats)
+            table = make(data)
+            st.table(table.style.format({c: (lambda f: lambda v: "—" if pd.isna(v) else f % v)(f)
+                                         for c, f in formats.items()}).hide(axis="index"))
 
 
 BN_VALUES = [-1.0, -0.4, 0.1, 0.5, 0.9, 1.6]   # one neuron's pre-activations over a tiny batch of 6
@@ -206,7 +209,7 @@ def rows(part):
 with main:
     left, right = st.columns([1, 1])
     with left:
-        level, verdict = lab.loss_verdict(stats["loss"], stats["uniform_loss"])
+        level, verdict = lab.verdict(result, lab.hints(result))
         m1, m2 = st.columns(2)
         m1.metric("Initial loss", f"{stats['loss']:.4f}")
         m2.metric("Uniform guess", f"{stats['uniform_loss']:.4f}",
@@ -242,8 +245,7 @@ with main:
                    "layer, few values stuck at ±1 (the saturated % counts |h| > 0.97).")
         st.plotly_chart(figs.layer_histograms(rows(lambda r: r["stats"]["layers"])), key="init_act_chart")
         show_tables(layer_table, rows(lambda r: r["stats"]["layers"]),
-                    {"mean": NUMBER(format="%+.3f"), "std": NUMBER(format="%.3f"),
-                     "saturated %": NUMBER(format="%.2f")})
+                    {"mean": "%+.3f", "std": "%.3f", "saturated %": "%.2f"})
     with tabs[1]:
         st.caption("The gradient of the loss with respect to each of those outputs. Healthy: about the same "
                    "spread in every layer, so that every layer learns at the same pace.")
@@ -255,7 +257,7 @@ with main:
                    "is next to the weight it changes. The softened last layer stands out at step 0.")
         st.plotly_chart(figs.weight_grad_figure(rows(lambda r: r["stats"]["params"])), key="init_wgrad_chart")
         show_tables(weight_table, rows(lambda r: r["stats"]["params"]),
-                    {"grad std": SCI, "grad:data": SCI, "÷ median": NUMBER(format="%.1f")})
+                    {"grad std": SCI, "grad:data": SCI, "÷ median": "%.1f"})
     with tabs[3]:
         views = result["views"]
         blocks = [v["block"] for v in views]

@@ -3,6 +3,8 @@
 The run is a thread of this browser tab (ui.runs); this script only starts, steers and draws it.
 The live view is a fragment that re-runs by itself twice a second while the run trains.
 """
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -162,10 +164,23 @@ def stop_and_reset(run):
 
 
 def apply_lr(run):
+    lr = float(st.session_state["tr_lr_now"])
     try:
-        run.set_lr(float(st.session_state["tr_lr_now"]))
+        run.set_lr(lr)
     except ValueError as e:
         st.session_state["tr_error"] = str(e)
+        return
+    # the label names the learning rate in use: "lr 0.1" becomes "lr 0.1, 0.05 from step 1,200"
+    run.label = re.sub(r"(lr [^,]+?)(, [^,]+ from step [\d,]+)*(?=, [\d,]+ steps$|$)",
+                       lambda m: f"{m.group(1)}, {lr:g} from step {run.trainer.step_num:,}", run.label, count=1)
+
+
+def engine_text(run, run_state):
+    """The engine's state; a compile still under way when the run ended is not 'compiling' any more."""
+    status = run.trainer.engine_status
+    if run_state in ("finished", "stopped", "diverged") and status.startswith("compiling"):
+        return "fast, hand-written (the run ended before the compile did)"
+    return status
 
 
 def number(x: float) -> str:
@@ -295,7 +310,7 @@ else:
         snap = live.snapshot()
         if snap["state"] != drawn_state:     # e.g. finished or paused: redraw the buttons too
             st.rerun()
-        engine = f" · engine: {live.trainer.engine_status}" if live.engine != "eager" else ""
+        engine = f" · engine: {engine_text(live, snap['state'])}" if live.engine != "eager" else ""
         st.markdown(f"**Run {snap['id']}** · {snap['label']}{engine} · **{STATE_TEXT[snap['state']]}**")
         if snap["state"] == "queued":
             st.warning(f"Server busy: {run_lib.running_trainers()} runs are training on this server (the limit is "
@@ -329,13 +344,16 @@ else:
             return
         stats_step, stats = snap["stats"]
         series = snap["series"]
+        # a run that ended between two statistics steps: say why the histograms are older than the run
+        measured = f" (measured every {live.train_config.stats_every:,} steps; the run ended at " \
+                   f"step {done:,})" if snap["state"] == "finished" and stats_step < done else ""
         h1, h2 = st.columns(2)
         with h1:
-            st.markdown(f"**Activations at step {stats_step:,}**")
+            st.markdown(f"**Activations at step {stats_step:,}**" + measured)
             st.caption("Each layer's tanh outputs. Healthy: spread over (-1, 1), few piled up at ±1 (saturated).")
             st.plotly_chart(figs.histogram_figure(stats, "hist"), key="tr_act_hist", config=chart)
         with h2:
-            st.markdown(f"**Activation gradients at step {stats_step:,}**")
+            st.markdown(f"**Activation gradients at step {stats_step:,}**" + measured)
             st.caption("Gradients flowing back into each layer. Healthy: similar widths in every layer.")
             st.plotly_chart(figs.histogram_figure(stats, "grad_hist"), key="tr_grad_hist",
                             config=chart)
@@ -368,7 +386,11 @@ st.header("Runs in this tab")
 if not manager.runs:
     st.caption("Runs you start appear here with their settings; any two can be overlaid.")
 else:
-    st.dataframe(pd.DataFrame([r.settings() for r in manager.runs]), hide_index=True, key="tr_run_table")
+    text, number = st.column_config.TextColumn, st.column_config.NumberColumn
+    st.dataframe(pd.DataFrame([r.settings() for r in manager.runs]), hide_index=True, key="tr_run_table",
+                 column_config={"run": number(width="small"), "label": text(width="large"),
+                                "steps": text(width="medium"), "lr": number(format="%g", width="small"),
+                                "lr schedule": text(width="medium")})
     ids = [r.id for r in manager.runs]
     label_of = {r.id: f"run {r.id}: {r.label}" for r in manager.runs}
     # A fresh key whenever the list or the shown run changes: the widget then starts from the shown

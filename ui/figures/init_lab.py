@@ -87,16 +87,19 @@ def layer_histograms(rows, field="hist", title="activation distribution", x_titl
 
 
 def weight_grad_figure(rows) -> go.Figure:
-    """rows: [(tag, parameter statistics, dash)]. The gradient of each 2-D weight."""
+    """rows: [(tag, parameter statistics, dash)]. The gradient of each 2-D weight, each curve divided
+    by its own peak: C's narrow spike would otherwise flatten every other layer to the axis."""
     traces = []
     for tag, params, dash in rows:
         weights = [p for p in params if p["ndim"] == 2 and "grad_hist" in p]
         for i, p in enumerate(weights):
             shape = "×".join(str(d) for d in p["shape"])
-            traces.append(_line(p["grad_hist"]["x"], p["grad_hist"]["density"], f"{_prefix(tag)}{p['name']} ({shape})",
+            density = np.asarray(p["grad_hist"]["density"], dtype=float)
+            peak = density.max() if density.size and density.max() > 0 else 1.0
+            traces.append(_line(p["grad_hist"]["x"], density / peak, f"{_prefix(tag)}{p['name']} ({shape})",
                                 i, dash, group=tag))
-    return _figure(traces, "weight gradient distribution", xaxis=_axis("gradient value", exponentformat="e"),
-                   yaxis=_axis("density"))
+    return _figure(traces, "weight gradient distribution (each curve scaled to its peak)",
+                   xaxis=_axis("gradient value", exponentformat="e"), yaxis=_axis("density ÷ its peak"))
 
 
 def saturation_figure(image, title: str, height=300) -> go.Figure:

@@ -92,7 +92,7 @@ def series_figure(steps, table, y_title, guide=None, log_y=False, height=400, le
         y = np.array([np.nan if v is None else v for v in values], dtype=float)
         traces.append(_line(x[:len(y)], y, name, color(i)))
     guides = [_guide(guide, "1e-3 guide", "top left")] if guide is not None else []
-    yaxis = dict(type="log", exponentformat="e") if log_y else {}
+    yaxis = dict(type="log", dtick=1, exponentformat="power") if log_y else {}   # one label a decade
     return _figure(traces, "step", y_title, height, guides, legend=legend, yaxis=yaxis)
 
 

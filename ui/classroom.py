@@ -24,9 +24,10 @@ BASE_CSS = """
 
 PROJECTOR_CSS = """
 html { font-size: 22px; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 22px; }
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 19px; color: #1f2027 !important; }
-[data-testid="stMainBlockContainer"] { padding-top: 1.2rem; padding-bottom: 1rem; max-width: 100%; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1rem; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 0.88rem; color: #1f2027 !important; }
+@media (max-width: 1600px) { html { font-size: 18px; } }   /* a laptop screen: room for the controls */
+[data-testid="stMainBlockContainer"] { padding: 1.2rem 1.5rem 1rem 1.5rem; max-width: 100%; }
 [data-testid="stVerticalBlock"] { gap: 0.55rem; }
 h1 { padding-top: 0.2rem !important; }
 .js-plotly-plot .scatterlayer .js-line { stroke-width: 3.5px !important; }

@@ -14,6 +14,7 @@ PROBABILITY_SCALE = [[0, VERMILLION], [0.5, "#F5F5F5"], [1, SKY]]
 # Set once: naming a template on every figure re-validates it (about 10 ms a figure here).
 pio.templates["makemore"] = go.layout.Template(pio.templates["plotly_white"])
 pio.templates["makemore"].layout.colorway = COLORS
+pio.templates["makemore"].layout.font.color = "#1f2027"   # dark text: plotly's default grey fades projected
 pio.templates.default = "makemore"
 
 

@@ -24,7 +24,7 @@ def length_histogram(lengths: dict) -> go.Figure:
 
 
 def char_frequency(itos, counts, order="index") -> go.Figure:
-    """Bars: how often each vocabulary character occurs; '.' (one per word, the end marker) in red.
+    """Bars: how often each vocabulary character occurs; '.' (one per word, the end marker) in vermillion.
 
     order: "index" keeps the vocabulary order ('.' first), "count" sorts from most to least frequent."""
     idx = list(range(len(itos)))

@@ -50,7 +50,7 @@ def embedding_heatmap(C: np.ndarray, itos, title="C: one row per character") -> 
 
 
 def embedding_map(coords: np.ndarray, itos, axes, title) -> go.Figure:
-    """Each character as a labelled point; '.' in red, vowels in orange, so groupings jump out."""
+    """Each character as a labelled point; '.' in vermillion, vowels in orange, so groupings jump out."""
     coords = np.asarray(coords, dtype=np.float64)
     fig = go.Figure()
     for group, (name, colour) in GROUPS.items():

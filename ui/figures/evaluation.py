@@ -11,7 +11,7 @@ NAN_COLOR = VERMILLION
 
 def batchnorm_modes_figure(rows, uniform_loss):
     """Horizontal bars, one per way of getting BatchNorm's statistics. rows: [(mode, loss)], best
-    first; a NaN loss is drawn as a full-width red bar marked "NaN"."""
+    first; a NaN loss is drawn as a full-width vermillion bar marked "NaN"."""
     finite = [loss for _, loss in rows if math.isfinite(loss)]
     top = max(finite + [uniform_loss]) * 1.12
     modes = [mode for mode, _ in rows]

@@ -10,7 +10,7 @@ FILTERED = "#c7c7c7"   # light grey: removed by top-k / top-p
 
 
 def next_char_figure(probs, itos, chosen=None, title=None, y_max=None):
-    """Bars of the probability of every character; the chosen one in red. Characters that top-k /
+    """Bars of the probability of every character; the chosen one in vermillion. Characters that top-k /
     top-p removed (probability exactly 0) are shown as grey ticks."""
     probs = np.asarray(probs, dtype=float)
     labels = ["end" if c == "." else c for c in itos]

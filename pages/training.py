@@ -15,6 +15,8 @@ from ui import runs as run_lib
 from ui import state
 from ui.figures import training as figs
 
+LIVE_HEIGHT = 250                  # six live charts, two a row: loss, histograms and ratios on one screen
+CHART_REFRESH_S = 2.0              # the charts: each refresh redraws them from scratch in the browser
 REFRESH_S = 0.5                    # live view refresh while training: twice a second (the browser redraw is the cost)
 LECTURE = {
     "steps": 200_000, "batch_size": 32, "lr": 0.1, "milestones": "150000", "factor": 0.1, "optimizer": "sgd",
@@ -187,6 +189,31 @@ def number(x: float) -> str:
     return f"{x:.4f}" if abs(x) < 1000 else f"{x:.3g}"
 
 
+def draw_controls(run, status):
+    """Pause, Resume, Step, Stop, Download. Drawn inside the live fragment: a click reruns only the
+    fragment, so Pause takes effect at once instead of waiting for the whole page to rerun."""
+    controls = st.columns([1, 1, 1, 1.1, 1.1, 1.5, 1.7])
+    controls[0].button("Pause", key="tr_pause", on_click=pause, args=(run,), disabled=status != "running",
+                       width="stretch")
+    controls[1].button("Resume", key="tr_resume", on_click=resume, args=(run,), disabled=status != "paused",
+                       width="stretch")
+    controls[2].button("Step 1", key="tr_step1", on_click=step, args=(run, 1),
+                       disabled=status not in ("paused", "created"), width="stretch",
+                       help="Train one step, then pause.")
+    n_steps = controls[3].number_input("N steps", min_value=1, max_value=100_000, value=100, key="tr_step_n",
+                                       label_visibility="collapsed")
+    controls[4].button(f"Step {n_steps:,}", key="tr_stepn", on_click=step, args=(run, n_steps),
+                       disabled=status not in ("paused", "created"), width="stretch",
+                       help="Train this many steps, then pause.")
+    controls[5].button("Stop & reset", key="tr_stop", on_click=stop_and_reset, args=(run,), width="stretch",
+                       help="Stop this run (it stays in the run list) and clear the view for a new one.")
+    controls[6].download_button("Download model", data=run.checkpoint_bytes, key="tr_download",
+                                file_name=f"makemore-run{run.id}.pt", mime="application/octet-stream",
+                                on_click="ignore", width="stretch",
+                                help="A checkpoint file (.pt) of the model as it is now, with its vocabulary: "
+                                     "upload it below to train on, or use it on the Sampling page.")
+
+
 # ---------------------------------------------------------------- the page
 
 st.title("Training")
@@ -197,7 +224,8 @@ st.markdown(
 )
 
 shown = manager.shown
-with st.expander("Settings for a new run", expanded=shown is None):
+# Another label once a run is shown: a new expander, closed, so Pause, Step and the charts fit the screen.
+with st.expander("Settings for a new run" if shown is None else "Settings for the next run", expanded=shown is None):
     st.caption("Defaults are the lecture's run: 200,000 steps of SGD at lr 0.1, then 0.01 from step 150,000; "
                "batch 32; seed 2147483647. With the exact engine, the same settings and seed give exactly the same "
                "losses as `python -m makemore_core train --engine eager`.")
@@ -272,26 +300,6 @@ if shown is None:
 else:
     run = shown
     status = run.state
-    controls = st.columns([1, 1, 1, 1.1, 1.1, 1.5, 1.7])
-    controls[0].button("Pause", key="tr_pause", on_click=pause, args=(run,), disabled=status != "running",
-                       width="stretch")
-    controls[1].button("Resume", key="tr_resume", on_click=resume, args=(run,), disabled=status != "paused",
-                       width="stretch")
-    controls[2].button("Step 1", key="tr_step1", on_click=step, args=(run, 1),
-                       disabled=status not in ("paused", "created"), width="stretch",
-                       help="Train one step, then pause.")
-    n_steps = controls[3].number_input("N steps", min_value=1, max_value=100_000, value=100, key="tr_step_n",
-                                       label_visibility="collapsed")
-    controls[4].button(f"Step {n_steps:,}", key="tr_stepn", on_click=step, args=(run, n_steps),
-                       disabled=status not in ("paused", "created"), width="stretch",
-                       help="Train this many steps, then pause.")
-    controls[5].button("Stop & reset", key="tr_stop", on_click=stop_and_reset, args=(run,), width="stretch",
-                       help="Stop this run (it stays in the run list) and clear the view for a new one.")
-    controls[6].download_button("Download model", data=run.checkpoint_bytes, key="tr_download",
-                                file_name=f"makemore-run{run.id}.pt", mime="application/octet-stream",
-                                on_click="ignore", width="stretch",
-                                help="A checkpoint file (.pt) of the model as it is now, with its vocabulary: "
-                                     "upload it below to train on, or use it on the Sampling page.")
     if status == "paused":
         lr1, lr2, _ = st.columns([2, 1, 4], vertical_alignment="bottom")
         st.session_state.setdefault("tr_lr_now", float(run.trainer.lr))
@@ -302,19 +310,16 @@ else:
         st.session_state.pop("tr_lr_now", None)
 
     def live_view(run_id, drawn_state):
-        """Status, progress and charts of one run, from a snapshot taken under its lock."""
-        chart = {**LIVE_CHART, "staticPlot": drawn_state in ("queued", "running")}
+        """Controls, status and progress of one run, from a snapshot taken under its lock. A small
+        fragment: a click on Pause reruns only this, so the pause takes effect at once."""
         live = manager.get(run_id)
         if live is None:
             return
         snap = live.snapshot()
-        if snap["state"] != drawn_state:     # e.g. finished or paused: redraw the buttons too
+        if snap["state"] != drawn_state:     # e.g. finished or paused: redraw the page (the lr input) too
             st.rerun()
+        draw_controls(live, snap["state"])
         engine = f" · engine: {engine_text(live, snap['state'])}" if live.engine != "eager" else ""
-        st.markdown(f"**Run {snap['id']}** · {snap['label']}{engine} · **{STATE_TEXT[snap['state']]}**")
-        if snap["state"] == "queued":
-            st.warning(f"Server busy: {run_lib.running_trainers()} runs are training on this server (the limit is "
-                       f"{run_lib.MAX_TRAINERS}). Your run is queued and starts by itself when a slot frees.")
         done, total = snap["step"], max(snap["total"], 1)
         rate, left = snap["steps_per_s"], snap["seconds_left"]
         if snap["state"] == "running":
@@ -322,62 +327,85 @@ else:
                                                                       f"{left % 60:02.0f} s left")
         else:
             speed = f"{done / snap['seconds']:,.0f} steps/s on average" if snap["seconds"] > 0 else "not started"
+        st.markdown(f"**Run {snap['id']}** · {snap['label']}{engine} · **{STATE_TEXT[snap['state']]}**")
         st.progress(min(done / total, 1.0), text=f"step {done:,} / {total:,} · {speed}")
-        m = st.columns(4)
-        m[0].metric("Loss (this step)", "—" if snap["loss"] is None else number(snap["loss"]),
-                    help="Cross-entropy of the latest minibatch. A uniform guess scores "
-                         f"{snap['uniform_loss']:.4f}.")
-        m[1].metric("Val loss", f"{snap['val'][-1][1]:.4f}" if snap["val"] else "—",
-                    help="On the validation names, with BatchNorm using its running statistics.")
-        m[2].metric("Learning rate now", f"{snap['lr']:g}", help=f"Optimizer: {snap['optimizer'].upper()}.")
-        m[3].metric("Device", snap["device"].upper())
+        loss = "—" if snap["loss"] is None else number(snap["loss"])
+        val = f"{snap['val'][-1][1]:.4f}" if snap["val"] else "—"
+        st.markdown(f"Loss (this step) **{loss}** · val loss **{val}** · learning rate now **{snap['lr']:g}** "
+                    f"({snap['optimizer'].upper()}) · {snap['device'].upper()} · uniform guess "
+                    f"{snap['uniform_loss']:.4f}", help="The loss is the cross-entropy of the latest minibatch; "
+                    "the val loss is on the validation names, with BatchNorm using its running statistics.")
+        if snap["state"] == "queued":
+            st.warning(f"Server busy: {run_lib.running_trainers()} runs are training on this server (the "
+                       f"limit is {run_lib.MAX_TRAINERS}). Your run is queued and starts by itself when a "
+                       "slot frees.")
         for level, text in run_lib.hints(snap):
             getattr(st, level)(text)
 
-        st.subheader("Loss")
-        st.caption("log10 of the loss, as the lecture plots it: the thin line is every step (noisy: each is one "
-                   "minibatch), the thick one its moving average, orange the validation loss. A drop where the "
-                   "learning rate decays is the schedule at work.")
-        st.plotly_chart(figs.loss_figure(snap), key="tr_loss_chart", config=chart)
-        if snap["stats"] is None:
-            st.caption("The histograms and ratios appear at the first statistics step.")
+    def live_charts(run_id, drawn_state):
+        """The charts of one run. A fragment of its own, refreshed less often than the status line:
+        Streamlit gives a chart with a new figure a new element, which the browser draws from scratch
+        (blank meanwhile); an unchanged figure is left alone."""
+        chart = {**LIVE_CHART, "staticPlot": drawn_state in ("queued", "running")}
+        live = manager.get(run_id)
+        if live is None:
             return
-        stats_step, stats = snap["stats"]
+        snap = live.snapshot()
+        done = snap["step"]
+        stats_step, stats = snap["stats"] or (None, None)
         series = snap["series"]
         # a run that ended between two statistics steps: say why the histograms are older than the run
         measured = f" (measured every {live.train_config.stats_every:,} steps; the run ended at " \
-                   f"step {done:,})" if snap["state"] == "finished" and stats_step < done else ""
-        h1, h2 = st.columns(2)
-        with h1:
-            st.markdown(f"**Activations at step {stats_step:,}**" + measured)
-            st.caption("Each layer's tanh outputs. Healthy: spread over (-1, 1), few piled up at ±1 (saturated).")
-            st.plotly_chart(figs.histogram_figure(stats, "hist"), key="tr_act_hist", config=chart)
-        with h2:
-            st.markdown(f"**Activation gradients at step {stats_step:,}**" + measured)
-            st.caption("Gradients flowing back into each layer. Healthy: similar widths in every layer.")
-            st.plotly_chart(figs.histogram_figure(stats, "grad_hist"), key="tr_grad_hist",
+                   f"step {done:,})" if stats and snap["state"] == "finished" and stats_step < done else ""
+        at = "" if stats is None else f" at step {stats_step:,}"
+        g1, g2 = st.columns(2)
+        with g1:
+            st.markdown("**Loss** (log10)")
+            st.plotly_chart(figs.loss_figure(snap, height=LIVE_HEIGHT), key="tr_loss_chart", config=chart)
+        with g2:
+            st.markdown(f"**Activations{at}**{measured}")
+            st.plotly_chart(figs.histogram_figure(stats, "hist", height=LIVE_HEIGHT), key="tr_act_hist",
                             config=chart)
-        r1, r2 = st.columns(2)
-        with r1:
-            st.markdown("**update:data ratio (log10), per weight matrix**")
-            st.caption("How much one step changes the weights, relative to their size. About -3 (the dashed "
-                       "line) is healthy; far above: lr too high; far below: learning too slowly.")
-            st.plotly_chart(figs.series_figure(series["steps"], series["update_to_data"], "log10(update std / data std)",
-                                               guide=figs.GUIDE), key="tr_ud_chart", config=chart)
-        with r2:
-            st.markdown("**Saturation per layer (%)**")
-            st.caption("Share of tanh outputs with |t| > 0.97: there the gradient almost vanishes.")
-            st.plotly_chart(figs.series_figure(series["steps"], series["saturation"], "saturated %", ),
-                            key="tr_sat_chart", config=chart)
-        st.markdown("**grad:data ratio per weight matrix**")
-        st.caption("Gradient size relative to the weights (log scale). One matrix far above the others "
-                   "(often the last layer) trains faster than the rest.")
-        st.plotly_chart(figs.series_figure(series["steps"], series["grad_to_data"], "grad std / data std", log_y=True,
-                                           height=340, legend="right"),
-                        key="tr_gd_chart", config=chart)
+        g3, g4 = st.columns(2)
+        with g3:
+            st.markdown("**update:data ratio** (log10, per weight matrix)")
+            st.plotly_chart(figs.series_figure(series["steps"], series["update_to_data"],
+                                               "log10(update std / data std)", guide=figs.GUIDE,
+                                               height=LIVE_HEIGHT), key="tr_ud_chart", config=chart)
+        with g4:
+            st.markdown("**Saturation per layer** (%)")
+            st.plotly_chart(figs.series_figure(series["steps"], series["saturation"], "saturated %",
+                                               height=LIVE_HEIGHT), key="tr_sat_chart", config=chart)
+        g5, g6 = st.columns(2)
+        with g5:
+            st.markdown(f"**Activation gradients{at}**{measured}")
+            st.plotly_chart(figs.histogram_figure(stats, "grad_hist", height=LIVE_HEIGHT), key="tr_grad_hist",
+                            config=chart)
+        with g6:
+            st.markdown("**grad:data ratio** (per weight matrix, log scale)")
+            st.plotly_chart(figs.series_figure(series["steps"], series["grad_to_data"], "grad std / data std",
+                                               log_y=True, height=LIVE_HEIGHT, legend="below"),
+                            key="tr_gd_chart", config=chart)
+        with st.expander("How to read these charts"):
+            st.markdown(
+                "- **Loss**: log10 of the loss, as the lecture plots it: the thin line is every step (noisy: each "
+                "is one minibatch), the thick one its moving average, orange the validation loss. A drop where "
+                "the learning rate decays is the schedule at work.\n"
+                "- **Activations**: each layer's tanh outputs. Healthy: spread over (-1, 1), few piled up at ±1 "
+                "(saturated).\n"
+                "- **update:data**: how much one step changes the weights, relative to their size. About -3 (the "
+                "dashed line) is healthy; far above: lr too high; far below: learning too slowly.\n"
+                "- **Saturation**: share of tanh outputs with |t| > 0.97: there the gradient almost vanishes.\n"
+                "- **Activation gradients**: gradients flowing back into each layer. Healthy: similar widths in "
+                "every layer.\n"
+                "- **grad:data**: gradient size relative to the weights. One matrix far above the others (often "
+                "the last layer) trains faster than the rest.")
+            if stats is None:
+                st.caption("The histograms and ratios appear at the first statistics step.")
 
-    refresh = REFRESH_S if status in ("queued", "running") else None
-    st.fragment(live_view, run_every=refresh)(run.id, status)
+    training = status in ("queued", "running")
+    st.fragment(live_view, run_every=REFRESH_S if training else None)(run.id, status)
+    st.fragment(live_charts, run_every=CHART_REFRESH_S if training else None)(run.id, status)
 
 # ---------------------------------------------------------------- run list, overlay, checkpoints
 
@@ -386,11 +414,11 @@ st.header("Runs in this tab")
 if not manager.runs:
     st.caption("Runs you start appear here with their settings; any two can be overlaid.")
 else:
-    text, number = st.column_config.TextColumn, st.column_config.NumberColumn
+    text_col, number_col = st.column_config.TextColumn, st.column_config.NumberColumn
     st.dataframe(pd.DataFrame([r.settings() for r in manager.runs]), hide_index=True, key="tr_run_table",
-                 column_config={"run": number(width="small"), "label": text(width="large"),
-                                "steps": text(width="medium"), "lr": number(format="%g", width="small"),
-                                "lr schedule": text(width="medium")})
+                 column_config={"run": number_col(width="small"), "label": text_col(width="large"),
+                                "steps": text_col(width="medium"), "lr": number_col(format="%g", width="small"),
+                                "lr schedule": text_col(width="medium")})
     ids = [r.id for r in manager.runs]
     label_of = {r.id: f"run {r.id}: {r.label}" for r in manager.runs}
     # A fresh key whenever the list or the shown run changes: the widget then starts from the shown

@@ -4,7 +4,7 @@
 """
 import streamlit as st
 
-from ui import state
+from ui import classroom, links, state
 
 st.set_page_config(page_title="makemore lab", layout="wide")
 
@@ -30,4 +30,10 @@ PAGES = {
 
 page = st.navigation(PAGES)
 state.sidebar()
-page.run()
+classroom.apply()
+link_box = st.sidebar.container()
+try:
+    page.run()
+finally:   # also after a page's st.stop(): the link then holds what the page wrote so far
+    with link_box:
+        links.copy_link_box(page.url_path or "")

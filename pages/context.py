@@ -5,12 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from makemore_core.data import END, SPLITS, DataError, context_windows
-from ui import state
+from ui import links, state
 from ui.data_stats import dataset_stats
 from ui.figures.context import sliding_window_figure
 
-# Widget values vanish when the page is left; these plain keys keep the user's choice across pages.
-KEPT_NAME, KEPT_BLOCK = "context_name_kept", "context_block_kept"
 SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -28,17 +26,22 @@ def default_name():
     return "emma" if set("emma") <= set(vocab.stoi) else dataset.words[0]
 
 
-def keep(widget_key, kept_key):
-    st.session_state[kept_key] = st.session_state[widget_key]
+SETTINGS = [links.Setting("name", "context_name", default_name(), links.text(30)),
+            links.Setting("block_size", "context_block_size", 3, links.integer(1, 10))]
+
+
+def keep():
+    links.save("context", SETTINGS)
 
 
 def typed_name():
-    keep("context_name", KEPT_NAME)
     st.session_state["context_pick"] = ""  # the picker no longer shows the name in use
+    keep()
 
 
 def use_name(name):
-    st.session_state["context_name"] = st.session_state[KEPT_NAME] = name
+    st.session_state["context_name"] = name
+    keep()
 
 
 def pick_from_data():
@@ -50,10 +53,7 @@ def random_name():
     use_name(random.choice(dataset.words))
 
 
-if "context_name" not in st.session_state:
-    st.session_state["context_name"] = st.session_state.get(KEPT_NAME, default_name())
-if "context_block_size" not in st.session_state:
-    st.session_state["context_block_size"] = st.session_state.get(KEPT_BLOCK, 3)
+links.restore("context", SETTINGS)
 
 st.title("Context windows")
 st.markdown(
@@ -67,7 +67,7 @@ st.markdown(
 c1, c2, c3 = st.columns([2, 2, 1.2])
 with c1:
     block_size = st.slider("block_size: how many characters the network sees", 1, 10, key="context_block_size",
-                           on_change=keep, args=("context_block_size", KEPT_BLOCK),
+                           on_change=keep,
                            help="The lecture uses 3. A longer context can capture more, but costs more inputs.")
 with c2:
     name = st.text_input("A name (type any)", key="context_name", max_chars=30, on_change=typed_name,

@@ -68,7 +68,7 @@ with right:
     st.plotly_chart(cached_figure("chars", key, order, lambda: char_frequency(
                         vocab.itos, stats["chars"], "count" if order == "count" else "index")),
                     key="data_chars", config={"displayModeBar": False})
-    st.caption("Some characters are far more common than others. '.' (red) is counted once per word: the end "
+    st.caption("Some characters are far more common than others. '.' (vermillion, orange-red) is counted once per word: the end "
                "marker the model must learn to predict, so it knows when a name is finished.")
 
 query = st.text_input("Is a name in the data?", key="data_search", placeholder="type a name, e.g. emma",

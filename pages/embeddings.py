@@ -7,23 +7,25 @@ import torch
 
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.shapes import format_shape, total_parameters, trace_shapes
-from ui import state
+from ui import links, state
 from ui.embedding_map import project_2d
 from ui.figures.embeddings import embedding_heatmap, embedding_map, parameter_share
 
 LECTURE = {"emb_n_embd": 10, "emb_block_size": 3, "emb_n_hidden": 100, "emb_hidden_layers": 5,
            "emb_batch_size": 32, "emb_batchnorm": True}
-KEPT = "emb_settings_kept"  # the sliders' values, kept across page switches (widget values are not)
 BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+PARSE = {"emb_n_embd": links.integer(1, 32), "emb_block_size": links.integer(1, 10),
+         "emb_n_hidden": links.choice(range(10, 501, 10)), "emb_hidden_layers": links.integer(0, 10),
+         "emb_batch_size": links.choice(BATCH_SIZES), "emb_batchnorm": links.boolean}
+SETTINGS = [links.Setting(key.removeprefix("emb_"), key, value, PARSE[key]) for key, value in LECTURE.items()]
 
 
 def keep():
-    st.session_state[KEPT] = {k: st.session_state[k] for k in LECTURE}
+    links.save("embeddings", SETTINGS)
 
 
 def lecture_settings():
-    st.session_state.update(LECTURE)
-    st.session_state[KEPT] = dict(LECTURE)
+    links.set_values("embeddings", SETTINGS, {s.query: s.default for s in SETTINGS})
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -63,8 +65,7 @@ def share_figure(stages: tuple, params: tuple):
     return parameter_share(list(stages), list(params))
 
 
-for key, value in st.session_state.get(KEPT, LECTURE).items():
-    st.session_state.setdefault(key, value)
+links.restore("embeddings", SETTINGS)
 
 dataset = state.current_dataset()
 vocab = dataset.vocab

@@ -154,8 +154,8 @@ elif same_vocab:
 # ---------------------------------------------------------------- 3. one name
 st.header("How likely is a name?")
 st.markdown("The model reads the name one character at a time and gives every possible next character a "
-            "probability. Each cell is the probability it gave the character that really came next (green: "
-            "expected, red: surprised). The negative log-likelihood (NLL) -ln p adds up along the name; its mean is "
+            "probability. Each cell is the probability it gave the character that really came next (blue: "
+            "expected, orange-red: surprised). The negative log-likelihood (NLL) -ln p adds up along the name; its mean is "
             "the loss on this one name.")
 word = st.text_input("Type a name", value="emma", max_chars=40, key="eval_word").strip()
 if not word:

@@ -4,16 +4,34 @@ import pandas as pd
 import streamlit as st
 
 from ui import init_lab as lab
-from ui import state
+from ui import links, state
 from ui.figures import init_lab as figs
 
 WIDGETS = lab.WIDGETS
-LEVEL_MARK = {"good": ":green-badge[fine]", "info": ":blue-badge[note]", "warn": ":orange-badge[look]",
+QUERY = {  # setting -> query key: the core's field names (ModelConfig)
+    "depth": "hidden_layers", "width": "n_hidden", "gain": "gain", "fan_in": "fan_in_scaling",
+    "batchnorm": "batchnorm", "bias": "bias", "nonlinearity": "nonlinearity", "soften": "soften_last",
+    "batch_size": "batch_size", "seed": "seed", "n_embd": "n_embd", "block_size": "block_size",
+    "stage": "stage", "init": "init",
+}
+PARSE = {
+    "depth": links.integer(1, 10), "width": links.choice(lab.WIDTHS), "gain": links.choice(lab.GAINS),
+    "fan_in": links.boolean, "batchnorm": links.boolean, "bias": links.choice(lab.BIAS_CHOICES),
+    "nonlinearity": links.choice(lab.NONLINEARITIES), "soften": links.number(0.0, 1.0),
+    "batch_size": links.choice(lab.BATCH_SIZES), "seed": links.integer(0, 2**53 - 1),
+    "n_embd": links.integer(2, 30), "block_size": links.integer(1, 8),
+    "stage": links.choice(lab.STAGES), "init": links.choice(lab.INITS),
+}
+SETTINGS = [links.Setting(QUERY[s], key, lab.DEFAULTS[s], PARSE[s]) for s, key in WIDGETS.items()]
+LEVEL_MARK = {"good": ":blue-badge[fine]", "info": ":gray-badge[note]", "warn": ":orange-badge[look]",
               "bad": ":red-badge[problem]"}
 
 
 def apply_preset(name):
-    lab.apply_settings(lab.PRESETS[name]["settings"], preset=name)
+    settings = lab.clean(lab.PRESETS[name]["settings"])   # every setting: a preset also leaves a stage
+    links.set_values("init", SETTINGS, {QUERY[s]: v for s, v in settings.items()})
+    lab.save_settings(settings)
+    st.session_state["init_lab_preset"] = name
 
 
 def layer_table(layers):
@@ -37,17 +55,20 @@ def weight_table(params):
 
 
 NUMBER = st.column_config.NumberColumn
-SCI = NUMBER(format="%.2e")
+SCI = "%.2e"
 
 
 def show_tables(make, rows, formats):
-    """One table per result, side by side in Compare (A | B)."""
+    """One table per result, side by side in Compare (A | B). A static table wraps its headers
+    instead of clipping them (a half-width grid cut off "saturated %")."""
     columns = st.columns(len(rows))
     for column, (tag, data, _) in zip(columns, rows):
         with column:
             if tag:
                 st.markdown(f"**{'A (pinned)' if tag == 'A' else 'B (current)'}**")
-            st.dataframe(make(data), hide_index=True, width="stretch", column_config=formats)
+            table = make(data)
+            st.table(table.style.format({c: (lambda f: lambda v: "—" if pd.isna(v) else f % v)(f)
+                                         for c, f in formats.items()}).hide(axis="index"))
 
 
 BN_VALUES = [-1.0, -0.4, 0.1, 0.5, 0.9, 1.6]   # one neuron's pre-activations over a tiny batch of 6
@@ -86,19 +107,18 @@ st.markdown(
 
 dataset = state.current_dataset()
 vocab_size = len(dataset.vocab)
-settings = lab.lab_settings()
-for setting, key in WIDGETS.items():  # widget values are dropped when the page is left: restore them
-    if key not in st.session_state:
-        st.session_state[key] = settings[setting]
+links.restore("init", SETTINGS)
 if st.session_state["init_stage"] and not lab.keeps_stage(  # a control the stage fixes was moved: leave it
         {s: st.session_state[k] for s, k in WIDGETS.items()}, vocab_size):
     st.session_state["init_stage"] = None
+    links.save("init", SETTINGS)
 
 
 def choose_stage():
     stage = st.session_state["init_stage"]
     if stage:
         lab.apply_settings(lab.stage_settings(stage, vocab_size))
+
 
 st.markdown("**Presets: the lecture's experiments, one click each**")
 names = list(lab.PRESETS)
@@ -181,7 +201,7 @@ with controls:
                 "Use another word list from the sidebar.")
 
 settings = lab.clean({s: st.session_state[k] for s, k in WIDGETS.items()})
-lab.save_settings(settings)
+lab.save_settings(settings)   # what the Training page reads as "the Initialization lab's settings"
 
 # ---------------------------------------------------------------- compute (cached on the settings)
 
@@ -209,7 +229,7 @@ def rows(part):
 with main:
     left, right = st.columns([1, 1])
     with left:
-        level, verdict = lab.loss_verdict(stats["loss"], stats["uniform_loss"])
+        level, verdict = lab.verdict(result, lab.hints(result))
         m1, m2 = st.columns(2)
         m1.metric("Initial loss", f"{stats['loss']:.4f}")
         m2.metric("Uniform guess", f"{stats['uniform_loss']:.4f}",
@@ -245,8 +265,7 @@ with main:
                    "layer, few values stuck at ±1 (the saturated % counts |h| > 0.97).")
         st.plotly_chart(figs.layer_histograms(rows(lambda r: r["stats"]["layers"])), key="init_act_chart")
         show_tables(layer_table, rows(lambda r: r["stats"]["layers"]),
-                    {"mean": NUMBER(format="%+.3f"), "std": NUMBER(format="%.3f"),
-                     "saturated %": NUMBER(format="%.2f")})
+                    {"mean": "%+.3f", "std": "%.3f", "saturated %": "%.2f"})
     with tabs[1]:
         st.caption("The gradient of the loss with respect to each of those outputs. Healthy: about the same "
                    "spread in every layer, so that every layer learns at the same pace.")
@@ -258,7 +277,7 @@ with main:
                    "is next to the weight it changes. The softened last layer stands out at step 0.")
         st.plotly_chart(figs.weight_grad_figure(rows(lambda r: r["stats"]["params"])), key="init_wgrad_chart")
         show_tables(weight_table, rows(lambda r: r["stats"]["params"]),
-                    {"grad std": SCI, "grad:data": SCI, "÷ median": NUMBER(format="%.1f")})
+                    {"grad std": SCI, "grad:data": SCI, "÷ median": "%.1f"})
     with tabs[3]:
         views = result["views"]
         blocks = [v["block"] for v in views]

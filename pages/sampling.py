@@ -7,13 +7,19 @@ import streamlit as st
 import torch
 
 from makemore_core import sampling
-from ui import model_source, state
+from ui import links, model_source, state
 from ui.choices import numbered_index
 from ui.figures.sampling import entropy_bits, next_char_figure
 
-SETTINGS_KEY = "sampling_settings"   # widget values kept across page switches
-DEFAULTS = {"sampling_n": 20, "sampling_seed": sampling.SAMPLE_SEED, "sampling_temperature": 1.0,
-            "sampling_top_k": 0, "sampling_top_p": 1.0, "sampling_beam": 5, "sampling_compare_t": 0.5}
+SETTINGS = [  # the page's settings in the address (query key, widget key, default, parser)
+    links.Setting("n", "sampling_n", 20, links.integer(1, 100)),
+    links.Setting("seed", "sampling_seed", sampling.SAMPLE_SEED, links.integer(0, 2**53 - 1)),
+    links.Setting("temperature", "sampling_temperature", 1.0, links.number(0.1, 3.0)),
+    links.Setting("top_k", "sampling_top_k", 0, links.integer(0, 1000)),
+    links.Setting("top_p", "sampling_top_p", 1.0, links.number(0.05, 1.0)),
+    links.Setting("beam", "sampling_beam", 5, links.integer(1, 10)),
+    links.Setting("compare_temperature", "sampling_compare_t", 0.5, links.number(0.1, 3.0)),
+]
 MARKS = {"train": ("green", "in the training set"), "val/test": ("orange", "in val or test only"),
          "new": ("violet", "new: in no split")}
 
@@ -44,16 +50,6 @@ def probs_chart(model_key, probs, chosen, title, y_max, _itos):
     return next_char_figure(probs, _itos, chosen, title, y_max)
 
 
-def restore(key):
-    """Give a widget back the value it had before the page was left."""
-    if key not in st.session_state:
-        st.session_state[key] = st.session_state.get(SETTINGS_KEY, {}).get(key, DEFAULTS[key])
-
-
-def remember(*keys):
-    st.session_state[SETTINGS_KEY] = {k: st.session_state[k] for k in keys}
-
-
 def new_seed():
     st.session_state["sampling_seed"] = random.randrange(1, 2**31)
 
@@ -74,8 +70,8 @@ if choice is None:
     st.stop()
 model, vocab = choice.model, choice.vocab
 dataset = state.current_dataset()
-for key in DEFAULTS:
-    restore(key)
+links.restore("sampling", SETTINGS)
+st.session_state["sampling_top_k"] = min(int(st.session_state["sampling_top_k"]), len(vocab))  # a link's k > vocab
 
 # ---------------------------------------------------------------- controls
 st.header("Make up names")
@@ -96,7 +92,7 @@ top_p = c3.slider("Top-p (1 = off)", 0.05, 1.0, step=0.05, key="sampling_top_p",
                        "(nucleus sampling).")
 beam = c3.slider("Beam width", 1, 10, key="sampling_beam",
                  help="For the most likely names below: how many partial names beam search keeps at each step.")
-remember(*DEFAULTS)
+links.save("sampling", SETTINGS)
 seed = int(st.session_state["sampling_seed"])
 k = top_k or None
 p = top_p if top_p < 1 else None
@@ -140,7 +136,7 @@ chosen = "the end '.'" if s["chosen"] == 0 else f"'{s['char']}'"
 st.markdown(f"#### Context `{s['context']}` → drew {chosen}\n"
             f"Name so far: **{name[:step] or '(nothing yet)'}**{'' if s['chosen'] == 0 else ' + ' + s['char']}"
             f" (step {step + 1} of {len(steps)})")
-remember(*DEFAULTS)
+links.save("sampling", SETTINGS)
 context = vocab.encode(s["context"])
 with torch.no_grad():
     other = sampling.next_char_probs(model, context, compare_t, k, p).tolist()
@@ -151,7 +147,7 @@ with left:
                                 vocab.itos),
                     key="sampling_probs_used", config={"displayModeBar": False})
     st.caption(f"Spread: {entropy_bits(s['probs']):.2f} bits (uniform: {math.log2(len(vocab)):.2f}). "
-               f"The drawn character is red; characters top-k or top-p removed are grey.")
+               f"The drawn character is vermillion (orange-red); characters top-k or top-p removed are grey.")
 with right:
     st.plotly_chart(probs_chart(choice.key, tuple(other), None, f"temperature {compare_t:g}", y_max, vocab.itos),
                     key="sampling_probs_compare", config={"displayModeBar": False})

@@ -4,6 +4,7 @@ The run is a thread on the server (ui.runs), found again by the browser that sta
 The live view is a fragment that re-runs by itself twice a second while the run trains.
 """
 import math
+import re
 
 import pandas as pd
 import streamlit as st
@@ -12,7 +13,7 @@ import torch
 from makemore_core.model import LECTURE_SEED, ModelConfig
 from makemore_core.stages import STAGE_DESCRIPTIONS, STAGES
 from makemore_core.training import TrainConfig
-from ui import init_lab
+from ui import init_lab, links
 from ui import runs as run_lib
 from ui import training_settings as form
 from ui import state
@@ -20,6 +21,8 @@ from ui.figures import init_lab as init_figs
 from ui.figures import training as figs
 from ui.training_settings import LECTURE, QUICK
 
+LIVE_HEIGHT = 250                  # six live charts, two a row: loss, histograms and ratios on one screen
+CHART_REFRESH_S = 2.0              # the charts: each refresh redraws them from scratch in the browser
 REFRESH_S = 0.5                    # live view refresh while training: twice a second (the browser redraw is the cost)
 MODEL_SOURCES = {"page": "these settings", "lab": "the Initialization lab's settings"}
 ENGINES = {"eager": "exact (autograd)", "fast-uncompiled": "fast (hand-written)",
@@ -30,28 +33,52 @@ LIVE_CHART = {"displayModeBar": False}
 STATE_TEXT = {"created": "ready", "queued": "queued", "running": "training", "paused": "paused",
               "finished": "finished", "diverged": "diverged", "stopped": "stopped"}
 
+QUERY = {"milestones": "lr_milestones", "factor": "lr_factor"}   # else the name is the core's field name
+PARSE = {
+    "steps": links.integer(1, 2_000_000), "batch_size": links.integer(1, 4096), "lr": links.number(1e-6, 1e6),
+    "milestones": links.text(200), "factor": links.number(1e-6, 10.0), "optimizer": links.choice(["sgd", "adam"]),
+    "stats_every": links.integer(1, 100_000), "eval_every": links.integer(0, 1_000_000),
+    "seed": links.integer(0, 10**12), "model_source": links.choice(MODEL_SOURCES),
+    "hidden_layers": links.integer(0, 12), "n_hidden": links.integer(1, 1024), "n_embd": links.integer(1, 64),
+    "block_size": links.integer(1, 16), "batchnorm": links.boolean, "gain": links.number(0.0, 10.0),
+    "nonlinearity": links.choice(["tanh", "relu", "none"]), "engine": links.choice(ENGINES),
+    "stage": links.choice(STAGES), "init": links.choice(["normal", "zeros"]),
+}
+SETTINGS = [links.Setting(QUERY.get(name, name), f"tr_{name}", value, PARSE[name]) for name, value in LECTURE.items()]
+TRAINING_KEYS = ["steps", "batch_size", "lr", "milestones", "factor", "optimizer"]  # what a preset sets
+
 manager = run_lib.session_runs()
 dataset = state.current_dataset()
-saved = form.saved_settings()
 
 
-def remember_settings():
-    """Copy the form's widget values to the persistent settings."""
-    for name in LECTURE:
-        if f"tr_{name}" in st.session_state:
-            saved[name] = st.session_state[f"tr_{name}"]
+def current_settings() -> dict:
+    """The form's values by name (steps, lr, ...), as the widgets hold them now."""
+    return {name: st.session_state.get(f"tr_{name}", value) for name, value in LECTURE.items()}
 
 
 def load_preset(preset):
-    form.load(preset)
+    """A preset sets the training schedule only: the model and where it comes from stay as chosen."""
+    links.set_values("training", SETTINGS, {QUERY.get(n, n): preset[n] for n in TRAINING_KEYS})
 
 
 def choose_stage():
     form.load(form.stage_settings(st.session_state["tr_stage"], len(dataset.vocab)))
 
 
-for name, value in saved.items():   # widgets start from the persistent settings after a page switch
-    st.session_state.setdefault(f"tr_{name}", value)
+def decay_at(steps: int) -> str:
+    return str(int(steps * 0.75))   # the lecture decays at 150,000 of 200,000 steps
+
+
+def follow_steps():
+    """When the steps change, a decay step still at 3/4 of the old count moves with it."""
+    old = st.session_state.get("tr_steps_before", LECTURE["steps"])
+    if str(st.session_state.get("tr_milestones", "")).strip() == decay_at(old):
+        st.session_state["tr_milestones"] = decay_at(int(st.session_state["tr_steps"]))
+    st.session_state["tr_steps_before"] = int(st.session_state["tr_steps"])
+
+
+links.restore("training", SETTINGS)
+st.session_state.setdefault("tr_steps_before", int(st.session_state["tr_steps"]))
 
 
 def parse_milestones(text: str, steps: int) -> list[int]:
@@ -79,7 +106,7 @@ def lab_model_config(vocab_size):
 
 def build_configs():
     """(ModelConfig, TrainConfig, note) from the form; raises ValueError with a message for the user."""
-    s = saved
+    s = current_settings()
     if int(s["steps"]) < 1:
         raise ValueError("Steps must be at least 1")
     train = TrainConfig(steps=int(s["steps"]), batch_size=int(s["batch_size"]), lr=float(s["lr"]),
@@ -101,20 +128,20 @@ def build_configs():
 
 def run_label(model: ModelConfig, train: TrainConfig) -> str:
     bn = "BatchNorm" if model.batchnorm else "no BatchNorm"
-    stage = f"stage {saved['stage']}, " if saved.get("stage") and saved["model_source"] == "page" else ""
+    s = current_settings()
+    stage = f"stage {s['stage']}, " if s.get("stage") and s["model_source"] == "page" else ""
     init = ", all-zero init" if model.init == "zeros" else ""
     return (stage + f"{model.hidden_layers}x{model.n_hidden} {model.nonlinearity}, {bn}{init}, gain {model.gain:.3g}, "
             f"{train.optimizer.upper()} lr {train.lr:g}, {train.steps:,} steps")
 
 
 def start_new_run():
-    remember_settings()
     st.session_state.pop("tr_watching", None)
     try:
         model, train, note = build_configs()
         data = state.dataset_tensors(dataset, model.block_size)
         run = manager.new_run(run_label(model, train), dataset, data, model, train, state.device(),
-                              engine=saved["engine"])
+                              engine=current_settings()["engine"])
     except ValueError as e:
         st.session_state["tr_error"] = f"Not started: {e}"
         return
@@ -154,10 +181,23 @@ def stop_and_reset(run):
 
 
 def apply_lr(run):
+    lr = float(st.session_state["tr_lr_now"])
     try:
-        run.set_lr(float(st.session_state["tr_lr_now"]))
+        run.set_lr(lr)
     except ValueError as e:
         st.session_state["tr_error"] = str(e)
+        return
+    # the label names the learning rate in use: "lr 0.1" becomes "lr 0.1, 0.05 from step 1,200"
+    run.label = re.sub(r"(lr [^,]+?)(, [^,]+ from step [\d,]+)*(?=, [\d,]+ steps$|$)",
+                       lambda m: f"{m.group(1)}, {lr:g} from step {run.trainer.step_num:,}", run.label, count=1)
+
+
+def engine_text(run, run_state):
+    """The engine's state; a compile still under way when the run ended is not 'compiling' any more."""
+    status = run.trainer.engine_status
+    if run_state in ("finished", "stopped", "diverged") and status.startswith("compiling"):
+        return "fast, hand-written (the run ended before the compile did)"
+    return status
 
 
 def number(x: float) -> str:
@@ -205,6 +245,31 @@ def inside_the_net(run):
                    f"**{view['dead']}** dead neurons (white for every example).")
 
 
+def draw_controls(run, status):
+    """Pause, Resume, Step, Stop, Download. Drawn inside the live fragment: a click reruns only the
+    fragment, so Pause takes effect at once instead of waiting for the whole page to rerun."""
+    controls = st.columns([1, 1, 1, 1.1, 1.1, 1.5, 1.7])
+    controls[0].button("Pause", key="tr_pause", on_click=pause, args=(run,), disabled=status != "running",
+                       width="stretch")
+    controls[1].button("Resume", key="tr_resume", on_click=resume, args=(run,), disabled=status != "paused",
+                       width="stretch")
+    controls[2].button("Step 1", key="tr_step1", on_click=step, args=(run, 1),
+                       disabled=status not in ("paused", "created"), width="stretch",
+                       help="Train one step, then pause.")
+    n_steps = controls[3].number_input("N steps", min_value=1, max_value=100_000, value=100, key="tr_step_n",
+                                       label_visibility="collapsed")
+    controls[4].button(f"Step {n_steps:,}", key="tr_stepn", on_click=step, args=(run, n_steps),
+                       disabled=status not in ("paused", "created"), width="stretch",
+                       help="Train this many steps, then pause.")
+    controls[5].button("Stop & reset", key="tr_stop", on_click=stop_and_reset, args=(run,), width="stretch",
+                       help="Stop this run (it stays in the run list) and clear the view for a new one.")
+    controls[6].download_button("Download model", data=run.checkpoint_bytes, key="tr_download",
+                                file_name=f"makemore-run{run.id}.pt", mime="application/octet-stream",
+                                on_click="ignore", width="stretch",
+                                help="A checkpoint file (.pt) of the model as it is now, with its vocabulary: "
+                                     "upload it below to train on, or use it on the Sampling page.")
+
+
 # ---------------------------------------------------------------- the page
 
 st.title("Training")
@@ -240,7 +305,8 @@ if address != link:
         st.query_params["run"] = address
     st.session_state["tr_link_seen"] = address
 st.caption(run_lib.keep_note())
-with st.expander("Settings for a new run", expanded=shown is None):
+# Another label once a run is shown: a new expander, closed, so Pause, Step and the charts fit the screen.
+with st.expander("Settings for a new run" if shown is None else "Settings for the next run", expanded=shown is None):
     st.caption("Defaults are the lecture's run: 200,000 steps of SGD at lr 0.1, then 0.01 from step 150,000; "
                "batch 32; seed 2147483647. With the exact engine, the same settings and seed give exactly the same "
                "losses as `python -m makemore_core train --engine eager`.")
@@ -252,7 +318,7 @@ with st.expander("Settings for a new run", expanded=shown is None):
     with left:
         st.markdown("**Training**")
         a, b = st.columns(2)
-        a.number_input("Steps", min_value=0, max_value=2_000_000, step=1000, key="tr_steps",
+        a.number_input("Steps", min_value=0, max_value=2_000_000, step=1000, key="tr_steps", on_change=follow_steps,
                        help="Minibatch updates in the run.")
         b.number_input("Batch size", min_value=1, max_value=4096, step=8, key="tr_batch_size",
                        help="Examples per step. Bigger batches give smoother, slower steps.")
@@ -316,7 +382,7 @@ with st.expander("Settings for a new run", expanded=shown is None):
     st.button("Start a new run", key="tr_start", type="primary", on_click=start_new_run,
               help="Starts training in the background with these settings." +
                    (" The run now training keeps going too." if busy else ""))
-remember_settings()
+links.save("training", SETTINGS)
 
 for key, show in (("tr_error", st.error), ("tr_note", st.info)):
     if st.session_state.get(key):
@@ -333,26 +399,6 @@ else:
     run = shown
     status = run.state
 if shown is not None and not watching:
-    controls = st.columns([1, 1, 1, 1.1, 1.1, 1.5, 1.7])
-    controls[0].button("Pause", key="tr_pause", on_click=pause, args=(run,), disabled=status != "running",
-                       width="stretch")
-    controls[1].button("Resume", key="tr_resume", on_click=resume, args=(run,), disabled=status != "paused",
-                       width="stretch")
-    controls[2].button("Step 1", key="tr_step1", on_click=step, args=(run, 1),
-                       disabled=status not in ("paused", "created"), width="stretch",
-                       help="Train one step, then pause.")
-    n_steps = controls[3].number_input("N steps", min_value=1, max_value=100_000, value=100, key="tr_step_n",
-                                       label_visibility="collapsed")
-    controls[4].button(f"Step {n_steps:,}", key="tr_stepn", on_click=step, args=(run, n_steps),
-                       disabled=status not in ("paused", "created"), width="stretch",
-                       help="Train this many steps, then pause.")
-    controls[5].button("Stop & reset", key="tr_stop", on_click=stop_and_reset, args=(run,), width="stretch",
-                       help="Stop this run (it stays in the run list) and clear the view for a new one.")
-    controls[6].download_button("Download model", data=run.checkpoint_bytes, key="tr_download",
-                                file_name=f"makemore-run{run.id}.pt", mime="application/octet-stream",
-                                on_click="ignore", width="stretch",
-                                help="A checkpoint file (.pt) of the model as it is now, with its vocabulary: "
-                                     "upload it below to train on, or use it on the Sampling page.")
     if status == "paused":
         lr1, lr2, _ = st.columns([2, 1, 4], vertical_alignment="bottom")
         st.session_state.setdefault("tr_lr_now", float(run.trainer.lr))
@@ -363,22 +409,22 @@ if shown is not None and not watching:
         st.session_state.pop("tr_lr_now", None)
 
 if shown is not None:   # the live view: this browser's run, or one watched read-only
+    def find_live(run_id):
+        """This browser's run, or the run watched read-only (another browser's)."""
+        return manager.get(run_id) or next((r for r in run_lib.all_runs() if r.id == run_id), None)
+
     def live_view(run_id, drawn_state):
-        """Status, progress and charts of one run, from a snapshot taken under its lock."""
-        chart = {**LIVE_CHART, "staticPlot": drawn_state in ("queued", "running")}
-        live = manager.get(run_id) or next((r for r in run_lib.all_runs() if r.id == run_id), None)
+        """Controls, status and progress of one run, from a snapshot taken under its lock. A small
+        fragment: a click on Pause reruns only this, so the pause takes effect at once."""
+        live = find_live(run_id)
         if live is None:
             return
         snap = live.snapshot()
-        if snap["state"] != drawn_state:     # e.g. finished or paused: redraw the buttons too
+        if snap["state"] != drawn_state:     # e.g. finished or paused: redraw the page (the lr input) too
             st.rerun()
-        engine = f" · engine: {live.trainer.engine_status}" if live.engine != "eager" else ""
-        st.markdown(f"**Run {snap['id']}** · {snap['label']}{engine} · **{STATE_TEXT[snap['state']]}**")
-        if snap["state"] == "queued":
-            place = run_lib.queue_position(live)
-            st.warning(f"Server busy: {run_lib.running_trainers()} runs are training on this server (the limit is "
-                       f"{run_lib.MAX_TRAINERS}, and one per browser at a time). Your run is queued"
-                       f"{f', number {place} in line,' if place else ''} and starts by itself when a slot frees.")
+        if not watching:   # a run watched read-only has no controls
+            draw_controls(live, snap["state"])
+        engine = f" · engine: {engine_text(live, snap['state'])}" if live.engine != "eager" else ""
         done, total = snap["step"], max(snap["total"], 1)
         rate, left = snap["steps_per_s"], snap["seconds_left"]
         if snap["state"] == "running":
@@ -386,59 +432,86 @@ if shown is not None:   # the live view: this browser's run, or one watched read
                                                                       f"{left % 60:02.0f} s left")
         else:
             speed = f"{done / snap['seconds']:,.0f} steps/s on average" if snap["seconds"] > 0 else "not started"
+        st.markdown(f"**Run {snap['id']}** · {snap['label']}{engine} · **{STATE_TEXT[snap['state']]}**")
         st.progress(min(done / total, 1.0), text=f"step {done:,} / {total:,} · {speed}")
-        m = st.columns(4)
-        m[0].metric("Loss (this step)", "—" if snap["loss"] is None else number(snap["loss"]),
-                    help="Cross-entropy of the latest minibatch. A uniform guess scores "
-                         f"{snap['uniform_loss']:.4f}.")
-        m[1].metric("Val loss", f"{snap['val'][-1][1]:.4f}" if snap["val"] else "—",
-                    help="On the validation names, with BatchNorm using its running statistics.")
-        m[2].metric("Learning rate now", f"{snap['lr']:g}", help=f"Optimizer: {snap['optimizer'].upper()}.")
-        m[3].metric("Device", snap["device"].upper())
+        loss = "—" if snap["loss"] is None else number(snap["loss"])
+        val = f"{snap['val'][-1][1]:.4f}" if snap["val"] else "—"
+        st.markdown(f"Loss (this step) **{loss}** · val loss **{val}** · learning rate now **{snap['lr']:g}** "
+                    f"({snap['optimizer'].upper()}) · {snap['device'].upper()} · uniform guess "
+                    f"{snap['uniform_loss']:.4f}", help="The loss is the cross-entropy of the latest minibatch; "
+                    "the val loss is on the validation names, with BatchNorm using its running statistics.")
+        if snap["state"] == "queued":
+            place = run_lib.queue_position(live)
+            st.warning(f"Server busy: {run_lib.running_trainers()} runs are training on this server (the limit is "
+                       f"{run_lib.MAX_TRAINERS}, and one per browser at a time). Your run is queued"
+                       f"{f', number {place} in line,' if place else ''} and starts by itself when a slot frees.")
         for level, text in run_lib.hints(snap):
             getattr(st, level)(text)
 
-        st.subheader("Loss")
-        st.caption("log10 of the loss, as the lecture plots it: the thin line is every step (noisy: each is one "
-                   "minibatch), the thick one its moving average, orange the validation loss. A drop where the "
-                   "learning rate decays is the schedule at work.")
-        st.plotly_chart(figs.loss_figure(snap), key="tr_loss_chart", config=chart)
-        if snap["stats"] is None:
-            st.caption("The histograms and ratios appear at the first statistics step.")
+    def live_charts(run_id, drawn_state):
+        """The charts of one run. A fragment of its own, refreshed less often than the status line:
+        Streamlit gives a chart with a new figure a new element, which the browser draws from scratch
+        (blank meanwhile); an unchanged figure is left alone."""
+        chart = {**LIVE_CHART, "staticPlot": drawn_state in ("queued", "running")}
+        live = find_live(run_id)
+        if live is None:
             return
-        stats_step, stats = snap["stats"]
+        snap = live.snapshot()
+        done = snap["step"]
+        stats_step, stats = snap["stats"] or (None, None)
         series = snap["series"]
-        h1, h2 = st.columns(2)
-        with h1:
-            st.markdown(f"**Activations at step {stats_step:,}**")
-            st.caption("Each layer's tanh outputs. Healthy: spread over (-1, 1), few piled up at ±1 (saturated).")
-            st.plotly_chart(figs.histogram_figure(stats, "hist"), key="tr_act_hist", config=chart)
-        with h2:
-            st.markdown(f"**Activation gradients at step {stats_step:,}**")
-            st.caption("Gradients flowing back into each layer. Healthy: similar widths in every layer.")
-            st.plotly_chart(figs.histogram_figure(stats, "grad_hist"), key="tr_grad_hist",
+        # a run that ended between two statistics steps: say why the histograms are older than the run
+        measured = f" (measured every {live.train_config.stats_every:,} steps; the run ended at " \
+                   f"step {done:,})" if stats and snap["state"] == "finished" and stats_step < done else ""
+        at = "" if stats is None else f" at step {stats_step:,}"
+        g1, g2 = st.columns(2)
+        with g1:
+            st.markdown("**Loss** (log10)")
+            st.plotly_chart(figs.loss_figure(snap, height=LIVE_HEIGHT), key="tr_loss_chart", config=chart)
+        with g2:
+            st.markdown(f"**Activations{at}**{measured}")
+            st.plotly_chart(figs.histogram_figure(stats, "hist", height=LIVE_HEIGHT), key="tr_act_hist",
                             config=chart)
-        r1, r2 = st.columns(2)
-        with r1:
-            st.markdown("**update:data ratio (log10), per weight matrix**")
-            st.caption("How much one step changes the weights, relative to their size. About -3 (the dashed "
-                       "line) is healthy; far above: lr too high; far below: learning too slowly.")
-            st.plotly_chart(figs.series_figure(series["steps"], series["update_to_data"], "log10(update std / data std)",
-                                               guide=figs.GUIDE), key="tr_ud_chart", config=chart)
-        with r2:
-            st.markdown("**Saturation per layer (%)**")
-            st.caption("Share of tanh outputs with |t| > 0.97: there the gradient almost vanishes.")
-            st.plotly_chart(figs.series_figure(series["steps"], series["saturation"], "saturated %", ),
-                            key="tr_sat_chart", config=chart)
-        st.markdown("**grad:data ratio per weight matrix**")
-        st.caption("Gradient size relative to the weights (log scale). One matrix far above the others "
-                   "(often the last layer) trains faster than the rest.")
-        st.plotly_chart(figs.series_figure(series["steps"], series["grad_to_data"], "grad std / data std", log_y=True,
-                                           height=340, legend="right"),
-                        key="tr_gd_chart", config=chart)
+        g3, g4 = st.columns(2)
+        with g3:
+            st.markdown("**update:data ratio** (log10, per weight matrix)")
+            st.plotly_chart(figs.series_figure(series["steps"], series["update_to_data"],
+                                               "log10(update std / data std)", guide=figs.GUIDE,
+                                               height=LIVE_HEIGHT), key="tr_ud_chart", config=chart)
+        with g4:
+            st.markdown("**Saturation per layer** (%)")
+            st.plotly_chart(figs.series_figure(series["steps"], series["saturation"], "saturated %",
+                                               height=LIVE_HEIGHT), key="tr_sat_chart", config=chart)
+        g5, g6 = st.columns(2)
+        with g5:
+            st.markdown(f"**Activation gradients{at}**{measured}")
+            st.plotly_chart(figs.histogram_figure(stats, "grad_hist", height=LIVE_HEIGHT), key="tr_grad_hist",
+                            config=chart)
+        with g6:
+            st.markdown("**grad:data ratio** (per weight matrix, log scale)")
+            st.plotly_chart(figs.series_figure(series["steps"], series["grad_to_data"], "grad std / data std",
+                                               log_y=True, height=LIVE_HEIGHT, legend="below"),
+                            key="tr_gd_chart", config=chart)
+        with st.expander("How to read these charts"):
+            st.markdown(
+                "- **Loss**: log10 of the loss, as the lecture plots it: the thin line is every step (noisy: each "
+                "is one minibatch), the thick one its moving average, orange the validation loss. A drop where "
+                "the learning rate decays is the schedule at work.\n"
+                "- **Activations**: each layer's tanh outputs. Healthy: spread over (-1, 1), few piled up at ±1 "
+                "(saturated).\n"
+                "- **update:data**: how much one step changes the weights, relative to their size. About -3 (the "
+                "dashed line) is healthy; far above: lr too high; far below: learning too slowly.\n"
+                "- **Saturation**: share of tanh outputs with |t| > 0.97: there the gradient almost vanishes.\n"
+                "- **Activation gradients**: gradients flowing back into each layer. Healthy: similar widths in "
+                "every layer.\n"
+                "- **grad:data**: gradient size relative to the weights. One matrix far above the others (often "
+                "the last layer) trains faster than the rest.")
+            if stats is None:
+                st.caption("The histograms and ratios appear at the first statistics step.")
 
-    refresh = REFRESH_S if status in ("queued", "running") else None
-    st.fragment(live_view, run_every=refresh)(run.id, status)
+    training = status in ("queued", "running")
+    st.fragment(live_view, run_every=REFRESH_S if training else None)(run.id, status)
+    st.fragment(live_charts, run_every=CHART_REFRESH_S if training else None)(run.id, status)
     if status not in ("queued", "running"):
         inside_the_net(run)
 
@@ -449,7 +522,11 @@ st.header("Runs in this browser")
 if not manager.runs:
     st.caption("Runs you start appear here with their settings; any two can be overlaid.")
 else:
-    st.dataframe(pd.DataFrame([r.settings() for r in manager.runs]), hide_index=True, key="tr_run_table")
+    text_col, number_col = st.column_config.TextColumn, st.column_config.NumberColumn
+    st.dataframe(pd.DataFrame([r.settings() for r in manager.runs]), hide_index=True, key="tr_run_table",
+                 column_config={"run": number_col(width="small"), "label": text_col(width="large"),
+                                "steps": text_col(width="medium"), "lr": number_col(format="%g", width="small"),
+                                "lr schedule": text_col(width="medium")})
     ids = [r.id for r in manager.runs]
     label_of = {r.id: f"run {r.id}: {r.label}" for r in manager.runs}
     # A fresh key whenever the list or the shown run changes: the widget then starts from the shown
@@ -492,7 +569,6 @@ if loaded is not None:
                    "train on it. Switch the data set in the sidebar, or sample from it on the Sampling page.")
     if st.button("Continue training it", key="tr_continue", disabled=not same_vocab,
                  help="A new run starts from these weights, with the training settings above."):
-        remember_settings()
         try:
             _, train, _ = build_configs()
         except ValueError as e:
@@ -502,6 +578,6 @@ if loaded is not None:
             model = ck_model.copy()
             run = manager.new_run(f"{ck_label}, then {train.optimizer.upper()} lr {train.lr:g}, {train.steps:,} steps",
                                   dataset, data, c, train, state.device(), model=model, source=ck_label,
-                                  engine=saved["engine"])
+                                  engine=current_settings()["engine"])
             run.start()
             st.rerun()

@@ -267,3 +267,24 @@ def test_stage_in_the_lab_equals_the_cli_stats_command(stage, train, default_nam
     theirs = cli_stats(settings, default_names)
     assert theirs.pop("stage") == stage
     assert_close(mine, theirs)
+
+
+def test_gain_0_is_not_called_fine(train):
+    # issue 12: gain 0 (every activation exactly 0) was "fine, a steady spread"
+    result = compute({**lab.DEFAULTS, "gain": 0.0}, train)
+    assert all(r["std"] == 0 for r in result["stats"]["layers"])
+    hints = lab.hints(result)
+    assert hints[0][0] == "bad" and "exactly 0" in hints[0][1]
+    assert "steady spread" not in " ".join(t for _, t in hints)
+    assert lab.verdict(result, hints)[0] == "bad"
+
+
+def test_verdict_is_not_fine_beside_a_saturated_layer(train):
+    # issue 12: "Verdict: fine" stood beside "problem: 48 % saturated"
+    result = compute(preset("No BN, gain 3"), train)
+    stats, hints = result["stats"], lab.hints(result)
+    assert lab.loss_verdict(stats["loss"], stats["uniform_loss"])[0] == "good"   # the loss alone looks right
+    assert any(lvl == "bad" and "saturated" in t for lvl, t in hints)
+    level, text = lab.verdict(result, hints)
+    assert level == "bad" and "not healthy" in text
+    assert lab.verdict(compute(lab.DEFAULTS, train), lab.hints(compute(lab.DEFAULTS, train)))[0] == "good"

@@ -28,7 +28,7 @@ def metric(at, label):
 
 def activation_table(at, which=0):
     """The mean / std / saturated % table of the Activations tab (A then B in Compare)."""
-    tables = [t.value for t in at.dataframe if "saturated %" in t.value.columns]
+    tables = [t.value for t in at.table if "saturated %" in t.value.columns]
     return tables[which]
 
 

@@ -17,6 +17,7 @@ from makemore_core import checkpoint, sampling
 from makemore_core.data import Dataset
 from makemore_core.model import ModelConfig
 from makemore_core.training import TrainConfig
+from ui.figures.sampling import CHOSEN
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/sampling.py"
@@ -126,8 +127,8 @@ def test_step_by_step_highlights_the_drawn_character(monkeypatch, manager, model
     used = next(s for s in specs if "(used)" in json.dumps(s["layout"]["title"]))
     other = next(s for s in specs if "temperature 0.5" in json.dumps(s["layout"]["title"]))
     colors = used["data"][0]["marker"]["color"]
-    assert colors.count("#d62728") == 1 and colors.index("#d62728") == steps[1]["chosen"]
-    assert "#d62728" not in other["data"][0]["marker"]["color"]
+    assert colors.count(CHOSEN) == 1 and colors.index(CHOSEN) == steps[1]["chosen"]
+    assert CHOSEN not in other["data"][0]["marker"]["color"]
     # at temperature 0.5 the favourite gets likelier than at 1.0
     p_used, p_other = array(used["data"][0]["y"]), array(other["data"][0]["y"])
     assert len(p_used) == len(dataset.vocab) and abs(sum(p_used) - 1) < 1e-4

@@ -327,6 +327,20 @@ def loss_verdict(loss: float, uniform: float) -> tuple[str, str]:
                    "training would only squash the logits back.")
 
 
+LEVELS = ["good", "info", "warn", "bad"]   # from best to worst
+
+
+def verdict(result: dict, hint_list) -> tuple[str, str]:
+    """(level, sentence) about the net at step 0: the loss's verdict, unless a hint is worse. A good
+    initial loss next to a 48 % saturated layer is not "fine"."""
+    level, text = loss_verdict(result["stats"]["loss"], result["stats"]["uniform_loss"])
+    worst = max((lvl for lvl, _ in hint_list), key=LEVELS.index, default="good")
+    if LEVELS.index(worst) > LEVELS.index(level) and worst in ("warn", "bad"):
+        return worst, f"the loss starts {'about right' if level == 'good' else 'high'}, but the layers are not " \
+                      "healthy: see what the numbers say below."
+    return level, text
+
+
 def hints(result: dict) -> list[tuple[str, str]]:
     """[(level, sentence)] that read the numbers: what looks wrong and which control helps."""
     s, stats = result["settings"], result["stats"]
@@ -336,13 +350,18 @@ def hints(result: dict) -> list[tuple[str, str]]:
         out.append(("bad", f"The std of the logits is {stats['logits_std']:.1f}: the net is sure of itself "
                            "before it has learned anything. Soften the last layer (lower its factor)."))
     layers = stats["layers"]
+    if layers and max(r["std"] for r in layers) < 1e-6:
+        out.append(("bad", "Every activation is exactly 0: with gain 0 the hidden weights are all zero, so no "
+                           "signal passes forward and none of them gets a gradient to learn from. Raise the gain."))
+        return out
     tanh = s["nonlinearity"] == "tanh"
     worst = max(layers, key=lambda r: r["saturation_pct"], default=None)
     if worst is not None and worst["saturation_pct"] > 5:
         if tanh:
+            remedy = "Lower the gain." if not s["batchnorm"] else "Lower the gain or BatchNorm's γ."
             out.append(("bad" if worst["saturation_pct"] > 25 else "warn",
                         f"{worst['label']} is {worst['saturation_pct']:.0f}% saturated (|h| > 0.97): "
-                        "its gradients barely flow. Lower the gain, or turn on BatchNorm."))
+                        f"its gradients barely flow. {remedy}" + ("" if s["batchnorm"] else " Or turn on BatchNorm.")))
         elif s["nonlinearity"] == "relu" and worst["saturation_pct"] > 70:
             out.append(("warn", f"{worst['saturation_pct']:.0f}% of the outputs of {worst['label']} are 0 (about "
                                 "half is normal for ReLU): no gradient flows through those."))

@@ -63,10 +63,15 @@ def _candidates():
     return found
 
 
+def _created(kind, item) -> float:
+    """When a candidate came to be: a run's start, a checkpoint's upload (time.time())."""
+    return item.created if kind == "run" else item.get("at", 0.0)
+
+
 def _remember_order(found):
     """Keep the order in which candidates appeared; a new one becomes the choice (the most recent)."""
     seen = [k for k in st.session_state.get(SEEN_KEY, []) if k in found]
-    for key in found:
+    for key in sorted(found, key=lambda k: _created(*found[k])):   # oldest first: the newest ends as the choice
         if key not in seen:
             seen.append(key)
             st.session_state[CHOICE_KEY] = key

@@ -588,23 +588,26 @@ def hints(snap) -> list[tuple[str, str]]:
     ratios = [p["update_to_data"] for p in s["params"] if p["ndim"] == 2 and p.get("update_to_data") is not None]
     if ratios:
         typical = sorted(ratios)[len(ratios) // 2]
-        if typical > -1.5:
-            out.append(("warning", f"update:data is about 10^{typical:.1f}, far above the 1e-3 guide: each step "
-                                   "changes the weights by several percent. The learning rate is probably too high."))
-        elif typical > -2.5:
-            out.append(("info", f"update:data is about 10^{typical:.1f}, a bit above the 1e-3 guide: fast learning, "
-                                "fine early on; if the loss stays noisy, a lower learning rate (or the decay) helps."))
+        times = 10 ** (typical + 3)   # how many times the lecture's guide of 10^-3
+        if typical > -2.2:
+            out.append(("warning", f"update:data is about 10^{typical:.1f}, {times:.0f} times the 10^-3 guide: each "
+                                   "step changes the weights by a lot. The learning rate is probably too high."))
+        elif typical > -2.6:
+            out.append(("info", f"update:data is about 10^{typical:.1f}, {times:.1f} times the 10^-3 guide: fast "
+                                "learning; if the loss stays noisy, a lower learning rate (or the decay) helps."))
         elif typical >= -3.5:
-            out.append(("success", f"update:data is about 10^{typical:.1f}, near the 1e-3 guide: a healthy "
+            out.append(("success", f"update:data is about 10^{typical:.1f}, near the 10^-3 guide: a healthy "
                                    "learning rate for these weights."))
         else:
-            out.append(("info", f"update:data is about 10^{typical:.1f}, below the 1e-3 guide: the weights "
+            out.append(("info", f"update:data is about 10^{typical:.1f}, below the 10^-3 guide: the weights "
                                 "barely move. The learning rate is probably low, or the schedule decayed it."))
+    has_batchnorm = any(p["name"].endswith("gamma") for p in s["params"])
+    remedy = "A smaller learning rate" if has_batchnorm else "A smaller gain or BatchNorm"
     saturated = [(layer["label"], layer["saturation_pct"]) for layer in s["layers"]
                  if layer["kind"] == "tanh" and layer["saturation_pct"] > 10]
     for label, pct in saturated[:2]:
         out.append(("warning", f"{label}: {pct:.0f}% of its tanh outputs are saturated (|t| > 0.97), where the "
-                               "gradient is nearly zero. A smaller gain or BatchNorm keeps them in the active range."))
+                               f"gradient is nearly zero. {remedy} keeps them in the active range."))
     dead = [(layer["label"], layer["saturation_pct"]) for layer in s["layers"]
             if layer["kind"] == "relu" and layer["saturation_pct"] > 80]
     for label, pct in dead[:1]:

@@ -15,10 +15,13 @@ from makemore_core import checkpoint
 from makemore_core.data import DataError, Dataset
 from makemore_core.device import describe, pick_device
 from ui.caches import ByteBudgetCache
+from ui import uploads
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "names.txt"
 DATASET_KEY = "dataset_upload"          # {"name", "bytes"} of an uploaded word list, or absent
 CHECKPOINT_KEY = "uploaded_checkpoint"  # {"name", "bytes"} of an uploaded checkpoint, or absent
+UPLOADER_VERSION = "dataset_uploader_version"  # part of the uploaders' keys: a new one empties them
+DATA_WRITTEN = "dataset_link_written"   # the data= this tab last wrote to the address
 
 
 @st.cache_resource(show_spinner=False)
@@ -60,12 +63,43 @@ def use_uploaded_words(name: str, raw: bytes) -> Dataset:
     """Validate an uploaded word list and make it the data set in use. Raises DataError; on error
     the previous data set stays in use."""
     dataset = _dataset(_digest(raw), name, raw)
-    st.session_state[DATASET_KEY] = {"name": name, "bytes": raw}
+    link = uploads.keep(name, raw)
+    st.session_state[DATASET_KEY] = {"name": name, "bytes": raw, "link": link}
+    st.query_params["data"] = st.session_state[DATA_WRITTEN] = link   # the address now opens this list
     return dataset
 
 
 def use_default_words():
+    """Back to data/names.txt; the uploaders are emptied, so a file still in one is not used again."""
     st.session_state.pop(DATASET_KEY, None)
+    st.session_state[UPLOADER_VERSION] = st.session_state.get(UPLOADER_VERSION, 0) + 1
+    if "data" in st.query_params:
+        del st.query_params["data"]
+    st.session_state[DATA_WRITTEN] = None
+
+
+def data_from_link():
+    """Load the word list a link names (`data=<hash prefix>`) when the address is new to this tab, and
+    write the list in use back to the address (a page switch clears it)."""
+    wanted = st.query_params.get("data")
+    upload = st.session_state.get(DATASET_KEY)
+    current = upload.get("link") if upload else None
+    if wanted and wanted != current and wanted != st.session_state.get(DATA_WRITTEN):
+        found = uploads.load(wanted)
+        if found is None:
+            st.warning(f"This link names a word list (data={wanted[:16]}) that is not on this server: the "
+                       f"{'list in use' if upload else 'default names'} stay in use.")
+        else:
+            try:
+                use_uploaded_words(*found)
+                current = st.session_state[DATASET_KEY]["link"]
+            except DataError as e:
+                st.warning(f"The link's word list was not used: {e}")
+    if current and st.query_params.get("data") != current:
+        st.query_params["data"] = current
+    elif not current and "data" in st.query_params:
+        del st.query_params["data"]
+    st.session_state[DATA_WRITTEN] = current
 
 
 def _tensor_bytes(data) -> int:
@@ -85,7 +119,7 @@ def dataset_tensors(dataset: Dataset, block_size: int):
 
 def upload_words_widget(key: str, label="Upload a word list (.txt, one word a line)"):
     """A file uploader that swaps the data set in use; invalid files get a clear message and change nothing."""
-    file = st.file_uploader(label, type=["txt"], key=key,
+    file = st.file_uploader(label, type=["txt"], key=f"{key}_{st.session_state.get(UPLOADER_VERSION, 0)}",
                             help="Any characters except '.', which is reserved as the start/end token. "
                                  "At most 5 MB and 500,000 lines.")
     if file is None:
@@ -105,12 +139,15 @@ def upload_words_widget(key: str, label="Upload a word list (.txt, one word a li
 def sidebar():
     """The sidebar on every page: data set in use, device, a way back to the default data."""
     with st.sidebar:
-        dataset = current_dataset()
-        st.markdown(f"**Data set:** {dataset.name}  \n{len(dataset.words):,} words · vocabulary {len(dataset.vocab)}")
+        data_from_link()
+        summary = st.empty()           # filled after the uploader, so that it names a list just uploaded
         upload_words_widget("sidebar_upload", "Use your own word list")
         if not using_default_data() and st.button("Back to the default names", key="sidebar_default"):
             use_default_words()
             st.rerun()
+        dataset = current_dataset()
+        summary.markdown(f"**Data set:** {dataset.name}  \n{len(dataset.words):,} words · "
+                         f"vocabulary {len(dataset.vocab)}")
         st.markdown(f"**Device:** {device_label()}")
 
 

@@ -2,12 +2,20 @@
 import plotly.graph_objects as go
 import plotly.io as pio
 
-# Set once: naming a template on every figure re-validates it (about 10 ms a figure here).
-pio.templates.default = "plotly_white"
-
 FONT_SIZE = 15
-COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-          "#bcbd22", "#17becf"]
+# Okabe-Ito: one colour-blind-safe palette for every chart and mark of the app (no red beside green).
+BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
+PURPLE, SKY, YELLOW, BLACK = "#CC79A7", "#56B4E9", "#F0E442", "#000000"
+GREY = "#767676"                     # neutral marks (guides, removed options): 4.5:1 on white
+COLORS = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, BLACK, YELLOW]
+# probability from surprising (low) to expected (high), readable with black text on every cell
+PROBABILITY_SCALE = [[0, VERMILLION], [0.5, "#F5F5F5"], [1, SKY]]
+
+# Set once: naming a template on every figure re-validates it (about 10 ms a figure here).
+pio.templates["makemore"] = go.layout.Template(pio.templates["plotly_white"])
+pio.templates["makemore"].layout.colorway = COLORS
+pio.templates["makemore"].layout.font.color = "#1f2027"   # dark text: plotly's default grey fades projected
+pio.templates.default = "makemore"
 
 
 def styled(fig: go.Figure, title=None, height=380, uirevision="keep") -> go.Figure:

@@ -2,9 +2,9 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import color, styled
+from .common import VERMILLION, color, styled
 
-END_COLOR = "#d62728"  # '.' is drawn in red wherever it appears: it is the special token
+END_COLOR = VERMILLION  # '.' is drawn in vermillion wherever it appears: it is the special token
 
 
 def char_label(ch: str) -> str:
@@ -24,7 +24,7 @@ def length_histogram(lengths: dict) -> go.Figure:
 
 
 def char_frequency(itos, counts, order="index") -> go.Figure:
-    """Bars: how often each vocabulary character occurs; '.' (one per word, the end marker) in red.
+    """Bars: how often each vocabulary character occurs; '.' (one per word, the end marker) in vermillion.
 
     order: "index" keeps the vocabulary order ('.' first), "count" sorts from most to least frequent."""
     idx = list(range(len(itos)))

@@ -2,11 +2,11 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import color, styled
+from .common import BLUE, ORANGE, VERMILLION, color, styled
 
 VOWELS = set("aeiouy")
-GROUPS = {".": ("'.' start/end", "#d62728"), "vowel": ("vowels (a e i o u y)", "#ff7f0e"),
-          "other": ("other characters", "#1f77b4")}
+GROUPS = {".": ("'.' start/end", VERMILLION), "vowel": ("vowels (a e i o u y)", ORANGE),
+          "other": ("other characters", BLUE)}
 
 
 def char_group(ch: str) -> str:
@@ -50,7 +50,7 @@ def embedding_heatmap(C: np.ndarray, itos, title="C: one row per character") -> 
 
 
 def embedding_map(coords: np.ndarray, itos, axes, title) -> go.Figure:
-    """Each character as a labelled point; '.' in red, vowels in orange, so groupings jump out."""
+    """Each character as a labelled point; '.' in vermillion, vowels in orange, so groupings jump out."""
     coords = np.asarray(coords, dtype=np.float64)
     fig = go.Figure()
     for group, (name, colour) in GROUPS.items():

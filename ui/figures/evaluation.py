@@ -4,14 +4,14 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import color, styled
+from .common import GREY, PROBABILITY_SCALE, VERMILLION, color, styled
 
-NAN_COLOR = "#d62728"
+NAN_COLOR = VERMILLION
 
 
 def batchnorm_modes_figure(rows, uniform_loss):
     """Horizontal bars, one per way of getting BatchNorm's statistics. rows: [(mode, loss)], best
-    first; a NaN loss is drawn as a full-width red bar marked "NaN"."""
+    first; a NaN loss is drawn as a full-width vermillion bar marked "NaN"."""
     finite = [loss for _, loss in rows if math.isfinite(loss)]
     top = max(finite + [uniform_loss]) * 1.12
     modes = [mode for mode, _ in rows]
@@ -21,7 +21,7 @@ def batchnorm_modes_figure(rows, uniform_loss):
     fig = go.Figure(go.Bar(x=lengths, y=modes, orientation="h", marker_color=colors, text=text,
                            textposition="inside", insidetextanchor="end",
                            hovertemplate="%{y}: %{text}<extra></extra>"))
-    fig.add_vline(x=uniform_loss, line_dash="dot", line_color="#555",
+    fig.add_vline(x=uniform_loss, line_dash="dot", line_color=GREY,
                   annotation_text=f"uniform guess {uniform_loss:.2f}", annotation_position="top")
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="loss on the validation split (lower is better)", range=[0, top])
@@ -40,7 +40,7 @@ def nll_strip_figure(rows):
     custom = [[[r["context"], r["char"]] for r in rows]]
     fig = go.Figure(go.Heatmap(
         z=[probs], x=list(range(len(rows))), y=[""], text=text, texttemplate="%{text}",
-        textfont=dict(size=15), zmin=0, zmax=1, colorscale="RdYlGn", customdata=custom, xgap=3,
+        textfont=dict(size=15), zmin=0, zmax=1, colorscale=PROBABILITY_SCALE, customdata=custom, xgap=3,
         colorbar=dict(title="p", thickness=14, len=1.1),
         hovertemplate="after '%{customdata[0]}' the model gave '%{customdata[1]}' probability %{z:.3f}<extra></extra>"))
     fig.update_xaxes(tickvals=list(range(len(rows))), ticktext=[r["context"] for r in rows],
@@ -76,10 +76,10 @@ def history_figure(losses, val_losses, uniform_loss, snapshot_step=None):
         vs, vl = zip(*val_losses)
         fig.add_trace(go.Scatter(x=list(vs), y=list(vl), mode="lines+markers", name="val loss (whole split)",
                                  line=dict(color=color(1), width=2.5)))
-    fig.add_hline(y=uniform_loss, line_dash="dot", line_color="#555",
+    fig.add_hline(y=uniform_loss, line_dash="dot", line_color=GREY,
                   annotation_text=f"uniform guess {uniform_loss:.2f}", annotation_position="top left")
     if snapshot_step is not None:
-        fig.add_vline(x=snapshot_step, line_dash="dash", line_color="#999")
+        fig.add_vline(x=snapshot_step, line_dash="dash", line_color=GREY)
     # a log axis, as the lecture plots log10(loss); the range is set so the lines fill it
     shown = [v for v in list(means) + [v for _, v in val_losses] + [uniform_loss] if math.isfinite(v) and v > 0]
     low, high = (min(shown), max(shown)) if shown else (1.0, uniform_loss)

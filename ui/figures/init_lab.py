@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from .common import FONT_SIZE, color
+from .common import BLUE, FONT_SIZE, GREEN, ORANGE, VERMILLION, color
 
 TANH_FLAT = math.atanh(0.99)   # |pre-activation| beyond this: |tanh| > 0.99, a flat tail
 NO_TOOLBAR = {"displayModeBar": False}
@@ -22,7 +22,8 @@ NO_TOOLBAR = {"displayModeBar": False}
 
 @functools.lru_cache(maxsize=1)
 def _template():
-    return pio.templates["plotly_white"].to_plotly_json()  # plotly.js needs the template itself, not its name
+    # the app's template (its palette) itself: plotly.js needs the template, not its name
+    return pio.templates[pio.templates.default].to_plotly_json()
 
 
 def _figure(traces, title=None, height=380, **layout) -> go.Figure:
@@ -53,7 +54,7 @@ def loss_figure(rows, uniform: float, vocab_size: int) -> go.Figure:
     """rows: [(tag, loss)]. Bars of the initial loss and a line at a uniform guess, -ln(1/vocab)."""
     tags = [tag or "initial loss" for tag, _ in rows]
     losses = [loss for _, loss in rows]
-    colours = ["#2ca02c" if loss <= 1.05 * uniform else "#ff7f0e" if loss <= 1.5 * uniform else "#d62728"
+    colours = [GREEN if loss <= 1.05 * uniform else ORANGE if loss <= 1.5 * uniform else VERMILLION
                for loss in losses]
     bars = dict(type="bar", y=tags, x=losses, orientation="h", marker=dict(color=colours),
                 text=[f"{v:.4f}" for v in losses], textposition="auto", showlegend=False,
@@ -86,16 +87,19 @@ def layer_histograms(rows, field="hist", title="activation distribution", x_titl
 
 
 def weight_grad_figure(rows) -> go.Figure:
-    """rows: [(tag, parameter statistics, dash)]. The gradient of each 2-D weight."""
+    """rows: [(tag, parameter statistics, dash)]. The gradient of each 2-D weight, each curve divided
+    by its own peak: C's narrow spike would otherwise flatten every other layer to the axis."""
     traces = []
     for tag, params, dash in rows:
         weights = [p for p in params if p["ndim"] == 2 and "grad_hist" in p]
         for i, p in enumerate(weights):
             shape = "×".join(str(d) for d in p["shape"])
-            traces.append(_line(p["grad_hist"]["x"], p["grad_hist"]["density"], f"{_prefix(tag)}{p['name']} ({shape})",
+            density = np.asarray(p["grad_hist"]["density"], dtype=float)
+            peak = density.max() if density.size and density.max() > 0 else 1.0
+            traces.append(_line(p["grad_hist"]["x"], density / peak, f"{_prefix(tag)}{p['name']} ({shape})",
                                 i, dash, group=tag))
-    return _figure(traces, "weight gradient distribution", xaxis=_axis("gradient value", exponentformat="e"),
-                   yaxis=_axis("density"))
+    return _figure(traces, "weight gradient distribution (each curve scaled to its peak)",
+                   xaxis=_axis("gradient value", exponentformat="e"), yaxis=_axis("density ÷ its peak"))
 
 
 def saturation_figure(image, title: str, height=300) -> go.Figure:
@@ -113,17 +117,17 @@ def preactivation_figure(rows, nonlinearity: str) -> go.Figure:
     traces = [_line(v["pre_hist"]["x"], v["pre_hist"]["density"], f"{_prefix(tag)}std {v['pre_std']:.2f}", k, dash)
               for k, (tag, v, dash) in enumerate(rows)]
     shapes, notes = [], []
-    shade = dict(type="rect", y0=0, y1=1, yref="paper", fillcolor="#d62728", opacity=0.08, line=dict(width=0))
+    shade = dict(type="rect", y0=0, y1=1, yref="paper", fillcolor=VERMILLION, opacity=0.08, line=dict(width=0))
     span = max((abs(x) for _, v, _ in rows for x in v["pre_hist"]["x"]), default=1.0)
     if nonlinearity == "tanh":
         edge = max(span, TANH_FLAT) * 1.05
         shapes = [dict(shade, x0=-edge, x1=-TANH_FLAT), dict(shade, x0=TANH_FLAT, x1=edge)]
         notes = [dict(x=TANH_FLAT, y=1, yref="paper", xanchor="left", yanchor="top", showarrow=False,
-                      text="|tanh| > 0.99", font=dict(color="#d62728", size=13))]
+                      text="|tanh| > 0.99", font=dict(color=VERMILLION, size=13))]
     elif nonlinearity == "relu":
         shapes = [dict(shade, x0=-span * 1.05, x1=0)]
         notes = [dict(x=0, y=1, yref="paper", xanchor="right", yanchor="top", showarrow=False,
-                      text="ReLU outputs 0 ", font=dict(color="#d62728", size=13))]
+                      text="ReLU outputs 0 ", font=dict(color=VERMILLION, size=13))]
     return _figure(traces, "pre-activation distribution", height=300, shapes=shapes, annotations=notes,
                    xaxis=_axis("pre-activation value"), yaxis=_axis("density"))
 
@@ -138,9 +142,9 @@ def batchnorm_figure(before, xhat, after, moved: int, mean: float, std: float, g
             dict(type="scatter", x=[centre - spread, centre + spread], y=[name, name], mode="lines", showlegend=False,
                  line=dict(color="#888", width=8), opacity=0.35, hoverinfo="skip"),
             dict(type="scatter", x=[centre], y=[name], mode="markers", showlegend=False, hoverinfo="skip",
-                 marker=dict(symbol="line-ns", size=28, line=dict(color="#d62728", width=3))),
+                 marker=dict(symbol="line-ns", size=28, line=dict(color=VERMILLION, width=3))),
             dict(type="scatter", x=values, y=[name] * len(values), mode="markers", showlegend=False,
-                 marker=dict(color=["#ff7f0e" if i == moved else "#1f77b4" for i in range(len(values))],
+                 marker=dict(color=[ORANGE if i == moved else BLUE for i in range(len(values))],
                              size=[18 if i == moved else 13 for i in range(len(values))],
                              line=dict(color="white", width=1)),
                  hovertemplate="%{x:.3f}<extra></extra>"),

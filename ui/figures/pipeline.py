@@ -1,7 +1,7 @@
 """The Home page's picture: the whole pipeline as a row of boxes and arrows."""
 import plotly.graph_objects as go
 
-from .common import styled
+from .common import BLUE, styled
 
 STAGES = [
     ("data", "word list"),
@@ -19,7 +19,7 @@ def pipeline_figure(stages=STAGES) -> go.Figure:
     width, gap = 1.0, 0.35
     for i, (name, detail) in enumerate(stages):
         x0 = i * (width + gap)
-        fig.add_shape(type="rect", x0=x0, x1=x0 + width, y0=0, y1=1, line=dict(color="#1f77b4", width=2),
+        fig.add_shape(type="rect", x0=x0, x1=x0 + width, y0=0, y1=1, line=dict(color=BLUE, width=2),
                       fillcolor="#e8f1fa")
         fig.add_annotation(x=x0 + width / 2, y=0.64, text=f"<b>{name}</b>", showarrow=False, font=dict(size=15, color="#10335a"))
         fig.add_annotation(x=x0 + width / 2, y=0.32, text=detail, showarrow=False,

@@ -2,15 +2,15 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import styled
+from .common import BLUE, VERMILLION, styled
 
-CHOSEN = "#d62728"
-OTHER = "#1f77b4"
-FILTERED = "#c7c7c7"
+CHOSEN = VERMILLION
+OTHER = BLUE
+FILTERED = "#c7c7c7"   # light grey: removed by top-k / top-p
 
 
 def next_char_figure(probs, itos, chosen=None, title=None, y_max=None):
-    """Bars of the probability of every character; the chosen one in red. Characters that top-k /
+    """Bars of the probability of every character; the chosen one in vermillion. Characters that top-k /
     top-p removed (probability exactly 0) are shown as grey ticks."""
     probs = np.asarray(probs, dtype=float)
     labels = ["end" if c == "." else c for c in itos]

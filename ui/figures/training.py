@@ -56,7 +56,7 @@ def loss_figure(snap, height=340):
     val loss at intervals and the loss of a uniform guess."""
     x = snap["loss_x"]
     per_step = "log10 loss per step" if snap["bucket"] == 1 else f"log10 loss (mean of {snap['bucket']} steps)"
-    traces = [_line(x, snap["loss_log10"], per_step, "rgba(31,119,180,0.35)", width=1),
+    traces = [_line(x, snap["loss_log10"], per_step, "rgba(0,114,178,0.35)", width=1),
               _line(x, snap["loss_smooth"], "smoothed", color(0), width=3)]
     if snap["val"]:
         steps, losses = zip(*snap["val"])
@@ -92,7 +92,7 @@ def series_figure(steps, table, y_title, guide=None, log_y=False, height=400, le
         y = np.array([np.nan if v is None else v for v in values], dtype=float)
         traces.append(_line(x[:len(y)], y, name, color(i)))
     guides = [_guide(guide, "1e-3 guide", "top left")] if guide is not None else []
-    yaxis = dict(type="log", exponentformat="e") if log_y else {}
+    yaxis = dict(type="log", dtick=1, exponentformat="power") if log_y else {}   # one label a decade
     return _figure(traces, "step", y_title, height, guides, legend=legend, yaxis=yaxis)
 
 

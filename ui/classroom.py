@@ -1,0 +1,79 @@
+"""For a class: projector mode, a teacher's link that hides parts of the app, and the page's own link.
+
+- Projector mode (a sidebar toggle, `projector=1` in the link): larger type (body text 22 px),
+  thicker chart lines, dark captions, a compact layout.
+- `hide=sidebar,controls,gain,...` in a link: `sidebar` hides the sidebar, `controls` every input
+  on the page, any other word the control of that setting (the page's query key, e.g. `gain`).
+
+All the app's CSS is here, injected once per run from `apply()`.
+"""
+import streamlit as st
+
+from ui import links
+
+PAGE = "app"   # the settings every page shares, kept by ui.links under this name
+SETTINGS = [
+    links.Setting("projector", "classroom_projector", False, links.boolean),
+    links.Setting("hide", "classroom_hide", "", links.text(300)),   # not a widget: set by a link only
+]
+
+# Always: captions dark enough to read projected (Streamlit's default grey is too light).
+BASE_CSS = """
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #3b3d45 !important; }
+"""
+
+PROJECTOR_CSS = """
+html { font-size: 22px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1rem; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 0.88rem; color: #1f2027 !important; }
+@media (max-width: 1600px) { html { font-size: 18px; } }   /* a laptop screen: room for the controls */
+[data-testid="stMainBlockContainer"] { padding: 1.2rem 1.5rem 1rem 1.5rem; max-width: 100%; }
+[data-testid="stVerticalBlock"] { gap: 0.55rem; }
+h1 { padding-top: 0.2rem !important; }
+.js-plotly-plot .scatterlayer .js-line { stroke-width: 3.5px !important; }
+.js-plotly-plot .xtick text, .js-plotly-plot .ytick text { font-weight: 600; }
+"""
+
+# the inputs `hide=controls` removes from the page (buttons stay: Pause, Step, Start)
+CONTROLS = ["stSlider", "stNumberInput", "stSelectbox", "stMultiSelect", "stCheckbox", "stRadio",
+            "stTextInput", "stFileUploader"]
+
+
+def hidden() -> set[str]:
+    return {part.strip() for part in str(st.session_state.get("classroom_hide", "")).split(",") if part.strip()}
+
+
+def _hide_css(parts: set[str], page_settings=()) -> str:
+    rules = []
+    if "sidebar" in parts:
+        rules.append('[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], '
+                     '[data-testid="stExpandSidebarButton"] { display: none !important; }')
+    if "controls" in parts:
+        rules += [f'[data-testid="stMain"] [data-testid="{kind}"] {{ display: none !important; }}'
+                  for kind in CONTROLS]
+    for s in page_settings:              # one named control: Streamlit gives its element the class st-key-<key>
+        if s.query in parts:
+            rules.append(f".st-key-{s.key} {{ display: none !important; }}")
+    return "\n".join(rules)
+
+
+def apply():
+    """The sidebar toggle, then the CSS for this run. Call once per run, before the page runs."""
+    links.restore(PAGE, SETTINGS)
+    with st.sidebar:
+        st.toggle("Projector mode", key="classroom_projector",
+                  help="Larger type, thicker lines and darker captions for a projected screen. "
+                       "The page's link carries it (projector=1).")
+    links.save(PAGE, SETTINGS)
+    css = BASE_CSS
+    if st.session_state["classroom_projector"]:
+        css += PROJECTOR_CSS
+    css += _hide_css(hidden())
+    st.html(f"<style>{css}</style>")
+
+
+def hide_named_controls(page_settings):
+    """Hide the controls of a page that a link names (`hide=gain,seed`); ui.links calls it."""
+    css = _hide_css(hidden() - {"sidebar", "controls"}, page_settings)
+    if css:
+        st.html(f"<style>{css}</style>")

@@ -1,0 +1,84 @@
+"""Uploaded word lists kept on the server by their content hash, so a link can name one (`data=<hash>`).
+
+A teacher uploads a list once and shares the link; every student's tab loads the same list from here.
+A link names a list only by a hex prefix of its SHA-256: never a path. Text files only (the caller
+validates them as word lists first); the directory is capped in size, oldest files go first.
+
+Where: $MAKEMORE_CACHE_DIR/uploads, else ~/.cache/makemore_lab/uploads.
+"""
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+PREFIX = 12                          # hex digits of the hash carried in a link
+MAX_TOTAL_BYTES = 200 * 2**20        # the whole directory; the core refuses lists over 5 MB
+HEX = re.compile(r"[0-9a-f]{8,64}")
+
+
+def directory() -> Path:
+    root = os.environ.get("MAKEMORE_CACHE_DIR")
+    base = Path(root) if root else Path.home() / ".cache" / "makemore_lab"
+    return base / "uploads"
+
+
+def digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def link_id(raw: bytes) -> str:
+    return digest(raw)[:PREFIX]
+
+
+def keep(name: str, raw: bytes) -> str:
+    """Store a (validated) word list; returns the id a link carries. Storing is best effort: a
+    read-only disk only means the link will not open the list elsewhere."""
+    full = digest(raw)
+    folder = directory()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        text = folder / f"{full}.txt"
+        if not text.exists():
+            text.write_bytes(raw)
+            (folder / f"{full}.json").write_text(json.dumps({"name": str(name)[:200]}))
+            _trim(folder, keep_file=text)
+        else:
+            os.utime(text)           # recently used: trimmed last
+    except OSError:
+        pass
+    return full[:PREFIX]
+
+
+def _trim(folder: Path, keep_file: Path):
+    """Delete the least recently used lists until the directory fits MAX_TOTAL_BYTES."""
+    files = sorted(folder.glob("*.txt"), key=lambda p: p.stat().st_mtime)
+    total = sum(p.stat().st_size for p in files)
+    for path in files:
+        if total <= MAX_TOTAL_BYTES:
+            break
+        if path == keep_file:
+            continue
+        total -= path.stat().st_size
+        path.unlink(missing_ok=True)
+        path.with_suffix(".json").unlink(missing_ok=True)
+
+
+def load(link: str) -> tuple[str, bytes] | None:
+    """(name, bytes) of the list a link's `data=` names, or None when it is not a valid id or not here."""
+    link = str(link).strip().lower()
+    if not HEX.fullmatch(link):
+        return None
+    matches = sorted(directory().glob(f"{link}*.txt"))
+    if len(matches) != 1:
+        return None
+    path = matches[0]
+    try:
+        raw = path.read_bytes()
+        meta = path.with_suffix(".json")
+        name = json.loads(meta.read_text()).get("name", "shared word list") if meta.exists() else "shared word list"
+    except (OSError, ValueError):
+        return None
+    if digest(raw) != path.stem:     # a damaged or replaced file is not what the link named
+        return None
+    return str(name), raw

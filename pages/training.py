@@ -57,8 +57,9 @@ def current_settings() -> dict:
 
 
 def load_preset(preset):
-    """A preset sets the training schedule only: the model and where it comes from stay as chosen."""
-    links.set_values("training", SETTINGS, {QUERY.get(n, n): preset[n] for n in TRAINING_KEYS})
+    """A preset sets the training schedule only: the model and where it comes from stay as chosen
+    (a lecture stage, which comes with its own schedule, is left)."""
+    links.set_values("training", SETTINGS, {**{QUERY.get(n, n): preset[n] for n in TRAINING_KEYS}, "stage": None})
 
 
 def choose_stage():

@@ -178,7 +178,8 @@ def test_hints_read_the_numbers():
                 "loss_smooth": np.array([math.log10(2.5)]), "stats": (500, stats), "val": []}
     assert "too high" in run_lib.hints(snap_with(-1.0))[0][1]
     assert "barely move" in run_lib.hints(snap_with(-5.0))[0][1]
-    assert "a bit above" in run_lib.hints(snap_with(-2.2))[0][1]
+    assert run_lib.hints(snap_with(-1.9))[0][0] == "warning"            # 10x the lecture's lr: not "fine"
+    assert "times the 10^-3 guide" in run_lib.hints(snap_with(-2.4))[0][1]
     assert run_lib.hints(snap_with(-3.0))[0][0] == "success"
     assert any("saturated" in t for _, t in run_lib.hints(snap_with(-3.0, saturation=40)))
     assert any("ReLU" in t for _, t in run_lib.hints(snap_with(-3.0, saturation=90, kind="relu")))

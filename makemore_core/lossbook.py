@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from .engine import COMPILE_PAYS_OFF_AT
-from .evaluation import calibrated_split_losses, split_loss
+from .evaluation import batch_stats_loss, calibrated_split_losses, split_loss
 from .model import MLP
 from .stages import check_stage, stage_configs
 from .training import Trainer
@@ -90,8 +90,13 @@ def run_stage(dataset, stage, steps, progress=None, device="cpu"):
         "val": split_loss(model, *data["val"]) if len(data["val"][0]) else None,
         "curve": loss_curve(losses), "head": losses[:HEAD],
     }
-    if model.batchnorms():   # the notebook's calibration pass (its cell 9) next to the running statistics
+    if model.batchnorms():
+        # next to the running statistics: the notebook's calibration pass (its cell 9), and each split
+        # normalized by its own statistics (cell 10's commented-out line; what its loss log's
+        # batchnorm row holds, measured with b1 still in the net)
         result["calibrated"] = calibrated_split_losses(model, data)
+        result["split_statistics"] = {split: batch_stats_loss(model, *data[split], len(data[split][0]))
+                                      for split in ("train", "val") if len(data[split][0])}
     return result
 
 

@@ -45,7 +45,10 @@ def test_a_stage_run_is_the_trainers_and_is_kept(small, tmp_path):
 
 def test_a_second_caller_gets_the_stored_result_without_training(small, tmp_path, monkeypatch):
     first = lossbook.stage_losses(small, "batchnorm", cache_dir=tmp_path, steps=STEPS)
-    assert set(first["calibrated"]) == {"train", "val"}
+    assert set(first["calibrated"]) == set(first["split_statistics"]) == {"train", "val"}
+    # over a whole split, the calibration pass and the split's own statistics are the same thing
+    assert first["split_statistics"]["train"] == pytest.approx(first["calibrated"]["train"], abs=1e-6)
+    assert first["split_statistics"]["val"] != pytest.approx(first["calibrated"]["val"], abs=1e-6)
 
     def no_training(*args, **kwargs):
         raise AssertionError("trained again")

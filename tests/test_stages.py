@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from makemore_core.checkpoint import from_bytes, to_bytes
 from makemore_core.data import Dataset
 from makemore_core.device import configure_threads
-from makemore_core.evaluation import calibrated_split_losses, split_loss
+from makemore_core.evaluation import batch_stats_loss, calibrated_split_losses, split_loss
 from makemore_core.layers import LectureBatchNorm
 from makemore_core.model import LECTURE_SEED, MLP, ModelConfig
 from makemore_core.sampling import sample
@@ -219,7 +219,12 @@ def notebook_run(data, stage, steps):
     with torch.no_grad():   # cell 9: calibrate over the whole training split
         hpreact = C[Xtr].view(Xtr.shape[0], -1) @ W1
         bnmean, bnstd = hpreact.mean(0, keepdim=True), hpreact.std(0, keepdim=True)
-    return {"losses": lossi, "C": C.detach(), "W1": W1.detach(),
+    own = {}   # cell 10's commented-out line: each split normalized by its own mean and std
+    with torch.no_grad():
+        for split, (x, y) in (("train", (Xtr, Ytr)), ("val", (Xdev, Ydev))):
+            hpreact = C[x].view(x.shape[0], -1) @ W1
+            own[split] = split_loss(x, y, hpreact.mean(0, keepdim=True), hpreact.std(0, keepdim=True))
+    return {"losses": lossi, "C": C.detach(), "W1": W1.detach(), "split_statistics": own,
             "running": {"train": split_loss(Xtr, Ytr, bnmean_running, bnstd_running),
                         "val": split_loss(Xdev, Ydev, bnmean_running, bnstd_running)},
             "calibrated": {"train": split_loss(Xtr, Ytr, bnmean, bnstd), "val": split_loss(Xdev, Ydev, bnmean, bnstd)},
@@ -246,6 +251,9 @@ def test_first_steps_are_the_notebooks(lecture, stage):
         calibrated = calibrated_split_losses(model, data)
         assert calibrated == pytest.approx(ref["calibrated"], abs=1e-6)
         assert calibrated["val"] != pytest.approx(ref["running"]["val"], abs=1e-3)   # they do differ
+        for split, expected in ref["split_statistics"].items():
+            X, Y = data[split]
+            assert batch_stats_loss(model, X, Y, len(X)) == pytest.approx(expected, abs=1e-6)
 
 
 @pytest.mark.parametrize("stage", FIRST_HALF)

@@ -62,8 +62,10 @@ def render(ctx):
                                 "run took (s)": st.column_config.NumberColumn(format="%.0f")})
     st.caption("train / val: BatchNorm with its running mean and std (the notebook's cell 10). calibrated: with the "
                "mean and std measured over the whole training split (cell 9). The notebook's loss log records "
-               "2.0668 / 2.1048 for the batchnorm stage; its own cell 10 prints 2.0674 / 2.1057 with the running "
-               "statistics. Each run uses the fast engine (its losses agree with the lecture's step to "
+               "2.0668 / 2.1048 for the batchnorm stage: measured with b1 still in the net and each split "
+               "normalized by its own mean and std (cell 10's commented-out line); cell 10 itself prints 2.0674 / "
+               "2.1057 with the running statistics. `original` cannot match to the digit: its hockey stick "
+               "amplifies float rounding, so any two engines part after about 100 steps. Each run uses the fast engine (its losses agree with the lecture's step to "
                "about 1e-5); the time is this server's.")
     if frame["train"].notna().any():
         st.plotly_chart(loss_log_figure(frame.to_dict("records")), key="lecture_log_chart", config=NO_TOOLBAR)

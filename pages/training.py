@@ -280,21 +280,23 @@ st.markdown(
     "good). The run trains **in the background on the server**: visit other pages, reload, come back, it keeps going."
 )
 
-# The address carries the shown run (?run=N): a reload finds it again, and the same link in another
-# browser shows it read-only ("watching"). A link is read when the address brings a new one (a first
-# load, a reload, a pasted link); after that the page's own choices move it.
+# The address carries the shown run (?run=<link>): a reload finds it again, and the same link in another
+# browser shows it read-only ("watching"). A link is read once, when the address brings one this tab did
+# not write (a first load, a reload, a pasted link); the browser may send back a stale one meanwhile.
 link = st.query_params.get("run")
-if st.session_state.get("tr_link_seen") != link:
-    st.session_state["tr_link_seen"] = link
+written = st.session_state.setdefault("tr_links_written", set())
+if link and link not in written:
+    written.add(link)
     linked, foreign = run_lib.watched_run(manager)
     st.session_state.pop("tr_watching", None)
     if linked is not None and not foreign:
         manager.shown_id = linked.id
     elif linked is not None:
         st.session_state["tr_watching"] = linked.link
-    elif link:
-        st.warning(f"There is no run {link.split('-')[0]} on this server (any more): runs are forgotten {run_lib.KEEP_S / 60:g} "
-                   "minutes after their browser's last tab left, and when the server restarts.")
+    else:
+        st.warning(f"There is no run {link.split('-')[0]} on this server (any more): runs are forgotten "
+                   f"{run_lib.KEEP_S / 60:g} minutes after their browser's last tab left, and when the server "
+                   "restarts.")
 watched = run_lib.find_run(st.session_state.get("tr_watching"))
 watching = watched is not None
 shown = watched if watching else manager.shown
@@ -304,7 +306,7 @@ if address != link:
         st.query_params.pop("run", None)
     else:
         st.query_params["run"] = address
-    st.session_state["tr_link_seen"] = address
+        written.add(address)
 st.caption(run_lib.keep_note())
 # Another label once a run is shown: a new expander, closed, so Pause, Step and the charts fit the screen.
 with st.expander("Settings for a new run" if shown is None else "Settings for the next run", expanded=shown is None):

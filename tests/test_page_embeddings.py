@@ -159,3 +159,16 @@ def test_the_newer_of_a_run_and_a_checkpoint_is_drawn(monkeypatch, default_names
     at = open_page({"uploaded_checkpoint": {"name": "mine.pt", "bytes": raw, "at": uploaded_at}})
     title = chart(at, "emb_map_trained")["layout"]["title"]["text"]
     assert ("n_embd 4" if newest == "checkpoint" else "n_embd 6") in title
+
+
+def test_a_checkpoint_whose_c_holds_nan_is_refused_with_a_message(default_names):
+    """It used to load and crash the page (PCA of NaN); now the upload says why it was not used."""
+    model = MLP(ModelConfig())
+    with torch.no_grad():
+        model.C[5, 2] = float("nan")
+    raw = checkpoint.to_bytes(model, Dataset.from_path(default_names).vocab)
+    at = open_page()
+    at.file_uploader(key="emb_checkpoint").set_value(("nan.pt", raw, "application/octet-stream")).run()
+    assert not at.exception
+    assert any("That file was not used" in e.value and "NaN" in e.value for e in at.error)
+    assert chart(at, "emb_map_trained") is None and chart(at, "emb_map_fresh") is not None

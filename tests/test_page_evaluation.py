@@ -248,3 +248,14 @@ def test_run_still_training_is_pinned_until_asked(monkeypatch, dataset, data):
     at.button(key="evaluation_refresh_snapshot").click().run()
     assert any("Weights at step 100" in c.value for c in at.caption)
     assert metrics(at)["val loss"] != first
+
+
+def test_evaluation_opens_on_the_newest_model(monkeypatch, manager, checkpoint_bytes):
+    # issue 12: it opened on an uploaded checkpoint older than the run trained after it
+    from ui import state
+    run = manager.runs[0]
+    monkeypatch.setattr(ui.runs, "session_runs", lambda: manager)
+    for offset, newest in ((-60, f"run:{run.id}"), (+60, "ckpt:")):
+        upload = {"name": "other.pt", "bytes": checkpoint_bytes, "at": run.created + offset}
+        at = open_app_page(PAGE, session={state.CHECKPOINT_KEY: upload}, timeout=120)
+        assert at.selectbox(key="evaluation_model_pick").value.startswith(newest)

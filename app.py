@@ -3,8 +3,15 @@
     streamlit run app.py
 """
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
-from ui import classroom, links, state
+# A pages/ folder beside the entrypoint makes Streamlit run a deep link as a legacy stand-alone page (no
+# sidebar, a page list of file names) until the first st.navigation call; on a just-started server every
+# tab that opened before that call got it (7 of 8 at once on /data). Say "no pages folder" before the
+# slow imports below, so only the first few milliseconds of the server's life are exposed.
+PagesManager.uses_pages_directory = False
+
+from ui import classroom, links, state  # noqa: E402 - after the line above, on purpose
 
 st.set_page_config(page_title="makemore lab", layout="wide")
 

@@ -105,9 +105,9 @@ else:
     train, val, test = (losses.get(s, math.nan) for s in ("train", "val", "test"))
     cols = st.columns(4)
     cols[0].metric("train loss", f"{train:.4f}", help="Mean cross-entropy over every training example.")
-    cols[1].metric("val loss", f"{val:.4f}", delta=f"{val - train:+.4f} vs train", delta_color="inverse",
+    cols[1].metric("val loss", f"{val:.4f}", delta=f"{val - train:+.4f} vs train", delta_color="off",
                    help="Names the model never trained on; used to choose settings.")
-    cols[2].metric("test loss", f"{test:.4f}", delta=f"{test - train:+.4f} vs train", delta_color="inverse",
+    cols[2].metric("test loss", f"{test:.4f}", delta=f"{test - train:+.4f} vs train", delta_color="off",
                    help="Held back until the very end: a last, honest check.")
     cols[3].metric("uniform guess", f"{uniform:.4f}", help=f"-ln(1/{len(vocab)}): the loss of knowing nothing.")
     st.caption(f"On {dataset.name}, with BatchNorm in eval mode (running statistics) and no gradients. "

@@ -262,58 +262,67 @@ def lab_page():
             st.markdown("**What the numbers say**" + (" (about B)" if pinned else ""))
             st.markdown("\n".join(f"- {LEVEL_MARK[lvl]} {text}" for lvl, text in lab.hints(result)))
 
-        tabs = st.tabs(["Activations", "Gradients", "Weight gradients", "Saturation", "BatchNorm explained"])
+        # a tab reruns the lab when chosen, so only the open one is drawn: 2 charts instead of 7 per step
+        tabs = st.tabs(["Activations", "Gradients", "Weight gradients", "Saturation", "BatchNorm explained"],
+                       key="init_tab", on_change="rerun")
         with tabs[0]:
-            st.caption("The output of every nonlinearity over the minibatch. Healthy: the same spread in every "
-                       "layer, few values stuck at ±1 (the saturated % counts |h| > 0.97).")
-            st.plotly_chart(figs.layer_histograms(rows(lambda r: r["stats"]["layers"])), key="init_act_chart")
-            show_tables(layer_table, rows(lambda r: r["stats"]["layers"]),
-                        {"mean": "%+.3f", "std": "%.3f", "saturated %": "%.2f"})
+            if tabs[0].open:   # only the open tab is drawn (issue 13)
+                st.caption("The output of every nonlinearity over the minibatch. Healthy: the same spread in every "
+                           "layer, few values stuck at ±1 (the saturated % counts |h| > 0.97).")
+                st.plotly_chart(figs.layer_histograms(rows(lambda r: r["stats"]["layers"])), key="init_act_chart")
+                show_tables(layer_table, rows(lambda r: r["stats"]["layers"]),
+                            {"mean": "%+.3f", "std": "%.3f", "saturated %": "%.2f"})
         with tabs[1]:
-            st.caption("The gradient of the loss with respect to each of those outputs. Healthy: about the same "
-                       "spread in every layer, so that every layer learns at the same pace.")
-            st.plotly_chart(figs.layer_histograms(rows(lambda r: r["stats"]["layers"]), "grad_hist",
-                                                  "gradient distribution", "gradient value"), key="init_grad_chart")
-            show_tables(grad_table, rows(lambda r: r["stats"]["layers"]), {"grad mean": SCI, "grad std": SCI})
+            if tabs[1].open:   # only the open tab is drawn (issue 13)
+                st.caption("The gradient of the loss with respect to each of those outputs. Healthy: about the same "
+                           "spread in every layer, so that every layer learns at the same pace.")
+                st.plotly_chart(figs.layer_histograms(rows(lambda r: r["stats"]["layers"]), "grad_hist",
+                                                      "gradient distribution", "gradient value"), key="init_grad_chart")
+                show_tables(grad_table, rows(lambda r: r["stats"]["layers"]), {"grad mean": SCI, "grad std": SCI})
         with tabs[2]:
-            st.caption("The gradient of every 2-D weight, and grad:data = std(grad) / std(weight): how big a step "
-                       "is next to the weight it changes. The softened last layer stands out at step 0.")
-            st.plotly_chart(figs.weight_grad_figure(rows(lambda r: r["stats"]["params"])), key="init_wgrad_chart")
-            show_tables(weight_table, rows(lambda r: r["stats"]["params"]),
-                        {"grad std": SCI, "grad:data": SCI, "÷ median": "%.1f"})
+            if tabs[2].open:   # only the open tab is drawn (issue 13)
+                st.caption("The gradient of every 2-D weight, and grad:data = std(grad) / std(weight): how big a step "
+                           "is next to the weight it changes. The softened last layer stands out at step 0.")
+                st.plotly_chart(figs.weight_grad_figure(rows(lambda r: r["stats"]["params"])), key="init_wgrad_chart")
+                show_tables(weight_table, rows(lambda r: r["stats"]["params"]),
+                            {"grad std": SCI, "grad:data": SCI, "÷ median": "%.1f"})
         with tabs[3]:
-            views = result["views"]
-            blocks = [v["block"] for v in views]
-            if st.session_state.get("init_sat_layer") not in blocks:
-                st.session_state["init_sat_layer"] = blocks[0]
-            labels = {v["block"]: f"block {v['block']}: {v['label']}" for v in views}
-            chosen = st.selectbox("Layer", blocks, format_func=labels.get, key="init_sat_layer")
-            picked = [(tag, next((v for v in r["views"] if v["block"] == chosen), None), dash) for tag, r, dash in results]
-            picked = [(tag, v, dash) for tag, v, dash in picked if v is not None]
-            if settings["nonlinearity"] == "none":
-                st.info("Linear layers have no flat region, so nothing saturates: choose tanh or ReLU to see the image.")
-            else:
-                what = "|h| > 0.99 (tanh is flat there)" if settings["nonlinearity"] == "tanh" else "h = 0 (ReLU is flat there)"
-                st.caption(f"Rows are examples, columns neurons; white where {what}: no gradient flows back through "
-                           "a white cell. A column white in every example is a dead neuron: it never learns.")
-                image_columns = st.columns(len(picked))
-                for column, (tag, v, _) in zip(image_columns, picked):
-                    with column:
-                        if v["image"] is None:
-                            st.info(f"{tag}: linear layers do not saturate.")
-                            continue
-                        shown = v["image"].shape[0]
-                        title = f"{tag} · {v['label']}" if tag else v["label"]
-                        st.plotly_chart(figs.saturation_figure(v["image"], title), key=f"init_sat_chart_{tag or 'B'}",
-                                        config=figs.NO_TOOLBAR)
-                        st.markdown(f"**{v['flat_pct']:.1f}%** of the cells are white · **{v['dead']}** dead neurons "
-                                    f"of {v['image'].shape[1]}" + (f" · first {shown} of {v['examples']} examples drawn"
-                                                                   if shown < v["examples"] else ""))
-            st.plotly_chart(figs.preactivation_figure(picked, settings["nonlinearity"]), key="init_preact_chart")
-            st.caption("The input of the nonlinearity. For tanh, the shaded tails beyond ±2.65 are where it is flat: "
-                       "the wider this distribution, the more white in the image.")
+            if tabs[3].open:   # only the open tab is drawn (issue 13)
+                views = result["views"]
+                blocks = [v["block"] for v in views]
+                if st.session_state.get("init_sat_layer") not in blocks:   # also: back from another tab
+                    kept = st.session_state.get("init_sat_layer_kept")
+                    st.session_state["init_sat_layer"] = kept if kept in blocks else blocks[0]
+                labels = {v["block"]: f"block {v['block']}: {v['label']}" for v in views}
+                chosen = st.selectbox("Layer", blocks, format_func=labels.get, key="init_sat_layer")
+                st.session_state["init_sat_layer_kept"] = chosen   # the widget's value goes with its tab
+                picked = [(tag, next((v for v in r["views"] if v["block"] == chosen), None), dash) for tag, r, dash in results]
+                picked = [(tag, v, dash) for tag, v, dash in picked if v is not None]
+                if settings["nonlinearity"] == "none":
+                    st.info("Linear layers have no flat region, so nothing saturates: choose tanh or ReLU to see the image.")
+                else:
+                    what = "|h| > 0.99 (tanh is flat there)" if settings["nonlinearity"] == "tanh" else "h = 0 (ReLU is flat there)"
+                    st.caption(f"Rows are examples, columns neurons; white where {what}: no gradient flows back through "
+                               "a white cell. A column white in every example is a dead neuron: it never learns.")
+                    image_columns = st.columns(len(picked))
+                    for column, (tag, v, _) in zip(image_columns, picked):
+                        with column:
+                            if v["image"] is None:
+                                st.info(f"{tag}: linear layers do not saturate.")
+                                continue
+                            shown = v["image"].shape[0]
+                            title = f"{tag} · {v['label']}" if tag else v["label"]
+                            st.plotly_chart(figs.saturation_figure(v["image"], title), key=f"init_sat_chart_{tag or 'B'}",
+                                            config=figs.NO_TOOLBAR)
+                            st.markdown(f"**{v['flat_pct']:.1f}%** of the cells are white · **{v['dead']}** dead neurons "
+                                        f"of {v['image'].shape[1]}" + (f" · first {shown} of {v['examples']} examples drawn"
+                                                                       if shown < v["examples"] else ""))
+                st.plotly_chart(figs.preactivation_figure(picked, settings["nonlinearity"]), key="init_preact_chart")
+                st.caption("The input of the nonlinearity. For tanh, the shaded tails beyond ±2.65 are where it is flat: "
+                           "the wider this distribution, the more white in the image.")
         with tabs[4]:
-            batchnorm_explainer()
+            if tabs[4].open:   # only the open tab is drawn (issue 13)
+                batchnorm_explainer()
 
 
 lab_page()

@@ -108,8 +108,6 @@ def test_dragging_the_initialization_lab_sliders_shows_no_error(page, app_url):
     assert page.locator(ERROR_BOX).count() == 0
 
 
-@pytest.mark.xfail(reason="issue 12's 'follow the name' TypeError (pages/sampling.py): fixed on the reliability "
-                          "branch; this test reproduces it until that fix is merged", strict=False)
 def test_dragging_the_sampling_sliders_shows_no_error(page, app_url):
     page.goto(f"{app_url}/sampling")
     wait_for_app(page)
@@ -123,3 +121,45 @@ def test_dragging_the_sampling_sliders_shows_no_error(page, app_url):
     wait_for_app(page)
     drag_every_slider(page, times=3, limit=5)
     assert page.locator(ERROR_BOX).count() == 0
+
+
+def sidebar_text(page):
+    return page.locator('[data-testid="stSidebar"]').inner_text()
+
+
+def test_an_uploaded_list_is_named_shared_by_link_and_back_to_default_works(browser, tmp_path):
+    from conftest import start_app_server
+    words = tmp_path / "class words.txt"
+    words.write_text("\n".join(["anna", "bella", "carla", "dora", "emma", "fiona", "gina", "hanna", "ida", "jana",
+                                "kara", "lena"]) + "\n")
+    proc, url = start_app_server({"MAKEMORE_CACHE_DIR": str(tmp_path / "cache")})
+    teacher = browser.new_context(viewport={"width": 1280, "height": 800})
+    student = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = teacher.new_page()
+        page.goto(f"{url}/data")
+        wait_for_app(page)
+        page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(str(words))
+        page.wait_for_url(re.compile(r"data=[0-9a-f]{12}"), timeout=30_000)
+        page.locator('[data-testid="stSidebar"]').get_by_text("class words.txt").first.wait_for(timeout=30_000)
+        assert "12 words" in sidebar_text(page)                       # the sidebar names the upload at once
+        link = page.url
+
+        other = student.new_page()                                     # a student opens the teacher's link
+        other.goto(link)
+        wait_for_app(other)
+        other.locator('[data-testid="stSidebar"]').get_by_text("class words.txt").first.wait_for(timeout=30_000)
+        assert "12 words" in sidebar_text(other)
+
+        page.get_by_role("button", name="Back to the default names").first.click()
+        page.locator('[data-testid="stSidebar"]').get_by_text("names.txt (default)").wait_for(timeout=30_000)
+        assert "data=" not in page.url
+        page.get_by_role("link", name="Context windows").first.click()  # the next rerun keeps the default
+        wait_for_app(page)
+        page.get_by_role("heading", name="Context windows").first.wait_for(timeout=30_000)
+        assert "names.txt (default)" in sidebar_text(page) and "data=" not in page.url
+        assert page.locator(ERROR_BOX).count() == 0
+    finally:
+        teacher.close()
+        student.close()
+        proc.terminate()

@@ -280,3 +280,14 @@ def test_a_list_of_a_few_words_says_its_splits_are_empty(monkeypatch):
     shown = " ".join(str(e.value) for kind in ("markdown", "caption", "info", "metric") for e in getattr(at, kind))
     assert "nan" not in shown.lower() and "0.0000" not in shown
     assert not at.dataframe          # no BatchNorm table ranking losses of an empty split
+
+
+def test_evaluation_opens_on_the_newest_model(monkeypatch, manager, checkpoint_bytes):
+    # issue 12: it opened on an uploaded checkpoint older than the run trained after it
+    from ui import state
+    run = manager.runs[0]
+    monkeypatch.setattr(ui.runs, "session_runs", lambda: manager)
+    for offset, newest in ((-60, f"run:{run.id}"), (+60, "ckpt:")):
+        upload = {"name": "other.pt", "bytes": checkpoint_bytes, "at": run.created + offset}
+        at = open_app_page(PAGE, session={state.CHECKPOINT_KEY: upload}, timeout=120)
+        assert at.selectbox(key="evaluation_model_pick").value.startswith(newest)

@@ -22,6 +22,10 @@ DATASET_KEY = "dataset_upload"          # {"name", "bytes"} of an uploaded word 
 CHECKPOINT_KEY = "uploaded_checkpoint"  # {"name", "bytes"} of an uploaded checkpoint, or absent
 UPLOADER_VERSION = "dataset_uploader_version"  # part of the uploaders' keys: a new one empties them
 DATA_WRITTEN = "dataset_link_written"   # the data= this tab last wrote to the address
+# Files over the server's maxUploadSize never reach the app: the browser refuses them with only a small
+# mark on the file, so the limit is said up front.
+BROWSER_LIMIT = ("The browser refuses any file over 20 MB before it reaches the app (only a small red mark on the "
+                 "file says so).")
 
 
 @st.cache_resource(show_spinner=False)
@@ -122,6 +126,7 @@ def upload_words_widget(key: str, label="Upload a word list (.txt, one word a li
     file = st.file_uploader(label, type=["txt"], key=f"{key}_{st.session_state.get(UPLOADER_VERSION, 0)}",
                             help="Any characters except '.', which is reserved as the start/end token. "
                                  "At most 5 MB and 500,000 lines.")
+    st.caption("At most 5 MB and 500,000 lines. " + BROWSER_LIMIT)
     if file is None:
         return
     raw = file.getvalue()
@@ -171,6 +176,7 @@ def upload_checkpoint_widget(key: str, label="Checkpoint file (.pt, saved by the
     file = st.file_uploader(label, type=["pt", "pth", "ckpt", "bin"], key=key,
                             help="A file written by `python -m makemore_core train --out model.pt` or the "
                                  "Training page's download. Loaded safely: no code in it runs.")
+    st.caption(BROWSER_LIMIT)
     if file is None:
         return False
     raw = file.getvalue()

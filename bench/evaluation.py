@@ -13,6 +13,7 @@ import os
 import statistics
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import torch
@@ -35,6 +36,7 @@ def loop(model, X, Y, batch_size, max_examples=None):
     X, Y = (X, Y) if max_examples is None else (X[:max_examples], Y[:max_examples])
     for bn in model.batchnorms():
         bn.update_running = False
+    warnings.simplefilter("ignore", UserWarning)  # torch: var() of one example is undefined (NaN, as meant)
     total = sum(F.cross_entropy(model(X[s:s + batch_size]), Y[s:s + batch_size], reduction="sum").item()
                 for s in range(0, len(X), batch_size))
     for bn in model.batchnorms():

@@ -350,7 +350,7 @@ def hints(result: dict) -> list[tuple[str, str]]:
         out.append(("bad", f"The std of the logits is {stats['logits_std']:.1f}: the net is sure of itself "
                            "before it has learned anything. Soften the last layer (lower its factor)."))
     layers = stats["layers"]
-    if layers and max(r["std"] for r in layers) < 1e-6:
+    if layers and max(r["std"] for r in layers) < 1e-6 and s["init"] != "zeros":   # zeros: said below
         out.append(("bad", "Every activation is exactly 0: with gain 0 the hidden weights are all zero, so no "
                            "signal passes forward and none of them gets a gradient to learn from. Raise the gain."))
         return out

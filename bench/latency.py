@@ -85,24 +85,37 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--used", type=int, default=200, help="presses before the 'used tab' round (0: skip)")
+    p.add_argument("--baseline", metavar="DIR", help="another checkout of the app (e.g. `git worktree add "
+                   "/tmp/before <commit>`): its lab is timed too, interleaved, as `before`")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     from playwright.sync_api import sync_playwright
 
     lab_server, lab_url = start_app_server()
     bare_server, bare_url = start_app_server(script="bench/bare_app.py")
+    servers = [lab_server, bare_server]
+    if args.baseline:
+        before_server, before_url = start_app_server(script=str(Path(args.baseline).resolve() / "app.py"))
+        servers.append(before_server)
     pw = sync_playwright().start()
     browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
     results = {}
     try:
         Tab(browser, f"{lab_url}/init").close()   # the server's first session: imports, caches
+        if args.baseline:
+            Tab(browser, f"{before_url}/init").close()
         bare = Tab(browser, bare_url)
         for name, query in SCENARIOS.items():
-            lab = Tab(browser, f"{lab_url}/init?{query}")
-            lab.press()
-            bare.press()  # one warm-up press each
-            results[name] = summary(interleaved({"lab": lab, "bare": bare}, args.rounds), "bare")
-            lab.close()
+            tabs = {"lab": Tab(browser, f"{lab_url}/init?{query}")}
+            if args.baseline:
+                tabs["before"] = Tab(browser, f"{before_url}/init?{query}")
+            tabs["bare"] = bare
+            for tab in tabs.values():
+                tab.press()  # one warm-up press each
+            results[name] = summary(interleaved(tabs, args.rounds), "bare")
+            for tab in tabs.values():
+                if tab is not bare:
+                    tab.close()
             report(name, results[name], args.json)
         if args.used:
             used = Tab(browser, f"{lab_url}/init?{SCENARIOS['default']}")
@@ -118,7 +131,7 @@ def main():
     finally:
         browser.close()
         pw.stop()
-        for server in (lab_server, bare_server):
+        for server in servers:
             server.terminate()
             server.wait(timeout=10)
     if args.json:

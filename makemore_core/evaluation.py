@@ -71,30 +71,55 @@ def calibrated_split_losses(model, data, splits=("train", "val")):
 
 
 @torch.no_grad()
+def grouped_forward(model, X, batch_size):
+    """Logits of X cut into consecutive batches of `batch_size`, every BatchNorm normalizing each
+    batch by that batch's own statistics (train-mode normalization, running buffers left alone),
+    all batches in one pass: what a loop of `model(X[k*b:(k+1)*b])` in train mode gives, without
+    the loop. len(X) must be a multiple of batch_size."""
+    groups = len(X) // batch_size
+    emb = model.C[X]
+    x = emb.view(emb.shape[0], -1)
+    for layer in model.layers:
+        if isinstance(layer, BatchNorm1d):   # its own batch_stats / normalize, over dim 0 of each batch
+            xb = x.view(groups, batch_size, -1).transpose(0, 1)          # (batch, groups, features)
+            mean, spread = layer.batch_stats(xb)
+            x = layer.normalize(xb, mean, spread).transpose(0, 1).reshape(len(X), -1)
+        else:
+            x = layer(x)
+        layer.out = None  # keep one layer's activations alive at a time
+    return x
+
+
+@torch.no_grad()
 def batch_stats_loss(model, X, Y, batch_size, max_examples=None):
     """Loss when BatchNorm uses the statistics of each batch of `batch_size` examples (train-mode
     normalization, running buffers left alone). With a batch of 1 the (unbiased) variance of a
-    single example is undefined: the loss is NaN, which is why eval mode exists."""
+    single example is undefined: the loss is NaN, which is why eval mode exists. The whole batches
+    go through in one pass (grouped_forward); a last, shorter batch on its own."""
     if max_examples is not None:
         X, Y = X[:max_examples], Y[:max_examples]
+    whole = len(X) // batch_size * batch_size
+    step = max(CHUNK // batch_size, 1) * batch_size   # whole batches per pass, about CHUNK examples
     was_training = model.training
     bns = model.batchnorms()
     model.train()
     for bn in bns:
         bn.update_running = False
-    total, count = 0.0, 0
+    total = 0.0
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # torch: var() of one example is undefined
-            for start in range(0, len(X), batch_size):
-                xb, yb = X[start:start + batch_size], Y[start:start + batch_size]
-                total += F.cross_entropy(model(xb), yb, reduction="sum").item()
-                count += len(xb)
+            for start in range(0, whole, step):
+                stop = min(start + step, whole)
+                logits = grouped_forward(model, X[start:stop], batch_size)
+                total += F.cross_entropy(logits, Y[start:stop], reduction="sum").item()
+            if whole < len(X):
+                total += F.cross_entropy(model(X[whole:]), Y[whole:], reduction="sum").item()
     finally:
         for bn in bns:
             bn.update_running = True
         model.train(was_training)
-    return total / count if count else math.nan
+    return total / len(X) if len(X) else math.nan
 
 
 def batchnorm_mode_losses(model, data, split="val", max_examples=2048):

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from makemore_core.data import END, SPLITS, DataError, context_windows
-from ui import links, state
+from ui import classroom, links, state
 from ui.data_stats import dataset_stats
 from ui.figures.context import sliding_window_figure
 
@@ -119,7 +119,7 @@ if pairs:
             return [pad + "font-family: monospace", end, pad + "font-family: monospace", end]
 
         st.dataframe(table.style.apply(mark, axis=1), hide_index=True, width="stretch", key="context_table",
-                     height=min(35 * len(table) + 38, 36 * 34 + 38))
+                     height=classroom.table_height(len(table), 34))
         st.caption("As the network gets it: X holds the context as indices ('.' = 0), Y the index of the target. "
                    "Grey rows still contain padding; the last row's target is '.' — the name ends here.")
 

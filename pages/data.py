@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from makemore_core.data import END, SPLITS
-from ui import state
+from ui import classroom, state
 from ui.data_stats import dataset_stats, find_word
 from ui.figures.data import bigram_heatmap, char_frequency, length_histogram
 
@@ -113,7 +113,7 @@ for col, start in zip(st.columns(3), range(0, len(table), per_column)):
     chunk = table.iloc[start:start + per_column]
     styled_chunk = chunk.style.apply(highlight_end, axis=1).format({"count": "{:,}", "share": "{:.1%}"})
     col.dataframe(styled_chunk, hide_index=True, width="stretch", key=f"data_vocab_{start}",
-                  height=min(35 * len(chunk) + 38, 420))
+                  height=classroom.table_height(len(chunk), 11))
 st.caption("'.' (highlighted) counts one per word. The share is of all characters, '.' included.")
 
 # ---------------------------------------------------------------- 3. bigram counts

@@ -7,7 +7,7 @@ import torch
 
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.shapes import format_shape, total_parameters, trace_shapes
-from ui import links, state
+from ui import classroom, links, state
 from ui.embedding_map import project_2d
 from ui.figures.embeddings import embedding_heatmap, embedding_map, parameter_share
 
@@ -119,7 +119,7 @@ table = pd.DataFrame([{
 } for r in rows])
 real = real_shapes(config, batch_size)
 st.dataframe(table.style.format({"parameters": lambda n: f"{n:,}" if n else "–", "share": lambda x: f"{x:.1%}" if x else "–"}),
-             hide_index=True, width="stretch", key="emb_trace", height=35 * len(table) + 38)
+             hide_index=True, width="stretch", key="emb_trace", height=classroom.table_height(len(table)))
 if [r.shape for r in rows[:-1]] == real:
     st.success(f"Checked: a real batch of {batch_size} pushed through a freshly built model gives exactly these "
                f"shapes, and the loss is one number (shape `()`).")

@@ -108,9 +108,9 @@ else:
     gap = lambda x: f"{x - train:+.4f} vs train" if math.isfinite(x - train) else None  # noqa: E731
     cols = st.columns(4)
     cols[0].metric("train loss", shown(train), help="Mean cross-entropy over every training example.")
-    cols[1].metric("val loss", shown(val), delta=gap(val), delta_color="inverse",
+    cols[1].metric("val loss", shown(val), delta=gap(val), delta_color="off",
                    help="Names the model never trained on; used to choose settings.")
-    cols[2].metric("test loss", shown(test), delta=gap(test), delta_color="inverse",
+    cols[2].metric("test loss", shown(test), delta=gap(test), delta_color="off",
                    help="Held back until the very end: a last, honest check.")
     cols[3].metric("uniform guess", f"{uniform:.4f}", help=f"-ln(1/{len(vocab)}): the loss of knowing nothing.")
     st.caption(f"On {dataset.name}, with BatchNorm in eval mode (running statistics) and no gradients. "

@@ -105,209 +105,224 @@ st.markdown(
     "layer by layer and the gradients."
 )
 
-dataset = state.current_dataset()
-vocab_size = len(dataset.vocab)
-links.restore("init", SETTINGS)
-if st.session_state["init_stage"] and not lab.keeps_stage(  # a control the stage fixes was moved: leave it
-        {s: st.session_state[k] for s, k in WIDGETS.items()}, vocab_size):
-    st.session_state["init_stage"] = None
-    links.save("init", SETTINGS)
-
 
 def choose_stage():
     stage = st.session_state["init_stage"]
     if stage:
-        lab.apply_settings(lab.stage_settings(stage, vocab_size))
+        lab.apply_settings(lab.stage_settings(stage, len(state.current_dataset().vocab)))
 
 
-st.markdown("**Presets: the lecture's experiments, one click each**")
-names = list(lab.PRESETS)
-preset_columns = st.columns(4)
-for i, name in enumerate(names):
-    with preset_columns[i % 4]:
-        st.button(name, key=f"init_preset_{i}", on_click=apply_preset, args=(name,), width="stretch",
-                  help=lab.PRESETS[name]["description"])
+@st.fragment
+def lab_page():
+    """Everything below the intro. A control reruns only this fragment, not the whole app (sidebar,
+    navigation): what a slider step costs is then this lab's own work (issue 13)."""
+    dataset = state.current_dataset()
+    vocab_size = len(dataset.vocab)
+    links.restore("init", SETTINGS)
+    if st.session_state["init_stage"] and not lab.keeps_stage(  # a control the stage fixes was moved: leave it
+            {s: st.session_state[k] for s, k in WIDGETS.items()}, vocab_size):
+        st.session_state["init_stage"] = None
+        links.save("init", SETTINGS)
 
-preset = st.session_state.get("init_lab_preset")  # its explanation shows until a control moves away from it
-if preset and lab.PRESETS[preset]["settings"] != lab.clean({s: st.session_state[k] for s, k in WIDGETS.items()}):
-    preset = None
-if preset:
-    st.info(f"**{preset}.** {lab.PRESETS[preset]['description']}")
+    st.markdown("**Presets: the lecture's experiments, one click each**")
+    names = list(lab.PRESETS)
+    preset_columns = st.columns(4)
+    for i, name in enumerate(names):
+        with preset_columns[i % 4]:
+            st.button(name, key=f"init_preset_{i}", on_click=apply_preset, args=(name,), width="stretch",
+                      help=lab.PRESETS[name]["description"])
 
-controls, main = st.columns([1.15, 3], gap="large")
+    preset = st.session_state.get("init_lab_preset")  # its explanation shows until a control moves away from it
+    if preset and lab.PRESETS[preset]["settings"] != lab.clean({s: st.session_state[k] for s, k in WIDGETS.items()}):
+        preset = None
+    if preset:
+        st.info(f"**{preset}.** {lab.PRESETS[preset]['description']}")
 
-# ---------------------------------------------------------------- controls
+    controls, main = st.columns([1.15, 3], gap="large")
 
-pinned = lab.pinned()
-with controls:
-    with st.container(border=True):
-        st.markdown("**Compare A / B**")
-        if pinned is None:
-            st.button("Pin these settings as A", key="init_pin", width="stretch",
-                      on_click=lambda: lab.pin({s: st.session_state[k] for s, k in WIDGETS.items()}),
-                      help="Keep the current settings as A, then change the controls: they become B. "
-                           "Both use the same seed and minibatch, drawn together.")
-        else:
-            st.markdown(f"**A:** {lab.describe(pinned)}  \n**B:** the controls below")
-            st.caption("Dashed lines are A, solid B. Same seed, same minibatch.")
-            st.button("Unpin A", key="init_unpin", on_click=lab.unpin, width="stretch")
+    # ---------------------------------------------------------------- controls
 
-    st.selectbox("Lecture stage", [None, *lab.STAGES], key="init_stage", on_change=choose_stage,
-                 format_func=lambda stage: stage or "none: the controls below",
-                 help="The lecture's networks, in order: the one-layer net fixed step by step (original, "
-                      "softmax-fix, tanh-fix, kaiming, batchnorm), then the deep net. A stage sets the net and "
-                      "its init; moving an init control leaves it.")
-    if st.session_state["init_stage"]:
-        st.caption(lab.STAGE_DESCRIPTIONS[st.session_state["init_stage"]])
-    st.markdown("**Network**")
-    st.slider("Depth (hidden blocks)", 1, 10, key="init_depth",
-              help="How many Linear → (BatchNorm) → nonlinearity blocks come before the output layer.")
-    st.select_slider("Width (neurons per layer)", lab.WIDTHS, key="init_width")
-    st.radio("Nonlinearity", list(lab.NONLINEARITIES), format_func=lab.NONLINEARITIES.get, key="init_nonlin",
-             horizontal=True, help="tanh squashes into (-1, 1); ReLU zeroes the negatives; none leaves it linear.")
-    st.toggle("BatchNorm", key="init_bn",
-              help="A BatchNorm1d after every Linear. It normalizes each neuron over the minibatch to mean 0, std 1, then scales by gamma and "
-                   "shifts by beta. It undoes a bad gain.")
-    st.selectbox("Linear bias", list(lab.BIAS_CHOICES), format_func=lab.BIAS_CHOICES.get, key="init_bias",
-                 help="auto: a bias (starting at zero) only where no BatchNorm follows; a bias right before BatchNorm "
-                      "does nothing, since BatchNorm subtracts the mean anyway. randn: the original init's random "
-                      "biases.")
+    pinned = lab.pinned()
+    with controls:
+        with st.container(border=True):
+            st.markdown("**Compare A / B**")
+            if pinned is None:
+                st.button("Pin these settings as A", key="init_pin", width="stretch",
+                          on_click=lambda: lab.pin({s: st.session_state[k] for s, k in WIDGETS.items()}),
+                          help="Keep the current settings as A, then change the controls: they become B. "
+                               "Both use the same seed and minibatch, drawn together.")
+            else:
+                st.markdown(f"**A:** {lab.describe(pinned)}  \n**B:** the controls below")
+                st.caption("Dashed lines are A, solid B. Same seed, same minibatch.")
+                st.button("Unpin A", key="init_unpin", on_click=lab.unpin, width="stretch")
 
-    st.markdown("**Initialization**")
-    st.select_slider("Gain (× every hidden weight)", lab.GAINS, format_func=lab.gain_label, key="init_gain",
-                     help="1 keeps a linear layer's spread; 5/3 makes up for tanh's squashing (Kaiming init).")
-    st.caption("Marks: **1** keeps a linear layer's spread · **5/3** is the gain for tanh.")
-    st.toggle("Fan-in scaling", key="init_fan_in",
-              help="Divide each weight by √fan_in, so a layer keeps the spread of its input. Without it each "
-                   "weight has std 1, and every layer multiplies the spread by about √fan_in.")
-    st.radio("Weights start as", list(lab.INITS), format_func=lab.INITS.get, key="init_weights", horizontal=True,
-             help="All zeros (the lecture's exercise E01): C and every Linear weight and bias start at 0, so the "
-                  "gain, fan-in scaling and bias controls change nothing; BatchNorm keeps gamma 1 and beta 0.")
-    st.caption("All zeros: every activation is 0 and only the output bias can learn (exercise E01).")
-    st.slider("Last-layer softening", 0.0, 1.0, step=0.01, key="init_soften",
-              help="With BatchNorm it multiplies the last BatchNorm's gamma, without it the last weights. "
-                   "Small values make the first predictions near uniform.")
+        st.selectbox("Lecture stage", [None, *lab.STAGES], key="init_stage", on_change=choose_stage,
+                     format_func=lambda stage: stage or "none: the controls below",
+                     help="The lecture's networks, in order: the one-layer net fixed step by step (original, "
+                          "softmax-fix, tanh-fix, kaiming, batchnorm), then the deep net. A stage sets the net and "
+                          "its init; moving an init control leaves it.")
+        if st.session_state["init_stage"]:
+            st.caption(lab.STAGE_DESCRIPTIONS[st.session_state["init_stage"]])
+        st.markdown("**Network**")
+        st.slider("Depth (hidden blocks)", 1, 10, key="init_depth",
+                  help="How many Linear → (BatchNorm) → nonlinearity blocks come before the output layer.")
+        st.select_slider("Width (neurons per layer)", lab.WIDTHS, key="init_width")
+        st.radio("Nonlinearity", list(lab.NONLINEARITIES), format_func=lab.NONLINEARITIES.get, key="init_nonlin",
+                 horizontal=True, help="tanh squashes into (-1, 1); ReLU zeroes the negatives; none leaves it linear.")
+        st.toggle("BatchNorm", key="init_bn",
+                  help="A BatchNorm1d after every Linear. It normalizes each neuron over the minibatch to mean 0, std 1, then scales by gamma and "
+                       "shifts by beta. It undoes a bad gain.")
+        st.selectbox("Linear bias", list(lab.BIAS_CHOICES), format_func=lab.BIAS_CHOICES.get, key="init_bias",
+                     help="auto: a bias (starting at zero) only where no BatchNorm follows; a bias right before BatchNorm "
+                          "does nothing, since BatchNorm subtracts the mean anyway. randn: the original init's random "
+                          "biases.")
 
-    st.markdown("**Minibatch**")
-    locked = "Locked while comparing: A and B share the seed and the minibatch." if pinned else None
-    st.select_slider("Batch size (examples)", lab.BATCH_SIZES, key="init_batch", disabled=bool(pinned),
-                     help=locked or "How many examples go through the net; statistics are over all of them.")
-    st.number_input("Seed", min_value=0, max_value=2**53 - 1, step=1, key="init_seed", disabled=bool(pinned),
-                    help=locked or "Seeds the weights and then the minibatch (2147483647 as in the lecture).")
-    with st.expander("Embedding & context"):
-        st.slider("Embedding size (n_embd)", 2, 30, key="init_n_embd")
-        st.slider("Context length (block_size)", 1, 8, key="init_block")
-    st.markdown(f"**Data:** {dataset.name} · vocabulary {vocab_size}  \n"
-                "Use another word list from the sidebar.")
+        st.markdown("**Initialization**")
+        st.select_slider("Gain (× every hidden weight)", lab.GAINS, format_func=lab.gain_label, key="init_gain",
+                         help="1 keeps a linear layer's spread; 5/3 makes up for tanh's squashing (Kaiming init).")
+        st.caption("Marks: **1** keeps a linear layer's spread · **5/3** is the gain for tanh.")
+        st.toggle("Fan-in scaling", key="init_fan_in",
+                  help="Divide each weight by √fan_in, so a layer keeps the spread of its input. Without it each "
+                       "weight has std 1, and every layer multiplies the spread by about √fan_in.")
+        st.radio("Weights start as", list(lab.INITS), format_func=lab.INITS.get, key="init_weights", horizontal=True,
+                 help="All zeros (the lecture's exercise E01): C and every Linear weight and bias start at 0, so the "
+                      "gain, fan-in scaling and bias controls change nothing; BatchNorm keeps gamma 1 and beta 0.")
+        st.caption("All zeros: every activation is 0 and only the output bias can learn (exercise E01).")
+        st.slider("Last-layer softening", 0.0, 1.0, step=0.01, key="init_soften",
+                  help="With BatchNorm it multiplies the last BatchNorm's gamma, without it the last weights. "
+                       "Small values make the first predictions near uniform.")
 
-settings = lab.clean({s: st.session_state[k] for s, k in WIDGETS.items()})
-lab.save_settings(settings)   # what the Training page reads as "the Initialization lab's settings"
+        st.markdown("**Minibatch**")
+        locked = "Locked while comparing: A and B share the seed and the minibatch." if pinned else None
+        st.select_slider("Batch size (examples)", lab.BATCH_SIZES, key="init_batch", disabled=bool(pinned),
+                         help=locked or "How many examples go through the net; statistics are over all of them.")
+        st.number_input("Seed", min_value=0, max_value=2**53 - 1, step=1, key="init_seed", disabled=bool(pinned),
+                        help=locked or "Seeds the weights and then the minibatch (2147483647 as in the lecture).")
+        with st.expander("Embedding & context"):
+            st.slider("Embedding size (n_embd)", 2, 30, key="init_n_embd")
+            st.slider("Context length (block_size)", 1, 8, key="init_block")
+        st.markdown(f"**Data:** {dataset.name} · vocabulary {vocab_size}  \n"
+                    "Use another word list from the sidebar.")
 
-# ---------------------------------------------------------------- compute (cached on the settings)
+    settings = lab.clean({s: st.session_state[k] for s, k in WIDGETS.items()})
+    lab.save_settings(settings)   # what the Training page reads as "the Initialization lab's settings"
 
-try:
-    if pinned:
-        result_a = lab.result_for(pinned, dataset)
-        result = lab.result_for(lab.compared_settings(settings, pinned), dataset, batch_from=pinned)
-        results = [("A", result_a, True), ("B", result, False)]
-    else:
-        result = lab.result_for(settings, dataset)
-        results = [("", result, False)]
-except (ValueError, RuntimeError) as e:  # e.g. a data set these settings cannot use; the settings are kept
-    main.error(f"These settings could not be run on {dataset.name}: {e}")
-    st.stop()
-stats = result["stats"]
+    # ---------------------------------------------------------------- compute (cached on the settings)
 
-
-def rows(part):
-    """[(tag, part of each result, dashed)] for the figures."""
-    return [(tag, part(r), dash) for tag, r, dash in results]
-
-
-# ---------------------------------------------------------------- outputs
-
-with main:
-    left, right = st.columns([1, 1])
-    with left:
-        level, verdict = lab.verdict(result, lab.hints(result))
-        m1, m2 = st.columns(2)
-        m1.metric("Initial loss", f"{stats['loss']:.4f}")
-        m2.metric("Uniform guess", f"{stats['uniform_loss']:.4f}",
-                  help=f"The loss if every one of the {vocab_size} characters got probability 1/{vocab_size}: "
-                       f"−ln(1/{vocab_size}).")
-        st.markdown(f"**Verdict** {LEVEL_MARK[level]} {verdict}")
-        st.plotly_chart(figs.loss_figure([(tag, r["stats"]["loss"]) for tag, r, _ in results],
-                                         stats["uniform_loss"], vocab_size),
-                        key="init_loss_chart", config=figs.NO_TOOLBAR)
-    with right:
-        st.plotly_chart(figs.logits_figure(rows(lambda r: r["stats"])), key="init_logits_chart",
-                        config=figs.NO_TOOLBAR)
-        st.caption("If every character got the same probability 1/vocab, the loss would be −ln(1/vocab). "
-                   "Wide logits make confident guesses, mostly wrong ones.")
-
-    with st.expander("The same numbers on the command line"):
-        path = "data/names.txt" if state.using_default_data() else "your_words.txt"
-        st.code("python -m makemore_core " + " ".join(lab.cli_args(result["settings"], path)) + " --json",
-                language="bash", wrap_lines=True)
+    try:
         if pinned:
-            st.caption("In Compare, B is evaluated on A's minibatch; the command draws B's own minibatch, so "
-                       "its numbers can differ from B's here.")
-        st.caption("The lab and the `stats` command share one code path: the model is drawn from the seed's "
-                   "generator, then the minibatch from the same generator, then one forward and backward pass.")
-
-    with st.container(border=True):
-        st.markdown("**What the numbers say**" + (" (about B)" if pinned else ""))
-        st.markdown("\n".join(f"- {LEVEL_MARK[lvl]} {text}" for lvl, text in lab.hints(result)))
-
-    tabs = st.tabs(["Activations", "Gradients", "Weight gradients", "Saturation", "BatchNorm explained"])
-    with tabs[0]:
-        st.caption("The output of every nonlinearity over the minibatch. Healthy: the same spread in every "
-                   "layer, few values stuck at ±1 (the saturated % counts |h| > 0.97).")
-        st.plotly_chart(figs.layer_histograms(rows(lambda r: r["stats"]["layers"])), key="init_act_chart")
-        show_tables(layer_table, rows(lambda r: r["stats"]["layers"]),
-                    {"mean": "%+.3f", "std": "%.3f", "saturated %": "%.2f"})
-    with tabs[1]:
-        st.caption("The gradient of the loss with respect to each of those outputs. Healthy: about the same "
-                   "spread in every layer, so that every layer learns at the same pace.")
-        st.plotly_chart(figs.layer_histograms(rows(lambda r: r["stats"]["layers"]), "grad_hist",
-                                              "gradient distribution", "gradient value"), key="init_grad_chart")
-        show_tables(grad_table, rows(lambda r: r["stats"]["layers"]), {"grad mean": SCI, "grad std": SCI})
-    with tabs[2]:
-        st.caption("The gradient of every 2-D weight, and grad:data = std(grad) / std(weight): how big a step "
-                   "is next to the weight it changes. The softened last layer stands out at step 0.")
-        st.plotly_chart(figs.weight_grad_figure(rows(lambda r: r["stats"]["params"])), key="init_wgrad_chart")
-        show_tables(weight_table, rows(lambda r: r["stats"]["params"]),
-                    {"grad std": SCI, "grad:data": SCI, "÷ median": "%.1f"})
-    with tabs[3]:
-        views = result["views"]
-        blocks = [v["block"] for v in views]
-        if st.session_state.get("init_sat_layer") not in blocks:
-            st.session_state["init_sat_layer"] = blocks[0]
-        labels = {v["block"]: f"block {v['block']}: {v['label']}" for v in views}
-        chosen = st.selectbox("Layer", blocks, format_func=labels.get, key="init_sat_layer")
-        picked = [(tag, next((v for v in r["views"] if v["block"] == chosen), None), dash) for tag, r, dash in results]
-        picked = [(tag, v, dash) for tag, v, dash in picked if v is not None]
-        if settings["nonlinearity"] == "none":
-            st.info("Linear layers have no flat region, so nothing saturates: choose tanh or ReLU to see the image.")
+            result_a = lab.result_for(pinned, dataset)
+            result = lab.result_for(lab.compared_settings(settings, pinned), dataset, batch_from=pinned)
+            results = [("A", result_a, True), ("B", result, False)]
         else:
-            what = "|h| > 0.99 (tanh is flat there)" if settings["nonlinearity"] == "tanh" else "h = 0 (ReLU is flat there)"
-            st.caption(f"Rows are examples, columns neurons; white where {what}: no gradient flows back through "
-                       "a white cell. A column white in every example is a dead neuron: it never learns.")
-            image_columns = st.columns(len(picked))
-            for column, (tag, v, _) in zip(image_columns, picked):
-                with column:
-                    if v["image"] is None:
-                        st.info(f"{tag}: linear layers do not saturate.")
-                        continue
-                    shown = v["image"].shape[0]
-                    title = f"{tag} · {v['label']}" if tag else v["label"]
-                    st.plotly_chart(figs.saturation_figure(v["image"], title), key=f"init_sat_chart_{tag or 'B'}",
-                                    config=figs.NO_TOOLBAR)
-                    st.markdown(f"**{v['flat_pct']:.1f}%** of the cells are white · **{v['dead']}** dead neurons "
-                                f"of {v['image'].shape[1]}" + (f" · first {shown} of {v['examples']} examples drawn"
-                                                               if shown < v["examples"] else ""))
-        st.plotly_chart(figs.preactivation_figure(picked, settings["nonlinearity"]), key="init_preact_chart")
-        st.caption("The input of the nonlinearity. For tanh, the shaded tails beyond ±2.65 are where it is flat: "
-                   "the wider this distribution, the more white in the image.")
-    with tabs[4]:
-        batchnorm_explainer()
+            result = lab.result_for(settings, dataset)
+            results = [("", result, False)]
+    except (ValueError, RuntimeError) as e:  # e.g. a data set these settings cannot use; the settings are kept
+        main.error(f"These settings could not be run on {dataset.name}: {e}")
+        st.stop()
+    stats = result["stats"]
+
+    def rows(part):
+        """[(tag, part of each result, dashed)] for the figures."""
+        return [(tag, part(r), dash) for tag, r, dash in results]
+
+
+    # ---------------------------------------------------------------- outputs
+
+    with main:
+        left, right = st.columns([1, 1])
+        with left:
+            level, verdict = lab.verdict(result, lab.hints(result))
+            m1, m2 = st.columns(2)
+            m1.metric("Initial loss", f"{stats['loss']:.4f}")
+            m2.metric("Uniform guess", f"{stats['uniform_loss']:.4f}",
+                      help=f"The loss if every one of the {vocab_size} characters got probability 1/{vocab_size}: "
+                           f"−ln(1/{vocab_size}).")
+            st.markdown(f"**Verdict** {LEVEL_MARK[level]} {verdict}")
+            st.plotly_chart(figs.loss_figure([(tag, r["stats"]["loss"]) for tag, r, _ in results],
+                                             stats["uniform_loss"], vocab_size),
+                            key="init_loss_chart", config=figs.NO_TOOLBAR)
+        with right:
+            st.plotly_chart(figs.logits_figure(rows(lambda r: r["stats"])), key="init_logits_chart",
+                            config=figs.NO_TOOLBAR)
+            st.caption("If every character got the same probability 1/vocab, the loss would be −ln(1/vocab). "
+                       "Wide logits make confident guesses, mostly wrong ones.")
+
+        with st.expander("The same numbers on the command line"):
+            path = "data/names.txt" if state.using_default_data() else "your_words.txt"
+            st.code("python -m makemore_core " + " ".join(lab.cli_args(result["settings"], path)) + " --json",
+                    language="bash", wrap_lines=True)
+            if pinned:
+                st.caption("In Compare, B is evaluated on A's minibatch; the command draws B's own minibatch, so "
+                           "its numbers can differ from B's here.")
+            st.caption("The lab and the `stats` command share one code path: the model is drawn from the seed's "
+                       "generator, then the minibatch from the same generator, then one forward and backward pass.")
+
+        with st.container(border=True):
+            st.markdown("**What the numbers say**" + (" (about B)" if pinned else ""))
+            st.markdown("\n".join(f"- {LEVEL_MARK[lvl]} {text}" for lvl, text in lab.hints(result)))
+
+        # a tab reruns the lab when chosen, so only the open one is drawn: 2 charts instead of 7 per step
+        tabs = st.tabs(["Activations", "Gradients", "Weight gradients", "Saturation", "BatchNorm explained"],
+                       key="init_tab", on_change="rerun")
+        with tabs[0]:
+            if tabs[0].open:   # only the open tab is drawn (issue 13)
+                st.caption("The output of every nonlinearity over the minibatch. Healthy: the same spread in every "
+                           "layer, few values stuck at ±1 (the saturated % counts |h| > 0.97).")
+                st.plotly_chart(figs.layer_histograms(rows(lambda r: r["stats"]["layers"])), key="init_act_chart")
+                show_tables(layer_table, rows(lambda r: r["stats"]["layers"]),
+                            {"mean": "%+.3f", "std": "%.3f", "saturated %": "%.2f"})
+        with tabs[1]:
+            if tabs[1].open:   # only the open tab is drawn (issue 13)
+                st.caption("The gradient of the loss with respect to each of those outputs. Healthy: about the same "
+                           "spread in every layer, so that every layer learns at the same pace.")
+                st.plotly_chart(figs.layer_histograms(rows(lambda r: r["stats"]["layers"]), "grad_hist",
+                                                      "gradient distribution", "gradient value"), key="init_grad_chart")
+                show_tables(grad_table, rows(lambda r: r["stats"]["layers"]), {"grad mean": SCI, "grad std": SCI})
+        with tabs[2]:
+            if tabs[2].open:   # only the open tab is drawn (issue 13)
+                st.caption("The gradient of every 2-D weight, and grad:data = std(grad) / std(weight): how big a step "
+                           "is next to the weight it changes. The softened last layer stands out at step 0.")
+                st.plotly_chart(figs.weight_grad_figure(rows(lambda r: r["stats"]["params"])), key="init_wgrad_chart")
+                show_tables(weight_table, rows(lambda r: r["stats"]["params"]),
+                            {"grad std": SCI, "grad:data": SCI, "÷ median": "%.1f"})
+        with tabs[3]:
+            if tabs[3].open:   # only the open tab is drawn (issue 13)
+                views = result["views"]
+                blocks = [v["block"] for v in views]
+                if st.session_state.get("init_sat_layer") not in blocks:   # also: back from another tab
+                    kept = st.session_state.get("init_sat_layer_kept")
+                    st.session_state["init_sat_layer"] = kept if kept in blocks else blocks[0]
+                labels = {v["block"]: f"block {v['block']}: {v['label']}" for v in views}
+                chosen = st.selectbox("Layer", blocks, format_func=labels.get, key="init_sat_layer")
+                st.session_state["init_sat_layer_kept"] = chosen   # the widget's value goes with its tab
+                picked = [(tag, next((v for v in r["views"] if v["block"] == chosen), None), dash) for tag, r, dash in results]
+                picked = [(tag, v, dash) for tag, v, dash in picked if v is not None]
+                if settings["nonlinearity"] == "none":
+                    st.info("Linear layers have no flat region, so nothing saturates: choose tanh or ReLU to see the image.")
+                else:
+                    what = "|h| > 0.99 (tanh is flat there)" if settings["nonlinearity"] == "tanh" else "h = 0 (ReLU is flat there)"
+                    st.caption(f"Rows are examples, columns neurons; white where {what}: no gradient flows back through "
+                               "a white cell. A column white in every example is a dead neuron: it never learns.")
+                    image_columns = st.columns(len(picked))
+                    for column, (tag, v, _) in zip(image_columns, picked):
+                        with column:
+                            if v["image"] is None:
+                                st.info(f"{tag}: linear layers do not saturate.")
+                                continue
+                            shown = v["image"].shape[0]
+                            title = f"{tag} · {v['label']}" if tag else v["label"]
+                            st.plotly_chart(figs.saturation_figure(v["image"], title), key=f"init_sat_chart_{tag or 'B'}",
+                                            config=figs.NO_TOOLBAR)
+                            st.markdown(f"**{v['flat_pct']:.1f}%** of the cells are white · **{v['dead']}** dead neurons "
+                                        f"of {v['image'].shape[1]}" + (f" · first {shown} of {v['examples']} examples drawn"
+                                                                       if shown < v["examples"] else ""))
+                st.plotly_chart(figs.preactivation_figure(picked, settings["nonlinearity"]), key="init_preact_chart")
+                st.caption("The input of the nonlinearity. For tanh, the shaded tails beyond ±2.65 are where it is flat: "
+                           "the wider this distribution, the more white in the image.")
+        with tabs[4]:
+            if tabs[4].open:   # only the open tab is drawn (issue 13)
+                batchnorm_explainer()
+
+
+lab_page()

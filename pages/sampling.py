@@ -20,7 +20,7 @@ SETTINGS = [  # the page's settings in the address (query key, widget key, defau
     links.Setting("beam", "sampling_beam", 5, links.integer(1, 10)),
     links.Setting("compare_temperature", "sampling_compare_t", 0.5, links.number(0.1, 3.0)),
 ]
-MARKS = {"train": ("green", "in the training set"), "val/test": ("orange", "in val or test only"),
+MARKS = {"train": ("blue", "in the training set"), "val/test": ("orange", "in val or test only"),
          "new": ("violet", "new: in no split")}
 
 

@@ -75,11 +75,9 @@ def follow_steps():
     old = st.session_state.get("tr_steps_before", LECTURE["steps"])
     if str(st.session_state.get("tr_milestones", "")).strip() == decay_at(old):
         st.session_state["tr_milestones"] = decay_at(int(st.session_state["tr_steps"]))
-    st.session_state["tr_steps_before"] = int(st.session_state["tr_steps"])
 
 
 links.restore("training", SETTINGS)
-st.session_state.setdefault("tr_steps_before", int(st.session_state["tr_steps"]))
 
 
 def parse_milestones(text: str, steps: int) -> list[int]:
@@ -386,6 +384,7 @@ with st.expander("Settings for a new run" if shown is None else "Settings for th
               help="Starts training in the background with these settings." +
                    (" The run now training keeps going too." if busy else ""))
 links.save("training", SETTINGS)
+st.session_state["tr_steps_before"] = int(st.session_state["tr_steps"])   # what follow_steps compares with
 
 for key, show in (("tr_error", st.error), ("tr_note", st.info)):
     if st.session_state.get(key):

@@ -77,6 +77,12 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def _server_log(port):
+    """Where a test server's stderr goes: a file in the temp folder, so a server that dies says why."""
+    import tempfile
+    return open(Path(tempfile.gettempdir()) / f"makemore-lab-server-{port}.log", "w")
+
+
 def start_app_server(extra_env=None, timeout=60, script="app.py"):
     """Start `streamlit run app.py` (or another script) on a free local port; returns (process, base_url)."""
     port = _free_port()
@@ -84,7 +90,7 @@ def start_app_server(extra_env=None, timeout=60, script="app.py"):
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=_server_log(port),
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + timeout

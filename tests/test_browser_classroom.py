@@ -108,8 +108,6 @@ def test_dragging_the_initialization_lab_sliders_shows_no_error(page, app_url):
     assert page.locator(ERROR_BOX).count() == 0
 
 
-@pytest.mark.xfail(reason="issue 12's 'follow the name' TypeError (pages/sampling.py): fixed on the reliability "
-                          "branch; this test reproduces it until that fix is merged", strict=False)
 def test_dragging_the_sampling_sliders_shows_no_error(page, app_url):
     page.goto(f"{app_url}/sampling")
     wait_for_app(page)

@@ -99,6 +99,46 @@ def test_batch_statistics_losses(trained):
         "running statistics (eval mode)"]
 
 
+def loop_of_batches_loss(model, X, Y, batch_size):
+    """The direct way: one train-mode forward per batch, running buffers left alone."""
+    total = 0.0
+    with torch.no_grad():
+        for bn in model.batchnorms():
+            bn.update_running = False
+        for start in range(0, len(X), batch_size):
+            total += F.cross_entropy(model(X[start:start + batch_size]), Y[start:start + batch_size],
+                                     reduction="sum").item()
+        for bn in model.batchnorms():
+            bn.update_running = True
+    return total / len(X)
+
+
+@pytest.mark.parametrize("stage", [None, "batchnorm"])   # torch-style BatchNorm1d, the lecture's own (std, no eps)
+def test_grouped_batch_statistics_match_a_loop_of_batches(trained, stage):
+    _, _, data = trained
+    if stage is None:
+        model = trained[0]
+    else:
+        from makemore_core.stages import stage_configs
+        model = MLP(stage_configs(stage, 27)[0])
+    X, Y = data["val"]
+    X, Y = X[:1000], Y[:1000]          # 31 batches of 32 and a last one of 8
+    running = [bn.running for bn in model.batchnorms()]
+    for batch_size in (32, 7):
+        expected = loop_of_batches_loss(model, X, Y, batch_size)
+        assert evaluation.batch_stats_loss(model, X, Y, batch_size) == pytest.approx(expected, rel=1e-5)
+    logits = evaluation.grouped_forward(model, X[:64], 32)
+    with torch.no_grad():
+        for bn in model.batchnorms():
+            bn.update_running = False
+        direct = torch.cat([model(X[:32]), model(X[32:64])])
+        for bn in model.batchnorms():
+            bn.update_running = True
+    torch.testing.assert_close(logits, direct, rtol=1e-5, atol=1e-5)
+    assert all(torch.equal(a[0], b.running[0]) and torch.equal(a[1], b.running[1])
+               for a, b in zip(running, model.batchnorms()))   # buffers untouched
+
+
 def test_word_nll(trained):
     model, dataset, _ = trained
     rows = evaluation.word_nll(model, dataset.vocab, "emma", 3)

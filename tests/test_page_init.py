@@ -48,7 +48,8 @@ def test_page_renders_the_lecture_net(at):
     table = activation_table(at)
     assert list(table["layer"]) == ["layer 2 (Tanh)", "layer 5 (Tanh)", "layer 8 (Tanh)", "layer 11 (Tanh)",
                                     "layer 14 (Tanh)"]
-    assert len(at.get("plotly_chart")) >= 7
+    keys = [c.proto.id for c in at.get("plotly_chart")]   # loss, logits and the open tab's: Activations
+    assert len(keys) == 3 and any("init_act_chart" in k for k in keys)
     assert any("verdict" in m.value.lower() for m in at.markdown)
 
 
@@ -129,8 +130,23 @@ def test_settings_survive_a_page_switch_and_reach_the_training_page():
     assert config.gain == lab.TANH_GAIN and not config.batchnorm and config.soften_last == 0.1
 
 
+def open_tab(at, name):
+    """Only the open tab is drawn (its charts cost time on every step): choose one as a click does."""
+    at.session_state["init_tab"] = name
+    at.run()
+
+
+def test_only_the_open_tab_is_drawn(at):
+    open_tab(at, "Gradients")
+    keys = [c.proto.id for c in at.get("plotly_chart")]
+    assert any("init_grad_chart" in k for k in keys) and not any("init_act_chart" in k for k in keys)
+    open_tab(at, "Activations")
+    assert activation_table(at) is not None
+
+
 def test_saturation_layer_choice_and_nonlinearity_none(at):
     click_preset(at, "No BN, gain 3")
+    open_tab(at, "Saturation")
     at.selectbox(key="init_sat_layer").set_value(3).run()
     assert "layer 5 (Tanh)" in chart(at, "init_sat_chart_B")["layout"]["title"]["text"]
     at.slider(key="init_depth").set_value(2).run()  # block 3 is gone: falls back to block 1
@@ -138,15 +154,18 @@ def test_saturation_layer_choice_and_nonlinearity_none(at):
     at.radio(key="init_nonlin").set_value("none").run()
     assert not at.exception
     assert any("nothing saturates" in i.value for i in at.info)
+    open_tab(at, "Activations")
 
 
 def test_batchnorm_explainer_normalizes(at):
+    open_tab(at, "BatchNorm explained")
     at.slider(key="init_bn_gamma").set_value(2.0).run()
     at.slider(key="init_bn_value").set_value(5.0).run()
     table = next(t.value for t in at.dataframe if "x̂ (normalized)" in t.value.index)
     xhat, out = table.loc["x̂ (normalized)"], table.loc["γ·x̂ + β"]
     assert abs(xhat.mean()) < 1e-5 and xhat.std() == pytest.approx(1, abs=1e-3)
     assert (out - 2 * xhat).abs().max() < 1e-4
+    open_tab(at, "Activations")
 
 
 def test_rerun_after_a_slider_change_is_fast():

@@ -21,8 +21,8 @@ from ui.figures.sampling import CHOSEN
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/sampling.py"
-CHIP = re.compile(r":(green|orange|violet)-background\[(.*?)\]")
-COLOR_OF = {"green": "train", "orange": "val/test", "violet": "new"}
+CHIP = re.compile(r":(blue|orange|violet)-background\[(.*?)\]")
+COLOR_OF = {"blue": "train", "orange": "val/test", "violet": "new"}
 
 
 @pytest.fixture(scope="module")

@@ -75,6 +75,7 @@ def test_start_pause_step_resume_stop_and_reset():
     at.number_input(key="tr_lr_now").set_value(0.02).run()     # the lr can change while paused
     at.button(key="tr_lr_apply").click().run()
     assert run.trainer.lr == pytest.approx(0.02)
+    assert f"lr 0.1, 0.02 from step {at_step + 8:,}" in run.label   # issue 12: the label named the old lr
     at.button(key="tr_resume").click().run()
     assert run.wait_until(lambda r: r.trainer.step_num > at_step + 20, 20)
     assert run.trainer.lrs[-1] == pytest.approx(0.02)
@@ -344,3 +345,18 @@ def test_after_training_the_page_shows_weight_gradients_and_the_saturation_image
     assert image["type"] == "heatmap" and image["z"]["shape"] == "32, 32"   # 32 examples x 32 neurons
     at.selectbox(key="tr_sat_layer").set_value(2).run()
     assert "block 2" in at.selectbox(key="tr_sat_layer").format_func(2)
+
+
+def test_quick_look_keeps_the_model_choice_and_the_decay_step_follows_the_steps():
+    # issue 12: "Quick look" switched "the Initialization lab's settings" back to "these settings",
+    # and the decay step stayed at 150,000 when the steps changed
+    at = training_page()
+    at.radio(key="tr_model_source").set_value("lab").run()
+    at.button(key="tr_preset_quick").click().run()
+    assert at.radio(key="tr_model_source").value == "lab"
+    assert at.number_input(key="tr_steps").value == 5_000 and at.text_input(key="tr_milestones").value == "3750"
+    at.number_input(key="tr_steps").set_value(20_000).run()
+    assert at.text_input(key="tr_milestones").value == "15000"
+    at.text_input(key="tr_milestones").set_value("12345").run()     # a step chosen by hand stays
+    at.number_input(key="tr_steps").set_value(30_000).run()
+    assert at.text_input(key="tr_milestones").value == "12345"

@@ -21,7 +21,7 @@ def test_init_lab_all_zeros(stop_all_runs):
     shown = text(at)
     assert "Every weight and bias is zero" in shown and "--init zeros" in shown
     # the layer table: every activation exactly 0
-    table = next(df.value for df in at.dataframe if "saturated %" in df.value.columns)
+    table = next(t.value for t in at.table if "saturated %" in t.value.columns)   # static tables (no clipping)
     assert (table["std"] == 0).all() and (table["mean"] == 0).all()
     at.radio(key="init_weights").set_value("normal").run()
     assert "--init" not in text(at)

@@ -39,6 +39,12 @@ CONTROLS = ["stSlider", "stNumberInput", "stSelectbox", "stMultiSelect", "stChec
             "stTextInput", "stFileUploader"]
 
 
+def table_height(rows: int, most: int | None = None) -> int:
+    """Pixels for st.dataframe to show `rows` rows (at most `most`): its rows grow with projector mode's type."""
+    row = 48 if st.session_state.get("classroom_projector") else 35
+    return (min(rows, most) if most else rows) * row + row + 3
+
+
 def hidden() -> set[str]:
     return {part.strip() for part in str(st.session_state.get("classroom_hide", "")).split(",") if part.strip()}
 

@@ -349,6 +349,11 @@ def hints(result: dict) -> list[tuple[str, str]]:
     if stats["logits_std"] > 2:
         out.append(("bad", f"The std of the logits is {stats['logits_std']:.1f}: the net is sure of itself "
                            "before it has learned anything. Soften the last layer (lower its factor)."))
+    if s["init"] == "zeros":   # said first: the all-zero activations below are its doing, not the gain's
+        out.append(("bad", "Every weight and bias is zero: every hidden activation is 0, so no gradient reaches "
+                           "any weight; only the output bias (the last BatchNorm's beta) can learn. Exercise E01 on "
+                           "the Lecture page trains it and shows what happens."))
+        return out
     layers = stats["layers"]
     if layers and max(r["std"] for r in layers) < 1e-6:
         out.append(("bad", "Every activation is exactly 0: with gain 0 the hidden weights are all zero, so no "
@@ -391,10 +396,6 @@ def hints(result: dict) -> list[tuple[str, str]]:
             out.append(("info", f"The last layer's grad:data is {last['grad_to_data'] / median:.0f}x the median: "
                                 "its weights are small (softened), so the same gradient moves them relatively "
                                 "more. The lecture's outlier; it fades after the first steps."))
-    if s["init"] == "zeros":
-        out.append(("bad", "Every weight and bias is zero: every hidden activation is 0, so no gradient reaches "
-                           "any weight; only the output bias (the last BatchNorm's beta) can learn. Exercise E01 on "
-                           "the Lecture page trains it and shows what happens."))
     if s["nonlinearity"] == "none":
         out.append(("info", "No nonlinearity: the whole stack is one linear map, however deep. It keeps the "
                             "spread at gain 1, but cannot learn more than a linear model."))

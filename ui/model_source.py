@@ -196,7 +196,8 @@ def _offer_quick_model(page):
     st.markdown("**No trained model yet.** Train one on the Training page, upload a checkpoint below, "
                 "or train a quick one here; it trains in the background while you look around.")
     left, right = st.columns([2, 1], vertical_alignment="bottom")
-    steps = left.select_slider("Quick model: training steps", QUICK_STEPS, value=5_000, key=f"{page}_quick_steps",
+    st.session_state.setdefault(f"{page}_quick_steps", 5_000)   # a Lecture "try it" may have set it already
+    steps = left.select_slider("Quick model: training steps", QUICK_STEPS, key=f"{page}_quick_steps",
                                format_func=lambda s: f"{s:,}",
                                help="The lecture's deep net (47,024 parameters), batch 32, learning rate 0.1 "
                                     "(x0.1 for the last quarter). 5,000 steps take about half a minute here "

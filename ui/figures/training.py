@@ -46,8 +46,10 @@ def _figure(traces, x_title, y_title, height, guides=(), legend="right", **axes)
         height=height, font=dict(size=FONT_SIZE), margin=dict(l=60, r=20, t=20, b=50), uirevision="keep",
         xaxis=dict(title=dict(text=x_title, standoff=8), **axes.get("xaxis", {})),
         yaxis=dict(title=dict(text=y_title), **axes.get("yaxis", {})),
-        shapes=[g[0] for g in guides], annotations=[g[1] for g in guides], legend=LEGENDS[legend],
+        shapes=[g[0] for g in guides], annotations=[g[1] for g in guides], legend=dict(LEGENDS[legend]),
     )
+    if legend == "below":   # start the legend under the axis title, whatever the chart's height
+        layout["legend"]["y"] = -90 / max(height - 70, 100)
     return go.Figure(data=traces, layout=layout, _validate=False)
 
 

@@ -164,7 +164,6 @@ def exercise(page, url, where, failures, steps=ALL_STEPS):
         except PlaywrightTimeout as e:   # a control that never became usable: say what covered it
             dialog = page.locator('[role="dialog"]').filter(visible=True)
             covered = dialog.first.inner_text()[:200] if dialog.count() else "no dialog"
-            page.screenshot(path=f"/tmp/every_control_{where.split()[0].strip('/')}.png")
             failures.append(f"{where}: {step.__name__}: {str(e).splitlines()[0]} ({covered})")
         if failures and failures[-1].startswith(where):
             break
@@ -183,7 +182,8 @@ def test_every_control_on_every_page_in_one_tab_then_in_fresh_tabs(browser, app_
     for path in PAGES:   # a fresh tab per page, nothing set before it: sliders and checkboxes (bounded time)
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         try:
-            exercise(context.new_page(), f"{app_url}/{path}", f"/{path} (fresh tab)", failures, (drag_sliders, toggle_checkboxes))
+            exercise(context.new_page(), f"{app_url}/{path}", f"/{path} (fresh tab)", failures,
+                     (drag_sliders, toggle_checkboxes))
         finally:
             context.close()
     assert not failures, "\n".join(failures)

@@ -63,28 +63,12 @@ def plan_of(model):
 def model_tensors(model):
     """Every tensor the step reads or writes, flat, in plan order: C, then per layer
     W (b) | gamma beta running_mean running_var (or running_std)."""
-    tensors = [model.C]
-    for layer in model.layers:
-        if isinstance(layer, Linear):
-            tensors += [layer.weight] if layer.bias is None else [layer.weight, layer.bias]
-        elif isinstance(layer, BatchNorm1d):
-            tensors += [layer.gamma, layer.beta, *layer.running]
-    return tensors
+    return [t for _, t, _ in model.named_tensors()]
 
 
 def parameter_slots(model):
     """[(name, index in model_tensors)] in model.named_parameters() order."""
-    slots, k = [("C", 0)], 1
-    for i, layer in enumerate(model.layers):
-        if isinstance(layer, Linear):
-            slots.append((f"layers.{i}.weight", k))
-            if layer.bias is not None:
-                slots.append((f"layers.{i}.bias", k + 1))
-            k += 1 if layer.bias is None else 2
-        elif isinstance(layer, BatchNorm1d):
-            slots += [(f"layers.{i}.gamma", k), (f"layers.{i}.beta", k + 1)]
-            k += 4
-    return slots
+    return [(name, k) for k, (name, _, trainable) in enumerate(model.named_tensors()) if trainable]
 
 
 def statistics(model, collect, tensors, before, bins=diagnostics.BINS):
@@ -474,13 +458,11 @@ class FastEngine:
     @staticmethod
     def _rebind(model, static_tensors):
         """Point the BatchNorm layers back at the captured running buffers."""
-        k = 1
-        for layer in model.layers:
-            if isinstance(layer, Linear):
-                k += 1 if layer.bias is None else 2
-            elif isinstance(layer, BatchNorm1d):
-                layer.running = static_tensors[k + 2], static_tensors[k + 3]
-                k += 4
+        names = [name for name, _, _ in model.named_tensors()]
+        for i, layer in enumerate(model.layers):
+            if isinstance(layer, BatchNorm1d):
+                k = names.index(f"layers.{i}.running_mean")
+                layer.running = static_tensors[k], static_tensors[k + 1]
 
     # ------------------------------------------------------------ the Trainer's entry points
 

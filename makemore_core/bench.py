@@ -180,8 +180,8 @@ def time_long_run(data, steps, compile_step):
 
 def time_init_stats(dataset, repeats):
     """Slider change -> new init statistics, in the core: build the model, gather the minibatch,
-    one diagnosed forward + backward (makemore_core.stats.diagnose). Median seconds."""
-    from .stats import diagnose
+    one diagnosed forward + backward (makemore_core.diagnostics.diagnose). Median seconds."""
+    from .diagnostics import diagnose
     Xtr, Ytr = dataset.tensors(3, "cpu")["train"]
     times = []
     for r in range(repeats):

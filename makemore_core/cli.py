@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from . import bench, checkpoint, fold, sampling
-from . import stats as diagnostics
+from . import diagnostics
 from .data import DataError, Dataset
 from .device import describe, pick_device
 from .engine import COMPILE_PAYS_OFF_AT

@@ -6,7 +6,7 @@ through `lab_settings()` / `lab_model_config()`.
 
 The numbers come from the same code path as `python -m makemore_core stats --steps 0`: build the
 model from the seed's generator, draw the minibatch from that same generator, then
-`makemore_core.stats.diagnose`.
+`makemore_core.diagnostics.diagnose`.
 """
 import hashlib
 import math
@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from makemore_core import stats as diagnostics
+from makemore_core import diagnostics
 from makemore_core.layers import ReLU, Tanh
 from makemore_core.model import LECTURE_SEED, MLP, ModelConfig
 from makemore_core.stages import STAGE_DESCRIPTIONS, STAGES, stage_configs

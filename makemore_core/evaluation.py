@@ -18,13 +18,11 @@ CHUNK = 65_536  # examples per forward pass when a whole split is evaluated
 @torch.no_grad()
 def split_loss(model, X, Y):
     """Mean cross-entropy over a whole split with BatchNorm in eval mode (running statistics)."""
-    was_training = model.training
-    model.eval()
     total = 0.0
-    for start in range(0, len(X), CHUNK):
-        logits = model(X[start:start + CHUNK])
-        total += F.cross_entropy(logits, Y[start:start + CHUNK], reduction="sum").item()
-    model.train(was_training)
+    with model.eval_mode():
+        for start in range(0, len(X), CHUNK):
+            logits = model(X[start:start + CHUNK])
+            total += F.cross_entropy(logits, Y[start:start + CHUNK], reduction="sum").item()
     return total / max(len(X), 1)
 
 
@@ -77,23 +75,13 @@ def batch_stats_loss(model, X, Y, batch_size, max_examples=None):
     single example is undefined: the loss is NaN, which is why eval mode exists."""
     if max_examples is not None:
         X, Y = X[:max_examples], Y[:max_examples]
-    was_training = model.training
-    bns = model.batchnorms()
-    model.train()
-    for bn in bns:
-        bn.update_running = False
     total, count = 0.0, 0
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # torch: var() of one example is undefined
-            for start in range(0, len(X), batch_size):
-                xb, yb = X[start:start + batch_size], Y[start:start + batch_size]
-                total += F.cross_entropy(model(xb), yb, reduction="sum").item()
-                count += len(xb)
-    finally:
-        for bn in bns:
-            bn.update_running = True
-        model.train(was_training)
+    with model.batch_stats_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch: var() of one example is undefined
+        for start in range(0, len(X), batch_size):
+            xb, yb = X[start:start + batch_size], Y[start:start + batch_size]
+            total += F.cross_entropy(model(xb), yb, reduction="sum").item()
+            count += len(xb)
     return total / count if count else math.nan
 
 
@@ -120,10 +108,8 @@ def word_nll(model, vocab, word, block_size):
     pairs = context_windows(word, vocab, block_size)
     X = torch.tensor([c for c, _ in pairs], dtype=torch.long, device=model.device)
     Y = torch.tensor([t for _, t in pairs], dtype=torch.long, device=model.device)
-    was_training = model.training
-    model.eval()
-    probs = F.softmax(model(X), dim=1)
-    model.train(was_training)
+    with model.eval_mode():
+        probs = F.softmax(model(X), dim=1)
     p = probs[torch.arange(len(Y), device=model.device), Y]
     nll = -torch.log(p)
     return [{"context": vocab.decode(c), "char": vocab.itos[t], "prob": float(pi), "nll": float(ni)}

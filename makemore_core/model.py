@@ -8,6 +8,7 @@ With the defaults this is the lecture's deep net (47,024 parameters):
     Linear(100, 27) BatchNorm1d(27)               output; its gamma x 0.1 ("softened")
 """
 import math
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from typing import NamedTuple
 
@@ -249,6 +250,32 @@ class MLP:
     def training(self):
         bns = self.batchnorms()
         return bns[0].training if bns else True
+
+    @contextmanager
+    def eval_mode(self):
+        """BatchNorm on its running statistics inside the block (one example at a time works);
+        the model's mode is restored after, whatever happens inside."""
+        was_training = self.training
+        self.eval()
+        try:
+            yield self
+        finally:
+            self.train(was_training)
+
+    @contextmanager
+    def batch_stats_mode(self):
+        """BatchNorm on each batch's own statistics inside the block, its running buffers left alone."""
+        was_training = self.training
+        bns = self.batchnorms()
+        self.train()
+        for bn in bns:
+            bn.update_running = False
+        try:
+            yield self
+        finally:
+            for bn in bns:
+                bn.update_running = True
+            self.train(was_training)
 
     # ------------------------------------------------------------ state
 

@@ -174,3 +174,10 @@ def test_from_bytes_and_from_path_agree(tmp_path, default_names):
     raw = default_names.read_bytes()
     a, b = Dataset.from_bytes(raw, "names.txt"), Dataset.from_path(default_names)
     assert a.words == b.words and a.splits == b.splits and a.vocab.itos == b.vocab.itos
+
+
+def test_dataset_digest_is_the_words_in_order():
+    a = Dataset.from_words(["emma", "olivia", "ava"], name="a")
+    assert a.digest == Dataset.from_words(["emma", "olivia", "ava"], name="b").digest   # the name is not data
+    assert a.digest != Dataset.from_words(["olivia", "emma", "ava"]).digest
+    assert len(a.digest) == 64 and int(a.digest, 16) >= 0

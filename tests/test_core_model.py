@@ -272,3 +272,20 @@ def test_layer_plan_is_what_mlp_builds(config):
     assert config.num_parameters() == model.num_parameters()
     names = [name for name, _, _ in model.named_tensors()]
     assert set(names) == set(model.state_dict()) and len(names) == len(set(names))
+
+
+def test_eval_mode_and_batch_stats_mode_restore_the_mode_even_on_error():
+    model = MLP(ModelConfig(n_hidden=8, hidden_layers=1))
+    running = [t.clone() for bn in model.batchnorms() for t in bn.running]
+    for mode in (model.eval_mode, model.batch_stats_mode):
+        for start in (True, False):
+            model.train(start)
+            with pytest.raises(RuntimeError):
+                with mode():
+                    assert model.training == (mode == model.batch_stats_mode)
+                    model(torch.randint(0, 27, (4, 3)))
+                    raise RuntimeError("inside the block")
+            assert model.training == start
+            assert all(bn.update_running for bn in model.batchnorms())
+    # neither mode moved the running statistics
+    assert all(torch.equal(a, b) for a, b in zip(running, [t for bn in model.batchnorms() for t in bn.running]))

@@ -8,7 +8,6 @@ The numbers come from the same code path as `python -m makemore_core stats --ste
 model from the seed's generator, draw the minibatch from that same generator, then
 `makemore_core.diagnostics.diagnose`.
 """
-import hashlib
 import math
 
 import numpy as np
@@ -290,7 +289,7 @@ def compute(settings: dict, Xtr, Ytr, vocab_size: int, device="cpu", ix=None) ->
 
 
 def data_key(dataset) -> str:
-    return hashlib.sha256("\n".join(dataset.words).encode()).hexdigest()
+    return dataset.digest
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -187,10 +187,6 @@ class Dataset:
             out[split] = (X, Y)
         return out
 
-    def split_of(self, word: str):
-        """Which splits a word appears in (a name can be in several: the list has duplicates)."""
-        return [s for s in SPLITS if word in set(self.splits[s])]
-
     def summary(self):
         lengths = [len(w) for w in self.words]
         return {

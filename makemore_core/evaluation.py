@@ -56,7 +56,7 @@ class batchnorm_stats:
         for bn, pair in zip(self.bns, self.stats):
             bn.running = pair
 
-    def __exit__(self, *exc):
+    def __exit__(self, *_exc):
         for bn, pair in zip(self.bns, self.saved):
             bn.running = pair
 

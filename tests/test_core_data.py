@@ -158,8 +158,6 @@ def test_tensors_on_the_device_with_indices_checked():
         assert X.device.type == "cpu" and X.shape[1] == 3
         assert X.shape[0] == sum(len(w) + 1 for w in dataset.splits[split]) == Y.shape[0]
         assert int(X.max()) < len(dataset.vocab) and int(Y.max()) < len(dataset.vocab)
-    assert dataset.split_of(dataset.splits["val"][0]) == ["val"]
-    assert dataset.split_of("nobody") == []
 
 
 def test_check_indices():

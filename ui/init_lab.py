@@ -2,7 +2,7 @@
 
 Settings are a plain dict of the controls' values. They persist under a non-widget session_state
 key (Streamlit deletes widget values when a page is left), and the Training page reads them
-through `lab_settings()` / `lab_model_config()`.
+through `lab_model_config()`.
 
 The numbers come from the same code path as `python -m makemore_core stats --steps 0`: build the
 model from the seed's generator, draw the minibatch from that same generator, then
@@ -152,11 +152,6 @@ def model_config(settings: dict, vocab_size: int) -> ModelConfig:
         bias_init="randn" if s["bias"] == "randn" else "zeros", nonlinearity=s["nonlinearity"],
         soften_last=float(s["soften"]), seed=int(s["seed"]), init=s["init"],
     )
-
-
-def lab_settings() -> dict:
-    """The lab's settings in this browser tab (the defaults when the lab was never opened)."""
-    return dict(clean(st.session_state.get(SETTINGS_KEY, DEFAULTS)))
 
 
 def lab_model_config(vocab_size: int) -> ModelConfig | None:

@@ -12,8 +12,8 @@ _.requires_grad, _.colorway, _.colorbar, _.texttemplate, _.textfont
 # arguments of st.cache_data functions that only Streamlit reads: it hashes them into the cache key
 _.model_key, _.n_losses
 
-# called from app.py (outside the scanned folders)
-_.copy_link_box
+# called from outside the scanned folders: app.py, and the benchmark (bench/engines.py)
+_.copy_link_box, _.NotebookLoop
 
 # called by the tests only, for now: the pages re-compute these themselves, and the pages are
 # being changed on other branches (issue 10, point 6: the pages should call the core)

@@ -17,7 +17,7 @@ import torch
 from makemore_core import diagnostics
 from makemore_core.layers import ReLU, Tanh
 from makemore_core.model import LECTURE_SEED, MLP, ModelConfig
-from makemore_core.stages import STAGE_DESCRIPTIONS, STAGES, stage_configs
+from makemore_core.stages import STAGE_DESCRIPTIONS, STAGES, stage_configs  # noqa: F401 - pages/init.py reads them here
 
 SETTINGS_KEY = "init_lab_settings"   # the lab's controls, persisted across page switches
 PINNED_KEY = "init_lab_pinned"       # settings pinned as A for Compare, or absent

@@ -4,6 +4,7 @@ Follows makemore part 3: '.' is token 0 (it marks both the start padding and the
 name), the other characters are sorted and numbered from 1, and the words are shuffled with
 seed 42 and split 80/10/10.
 """
+import hashlib
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,6 +168,11 @@ class Dataset:
     def from_path(cls, path):
         return cls.from_words(load_words(path), name=Path(path).name)
 
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the words, in order: the data set's identity (the key of every cache of results)."""
+        return hashlib.sha256("\n".join(self.words).encode()).hexdigest()
+
     @classmethod
     def from_bytes(cls, raw: bytes, name="upload"):
         return cls.from_words(words_from_bytes(raw, name), name=name)
@@ -180,10 +186,6 @@ class Dataset:
             check_indices(Y, len(self.vocab))
             out[split] = (X, Y)
         return out
-
-    def split_of(self, word: str):
-        """Which splits a word appears in (a name can be in several: the list has duplicates)."""
-        return [s for s in SPLITS if word in set(self.splits[s])]
 
     def summary(self):
         lengths = [len(w) for w in self.words]

@@ -31,9 +31,3 @@ def describe(device) -> str:
         return f"CUDA: {torch.cuda.get_device_name(device)}"
     return "CPU"
 
-
-def seed_everything(seed: int):
-    """Seed the CPU and (when present) every CUDA generator."""
-    torch.manual_seed(seed)
-    if torch.cuda.is_available():
-        torch.cuda.manual_seed_all(seed)

@@ -19,7 +19,7 @@ What else makes it fast:
 - optionally torch.compile of the whole step (forward, backward, update), warmed up in a
   background thread while the uncompiled step keeps training; on CUDA a CUDA graph of the step.
 
-Statistics steps run here too and fill the same dict as stats.py. Adam, a model in eval mode and
+Statistics steps run here too and fill the same dict as diagnostics.py, with its functions. Adam, a model in eval mode and
 anything else this engine does not cover run through the Trainer's eager step; either way the
 Trainer keeps one history, in the structure the pages expect.
 """
@@ -29,7 +29,7 @@ import threading
 import torch
 import torch.nn.functional as F
 
-from . import stats as diagnostics
+from . import diagnostics
 from .layers import BatchNorm1d, LectureBatchNorm, Linear, ReLU, Tanh
 
 CHUNK = 100   # steps between host reads of the losses (and divergence checks)
@@ -63,32 +63,16 @@ def plan_of(model):
 def model_tensors(model):
     """Every tensor the step reads or writes, flat, in plan order: C, then per layer
     W (b) | gamma beta running_mean running_var (or running_std)."""
-    tensors = [model.C]
-    for layer in model.layers:
-        if isinstance(layer, Linear):
-            tensors += [layer.weight] if layer.bias is None else [layer.weight, layer.bias]
-        elif isinstance(layer, BatchNorm1d):
-            tensors += [layer.gamma, layer.beta, *layer.running]
-    return tensors
+    return [t for _, t, _ in model.named_tensors()]
 
 
 def parameter_slots(model):
     """[(name, index in model_tensors)] in model.named_parameters() order."""
-    slots, k = [("C", 0)], 1
-    for i, layer in enumerate(model.layers):
-        if isinstance(layer, Linear):
-            slots.append((f"layers.{i}.weight", k))
-            if layer.bias is not None:
-                slots.append((f"layers.{i}.bias", k + 1))
-            k += 1 if layer.bias is None else 2
-        elif isinstance(layer, BatchNorm1d):
-            slots += [(f"layers.{i}.gamma", k), (f"layers.{i}.beta", k + 1)]
-            k += 4
-    return slots
+    return [(name, k) for k, (name, _, trainable) in enumerate(model.named_tensors()) if trainable]
 
 
 def statistics(model, collect, tensors, before, bins=diagnostics.BINS):
-    """The rows of stats.layer_statistics and stats.parameter_statistics (with update:data), from
+    """The rows of diagnostics.layer_statistics and diagnostics.parameter_statistics (with update:data), from
     what train_step collected: the same numbers and the same histc histograms, read back in two
     transfers (the scalars, then the histograms whose ranges they give) instead of about 150."""
     watched = diagnostics.watched_layers(model)
@@ -96,13 +80,8 @@ def statistics(model, collect, tensors, before, bins=diagnostics.BINS):
     scalars = []
     for i, layer in watched:
         out, grad = collect["outs"][i], collect["into"][i]
-        if isinstance(layer, Tanh):
-            saturated = (out.abs() > diagnostics.SATURATION).float().mean() * 100
-        elif isinstance(layer, ReLU):
-            saturated = (out == 0).float().mean() * 100
-        else:
-            saturated = out.new_zeros(())
-        scalars += [out.mean(), out.std(), saturated, out.abs().max(), grad.mean(), grad.std(), grad.abs().max()]
+        scalars += [out.mean(), out.std(), diagnostics.saturation(layer, out), out.abs().max(),
+                    grad.mean(), grad.std(), grad.abs().max()]
     for _, k in slots:
         grad, data = collect["grads"][k], tensors[k]
         if data.numel() > 1:
@@ -111,15 +90,12 @@ def statistics(model, collect, tensors, before, bins=diagnostics.BINS):
             scalars += [grad.mean(), grad.new_zeros(()), grad.new_zeros(()), grad.new_zeros(()), grad.abs().max()]
     values = iter(torch.stack(scalars).tolist())                 # transfer 1
 
-    def span(m):  # stats.symmetric_range
-        return m if m > 0 and math.isfinite(m) else 1.0
-
+    span = diagnostics.finite_span
     hists = []  # (tensor, lo, hi), in the order the rows below refer to them
     layers = []
     for i, layer in watched:
         mean, std, saturated, out_max, g_mean, g_std, g_max = (next(values) for _ in range(7))
-        hi = 1.0 if isinstance(layer, Tanh) else span(out_max)
-        lo = 0.0 if isinstance(layer, ReLU) else -hi
+        lo, hi = diagnostics.output_range(layer, span(out_max))
         hists += [(collect["outs"][i], lo, hi), (collect["into"][i], -span(g_max), span(g_max))]
         layers.append({"index": i, "kind": diagnostics.layer_kind(layer), "label": diagnostics.layer_label(i, layer),
                        "mean": mean, "std": std, "saturation_pct": saturated, "hist": len(hists) - 2,
@@ -131,22 +107,18 @@ def statistics(model, collect, tensors, before, bins=diagnostics.BINS):
         several = data.numel() > 1
         row = {"name": name, "shape": list(data.shape), "ndim": data.ndim, "grad_mean": g_mean, "grad_std": g_std,
                "grad_to_data": g_std / data_std if data_std > 0 and several else None,
-               "update_to_data": (math.log10(u_std / data_std)
-                                  if u_std > 0 and data_std > 0 and math.isfinite(u_std) else None)}
+               "update_to_data": diagnostics.log_ratio(u_std, data_std)}
         if data.ndim == 2:
             hists.append((collect["grads"][k], -span(g_max), span(g_max)))
             row["grad_hist"] = len(hists) - 1
         params.append(row)
 
-    ranges = [(lo - 1e-3, hi + 1e-3) if hi <= lo else (lo, hi) for _, lo, hi in hists]  # as stats.histogram
-    densities = torch.stack([
-        torch.histc(t.float().flatten(), bins=bins, min=lo, max=hi) / (max(t.numel(), 1) * ((hi - lo) / bins))
-        for (t, _, _), (lo, hi) in zip(hists, ranges)]).tolist()  # transfer 2
+    ranges = [diagnostics.histogram_range(lo, hi) for _, lo, hi in hists]
+    densities = torch.stack([diagnostics.densities(t, lo, hi, bins)
+                             for (t, _, _), (lo, hi) in zip(hists, ranges)]).tolist()  # transfer 2
 
     def histogram(j):
-        lo, hi = ranges[j]
-        width = (hi - lo) / bins
-        return {"x": [lo + (b + 0.5) * width for b in range(bins)], "density": densities[j]}
+        return diagnostics.binned(*ranges[j], densities[j], bins)
     for row in layers:
         row["hist"], row["grad_hist"] = histogram(row["hist"]), histogram(row["grad_hist"])
     for row in params:
@@ -474,13 +446,11 @@ class FastEngine:
     @staticmethod
     def _rebind(model, static_tensors):
         """Point the BatchNorm layers back at the captured running buffers."""
-        k = 1
-        for layer in model.layers:
-            if isinstance(layer, Linear):
-                k += 1 if layer.bias is None else 2
-            elif isinstance(layer, BatchNorm1d):
-                layer.running = static_tensors[k + 2], static_tensors[k + 3]
-                k += 4
+        names = [name for name, _, _ in model.named_tensors()]
+        for i, layer in enumerate(model.layers):
+            if isinstance(layer, BatchNorm1d):
+                k = names.index(f"layers.{i}.running_mean")
+                layer.running = static_tensors[k], static_tensors[k + 1]
 
     # ------------------------------------------------------------ the Trainer's entry points
 

@@ -18,13 +18,11 @@ CHUNK = 65_536  # examples per forward pass when a whole split is evaluated
 @torch.no_grad()
 def split_loss(model, X, Y):
     """Mean cross-entropy over a whole split with BatchNorm in eval mode (running statistics)."""
-    was_training = model.training
-    model.eval()
     total = 0.0
-    for start in range(0, len(X), CHUNK):
-        logits = model(X[start:start + CHUNK])
-        total += F.cross_entropy(logits, Y[start:start + CHUNK], reduction="sum").item()
-    model.train(was_training)
+    with model.eval_mode():
+        for start in range(0, len(X), CHUNK):
+            logits = model(X[start:start + CHUNK])
+            total += F.cross_entropy(logits, Y[start:start + CHUNK], reduction="sum").item()
     return total / max(len(X), 1)
 
 
@@ -58,7 +56,7 @@ class batchnorm_stats:
         for bn, pair in zip(self.bns, self.stats):
             bn.running = pair
 
-    def __exit__(self, *exc):
+    def __exit__(self, *_exc):
         for bn, pair in zip(self.bns, self.saved):
             bn.running = pair
 
@@ -100,25 +98,15 @@ def batch_stats_loss(model, X, Y, batch_size, max_examples=None):
         X, Y = X[:max_examples], Y[:max_examples]
     whole = len(X) // batch_size * batch_size
     step = max(CHUNK // batch_size, 1) * batch_size   # whole batches per pass, about CHUNK examples
-    was_training = model.training
-    bns = model.batchnorms()
-    model.train()
-    for bn in bns:
-        bn.update_running = False
     total = 0.0
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # torch: var() of one example is undefined
-            for start in range(0, whole, step):
-                stop = min(start + step, whole)
-                logits = grouped_forward(model, X[start:stop], batch_size)
-                total += F.cross_entropy(logits, Y[start:stop], reduction="sum").item()
-            if whole < len(X):
-                total += F.cross_entropy(model(X[whole:]), Y[whole:], reduction="sum").item()
-    finally:
-        for bn in bns:
-            bn.update_running = True
-        model.train(was_training)
+    with model.batch_stats_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch: var() of one example is undefined
+        for start in range(0, whole, step):
+            stop = min(start + step, whole)
+            logits = grouped_forward(model, X[start:stop], batch_size)
+            total += F.cross_entropy(logits, Y[start:stop], reduction="sum").item()
+        if whole < len(X):
+            total += F.cross_entropy(model(X[whole:]), Y[whole:], reduction="sum").item()
     return total / len(X) if len(X) else math.nan
 
 
@@ -145,10 +133,8 @@ def word_nll(model, vocab, word, block_size):
     pairs = context_windows(word, vocab, block_size)
     X = torch.tensor([c for c, _ in pairs], dtype=torch.long, device=model.device)
     Y = torch.tensor([t for _, t in pairs], dtype=torch.long, device=model.device)
-    was_training = model.training
-    model.eval()
-    probs = F.softmax(model(X), dim=1)
-    model.train(was_training)
+    with model.eval_mode():
+        probs = F.softmax(model(X), dim=1)
     p = probs[torch.arange(len(Y), device=model.device), Y]
     nll = -torch.log(p)
     return [{"context": vocab.decode(c), "char": vocab.itos[t], "prob": float(pi), "nll": float(ni)}

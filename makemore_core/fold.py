@@ -79,11 +79,8 @@ def with_dtype(model: MLP, dtype) -> MLP:
 @torch.no_grad()
 def logits_eval(model: MLP, X):
     """Logits of every example of X with BatchNorm (if any) in eval mode."""
-    was_training = model.training
-    model.eval()
-    logits = model(X)
-    model.train(was_training)
-    return logits
+    with model.eval_mode():
+        return model(X)
 
 
 def max_difference(model: MLP, folded: MLP, X, dtype=torch.float32) -> float:

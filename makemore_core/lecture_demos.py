@@ -16,7 +16,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from . import stats as diagnostics
+from . import diagnostics
 from .model import LECTURE_SEED, MLP
 from .training import Trainer, TrainConfig
 

@@ -7,7 +7,6 @@ restarted server) gets it at once:
 
     $MAKEMORE_CACHE_DIR (default ~/.cache/makemore_lab) / lossbook / <data sha256[:16]>-<stage>-<steps>.json
 """
-import hashlib
 import json
 import os
 import tempfile
@@ -35,13 +34,8 @@ def cache_root(path=None) -> Path:
     return Path(os.environ.get("MAKEMORE_CACHE_DIR") or Path.home() / ".cache" / "makemore_lab")
 
 
-def dataset_digest(dataset) -> str:
-    """The data set's content hash: the same words in the same order give the same key."""
-    return hashlib.sha256("\n".join(dataset.words).encode()).hexdigest()
-
-
 def cache_path(dataset, stage, steps=STEPS, cache_dir=None) -> Path:
-    return cache_root(cache_dir) / "lossbook" / f"{dataset_digest(dataset)[:16]}-{stage}-{steps}.json"
+    return cache_root(cache_dir) / "lossbook" / f"{dataset.digest[:16]}-{stage}-{steps}.json"
 
 
 def cached_stage_losses(dataset, stage, steps=STEPS, cache_dir=None):
@@ -67,7 +61,7 @@ def stage_losses(dataset, stage, progress=None, cache_dir=None, steps=STEPS, dev
         if cached is not None:
             return cached
         result = run_stage(dataset, stage, steps, progress, device)
-        result["dataset"] = dataset_digest(dataset)
+        result["dataset"] = dataset.digest
         write_atomically(key, result)
         return result
 

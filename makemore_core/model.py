@@ -8,7 +8,9 @@ With the defaults this is the lecture's deep net (47,024 parameters):
     Linear(100, 27) BatchNorm1d(27)               output; its gamma x 0.1 ("softened")
 """
 import math
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -18,6 +20,19 @@ from .layers import NONLINEARITIES, BatchNorm1d, LectureBatchNorm, Linear
 LECTURE_SEED = 2147483647
 INITS = ("normal", "zeros")   # normal: the lecture's randn draws; zeros: exercise E01
 BATCHNORMS = {"torch": BatchNorm1d, "lecture": LectureBatchNorm}   # ModelConfig.batchnorm_kind
+
+
+class LayerSpec(NamedTuple):
+    """One layer of ModelConfig.layer_plan(), before any tensor exists."""
+    kind: str       # linear | batchnorm | nonlinearity
+    fan_in: int
+    fan_out: int
+    bias: bool      # a Linear's bias
+
+    def num_parameters(self):
+        if self.kind == "linear":
+            return self.fan_in * self.fan_out + (self.fan_out if self.bias else 0)
+        return 2 * self.fan_out if self.kind == "batchnorm" else 0   # gamma and beta
 
 
 @dataclass
@@ -75,21 +90,27 @@ class ModelConfig:
                 raise ValueError(f"init_scales must be finite numbers (or 'kaiming' for a weight), "
                                  f"got {self.init_scales}")
 
-    def widths(self):
-        """Input and output width of each Linear, in order: [(fan_in, fan_out)]."""
+    def layer_plan(self):
+        """The layer stack, in order: [LayerSpec(kind, fan_in, fan_out, bias)], kind linear | batchnorm |
+        nonlinearity. The one description of the net: MLP builds it, num_parameters counts it, and
+        shapes.py traces it."""
         w = [self.n_embd * self.block_size] + [self.n_hidden] * self.hidden_layers + [self.vocab_size]
-        return list(zip(w[:-1], w[1:]))
+        plan = []
+        for i, (fan_in, fan_out) in enumerate(zip(w[:-1], w[1:])):
+            is_output = i == self.hidden_layers
+            with_bn = self.batchnorm and (self.batchnorm_output or not is_output)
+            bias = (not with_bn) if self.bias is None else self.bias   # BatchNorm's beta does a bias's job
+            plan.append(LayerSpec("linear", fan_in, fan_out, bias))
+            if with_bn:
+                plan.append(LayerSpec("batchnorm", fan_out, fan_out, False))
+            if not is_output and NONLINEARITIES[self.nonlinearity] is not None:
+                plan.append(LayerSpec("nonlinearity", fan_out, fan_out, False))
+        return plan
 
     def num_parameters(self):
         """The parameter count an MLP of this config has, worked out without building it
         (lets a checkpoint be checked before any memory is spent on it)."""
-        total = self.vocab_size * self.n_embd
-        for i, (fan_in, fan_out) in enumerate(self.widths()):
-            is_output = i == self.hidden_layers
-            with_bn = self.batchnorm and (self.batchnorm_output or not is_output)
-            bias = (not with_bn) if self.bias is None else self.bias
-            total += fan_in * fan_out + (fan_out if bias else 0) + (2 * fan_out if with_bn else 0)
-        return total
+        return self.vocab_size * self.n_embd + sum(spec.num_parameters() for spec in self.layer_plan())
 
     @classmethod
     def from_dict(cls, d):
@@ -110,25 +131,23 @@ class MLP:
         self.generator = g  # the lecture goes on drawing minibatches from this same generator
         c = config
         self.C = torch.randn((c.vocab_size, c.n_embd), generator=g, device=self.device)
-        self.layers = []
-        widths = [c.n_embd * c.block_size] + [c.n_hidden] * c.hidden_layers + [c.vocab_size]
         plain_randn = c.init_scales is not None   # scaled afterwards, as the notebook's `randn(...) * s`
-        for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:])):
-            is_output = i == len(widths) - 2
-            with_bn = c.batchnorm and (c.batchnorm_output or not is_output)
-            bias = (not with_bn) if c.bias is None else c.bias
-            self.layers.append(Linear(fan_in, fan_out, bias=bias, generator=g,
-                                      fan_in_scaling=c.fan_in_scaling and not plain_randn,
-                                      bias_init="randn" if plain_randn else c.bias_init, device=self.device))
-            if with_bn:
-                self.layers.append(BATCHNORMS[c.batchnorm_kind](fan_out, device=self.device))
-            if not is_output and NONLINEARITIES[c.nonlinearity] is not None:
-                self.layers.append(NONLINEARITIES[c.nonlinearity]())
+        self.layers = [self._build(spec, g, plain_randn) for spec in c.layer_plan()]
         self._apply_init_scales()
         if c.init == "zeros":
             self.zero_init()
         for p in self.parameters():
             p.requires_grad = True
+
+    def _build(self, spec, g, plain_randn):
+        c = self.config
+        if spec.kind == "linear":
+            return Linear(spec.fan_in, spec.fan_out, bias=spec.bias, generator=g,
+                          fan_in_scaling=c.fan_in_scaling and not plain_randn,
+                          bias_init="randn" if plain_randn else c.bias_init, device=self.device)
+        if spec.kind == "batchnorm":
+            return BATCHNORMS[c.batchnorm_kind](spec.fan_out, device=self.device)
+        return NONLINEARITIES[c.nonlinearity]()
 
     @torch.no_grad()
     def _apply_init_scales(self):
@@ -189,14 +208,22 @@ class MLP:
     def parameters(self):
         return [self.C] + [p for layer in self.layers for p in layer.parameters()]
 
-    def named_parameters(self):
-        named = [("C", self.C)]
+    def named_tensors(self):
+        """[(name, tensor, trainable)] for C and each layer in order: W (b) | gamma beta running_mean
+        running_var (or running_std). The one walk of the model's state: named_parameters, state_dict
+        and the fast engine's flat tensor list all read it."""
+        named = [("C", self.C, True)]
         for i, layer in enumerate(self.layers):
             for attr in ("weight", "bias", "gamma", "beta"):
                 p = getattr(layer, attr, None)
                 if p is not None:
-                    named.append((f"layers.{i}.{attr}", p))
+                    named.append((f"layers.{i}.{attr}", p, True))
+            if isinstance(layer, BatchNorm1d):
+                named += [(f"layers.{i}.{key}", buf, False) for key, buf in layer.buffers().items()]
         return named
+
+    def named_parameters(self):
+        return [(name, t) for name, t, trainable in self.named_tensors() if trainable]
 
     def num_parameters(self):
         return sum(p.nelement() for p in self.parameters())
@@ -224,15 +251,38 @@ class MLP:
         bns = self.batchnorms()
         return bns[0].training if bns else True
 
+    @contextmanager
+    def eval_mode(self):
+        """BatchNorm on its running statistics inside the block (one example at a time works);
+        the model's mode is restored after, whatever happens inside."""
+        was_training = self.training
+        self.eval()
+        try:
+            yield self
+        finally:
+            self.train(was_training)
+
+    @contextmanager
+    def batch_stats_mode(self):
+        """BatchNorm on each batch's own statistics inside the block, its running buffers left alone."""
+        was_training = self.training
+        bns = self.batchnorms()
+        self.train()
+        for bn in bns:
+            bn.update_running = False
+        try:
+            yield self
+        finally:
+            for bn in bns:
+                bn.update_running = True
+            self.train(was_training)
+
     # ------------------------------------------------------------ state
 
     def state_dict(self):
-        state = {name: p.detach().cpu().clone() for name, p in self.named_parameters()}
-        for i, layer in enumerate(self.layers):
-            if isinstance(layer, BatchNorm1d):
-                for key, buf in layer.buffers().items():
-                    state[f"layers.{i}.{key}"] = buf.detach().cpu().clone()
-        return state
+        named = self.named_tensors()    # parameters first, then the buffers (the order checkpoints hash)
+        return {name: t.detach().cpu().clone()
+                for name, t, _ in [n for n in named if n[2]] + [n for n in named if not n[2]]}
 
     @torch.no_grad()
     def load_state_dict(self, state):
@@ -243,13 +293,12 @@ class MLP:
         for key, ref in expected.items():
             if tuple(state[key].shape) != tuple(ref.shape):
                 raise ValueError(f"{key} has shape {tuple(state[key].shape)}, expected {tuple(ref.shape)}")
-        self.C.copy_(state["C"])
-        for i, layer in enumerate(self.layers):
-            for attr in ("weight", "bias", "gamma", "beta"):
-                if getattr(layer, attr, None) is not None:
-                    getattr(layer, attr).copy_(state[f"layers.{i}.{attr}"])
-            if isinstance(layer, BatchNorm1d):
-                layer.running = tuple(state[f"layers.{i}.{key}"].to(self.device).clone() for key in layer.buffers())
+        for name, t, trainable in self.named_tensors():
+            if trainable:
+                t.copy_(state[name])
+        for i, bn in enumerate(self.layers):   # fresh buffers: a copy shares none with its source
+            if isinstance(bn, BatchNorm1d):
+                bn.running = tuple(state[f"layers.{i}.{key}"].to(self.device).clone() for key in bn.buffers())
 
     def copy(self):
         """An independent copy (e.g. a snapshot of a model that keeps training)."""

@@ -34,10 +34,8 @@ def check_options(temperature=1.0, top_k=None, top_p=None):
 def next_char_probs(model, context, temperature=1.0, top_k=None, top_p=None):
     """Probabilities of the next character (eval-mode BatchNorm), after temperature and filtering."""
     x = torch.tensor([context], dtype=torch.long, device=model.device)
-    was_training = model.training
-    model.eval()  # one example: BatchNorm must use its running statistics
-    logits = model(x)[0] / temperature
-    model.train(was_training)
+    with model.eval_mode():   # one example: BatchNorm must use its running statistics
+        logits = model(x)[0] / temperature
     probs = F.softmax(logits, dim=0)
     filtered = False
     if top_k is not None and top_k < len(probs):
@@ -80,12 +78,9 @@ def sample(model, vocab, n=20, seed=SAMPLE_SEED, temperature=1.0, top_k=None, to
     """n names from a seeded generator on the model's device: the same seed gives the same names."""
     check_options(temperature, top_k, top_p)
     check_seed(seed)
-    was_training = model.training
-    model.eval()
     g = torch.Generator(device=model.device).manual_seed(seed)
-    names = [sample_one(model, vocab, g, temperature, top_k, top_p, max_length) for _ in range(n)]
-    model.train(was_training)
-    return names
+    with model.eval_mode():
+        return [sample_one(model, vocab, g, temperature, top_k, top_p, max_length) for _ in range(n)]
 
 
 @torch.no_grad()
@@ -93,12 +88,9 @@ def trace(model, vocab, seed=SAMPLE_SEED, temperature=1.0, top_k=None, top_p=Non
     """(name, steps) of the first name the seed gives, step by step."""
     check_options(temperature, top_k, top_p)
     check_seed(seed)
-    was_training = model.training
-    model.eval()
     g = torch.Generator(device=model.device).manual_seed(seed)
-    result = sample_one(model, vocab, g, temperature, top_k, top_p, max_length, trace=True)
-    model.train(was_training)
-    return result
+    with model.eval_mode():
+        return sample_one(model, vocab, g, temperature, top_k, top_p, max_length, trace=True)
 
 
 @torch.no_grad()
@@ -108,35 +100,33 @@ def beam_search(model, vocab, width=5, n=None, max_length=MAX_LENGTH):
     if width < 1:
         raise ValueError("beam width must be at least 1")
     n = width if n is None else n
-    was_training = model.training
-    model.eval()
-    block_size = model.config.block_size
-    beams = [([0] * block_size, [], 0.0)]   # (context, characters so far, log-prob)
-    finished = []
-    for _ in range(max_length + 1):  # a name of max_length characters still gets its closing '.'
-        if not beams:
-            break
-        contexts = torch.tensor([b[0] for b in beams], dtype=torch.long, device=model.device)
-        logp = F.log_softmax(model(contexts), dim=1)
-        candidates = []
-        for (context, chars, score), row in zip(beams, logp.tolist()):
-            for ix, lp in enumerate(row):
-                candidates.append((score + lp, context, chars, ix))
-        candidates.sort(key=lambda c: -c[0])
-        beams = []
-        for score, context, chars, ix in candidates[:max(width, n)]:
-            if ix == 0:
-                if chars:
-                    finished.append((vocab.decode(chars), score))
-            else:
-                beams.append((context[1:] + [ix], chars + [ix], score))
-        beams = beams[:width]
-        # log-probabilities only fall as a name grows: once n finished names beat the best live
-        # beam, no live beam can enter the top n
-        finished.sort(key=lambda f: -f[1])
-        if len(finished) >= n and (not beams or finished[n - 1][1] >= beams[0][2]):
-            break
-    model.train(was_training)
+    with model.eval_mode():
+        block_size = model.config.block_size
+        beams = [([0] * block_size, [], 0.0)]   # (context, characters so far, log-prob)
+        finished = []
+        for _ in range(max_length + 1):  # a name of max_length characters still gets its closing '.'
+            if not beams:
+                break
+            contexts = torch.tensor([b[0] for b in beams], dtype=torch.long, device=model.device)
+            logp = F.log_softmax(model(contexts), dim=1)
+            candidates = []
+            for (context, chars, score), row in zip(beams, logp.tolist()):
+                for ix, lp in enumerate(row):
+                    candidates.append((score + lp, context, chars, ix))
+            candidates.sort(key=lambda c: -c[0])
+            beams = []
+            for score, context, chars, ix in candidates[:max(width, n)]:
+                if ix == 0:
+                    if chars:
+                        finished.append((vocab.decode(chars), score))
+                else:
+                    beams.append((context[1:] + [ix], chars + [ix], score))
+            beams = beams[:width]
+            # log-probabilities only fall as a name grows: once n finished names beat the best live
+            # beam, no live beam can enter the top n
+            finished.sort(key=lambda f: -f[1])
+            if len(finished) >= n and (not beams or finished[n - 1][1] >= beams[0][2]):
+                break
     finished.sort(key=lambda f: -f[1])
     return finished[:n]
 
@@ -147,36 +137,26 @@ def sample_batch_stats(model, vocab, batch_size=32, seed=SAMPLE_SEED, max_length
     batch (train-mode normalization; running buffers left alone). Each name then depends on its
     batchmates. A name whose probabilities are not finite (a batch of 1 has no variance) is None."""
     import warnings
-    bns = model.batchnorms()
-    was_training = model.training
-    model.train()
-    for bn in bns:
-        bn.update_running = False
     g = torch.Generator(device=model.device).manual_seed(seed)
     context = torch.zeros((batch_size, model.config.block_size), dtype=torch.long, device=model.device)
     chars, done, broken = [[] for _ in range(batch_size)], [False] * batch_size, [False] * batch_size
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # torch: var() of one example is undefined
-            for _ in range(max_length):
-                probs = F.softmax(model(context), dim=1)
-                finite = torch.isfinite(probs).all(dim=1)
-                probs[~finite] = 1.0   # a stand-in so multinomial can draw; those names are marked broken
-                ix = torch.multinomial(probs, num_samples=1, generator=g)[:, 0]
-                for i in range(batch_size):
-                    if done[i]:
-                        continue   # a finished name's row stays in the batch: it still shapes the statistics
-                    if not finite[i]:
-                        broken[i] = done[i] = True
-                    elif ix[i] == 0:
-                        done[i] = True
-                    else:
-                        chars[i].append(int(ix[i]))
-                context = torch.cat([context[:, 1:], ix[:, None]], dim=1)
-                if all(done):
-                    break
-    finally:
-        for bn in bns:
-            bn.update_running = True
-        model.train(was_training)
+    with model.batch_stats_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch: var() of one example is undefined
+        for _ in range(max_length):
+            probs = F.softmax(model(context), dim=1)
+            finite = torch.isfinite(probs).all(dim=1)
+            probs[~finite] = 1.0   # a stand-in so multinomial can draw; those names are marked broken
+            ix = torch.multinomial(probs, num_samples=1, generator=g)[:, 0]
+            for i in range(batch_size):
+                if done[i]:
+                    continue   # a finished name's row stays in the batch: it still shapes the statistics
+                if not finite[i]:
+                    broken[i] = done[i] = True
+                elif ix[i] == 0:
+                    done[i] = True
+                else:
+                    chars[i].append(int(ix[i]))
+            context = torch.cat([context[:, 1:], ix[:, None]], dim=1)
+            if all(done):
+                break
     return [None if broken[i] else vocab.decode(chars[i]) for i in range(batch_size)]

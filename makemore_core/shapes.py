@@ -2,12 +2,11 @@
 
 For the lecture's deep net at batch 32 this reads
     X (32, 3) -> C[X] (32, 3, 10) -> view (32, 30) -> Linear (32, 100) -> BatchNorm1d ... -> logits (32, 27) -> loss ()
-with 47,024 parameters in all. It follows MLP's construction rules exactly (tests check it against
-a real forward pass), so the two cannot drift apart silently.
+with 47,024 parameters in all. It walks ModelConfig.layer_plan(), the description MLP is built from
+(tests check it against a real forward pass).
 """
 from dataclasses import dataclass
 
-from .layers import NONLINEARITIES
 from .model import ModelConfig
 
 
@@ -21,23 +20,6 @@ class ShapeRow:
     kind: str           # input | embedding | view | linear | batchnorm | nonlinearity | logits | loss
 
 
-def layer_plan(config: ModelConfig):
-    """[(kind, fan_in, fan_out, bias)] in MLP's layer order (kind: linear | batchnorm | nonlinearity)."""
-    c = config
-    widths = [c.n_embd * c.block_size] + [c.n_hidden] * c.hidden_layers + [c.vocab_size]
-    plan = []
-    for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:])):
-        is_output = i == len(widths) - 2
-        with_bn = c.batchnorm and (c.batchnorm_output or not is_output)
-        bias = (not with_bn) if c.bias is None else c.bias
-        plan.append(("linear", fan_in, fan_out, bias))
-        if with_bn:
-            plan.append(("batchnorm", fan_out, fan_out, False))
-        if not is_output and NONLINEARITIES[c.nonlinearity] is not None:
-            plan.append(("nonlinearity", fan_out, fan_out, False))
-    return plan
-
-
 def trace_shapes(config: ModelConfig, batch_size: int) -> list[ShapeRow]:
     """Each step of the forward pass for a batch of `batch_size` examples, with its output shape."""
     c, B = config, int(batch_size)
@@ -47,22 +29,23 @@ def trace_shapes(config: ModelConfig, batch_size: int) -> list[ShapeRow]:
         ShapeRow("C[X]", f"look up each index in C ({V}×{E})", ("B", "T", "E"), (B, T, E), V * E, "embedding"),
         ShapeRow("view", "concatenate the T embeddings of each example", ("B", "T·E"), (B, T * E), 0, "view"),
     ]
-    plan = layer_plan(config)
+    plan = config.layer_plan()
     n_linear = sum(kind == "linear" for kind, *_ in plan)
     linear_seen = 0
     width = "H"
-    for kind, fan_in, fan_out, bias in plan:
+    for spec in plan:
+        kind, fan_in, fan_out, bias = spec
+        params = spec.num_parameters()
         if kind == "linear":
             linear_seen += 1
             width = "V" if linear_seen == n_linear else "H"
-            params = fan_in * fan_out + (fan_out if bias else 0)
             op = f"x @ W ({fan_in}×{fan_out})" + (" + b" if bias else ", no bias (BatchNorm's β shifts instead)")
             rows.append(ShapeRow(f"Linear {linear_seen}", op, ("B", width), (B, fan_out), params, "linear"))
         elif kind == "batchnorm":
             lecture = c.batchnorm_kind == "lecture"   # the lecture's hand-written BatchNorm divides by the std
             rows.append(ShapeRow(f"{'LectureBatchNorm' if lecture else 'BatchNorm1d'} {linear_seen}",
                                  "normalize each column over the batch" + (" (its std, no eps)" if lecture else "")
-                                 + ", then γ·x̂ + β", ("B", width), (B, fan_out), 2 * fan_out, "batchnorm"))
+                                 + ", then γ·x̂ + β", ("B", width), (B, fan_out), params, "batchnorm"))
         else:
             name = {"tanh": "Tanh", "relu": "ReLU"}[c.nonlinearity]
             rows.append(ShapeRow(f"{name} {linear_seen}", "squash each number, elementwise", ("B", width), (B, fan_out), 0,

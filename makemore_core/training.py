@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, fields
 import torch
 import torch.nn.functional as F
 
-from . import stats as diagnostics
+from . import diagnostics
 from .evaluation import split_loss
 
 

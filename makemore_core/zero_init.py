@@ -7,7 +7,7 @@ import math
 import torch
 
 from . import sampling
-from . import stats as diagnostics
+from . import diagnostics
 from .evaluation import split_loss
 from .model import MLP, ModelConfig
 from .training import Trainer, TrainConfig

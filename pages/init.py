@@ -158,6 +158,7 @@ def lab_page():
 
         st.selectbox("Lecture stage", [None, *lab.STAGES], key="init_stage", on_change=choose_stage,
                      format_func=lambda stage: stage or "none: the controls below",
+                     placeholder="none: the controls below",
                      help="The lecture's networks, in order: the one-layer net fixed step by step (original, "
                           "softmax-fix, tanh-fix, kaiming, batchnorm), then the deep net. A stage sets the net and "
                           "its init; moving an init control leaves it.")

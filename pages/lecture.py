@@ -3,12 +3,14 @@ look at, shows the lecture's experiment live, suggests one change, and opens the
 changed. The chapters live in ui/lecture/; this page lays them out."""
 import streamlit as st
 
+from ui import links
 from ui.lecture import CHAPTERS, chapter_id
 from ui.lecture.common import CHAPTER_KEY, context, mark_seen, seen
 
 ctx = context()
 ids = [chapter_id(c) for c in CHAPTERS]
 titles = {chapter_id(c): c.TITLE for c in CHAPTERS}
+CHAPTER_LINK = [links.Setting("chapter", "lecture_pick", ids[0], links.choice(ids))]   # ?chapter=<id>
 
 
 def short(cid):
@@ -34,10 +36,11 @@ else:
                "from the makemore repository (github.com/karpathy/makemore) and load it with the sidebar's "
                "upload, or with `--data names.txt` on the command line.")
 
-current = st.session_state.get(CHAPTER_KEY, ids[0])
-if current not in ids:
-    current = ids[0]
-st.session_state.setdefault("lecture_pick", current)
+if st.session_state.get(CHAPTER_KEY) in ids:   # a chapter chosen before (or by another page)
+    st.session_state.setdefault("lecture_pick", st.session_state[CHAPTER_KEY])
+links.restore("lecture", CHAPTER_LINK)          # a link names the chapter: ?chapter=<id>
+current = st.session_state["lecture_pick"]
+st.session_state[CHAPTER_KEY] = current
 mark_seen(current)
 done = seen()
 

@@ -349,6 +349,7 @@ with st.expander("Settings for a new run" if shown is None else "Settings for th
         if not from_lab:
             st.selectbox("Lecture stage", [None, *STAGES], key="tr_stage", on_change=choose_stage,
                          format_func=lambda stage: stage or "none: the settings below",
+                         placeholder="none: the settings below",
                          help="The lecture's networks with their schedules: the one-layer net fixed step by step, "
                               "then the deep net. A stage sets the net, its init and the training settings.")
         staged = not from_lab and bool(st.session_state["tr_stage"])

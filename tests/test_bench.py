@@ -4,10 +4,12 @@ import json
 
 import pytest
 
-from makemore_core import bench, cli
+from bench import engines as bench
+from makemore_core import cli
 from makemore_core.data import Dataset
 from makemore_core.device import configure_threads
 from makemore_core.model import MLP, ModelConfig
+from makemore_core.notebook import NotebookLoop
 from makemore_core.training import Trainer, TrainConfig
 
 configure_threads()
@@ -19,7 +21,7 @@ def data(default_names):
 
 
 def test_notebook_baseline_is_the_lecture_loop(data):
-    notebook = bench.NotebookLoop(*data["train"])
+    notebook = NotebookLoop(*data["train"])
     notebook.run(50)
     eager = Trainer(MLP(ModelConfig()), data, TrainConfig(steps=50)).run()
     assert notebook.losses == pytest.approx(eager.losses, abs=1e-6)

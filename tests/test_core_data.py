@@ -158,8 +158,6 @@ def test_tensors_on_the_device_with_indices_checked():
         assert X.device.type == "cpu" and X.shape[1] == 3
         assert X.shape[0] == sum(len(w) + 1 for w in dataset.splits[split]) == Y.shape[0]
         assert int(X.max()) < len(dataset.vocab) and int(Y.max()) < len(dataset.vocab)
-    assert dataset.split_of(dataset.splits["val"][0]) == ["val"]
-    assert dataset.split_of("nobody") == []
 
 
 def test_check_indices():
@@ -174,3 +172,10 @@ def test_from_bytes_and_from_path_agree(tmp_path, default_names):
     raw = default_names.read_bytes()
     a, b = Dataset.from_bytes(raw, "names.txt"), Dataset.from_path(default_names)
     assert a.words == b.words and a.splits == b.splits and a.vocab.itos == b.vocab.itos
+
+
+def test_dataset_digest_is_the_words_in_order():
+    a = Dataset.from_words(["emma", "olivia", "ava"], name="a")
+    assert a.digest == Dataset.from_words(["emma", "olivia", "ava"], name="b").digest   # the name is not data
+    assert a.digest != Dataset.from_words(["olivia", "emma", "ava"]).digest
+    assert len(a.digest) == 64 and int(a.digest, 16) >= 0

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from makemore_core import checkpoint, evaluation
-from makemore_core import stats as diagnostics
+from makemore_core import diagnostics
 from makemore_core.data import Dataset, Vocab
 from makemore_core.device import configure_threads
 from makemore_core.layers import BatchNorm1d

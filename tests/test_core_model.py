@@ -252,3 +252,40 @@ def test_the_whole_pipeline_runs_on_cuda(default_names):
     loaded, _, _ = checkpoint.from_bytes(checkpoint.to_bytes(model, dataset.vocab), "cuda")
     assert loaded.C.device.type == "cuda"
     assert torch.equal(loaded(data["val"][0][:64]), model.eval()(data["val"][0][:64]))
+
+
+@pytest.mark.parametrize("config", [ModelConfig(), ModelConfig(batchnorm=False, nonlinearity="none"),
+                                    ModelConfig(batchnorm_output=False, hidden_layers=2, bias=True),
+                                    ModelConfig(batchnorm_kind="lecture", nonlinearity="relu", hidden_layers=0)])
+def test_layer_plan_is_what_mlp_builds(config):
+    """MLP, num_parameters and the shape tracer all read ModelConfig.layer_plan(): it must describe the real net."""
+    model = MLP(config)
+    plan = config.layer_plan()
+    assert len(plan) == len(model.layers)
+    for spec, layer in zip(plan, model.layers):
+        assert spec.kind == {"Linear": "linear", "BatchNorm1d": "batchnorm", "LectureBatchNorm": "batchnorm",
+                             "Tanh": "nonlinearity", "ReLU": "nonlinearity"}[type(layer).__name__]
+        assert spec.num_parameters() == sum(p.nelement() for p in layer.parameters())
+        if spec.kind == "linear":
+            assert tuple(layer.weight.shape) == (spec.fan_in, spec.fan_out)
+            assert (layer.bias is not None) == spec.bias
+    assert config.num_parameters() == model.num_parameters()
+    names = [name for name, _, _ in model.named_tensors()]
+    assert set(names) == set(model.state_dict()) and len(names) == len(set(names))
+
+
+def test_eval_mode_and_batch_stats_mode_restore_the_mode_even_on_error():
+    model = MLP(ModelConfig(n_hidden=8, hidden_layers=1))
+    running = [t.clone() for bn in model.batchnorms() for t in bn.running]
+    for mode in (model.eval_mode, model.batch_stats_mode):
+        for start in (True, False):
+            model.train(start)
+            with pytest.raises(RuntimeError):
+                with mode():
+                    assert model.training == (mode == model.batch_stats_mode)
+                    model(torch.randint(0, 27, (4, 3)))
+                    raise RuntimeError("inside the block")
+            assert model.training == start
+            assert all(bn.update_running for bn in model.batchnorms())
+    # neither mode moved the running statistics
+    assert all(torch.equal(a, b) for a, b in zip(running, [t for bn in model.batchnorms() for t in bn.running]))

@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from makemore_core import stats as diagnostics
+from makemore_core import diagnostics
 from makemore_core.data import Dataset
 from makemore_core.device import configure_threads
 from makemore_core.evaluation import split_loss

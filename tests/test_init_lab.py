@@ -12,7 +12,7 @@ import torch
 
 from makemore_core import cli
 from makemore_core.stages import STAGES, stage_configs
-from makemore_core import stats as diagnostics
+from makemore_core import diagnostics
 from makemore_core.data import Dataset
 from makemore_core.layers import BatchNorm1d
 from ui import init_lab as lab

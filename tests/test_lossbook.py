@@ -39,7 +39,7 @@ def test_a_stage_run_is_the_trainers_and_is_kept(small, tmp_path):
     assert calls[-1] == (STEPS, STEPS) and [d for d, _ in calls] == sorted(d for d, _ in calls)
     path = lossbook.cache_path(small, "tanh-fix", STEPS, tmp_path)
     assert path.parent == tmp_path / "lossbook" and json.loads(path.read_text()) == result
-    assert result["dataset"] == lossbook.dataset_digest(small)
+    assert result["dataset"] == small.digest
     assert [p.name for p in path.parent.iterdir()] == [path.name]          # no temporary file left behind
 
 

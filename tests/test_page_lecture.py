@@ -177,3 +177,16 @@ def test_batchnorm_chapter_shows_b1_has_no_gradient_and_the_lecture_batchnorm_so
     assert float(line.split("**")[1]) < 1e-6       # float rounding only: the loss does not depend on b1
     assert "class LectureBatchNorm" in at.code[0].value
     assert next(m.value for m in at.metric if m.label == "Parameters") == "12,097"
+
+
+def test_a_link_opens_its_chapter_and_a_bad_one_the_first():
+    """?chapter=<id> opens that chapter (a shared link, F5); an unknown id gets the first and a warning."""
+    from streamlit.testing.v1 import AppTest
+    from conftest import ROOT
+    for chapter, header, warned in (("bonus", f"{IDS.index('bonus') + 1}. ", False), ("nope", "1. ", True)):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+        at.query_params["chapter"] = chapter
+        at.run()
+        at.switch_page("pages/lecture.py").run()
+        assert not at.exception and at.header[0].value.startswith(header)
+        assert any("chapter=nope" in w.value for w in at.warning) == warned

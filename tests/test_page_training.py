@@ -1,7 +1,6 @@
 """The Training page through AppTest: controls, run list and overlay, divergence, checkpoints,
 the server cap, the lab's settings, and the same losses as the CLI for the same settings and seed."""
 import json
-import threading
 import time
 from pathlib import Path
 

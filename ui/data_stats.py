@@ -3,7 +3,6 @@
 Plain functions of a Dataset, plus one cached bundle per data set, so a slider change never
 recounts 30,000 words.
 """
-import hashlib
 import random
 from collections import Counter
 
@@ -61,7 +60,7 @@ def name_sample(words, k=40, seed=0) -> list[str]:
 
 
 def digest(dataset: Dataset) -> str:
-    return hashlib.sha256("\n".join(dataset.words).encode()).hexdigest()
+    return dataset.digest
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

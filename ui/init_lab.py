@@ -2,23 +2,22 @@
 
 Settings are a plain dict of the controls' values. They persist under a non-widget session_state
 key (Streamlit deletes widget values when a page is left), and the Training page reads them
-through `lab_settings()` / `lab_model_config()`.
+through `lab_model_config()`.
 
 The numbers come from the same code path as `python -m makemore_core stats --steps 0`: build the
 model from the seed's generator, draw the minibatch from that same generator, then
-`makemore_core.stats.diagnose`.
+`makemore_core.diagnostics.diagnose`.
 """
-import hashlib
 import math
 
 import numpy as np
 import streamlit as st
 import torch
 
-from makemore_core import stats as diagnostics
+from makemore_core import diagnostics
 from makemore_core.layers import ReLU, Tanh
 from makemore_core.model import LECTURE_SEED, MLP, ModelConfig
-from makemore_core.stages import STAGE_DESCRIPTIONS, STAGES, stage_configs
+from makemore_core.stages import STAGE_DESCRIPTIONS, STAGES, stage_configs  # noqa: F401 - pages/init.py reads them here
 
 SETTINGS_KEY = "init_lab_settings"   # the lab's controls, persisted across page switches
 PINNED_KEY = "init_lab_pinned"       # settings pinned as A for Compare, or absent
@@ -155,11 +154,6 @@ def model_config(settings: dict, vocab_size: int) -> ModelConfig:
     )
 
 
-def lab_settings() -> dict:
-    """The lab's settings in this browser tab (the defaults when the lab was never opened)."""
-    return dict(clean(st.session_state.get(SETTINGS_KEY, DEFAULTS)))
-
-
 def lab_model_config(vocab_size: int) -> ModelConfig | None:
     """The model the lab shows, for a data set of this vocabulary; None when the lab was never opened."""
     saved = st.session_state.get(SETTINGS_KEY)
@@ -290,7 +284,7 @@ def compute(settings: dict, Xtr, Ytr, vocab_size: int, device="cpu", ix=None) ->
 
 
 def data_key(dataset) -> str:
-    return hashlib.sha256("\n".join(dataset.words).encode()).hexdigest()
+    return dataset.digest
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

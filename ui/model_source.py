@@ -44,7 +44,7 @@ def _digest(raw: bytes) -> str:
 
 def data_key(dataset) -> str:
     """Identity of a word list (for caches of results computed on its splits)."""
-    return hashlib.sha256("\n".join(dataset.words).encode()).hexdigest()[:16]
+    return dataset.digest[:16]
 
 
 def _is_training(run) -> bool:
@@ -204,7 +204,7 @@ def _offer_quick_model(page):
                                     "and reach a loss near 2.4; the lecture trains 200,000.")
     if right.button("Train a quick model", key=f"{page}_quick_train", type="primary"):
         data = state.dataset_tensors(dataset, 3)
-        train_config = TrainConfig(steps=steps, lr_milestones=[int(0.75 * steps)], eval_every=max(steps // 10, 1))
+        train_config = TrainConfig.decayed_at(steps, eval_every=max(steps // 10, 1))
         run = runs.session_runs().new_run(f"quick model, {steps:,} steps", dataset, data,
                                           ModelConfig(vocab_size=len(dataset.vocab)), train_config, state.device())
         run.start()

@@ -117,7 +117,7 @@ _tensor_cache = ByteBudgetCache(TENSOR_CACHE_BYTES, _tensor_bytes)
 
 def dataset_tensors(dataset: Dataset, block_size: int):
     """{'train': (X, Y), 'val': ..., 'test': ...} for this data set and block_size, cached."""
-    key = (_digest("\n".join(dataset.words).encode()), int(block_size), str(device()))
+    key = (dataset.digest, int(block_size), str(device()))
     return _tensor_cache.get_or_build(key, lambda: dataset.tensors(int(block_size), str(device())))
 
 

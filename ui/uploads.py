@@ -27,10 +27,6 @@ def digest(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def link_id(raw: bytes) -> str:
-    return digest(raw)[:PREFIX]
-
-
 def keep(name: str, raw: bytes) -> str:
     """Store a (validated) word list; returns the id a link carries. Storing is best effort: a
     read-only disk only means the link will not open the list elsewhere."""

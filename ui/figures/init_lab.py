@@ -1,6 +1,6 @@
 """Figures of the Initialization lab: plain data in (the core's statistics), plotly figures out.
 
-Histograms arrive pre-binned (fixed-bin densities from makemore_core.stats), so each is one line.
+Histograms arrive pre-binned (fixed-bin densities from makemore_core.diagnostics), so each is one line.
 In Compare, A (pinned) is drawn dashed and B (current) solid, in the same colour per layer.
 
 Each figure is built in one go from plain dicts with plotly's validation off: validating (or

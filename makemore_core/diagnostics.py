@@ -33,28 +33,53 @@ def layer_label(index, layer) -> str:
     return f"layer {index} ({type(layer).__name__})"
 
 
-def histogram(t: torch.Tensor, lo: float, hi: float, bins: int = BINS):
-    """Density histogram on fixed bins: (bin centres, density), like plt.hist(density=True)."""
-    if hi <= lo:
-        lo, hi = lo - 1e-3, hi + 1e-3
-    counts = torch.histc(t.detach().float().flatten(), bins=bins, min=lo, max=hi)
-    width = (hi - lo) / bins
-    density = counts / (max(t.numel(), 1) * width)
-    centres = [lo + (k + 0.5) * width for k in range(bins)]
-    return {"x": centres, "density": density.tolist()}
-
-
-def symmetric_range(t: torch.Tensor) -> float:
-    m = float(t.detach().abs().max()) if t.numel() else 1.0
+def finite_span(m: float) -> float:
+    """A histogram's half-width: m, or 1 where m is 0 or not finite."""
     return m if m > 0 and math.isfinite(m) else 1.0
 
 
-def saturation_pct(layer, out: torch.Tensor) -> float:
+def symmetric_range(t: torch.Tensor) -> float:
+    return finite_span(float(t.detach().abs().max())) if t.numel() else 1.0
+
+
+def output_range(layer, span: float):
+    """(lo, hi) of a watched output's histogram: tanh's own [-1, 1], a ReLU's [0, span], else +-span."""
+    hi = 1.0 if isinstance(layer, Tanh) else span
+    return (0.0 if isinstance(layer, ReLU) else -hi), hi
+
+
+def histogram_range(lo: float, hi: float):
+    return (lo - 1e-3, hi + 1e-3) if hi <= lo else (lo, hi)   # an all-equal tensor still gets bins
+
+
+def densities(t: torch.Tensor, lo: float, hi: float, bins: int = BINS) -> torch.Tensor:
+    """Density of each fixed bin on [lo, hi] (a histogram_range), like plt.hist(density=True)."""
+    counts = torch.histc(t.detach().float().flatten(), bins=bins, min=lo, max=hi)
+    return counts / (max(t.numel(), 1) * ((hi - lo) / bins))
+
+
+def binned(lo: float, hi: float, density: list, bins: int = BINS):
+    width = (hi - lo) / bins
+    return {"x": [lo + (k + 0.5) * width for k in range(bins)], "density": density}
+
+
+def histogram(t: torch.Tensor, lo: float, hi: float, bins: int = BINS):
+    """Density histogram on fixed bins: (bin centres, density)."""
+    lo, hi = histogram_range(lo, hi)
+    return binned(lo, hi, densities(t, lo, hi, bins).tolist(), bins)
+
+
+def saturation(layer, out: torch.Tensor) -> torch.Tensor:
+    """% of a nonlinearity's outputs on its flat part (0-d tensor): |tanh| > 0.97, or a ReLU's zeros."""
     if isinstance(layer, Tanh):
-        return float((out.abs() > SATURATION).float().mean() * 100)
+        return (out.abs() > SATURATION).float().mean() * 100
     if isinstance(layer, ReLU):
-        return float((out == 0).float().mean() * 100)  # a ReLU's "flat" side: zero output, zero gradient
-    return 0.0
+        return (out == 0).float().mean() * 100  # a ReLU's "flat" side: zero output, zero gradient
+    return out.new_zeros(())
+
+
+def saturation_pct(layer, out: torch.Tensor) -> float:
+    return float(saturation(layer, out))
 
 
 def layer_statistics(model, bins: int = BINS):
@@ -62,13 +87,12 @@ def layer_statistics(model, bins: int = BINS):
     rows = []
     for i, layer in watched_layers(model):
         out = layer.out.detach()
-        span = 1.0 if isinstance(layer, Tanh) else symmetric_range(out)
-        lo = 0.0 if isinstance(layer, ReLU) else -span
+        lo, hi = output_range(layer, symmetric_range(out))
         row = {
             "index": i, "kind": layer_kind(layer), "label": layer_label(i, layer),
             "mean": float(out.mean()), "std": float(out.std()),
             "saturation_pct": saturation_pct(layer, out),
-            "hist": histogram(out, lo, span, bins),
+            "hist": histogram(out, lo, hi, bins),
         }
         grad = layer.out.grad
         if grad is not None:
@@ -103,10 +127,13 @@ def parameter_statistics(model, updates=None, bins: int = BINS):
 
 def update_to_data(update: torch.Tensor, data_std: float):
     """log10(std(update) / std(data)); None where it is undefined (e.g. beta starts all zeros)."""
-    u = float(update.std()) if update.numel() > 1 else 0.0
-    if u <= 0 or data_std <= 0 or not math.isfinite(u):
+    return log_ratio(float(update.std()) if update.numel() > 1 else 0.0, data_std)
+
+
+def log_ratio(u_std: float, data_std: float):
+    if u_std <= 0 or data_std <= 0 or not math.isfinite(u_std):
         return None
-    return math.log10(u / data_std)
+    return math.log10(u_std / data_std)
 
 
 def retain_layer_grads(model):

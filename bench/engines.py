@@ -7,7 +7,8 @@ plus, for context, the notebook loop without its per-step statistics, the eager 
 uncompiled hand-written step. The contenders run in interleaved blocks (the CPU is shared with
 other work), and each figure is the median over the blocks. It checks that the first 100 losses
 agree, and times the Initialization lab's recompute in the core. (The pages' own timings need
-Streamlit, which the core never imports: `python bench/pages.py`.)
+Streamlit, which the core never imports: `python bench/pages.py`.) The notebook's loop itself lives in
+makemore_core/notebook.py, where a learner finds it; this file, a benchmark, is kept out of the package.
 """
 import json
 import statistics
@@ -16,81 +17,20 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
-
-from .data import Dataset
-from .device import configure_threads
-from .layers import BatchNorm1d, Linear, Tanh
-from .model import LECTURE_SEED, MLP, ModelConfig
-from .training import Trainer, TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
-BATCH = 32
+sys.path.insert(0, str(ROOT))   # `python bench/engines.py` from anywhere
+
+from makemore_core.data import Dataset  # noqa: E402
+from makemore_core.device import configure_threads  # noqa: E402
+from makemore_core.model import LECTURE_SEED, MLP, ModelConfig  # noqa: E402
+from makemore_core.notebook import BATCH, NotebookLoop  # noqa: E402
+from makemore_core.training import Trainer, TrainConfig  # noqa: E402
+
 TOLERANCE = 1e-4
 
 
-# ---------------------------------------------------------------- (1) the baseline, notebook style
-
-class NotebookLoop:
-    """The lecture notebook's training loop, kept as close to the notebook's text as a class allows.
-
-    `per_step_stats`: retain_grad on every layer output and update:data of every parameter at
-    every step, as the notebook does to draw its plots.
-    """
-
-    def __init__(self, Xtr, Ytr, per_step_stats=True, vocab_size=27, n_embd=10, n_hidden=100, block_size=3):
-        self.Xtr, self.Ytr, self.per_step_stats = Xtr, Ytr, per_step_stats
-        g = torch.Generator().manual_seed(LECTURE_SEED)
-        self.g = g
-        self.C = torch.randn((vocab_size, n_embd), generator=g)
-        self.layers = [
-            Linear(n_embd * block_size, n_hidden, bias=False, generator=g), BatchNorm1d(n_hidden), Tanh(),
-            Linear(n_hidden, n_hidden, bias=False, generator=g), BatchNorm1d(n_hidden), Tanh(),
-            Linear(n_hidden, n_hidden, bias=False, generator=g), BatchNorm1d(n_hidden), Tanh(),
-            Linear(n_hidden, n_hidden, bias=False, generator=g), BatchNorm1d(n_hidden), Tanh(),
-            Linear(n_hidden, n_hidden, bias=False, generator=g), BatchNorm1d(n_hidden), Tanh(),
-            Linear(n_hidden, vocab_size, bias=False, generator=g), BatchNorm1d(vocab_size),
-        ]
-        with torch.no_grad():
-            self.layers[-1].gamma *= 0.1
-        self.parameters = [self.C] + [p for layer in self.layers for p in layer.parameters()]
-        for p in self.parameters:
-            p.requires_grad = True
-        self.i = 0
-        self.lossi, self.ud, self.losses = [], [], []
-
-    def run(self, steps):
-        Xtr, Ytr, g, C, layers, parameters = self.Xtr, self.Ytr, self.g, self.C, self.layers, self.parameters
-        for _ in range(steps):
-            i = self.i
-            # minibatch construct
-            ix = torch.randint(0, Xtr.shape[0], (BATCH,), generator=g)
-            Xb, Yb = Xtr[ix], Ytr[ix]
-            # forward pass
-            emb = C[Xb]
-            x = emb.view(emb.shape[0], -1)
-            for layer in layers:
-                x = layer(x)
-            loss = F.cross_entropy(x, Yb)
-            # backward pass
-            if self.per_step_stats:
-                for layer in layers:
-                    layer.out.retain_grad()
-            for p in parameters:
-                p.grad = None
-            loss.backward()
-            # update
-            lr = 0.1 if i < 150000 else 0.01
-            for p in parameters:
-                p.data += -lr * p.grad
-            # track stats
-            self.losses.append(loss.item())
-            self.lossi.append(loss.log10().item())
-            if self.per_step_stats:
-                with torch.no_grad():
-                    self.ud.append([((lr * p.grad).std() / p.data.std()).log10().item() for p in parameters])
-            self.i += 1
-
+# ---------------------------------------------------------------- (1) the baseline: makemore_core/notebook.py
 
 # ---------------------------------------------------------------- (2), (3) and context: our trainers
 
@@ -164,7 +104,7 @@ def time_long_run(data, steps, compile_step):
     engines = {"eager": "eager", "engine": "fast-compiled" if compile_step else "fast-uncompiled"}
     for key, engine in engines.items():
         model = MLP(ModelConfig(), "cpu")
-        config = TrainConfig(steps=steps, batch_size=BATCH, lr_milestones=[int(0.75 * steps)], stats_every=100)
+        config = TrainConfig.decayed_at(steps, batch_size=BATCH, stats_every=100)
         trainer = Trainer(model, data, config, engine=engine)
         start = time.perf_counter()
         trainer.run()
@@ -180,8 +120,8 @@ def time_long_run(data, steps, compile_step):
 
 def time_init_stats(dataset, repeats):
     """Slider change -> new init statistics, in the core: build the model, gather the minibatch,
-    one diagnosed forward + backward (makemore_core.stats.diagnose). Median seconds."""
-    from .stats import diagnose
+    one diagnosed forward + backward (makemore_core.diagnostics.diagnose). Median seconds."""
+    from makemore_core.diagnostics import diagnose
     Xtr, Ytr = dataset.tensors(3, "cpu")["train"]
     times = []
     for r in range(repeats):
@@ -246,19 +186,6 @@ def main(args):
     return 0 if result["losses_agree"] else 1
 
 
-def add_parser(sub):
-    b = sub.add_parser("bench", help="time the training engines and the init statistics")
-    b.add_argument("--data", default=None, help="word list (default: data/names.txt)")
-    b.add_argument("--quick", action="store_true", help="a run of under a minute")
-    b.add_argument("--json", action="store_true", help="one JSON object instead of the table")
-    b.add_argument("--no-compile", action="store_true", help="time the hand-written step uncompiled")
-    b.add_argument("--long-steps", type=int, default=None,
-                   help="steps of the eager-vs-engine long run (default 20,000; --quick 1,000; 0 skips)")
-    return b
-
-
-if __name__ == "__main__":  # python -m makemore_core.bench
-    import argparse
-    parser = argparse.ArgumentParser(prog="python -m makemore_core.bench")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    sys.exit(main(parser.parse_args(["bench"] + sys.argv[1:])))
+if __name__ == "__main__":  # python bench/engines.py [options]: the same as `python -m makemore_core bench`
+    from makemore_core import cli
+    sys.exit(cli.main(["bench"] + sys.argv[1:]))

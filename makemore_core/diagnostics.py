@@ -141,6 +141,69 @@ def retain_layer_grads(model):
         layer.out.retain_grad()
 
 
+def parameter_slots(model):
+    """[(name, index in model.named_tensors())] of the parameters, in model.named_parameters() order."""
+    return [(name, k) for k, (name, _, trainable) in enumerate(model.named_tensors()) if trainable]
+
+
+def collected_statistics(model, collect, bins=BINS):
+    """The rows of layer_statistics and parameter_statistics (with update:data), from what the fast
+    engine's statistics step collected: each layer's output and the gradient into it, each parameter's
+    gradient, the model's tensors after the update and `before` it. The same numbers and the same histc
+    histograms, read back in two transfers (the scalars, then the histograms whose ranges they give)
+    instead of about 150."""
+    watched = watched_layers(model)
+    slots = parameter_slots(model)
+    tensors, before = collect["tensors"], collect["before"]
+    scalars = []
+    for i, layer in watched:
+        out, grad = collect["outs"][i], collect["into"][i]
+        scalars += [out.mean(), out.std(), saturation(layer, out), out.abs().max(),
+                    grad.mean(), grad.std(), grad.abs().max()]
+    for _, k in slots:
+        grad, data = collect["grads"][k], tensors[k]
+        if data.numel() > 1:
+            scalars += [grad.mean(), grad.std(), data.std(), (data - before[k]).std(), grad.abs().max()]
+        else:
+            scalars += [grad.mean(), grad.new_zeros(()), grad.new_zeros(()), grad.new_zeros(()), grad.abs().max()]
+    values = iter(torch.stack(scalars).tolist())                 # transfer 1
+
+    hists = []  # (tensor, lo, hi), in the order the rows below refer to them
+    layers = []
+    for i, layer in watched:
+        mean, std, saturated, out_max, g_mean, g_std, g_max = (next(values) for _ in range(7))
+        lo, hi = output_range(layer, finite_span(out_max))
+        hists += [(collect["outs"][i], lo, hi), (collect["into"][i], -finite_span(g_max), finite_span(g_max))]
+        layers.append({"index": i, "kind": layer_kind(layer), "label": layer_label(i, layer),
+                       "mean": mean, "std": std, "saturation_pct": saturated, "hist": len(hists) - 2,
+                       "grad_mean": g_mean, "grad_std": g_std, "grad_hist": len(hists) - 1})
+    params = []
+    for name, k in slots:
+        g_mean, g_std, data_std, u_std, g_max = (next(values) for _ in range(5))
+        data = tensors[k]
+        several = data.numel() > 1
+        row = {"name": name, "shape": list(data.shape), "ndim": data.ndim, "grad_mean": g_mean, "grad_std": g_std,
+               "grad_to_data": g_std / data_std if data_std > 0 and several else None,
+               "update_to_data": log_ratio(u_std, data_std)}
+        if data.ndim == 2:
+            hists.append((collect["grads"][k], -finite_span(g_max), finite_span(g_max)))
+            row["grad_hist"] = len(hists) - 1
+        params.append(row)
+
+    ranges = [histogram_range(lo, hi) for _, lo, hi in hists]
+    dens = torch.stack([densities(t, lo, hi, bins)
+                        for (t, _, _), (lo, hi) in zip(hists, ranges)]).tolist()  # transfer 2
+
+    def hist_of(j):
+        return binned(*ranges[j], dens[j], bins)
+    for row in layers:
+        row["hist"], row["grad_hist"] = hist_of(row["hist"]), hist_of(row["grad_hist"])
+    for row in params:
+        if "grad_hist" in row:
+            row["grad_hist"] = hist_of(row["grad_hist"])
+    return layers, params
+
+
 def diagnose(model, Xb, Yb, bins: int = BINS):
     """One forward + backward of a minibatch, no update: what the Initialization lab and the
     `stats` command show. The gradients are left on the parameters."""

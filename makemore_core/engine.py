@@ -19,9 +19,10 @@ What else makes it fast:
 - optionally torch.compile of the whole step (forward, backward, update), warmed up in a
   background thread while the uncompiled step keeps training; on CUDA a CUDA graph of the step.
 
-Statistics steps run here too and fill the same dict as diagnostics.py, with its functions. Adam, a model in eval mode and
-anything else this engine does not cover run through the Trainer's eager step; either way the
-Trainer keeps one history, in the structure the pages expect.
+Statistics steps run here too: the step collects the layer outputs and gradients, and
+diagnostics.collected_statistics turns them into the eager step's dict. Adam, a model in eval mode
+and anything else this engine does not cover run through the Trainer's eager step. The Trainer
+chooses the steps and keeps the one history; this module only computes.
 """
 import math
 import threading
@@ -29,10 +30,8 @@ import threading
 import torch
 import torch.nn.functional as F
 
-from . import diagnostics
 from .layers import BatchNorm1d, LectureBatchNorm, Linear, ReLU, Tanh
 
-CHUNK = 100   # steps between host reads of the losses (and divergence checks)
 # Inductor options, tried in order. cpp_wrapper moves the per-call wrapper (buffer allocation,
 # kernel launches) from Python into C++: measured faster here for this tiny, overhead-bound step.
 COMPILE_OPTIONS = [{"cpp_wrapper": True}, {}]
@@ -64,67 +63,6 @@ def model_tensors(model):
     """Every tensor the step reads or writes, flat, in plan order: C, then per layer
     W (b) | gamma beta running_mean running_var (or running_std)."""
     return [t for _, t, _ in model.named_tensors()]
-
-
-def parameter_slots(model):
-    """[(name, index in model_tensors)] in model.named_parameters() order."""
-    return [(name, k) for k, (name, _, trainable) in enumerate(model.named_tensors()) if trainable]
-
-
-def statistics(model, collect, tensors, before, bins=diagnostics.BINS):
-    """The rows of diagnostics.layer_statistics and diagnostics.parameter_statistics (with update:data), from
-    what train_step collected: the same numbers and the same histc histograms, read back in two
-    transfers (the scalars, then the histograms whose ranges they give) instead of about 150."""
-    watched = diagnostics.watched_layers(model)
-    slots = parameter_slots(model)
-    scalars = []
-    for i, layer in watched:
-        out, grad = collect["outs"][i], collect["into"][i]
-        scalars += [out.mean(), out.std(), diagnostics.saturation(layer, out), out.abs().max(),
-                    grad.mean(), grad.std(), grad.abs().max()]
-    for _, k in slots:
-        grad, data = collect["grads"][k], tensors[k]
-        if data.numel() > 1:
-            scalars += [grad.mean(), grad.std(), data.std(), (data - before[k]).std(), grad.abs().max()]
-        else:
-            scalars += [grad.mean(), grad.new_zeros(()), grad.new_zeros(()), grad.new_zeros(()), grad.abs().max()]
-    values = iter(torch.stack(scalars).tolist())                 # transfer 1
-
-    span = diagnostics.finite_span
-    hists = []  # (tensor, lo, hi), in the order the rows below refer to them
-    layers = []
-    for i, layer in watched:
-        mean, std, saturated, out_max, g_mean, g_std, g_max = (next(values) for _ in range(7))
-        lo, hi = diagnostics.output_range(layer, span(out_max))
-        hists += [(collect["outs"][i], lo, hi), (collect["into"][i], -span(g_max), span(g_max))]
-        layers.append({"index": i, "kind": diagnostics.layer_kind(layer), "label": diagnostics.layer_label(i, layer),
-                       "mean": mean, "std": std, "saturation_pct": saturated, "hist": len(hists) - 2,
-                       "grad_mean": g_mean, "grad_std": g_std, "grad_hist": len(hists) - 1})
-    params = []
-    for name, k in slots:
-        g_mean, g_std, data_std, u_std, g_max = (next(values) for _ in range(5))
-        data = tensors[k]
-        several = data.numel() > 1
-        row = {"name": name, "shape": list(data.shape), "ndim": data.ndim, "grad_mean": g_mean, "grad_std": g_std,
-               "grad_to_data": g_std / data_std if data_std > 0 and several else None,
-               "update_to_data": diagnostics.log_ratio(u_std, data_std)}
-        if data.ndim == 2:
-            hists.append((collect["grads"][k], -span(g_max), span(g_max)))
-            row["grad_hist"] = len(hists) - 1
-        params.append(row)
-
-    ranges = [diagnostics.histogram_range(lo, hi) for _, lo, hi in hists]
-    densities = torch.stack([diagnostics.densities(t, lo, hi, bins)
-                             for (t, _, _), (lo, hi) in zip(hists, ranges)]).tolist()  # transfer 2
-
-    def histogram(j):
-        return diagnostics.binned(*ranges[j], densities[j], bins)
-    for row in layers:
-        row["hist"], row["grad_hist"] = histogram(row["hist"]), histogram(row["grad_hist"])
-    for row in params:
-        if "grad_hist" in row:
-            row["grad_hist"] = histogram(row["grad_hist"])
-    return layers, params
 
 
 # ---------------------------------------------------------------- one step, by hand
@@ -215,15 +153,15 @@ def train_step(plan, tensors, Xb, Yb, lr, collect=None):
 # ---------------------------------------------------------------- the engine
 
 class FastEngine:
-    """Runs a Trainer's ordinary steps through `train_step`; the Trainer keeps its history.
+    """Computes a Trainer's ordinary steps through `train_step` and returns their losses (and, for a
+    statistics step, what it collected); the Trainer chooses the steps and keeps the history.
 
     compile: "off" (hand-written step only), "background" (compile in a thread; step uncompiled
     meanwhile), or "now" (compile before the first step; for benchmarks). Any failure to compile
     leaves the uncompiled step in place and says so in `status`.
     """
 
-    def __init__(self, trainer, compile="background", chunk=CHUNK):
-        self.chunk = chunk
+    def __init__(self, trainer, compile="background"):
         self.plan = plan_of(trainer.model)
         self.reason = self._unsupported_reason(trainer)
         self.device = trainer.Xtr.device
@@ -233,7 +171,6 @@ class FastEngine:
         self._lr = torch.zeros((), device=self.device)
         self._cuda_graph = None
         self._want_cuda_graph = False
-        self.last_result = None     # what the eager step returned when it took over a step
         self.status = "eager (reference)" if self.reason else "fast (hand-written backward)"
         if self.reason is None and compile != "off":
             if self.device.type == "cuda":   # a CUDA graph of the step, captured on the first chunk
@@ -323,17 +260,11 @@ class FastEngine:
         Yb = trainer.Ytr[ix].view(n, B).unbind(0)
         return list(zip(Xb, Yb))
 
-    def run_chunk(self, trainer, n):
-        """Up to n steps: a statistics step alone, or ordinary steps up to the next statistics step,
-        lr milestone or validation step (so one chunk has one learning rate). Returns the number of
-        steps this engine did (fewer when the loss stopped being finite: the eager step then took
-        the bad step, and the model is exactly as an eager run would leave it)."""
-        if trainer.wants_stats(trainer.step_num):
-            return self.stats_step(trainer)
-        n = max(1, min(n, self.next_boundary(trainer, trainer.step_num + n, 0) - trainer.step_num))
-        model = trainer.model
-        lr = trainer.lr
-        tensors = self._tensors(model)
+    def steps(self, trainer, n, lr):
+        """n ordinary steps at learning rate lr; returns their losses. Stops short of the first step
+        whose loss is not finite, with the model and the generator as they were just before it
+        (the Trainer's eager step then meets that step, exactly as an eager run would)."""
+        tensors = self._tensors(trainer.model)
         snapshot = [t.clone() for t in tensors]
         g_state = trainer.g.get_state()
         step_fn = self._step_fn
@@ -346,28 +277,21 @@ class FastEngine:
                 losses = [step_fn(self.plan, tensors, Xb, Yb, self._lr) for Xb, Yb in batches]
         values = torch.stack(losses).tolist()     # the one host read of this chunk
         bad = next((i for i, v in enumerate(values) if not math.isfinite(v)), None)
-        if bad is not None:
-            # Roll back to the chunk's start, redo the good steps, and let the eager reference step
-            # meet the bad one: it records the divergence exactly as an eager run would.
-            with torch.no_grad():
-                for t, s in zip(tensors, snapshot):
-                    t.copy_(s)
-                trainer.g.set_state(g_state)
-                for Xb, Yb in self._draw(trainer, bad) if bad else []:
-                    step_fn(self.plan, tensors, Xb, Yb, self._lr)
-            values = values[:bad]
-        trainer.losses.extend(values)
-        trainer.lrs.extend([lr] * len(values))
-        trainer.step_num += len(values)
-        if bad is not None:
-            self.last_result = trainer.eager_step()
-        elif trainer.config.eval_every and trainer.step_num % trainer.config.eval_every == 0:
-            trainer.record_val_loss()
-        return len(values)
+        if bad is None:
+            return values
+        # Roll back to the chunk's start and redo the good steps.
+        with torch.no_grad():
+            for t, s in zip(tensors, snapshot):
+                t.copy_(s)
+            trainer.g.set_state(g_state)
+            for Xb, Yb in self._draw(trainer, bad) if bad else []:
+                step_fn(self.plan, tensors, Xb, Yb, self._lr)
+        return values[:bad]
 
-    def stats_step(self, trainer):
-        """One step that also records the statistics, as the eager step records them (same dict)."""
-        model, lr, step = trainer.model, trainer.lr, trainer.step_num
+    def stats_step(self, trainer, lr):
+        """One step that also collects what diagnostics.collected_statistics reads. Returns (loss,
+        collected), or None (the step undone) when the loss is not finite."""
+        model = trainer.model
         tensors = self._tensors(model)
         before = [t.clone() for t in tensors]
         g_state = trainer.g.get_state()
@@ -376,26 +300,20 @@ class FastEngine:
         collect = {}
         with torch.no_grad():
             loss_value = train_step(self.plan, tensors, Xb, Yb, self._lr, collect).item()
-        if not math.isfinite(loss_value):   # undo; the eager step records the divergence
+        if not math.isfinite(loss_value):
             with torch.no_grad():
                 for t, b in zip(tensors, before):
                     t.copy_(b)
             trainer.g.set_state(g_state)
-            self.last_result = trainer.eager_step()
-            return 0
-        layers, params = statistics(model, collect, tensors, before)
+            return None
         # the side effects of the eager step that pages may look at: layer outputs and .grad
         for layer, out in zip(model.layers, collect["outs"]):
             layer.out = out
-        for _, k in parameter_slots(model):
-            self._sources[k].grad = collect["grads"][k]
-        trainer.stats.append((step, {"loss": loss_value, "lr": lr, "layers": layers, "params": params}))
-        trainer.losses.append(loss_value)
-        trainer.lrs.append(lr)
-        trainer.step_num += 1
-        if trainer.config.eval_every and trainer.step_num % trainer.config.eval_every == 0:
-            trainer.record_val_loss()
-        return 1
+        for k, (_, _, trainable) in enumerate(model.named_tensors()):
+            if trainable:
+                self._sources[k].grad = collect["grads"][k]
+        collect.update(tensors=tensors, before=before)
+        return loss_value, collect
 
     # ------------------------------------------------------------ CUDA: one graph per step
 
@@ -451,24 +369,6 @@ class FastEngine:
             if isinstance(layer, BatchNorm1d):
                 k = names.index(f"layers.{i}.running_mean")
                 layer.running = static_tensors[k], static_tensors[k + 1]
-
-    # ------------------------------------------------------------ the Trainer's entry points
-
-    def step(self, trainer):
-        """One ordinary step (what Trainer.step delegates to). Returns its loss or None."""
-        done = self.run_chunk(trainer, 1)
-        return trainer.losses[-1] if done else self.last_result
-
-    def next_boundary(self, trainer, target, progress_every):
-        """The first step after step_num where the chunk must end: a statistics step, an lr
-        milestone, a validation or progress step, or the target."""
-        s, c = trainer.step_num, trainer.config
-        ends = [target, s + self.chunk]
-        ends += [m for m in c.lr_milestones if m > s][:1]
-        for every in (c.stats_every, c.eval_every, progress_every):
-            if every:
-                ends.append((s // every + 1) * every)
-        return min(ends)
 
 
 ENGINES = {

@@ -33,6 +33,7 @@ class TrainConfig:
     optimizer: str = "sgd"          # sgd | adam
     stats_every: int = 0            # diagnostics every N steps (0: never)
     eval_every: int = 0             # val loss every N steps (0: never)
+    lr_changes: list = field(default_factory=list)  # [(step, lr)]: rates set by hand during the run
 
     def __post_init__(self):
         checks = [
@@ -47,6 +48,7 @@ class TrainConfig:
             if not ok:
                 raise ValueError(message)
         self.lr_milestones = sorted(int(m) for m in self.lr_milestones)
+        self.lr_changes = sorted((int(s), float(lr)) for s, lr in self.lr_changes)
 
     @classmethod
     def decayed_at(cls, steps, at_fraction=0.75, **kw):
@@ -62,12 +64,29 @@ class TrainConfig:
         return asdict(self)
 
     def lr_at(self, step: int, base_lr: float | None = None) -> float:
-        passed = sum(1 for m in self.lr_milestones if step >= m)
-        return (self.lr if base_lr is None else base_lr) * self.lr_factor ** passed
+        """The rate of a step: the last one set by hand at or before it (else `lr`, or `base_lr`),
+        times lr_factor for each milestone passed since it was set."""
+        since, lr = next(((s, r) for s, r in reversed(self.lr_changes) if s <= step),
+                         (-1, self.lr if base_lr is None else base_lr))
+        passed = sum(1 for m in self.lr_milestones if since < m <= step)
+        return lr * self.lr_factor ** passed
+
+    def change_lr(self, step: int, lr: float):
+        """From `step` on the rate is `lr` (later milestones still multiply it)."""
+        self.lr_changes = [(s, r) for s, r in self.lr_changes if s != step] + [(step, lr)]
+        self.lr_changes.sort()
+
+
+MAX_CHUNK = 1_000       # steps: at most this many between two looks at a pause or stop request
+CHUNK_SECONDS = 0.02    # a chunk's work, aimed at: a pause or stop waits at most about this long
 
 
 class Trainer:
-    """Owns the optimizer state and the history of one run on one model."""
+    """Owns one run on one model: its optimizer, learning rate and history, and the loop.
+
+    `advance()` trains one chunk (the fast engine computes it, or the eager step below) and
+    records it; `run()` is the CLI's loop of chunks, the Training page's run thread calls
+    `advance()` itself, between pause requests. `status` is one of STATUSES."""
 
     def __init__(self, model, data, config: TrainConfig, generator=None, engine="eager"):
         if model.batchnorms() and config.batch_size < 2:
@@ -79,7 +98,6 @@ class Trainer:
         self.config = config
         # The lecture draws minibatches from the same generator that initialized the model.
         self.g = generator if generator is not None else model.generator
-        self.base_lr = config.lr        # the UI may change it while paused
         self.step_num = 0
         self.losses = []                # loss of every step
         self.lrs = []
@@ -88,6 +106,7 @@ class Trainer:
         self.status = "ready"           # ready | running | finished | diverged
         self.message = ""
         self.seconds = 0.0
+        self.step_seconds = None        # measured time of an ordinary step: sizes the chunks
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr) if config.optimizer == "adam" else None
         # engine "eager": the step below, the reference. "fast" / "fast-uncompiled": the same math with a
         # hand-written backward (engine.py), torch.compile'd in the background for "fast".
@@ -96,11 +115,18 @@ class Trainer:
             from .engine import make_engine
             self.engine = make_engine(self, engine)
 
-    # ------------------------------------------------------------ one step
+    # ------------------------------------------------------------ state
 
     @property
     def lr(self):
-        return self.config.lr_at(self.step_num, self.base_lr)
+        return self.config.lr_at(self.step_num)
+
+    def set_lr(self, lr: float):
+        """Make the learning rate in effect from this step `lr`; later milestones still multiply it.
+        The config records it, so a checkpoint and the run list report the rate that was used."""
+        if not (lr > 0 and math.isfinite(lr)):
+            raise ValueError("the learning rate must be a positive number")
+        self.config.change_lr(self.step_num, float(lr))
 
     @property
     def done(self):
@@ -118,22 +144,107 @@ class Trainer:
         """True when the next step can go through the fast engine."""
         return self.engine is not None and self.engine.covers(self)
 
+    # ------------------------------------------------------------ chunks of steps
+
+    def chunk_size(self):
+        """Steps in about CHUNK_SECONDS of work, from the measured step time (10 until measured)."""
+        if self.step_seconds is None:
+            return 10
+        return max(1, min(MAX_CHUNK, int(CHUNK_SECONDS / self.step_seconds)))
+
+    def next_boundary(self, target):
+        """The first step after step_num where a chunk must end (one chunk, one learning rate):
+        the target, the next lr milestone, statistics step or validation step."""
+        s, c = self.step_num, self.config
+        ends = [target, *[m for m in c.lr_milestones if m > s][:1]]
+        for every in (c.stats_every, c.eval_every):
+            if every:
+                ends.append((s // every + 1) * every)
+        return min(ends)
+
+    def advance(self, max_steps=None):
+        """Train one chunk and record it: a statistics step alone, or ordinary steps up to the next
+        boundary, at most max_steps and about CHUNK_SECONDS of work. Returns the steps done."""
+        if self.done:
+            return 0
+        limit = self.config.steps - self.step_num if max_steps is None else max_steps
+        self.status = "running"
+        start, before = time.perf_counter(), self.step_num
+        if self.wants_stats(before):
+            self.stats_step()
+        else:
+            n = max(1, min(limit, self.chunk_size(), self.next_boundary(self.config.steps) - before))
+            if self.fast():
+                self.fast_steps(n)
+            else:
+                for _ in range(n):
+                    if self.eager_step() is None:
+                        break
+        elapsed = time.perf_counter() - start
+        done = self.step_num - before
+        self.seconds += elapsed
+        if done and not self.wants_stats(before):    # statistics steps are slower: not a measure
+            measured = elapsed / done
+            self.step_seconds = measured if self.step_seconds is None else 0.7 * self.step_seconds + 0.3 * measured
+        if self.status == "running":
+            self.check_runaway()
+        if self.status == "running":
+            self.status = "finished" if self.step_num >= self.config.steps else "ready"
+        return done
+
+    def fast_steps(self, n):
+        """n ordinary steps through the engine. It stops short of a step whose loss is not finite,
+        rolled back to just before it: the eager step then meets that step and says so."""
+        lr = self.lr
+        losses = self.engine.steps(self, n, lr)
+        self.record(losses, lr)
+        if len(losses) < n:
+            self.eager_step()
+
+    def stats_step(self):
+        """One step that also records the statistics (the engine's or the eager step's, same dict)."""
+        step, lr = self.step_num, self.lr
+        if not self.fast():
+            return self.eager_step()
+        result = self.engine.stats_step(self, lr)
+        if result is None:                  # not finite: rolled back; the eager step records it
+            return self.eager_step()
+        loss, collected = result
+        layers, params = diagnostics.collected_statistics(self.model, collected)
+        self.stats.append((step, {"loss": loss, "lr": lr, "layers": layers, "params": params}))
+        self.record([loss], lr)
+        return loss
+
+    def record(self, losses, lr):
+        """Add steps done at one learning rate to the history (and a validation loss where due)."""
+        self.losses.extend(losses)
+        self.lrs.extend([lr] * len(losses))
+        self.step_num += len(losses)
+        if losses and self.config.eval_every and self.step_num % self.config.eval_every == 0:
+            self.record_val_loss()
+
+    # ------------------------------------------------------------ one step
+
     def step(self):
         """One training step. Returns its loss, or None when the loss was not finite (the run stops)."""
-        return self.engine.step(self) if self.fast() else self.eager_step()
+        before = self.step_num
+        self.advance(1)
+        return self.losses[-1] if self.step_num > before else None
 
     def eager_step(self):
-        model, lr = self.model, self.lr
+        """One step, the lecture's way (autograd), with the statistics where asked. Returns its loss,
+        or None when it was not finite (the run is then diverged)."""
+        model, lr, step = self.model, self.lr, self.step_num
         ix = torch.randint(0, self.Xtr.shape[0], (self.config.batch_size,), generator=self.g, device=self.Xtr.device)
         Xb, Yb = self.Xtr[ix], self.Ytr[ix]
-        collect = self.wants_stats(self.step_num)
+        collect = self.wants_stats(step)
 
         logits = model(Xb)
         loss = F.cross_entropy(logits, Yb)
         loss_value = loss.item()
         if not math.isfinite(loss_value):
             self.status = "diverged"
-            self.message = (f"The loss became {loss_value} at step {self.step_num:,} (learning rate {lr:g}): "
+            self.message = (f"The loss became {loss_value} at step {step:,} (learning rate {lr:g}): "
                             "the updates were too large. Lower the learning rate and start again.")
             return None
         if collect:
@@ -146,16 +257,12 @@ class Trainer:
         self.update(params, lr)
         if collect:
             updates = {name: p.detach() - b for (name, p), b in zip(model.named_parameters(), before)}
-            self.stats.append((self.step_num, {
+            self.stats.append((step, {
                 "loss": loss_value, "lr": lr,
                 "layers": diagnostics.layer_statistics(model),
                 "params": diagnostics.parameter_statistics(model, updates),
             }))
-        self.losses.append(loss_value)
-        self.lrs.append(lr)
-        self.step_num += 1
-        if self.config.eval_every and self.step_num % self.config.eval_every == 0:
-            self.record_val_loss()
+        self.record([loss_value], lr)
         return loss_value
 
     def check_runaway(self):
@@ -190,26 +297,18 @@ class Trainer:
     # ------------------------------------------------------------ many steps
 
     def run(self, steps=None, should_stop=None, on_progress=None, progress_every=1000):
-        """Train until `steps` more are done (default: to the end), `should_stop()` is true, or the loss diverges."""
+        """Train until `steps` more are done (default: to the end), `should_stop()` is true, or the loss
+        diverges; `on_progress(trainer)` every `progress_every` steps. Checks both between chunks."""
         target = self.config.steps if steps is None else min(self.config.steps, self.step_num + steps)
-        self.status = "running"
-        start = time.perf_counter()
-        while self.step_num < target:
-            if self.fast():  # a chunk of steps, up to the next statistics/milestone/progress step
-                self.engine.run_chunk(self, self.engine.next_boundary(self, target, progress_every) - self.step_num)
-                if self.status == "diverged":
-                    break
-            elif self.step() is None:
-                break
-            if self.check_runaway():
-                break
-            if should_stop is not None and should_stop():
+        while self.step_num < target and not self.done:
+            next_report = (self.step_num // progress_every + 1) * progress_every
+            self.advance(min(target, next_report) - self.step_num)
+            if self.status == "diverged" or (should_stop is not None and should_stop()):
                 break
             if on_progress is not None and self.step_num % progress_every == 0:
                 on_progress(self)
-        self.seconds += time.perf_counter() - start
-        if self.status == "running":
-            self.status = "finished" if self.step_num >= self.config.steps else "ready"
+        if self.status == "ready" and self.step_num >= self.config.steps:
+            self.status = "finished"
         return self
 
     def summary(self):

@@ -4,7 +4,6 @@ The run is a thread on the server (ui.runs), found again by the browser that sta
 The live view is a fragment that re-runs by itself twice a second while the run trains.
 """
 import math
-import re
 
 import pandas as pd
 import streamlit as st
@@ -185,10 +184,6 @@ def apply_lr(run):
         run.set_lr(lr)
     except ValueError as e:
         st.session_state["tr_error"] = str(e)
-        return
-    # the label names the learning rate in use: "lr 0.1" becomes "lr 0.1, 0.05 from step 1,200"
-    run.label = re.sub(r"(lr [^,]+?)(, [^,]+ from step [\d,]+)*(?=, [\d,]+ steps$|$)",
-                       lambda m: f"{m.group(1)}, {lr:g} from step {run.trainer.step_num:,}", run.label, count=1)
 
 
 def engine_text(run, run_state):

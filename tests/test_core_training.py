@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from makemore_core import diagnostics
+from makemore_core import diagnostics, training
 from makemore_core.data import Dataset
 from makemore_core.device import configure_threads
 from makemore_core.evaluation import split_loss
@@ -403,3 +403,32 @@ def test_a_loss_stuck_far_above_a_uniform_guess_is_divergence(default_names):
     bad_init = ModelConfig(batchnorm=False, soften_last=1.0, fan_in_scaling=False, hidden_layers=1, n_hidden=200)
     t = Trainer(MLP(bad_init), data, TrainConfig(steps=400)).run()
     assert t.losses[0] > 20 and t.status == "finished"
+
+
+# ---------------------------------------------------------------- one owner of the loop
+
+def test_set_lr_records_the_rate_in_the_config(default_data):
+    _, data = default_data
+    trainer = Trainer(MLP(ModelConfig()), data, TrainConfig(steps=12, lr=0.1, lr_milestones=[8], lr_factor=0.5))
+    trainer.run(steps=4)
+    trainer.set_lr(0.04)                       # from step 4 on
+    trainer.run()
+    assert trainer.lrs[:4] == [0.1] * 4 and trainer.lrs[4:8] == [0.04] * 4 and trainer.lrs[8:] == [0.02] * 4
+    assert trainer.config.lr_changes == [(4, 0.04)] and trainer.config.lr == 0.1
+    with pytest.raises(ValueError):
+        trainer.set_lr(-1.0)
+
+
+def test_chunks_are_sized_by_the_measured_step_time(default_data):
+    _, data = default_data
+    trainer = Trainer(MLP(ModelConfig(n_hidden=8, hidden_layers=1)), data, TrainConfig(steps=5_000))
+    assert trainer.chunk_size() == 10                    # nothing measured yet
+    trainer.advance()
+    assert trainer.step_seconds > 0 and trainer.step_num == 10
+    trainer.step_seconds = training.CHUNK_SECONDS / 50   # 50 steps fill a chunk
+    assert trainer.chunk_size() == 50
+    trainer.step_seconds = 10 * training.CHUNK_SECONDS   # one step is longer than a chunk: one at a time
+    assert trainer.chunk_size() == 1 and trainer.advance() == 1
+    trainer.step_seconds = 1e-12                         # however fast: at most MAX_CHUNK between looks
+    assert trainer.chunk_size() == training.MAX_CHUNK
+    assert trainer.advance(7) == 7                       # and never more than asked

@@ -307,3 +307,67 @@ def test_statistics_every_step_keep_bounded_memory(dataset, data, monkeypatch):
     steps = run.series["steps"]
     assert 32 <= len(steps) <= 64 and steps[0] == 0 and steps[-1] == 299
     assert all(len(column) == len(steps) for column in run.series["saturation"].values())
+
+
+def test_a_learning_rate_changed_mid_run_is_what_the_run_reports(dataset, data):
+    run = make_run(dataset, data, steps=100, lr=0.1, lr_milestones=[50], lr_factor=0.1)
+    run.step(12)
+    assert run.wait_until(lambda r: r.state == "paused", 20)
+    run.set_lr(0.05)
+    run.step(48)                               # through the milestone at 50: x0.1 of the rate set by hand
+    assert run.wait_until(lambda r: r.state == "paused" and r.trainer.step_num == 60, 20)
+    assert run.trainer.lrs[11] == 0.1 and run.trainer.lrs[12] == 0.05
+    assert run.trainer.lrs[49] == 0.05 and run.trainer.lrs[50] == pytest.approx(0.005)
+    assert run.label == "test"                  # no "lr ..." in this label to rewrite
+    row = run.settings()
+    assert row["lr"] == 0.1 and row["lr schedule"] == "x0.1 at 50, 0.05 from 12"
+    _, _, extra = checkpoint.from_bytes(run.checkpoint_bytes())
+    saved = TrainConfig.from_dict(extra["train_config"])
+    assert [saved.lr_at(s) for s in (11, 12, 49, 50)] == pytest.approx([0.1, 0.05, 0.05, 0.005])
+
+
+def test_set_lr_names_the_new_rate_in_the_label(dataset, data):
+    run = Run("2x32 tanh, SGD lr 0.1, 100 steps", dataset, data, small_model(len(dataset.vocab)),
+              TrainConfig(steps=100), "cpu")
+    run.trainer.step_num = 20                  # as if trained this far
+    run.set_lr(0.05)
+    run.set_lr(0.02)
+    assert run.label == "2x32 tanh, SGD lr 0.1, 0.02 from step 20, 100 steps"
+
+
+def test_a_pause_requested_mid_chunk_stops_at_that_chunk_end(dataset, data):
+    """The run looks at a pause request between chunks (each about 20 ms of work): one asked while
+    a chunk trains stops the run right after that chunk."""
+    run = make_run(dataset, data, steps=100_000)
+    asked_at = []
+    real_advance = run.trainer.advance
+
+    def advance(max_steps=None):
+        done = real_advance(max_steps)
+        if run.trainer.step_num >= 30 and not asked_at:
+            run.pause()                        # asked before this chunk has returned
+            asked_at.append(run.trainer.step_num)
+        return done
+    run.trainer.advance = advance
+    run.start()
+    assert run.wait_until(lambda r: r.state == "paused", 20)
+    assert run.trainer.step_num == asked_at[0]
+
+
+def test_the_cli_and_a_run_both_train_through_trainer_advance(monkeypatch, dataset, data, default_names, tmp_path):
+    from makemore_core import cli
+    calls = []
+    real_advance = Trainer.advance
+
+    def advance(self, max_steps=None):
+        calls.append(self)
+        return real_advance(self, max_steps)
+    monkeypatch.setattr(Trainer, "advance", advance)
+    assert cli.main(["train", "--data", str(default_names), "--steps", "20", "--engine", "eager", "--n-hidden", "8",
+                     "--hidden-layers", "1", "--json"]) == 0
+    assert calls and all(t is calls[0] for t in calls)
+    calls.clear()
+    run = make_run(dataset, data, steps=20)
+    run.start()
+    run.wait(20)
+    assert run.state == "finished" and calls and all(t is run.trainer for t in calls)

@@ -18,6 +18,7 @@ import hashlib
 import itertools
 import math
 import os
+import re
 import secrets
 import threading
 import time
@@ -35,10 +36,12 @@ KEEP_S = float(os.environ.get("MAKEMORE_KEEP_RUNS_S", "1800"))   # runs kept aft
 MAX_POINTS = 600                # loss points sent to the browser, however long the run (~1 per 1.5 px)
 MAX_SERIES = 200                # statistics steps per over-time line sent to the browser
 MAX_STATS_STEPS = 4096          # statistics steps kept per run (numbers only, ~1 KB each); then every other
-FAST_CHUNK = 25                 # steps the fast engine runs per lock hold (the page waits at most this long)
 _ids = itertools.count(1)
 _every_run = weakref.WeakSet()  # all runs in this server process (tests and benchmarks stop them)
 
+# A run's state. The Trainer's own status (ready | running | finished | diverged) is the core's part
+# of it: a run ends "finished" or "diverged" as its trainer does, or "stopped" by hand.
+STATES = ("created", "queued", "running", "paused", "finished", "diverged", "stopped")
 ACTIVE_STATES = ("queued", "running", "paused")
 
 
@@ -163,19 +166,17 @@ class Run:
         self.dataset_name = dataset.name
         self.vocab = dataset.vocab
         self.model_config = model_config if model is None else model.config
-        self.train_config = train_config
         self.device = str(device)
         self.source = source          # e.g. "continued from checkpoint x.pt"
         self.engine = engine          # "eager": the CLI's step, bit for bit; "fast-uncompiled": engine.py
         self.trainer = Trainer(model.train() if model is not None else MLP(model_config, device), data,
                                train_config, engine=engine)
         self.lock = threading.Lock()
-        self.state = "created"        # created | queued | running | paused | finished | diverged | stopped
+        self.state = "created"        # one of STATES; only this run's thread changes it once started
         self.pause_requested = threading.Event()
         self.stop_requested = threading.Event()
         self.resume = threading.Event()
         self.steps_budget = None      # when set, pause after this many more steps ("Step N")
-        self.started_at = None
         self.thread = None
         self.error = None
         self.progress = collections.deque(maxlen=16)  # (time, step) every ~0.25 s, for steps/s
@@ -219,14 +220,19 @@ class Run:
         self.stop_requested.set()
         self.resume.set()
 
+    @property
+    def train_config(self) -> TrainConfig:
+        """The trainer's config: it records a learning rate changed by hand."""
+        return self.trainer.config
+
     def set_lr(self, lr: float):
-        """Make the learning rate in effect now `lr`; later milestones still multiply it by the factor."""
-        if not (lr > 0 and math.isfinite(lr)):
-            raise ValueError("the learning rate must be a positive number")
+        """Make the learning rate in effect now `lr` (later milestones still multiply it); the label
+        names it: "lr 0.1" becomes "lr 0.1, 0.05 from step 1,200"."""
         with self.lock:
-            cfg = self.trainer.config
-            passed = sum(1 for m in cfg.lr_milestones if self.trainer.step_num >= m)
-            self.trainer.base_lr = float(lr) / cfg.lr_factor ** passed
+            self.trainer.set_lr(lr)
+            step = self.trainer.step_num
+        self.label = re.sub(r"(lr [^,]+?)(, [^,]+ from step [\d,]+)*(?=, [\d,]+ steps$|$)",
+                            lambda m: f"{m.group(1)}, {lr:g} from step {step:,}", self.label, count=1)
 
     def wait(self, timeout=None):
         """Block until the thread ends (tests, benchmarks)."""
@@ -256,8 +262,6 @@ class Run:
                         self.state = "stopped"
                         return
                     self.state = "running"
-                    if self.started_at is None:
-                        self.started_at = time.perf_counter()
                     paused = self._train()
                 finally:
                     _queue.release(self)               # a paused run gives its slot to the next in line
@@ -268,7 +272,6 @@ class Run:
                 self.resume.wait()
                 self.resume.clear()
                 if self.stop_requested.is_set():
-                    self.trainer.status = "ready"
                     self.state = "stopped"
                     return
         except Exception as e:        # keep the history; tell the user instead of dying silently
@@ -276,49 +279,31 @@ class Run:
             self.state = "stopped"
 
     def _train(self) -> bool:
-        """Train until done, stopped, diverged or paused; True when it paused."""
+        """Train chunk by chunk (each about 20 ms of work, never past a "Step N" budget) until done,
+        stopped, diverged or paused; a request is seen between two chunks. True when it paused."""
         trainer = self.trainer
         next_mark = 0.0
-        while not self.stop_requested.is_set():
-            if trainer.done:
-                break
+        while not self.stop_requested.is_set() and not trainer.done:
             if self.pause_requested.is_set() or (self.steps_budget is not None and self.steps_budget <= 0):
                 return True
-            start = time.perf_counter()
             with self.lock:
-                trainer.status = "running"
                 stats_before = len(trainer.stats)
-                done = self._advance(trainer)
-                trainer.check_runaway()
+                done = trainer.advance(self.steps_budget)
                 if len(trainer.stats) > stats_before:
                     self._record_stats()
-                now = time.perf_counter()
-                trainer.seconds += now - start
-            if trainer.status == "diverged":
-                break
             if self.steps_budget is not None:
                 self.steps_budget -= done
+            now = time.perf_counter()
             if now >= next_mark:
                 self.progress.append((now, trainer.step_num))
                 next_mark = now + 0.25
-        if trainer.status == "diverged":
-            self.state = "diverged"
-        elif self.stop_requested.is_set() and not trainer.done:
-            trainer.status = "ready"
-            self.state = "stopped"
-        else:
-            trainer.status = "finished"
+        if trainer.status in ("finished", "diverged"):
+            self.state = trainer.status
+        elif trainer.done:
             self.state = "finished"
+        else:
+            self.state = "stopped"
         return False
-
-    def _advance(self, trainer):
-        """One step, or with the fast engine a short chunk of steps (up to the next statistics step,
-        milestone or val step, and never past a "Step N" budget). Returns the steps done."""
-        if not trainer.fast():
-            return 0 if trainer.step() is None else 1
-        n = trainer.engine.next_boundary(trainer, trainer.config.steps, 0) - trainer.step_num
-        n = min(n, FAST_CHUNK, self.steps_budget if self.steps_budget is not None else n)
-        return trainer.engine.run_chunk(trainer, max(n, 1))
 
     def _record_stats(self):
         """Keep the newest stats (with histograms) and, over time, only the numbers the charts draw:
@@ -404,7 +389,8 @@ class Run:
             "last loss": round(t.losses[-1], 4) if t.losses else None,
             "val loss": round(t.val_losses[-1][1], 4) if t.val_losses else None,
             "optimizer": c.optimizer, "lr": c.lr,
-            "lr schedule": ", ".join(f"x{c.lr_factor:g} at {s:,}" for s in c.lr_milestones) or "none",
+            "lr schedule": ", ".join([f"x{c.lr_factor:g} at {s:,}" for s in c.lr_milestones]
+                                     + [f"{lr:g} from {s:,}" for s, lr in c.lr_changes]) or "none",
             "batch": c.batch_size, "layers": m.hidden_layers, "width": m.n_hidden,
             "BatchNorm": "yes" if m.batchnorm else "no", "gain": round(m.gain, 4), "nonlinearity": m.nonlinearity,
             "seed": m.seed, "engine": "fast" if self.engine != "eager" else "exact", "data": self.dataset_name,

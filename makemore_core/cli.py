@@ -18,9 +18,7 @@ from .engine import COMPILE_PAYS_OFF_AT
 from .evaluation import calibrated_split_losses, split_loss
 from .model import MLP, ModelConfig
 from .stages import STAGE_DESCRIPTIONS, STAGES, stage_configs
-from .training import Trainer, TrainConfig
-
-LECTURE_DECAY_STEP = 150_000
+from .training import Trainer, TrainConfig, decay_step
 
 
 class UsageError(Exception):
@@ -84,12 +82,13 @@ def model_options(p):
     m.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
 
 
-def schedule_options(p, decay_default):
-    p.add_argument("--batch-size", type=positive_int, help="default 32")
-    p.add_argument("--lr", type=float, help="default 0.1")
-    p.add_argument("--lr-decay-at", type=non_negative_int, help=f"default: the --stage's, else {decay_default}")
-    p.add_argument("--lr-decay", type=float, help="lr x this at --lr-decay-at (default 0.1)")
-    p.add_argument("--optimizer", choices=["sgd", "adam"], help="default sgd")
+def schedule_options(p):
+    d = TrainConfig()
+    p.add_argument("--batch-size", type=positive_int, help=f"default {d.batch_size}")
+    p.add_argument("--lr", type=float, help=f"default {d.lr}")
+    p.add_argument("--lr-decay-at", type=non_negative_int, help="default: the --stage's, else 75%% of --steps")
+    p.add_argument("--lr-decay", type=float, help=f"lr x this at --lr-decay-at (default {d.lr_factor})")
+    p.add_argument("--optimizer", choices=["sgd", "adam"], help=f"default {d.optimizer}")
 
 
 def build_parser():
@@ -99,7 +98,7 @@ def build_parser():
     train = sub.add_parser("train", help="train a model")
     train.add_argument("--data", required=True)
     train.add_argument("--steps", type=int, help="required, unless --stage gives the lecture's 200,000")
-    schedule_options(train, "75%% of the steps")
+    schedule_options(train)
     train.add_argument("--stats-every", type=non_negative_int, default=0,
                        help="take the diagnostics every N steps (0: never); for timing their cost")
     train.add_argument("--engine", choices=["fast", "eager"], default="fast",
@@ -112,7 +111,7 @@ def build_parser():
     st = sub.add_parser("stats", help="diagnostics of one forward + backward pass")
     st.add_argument("--data", required=True)
     st.add_argument("--steps", type=int, default=0, help="training updates first (0: at init)")
-    schedule_options(st, f"{LECTURE_DECAY_STEP:,}")
+    schedule_options(st)
     st.add_argument("--json", action="store_true")
     model_options(st)
 
@@ -141,7 +140,7 @@ def build_parser():
     return parser
 
 
-def configs(args, vocab_size, default_decay_at):
+def configs(args, vocab_size):
     """(ModelConfig, TrainConfig): the --stage's (or the defaults), then every option the user gave."""
     model = {key: getattr(args, key) for key in MODEL_OPTIONS if getattr(args, key) is not None}
     given = {"steps": args.steps, "batch_size": args.batch_size, "lr": args.lr, "optimizer": args.optimizer,
@@ -151,7 +150,7 @@ def configs(args, vocab_size, default_decay_at):
     if args.stage:
         model_config, train_config = stage_configs(args.stage, vocab_size, **model, **train)
     else:
-        train.setdefault("lr_milestones", [default_decay_at])
+        train.setdefault("lr_milestones", [decay_step(train.get("steps", 0))])
         model_config, train_config = ModelConfig(vocab_size=vocab_size, **model), TrainConfig(**train)
     if model_config.batchnorm and train_config.batch_size < 2:
         raise UsageError("--batch-size must be at least 2 with BatchNorm (one example has no variance)")
@@ -169,10 +168,10 @@ def check_out(path):
         raise UsageError(f"--out {path}: the folder {out.parent} does not exist")
 
 
-def setup(args, default_decay_at):
+def setup(args):
     """-> device, dataset, its tensors, the model, its TrainConfig."""
     dataset = Dataset.from_path(args.data)
-    model_config, train_config = configs(args, len(dataset.vocab), default_decay_at)
+    model_config, train_config = configs(args, len(dataset.vocab))
     device = pick_device(args.device)
     model = MLP(model_config, device)
     return device, dataset, dataset.tensors(model_config.block_size, device), model, train_config
@@ -218,7 +217,7 @@ def cmd_train(args):
     if args.steps is None and not args.stage:
         raise UsageError("the following arguments are required: --steps (or --stage, for the lecture's 200,000)")
     check_out(args.out)
-    device, dataset, data, model, config = setup(args, int(0.75 * (args.steps or 0)))
+    device, dataset, data, model, config = setup(args)
     trainer = Trainer(model, data, config, engine=engine_for(args, config.steps))
     bar = ProgressBar(config.steps)
     trainer.run(on_progress=bar, progress_every=max(config.steps // 200, 1))
@@ -245,7 +244,7 @@ def cmd_train(args):
 
 def cmd_stats(args):
     check_steps(args)
-    device, dataset, data, model, config = setup(args, LECTURE_DECAY_STEP)
+    device, dataset, data, model, config = setup(args)
     trainer = Trainer(model, data, config)
     bar = ProgressBar(config.steps)
     trainer.run(on_progress=bar, progress_every=max(config.steps // 200, 1))

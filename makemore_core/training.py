@@ -19,6 +19,7 @@ from . import diagnostics
 from .evaluation import split_loss
 
 
+DECAY_AT = 0.75          # the lr decays at 75% of the steps unless told otherwise (the lecture: 150,000 of 200,000)
 RUNAWAY_WINDOW = 200     # steps: a run whose loss stayed above RUNAWAY_FACTOR x a uniform guess's
 RUNAWAY_FACTOR = 10      # for this long is diverged, even when its loss never becomes NaN
 
@@ -51,9 +52,9 @@ class TrainConfig:
         self.lr_changes = sorted((int(s), float(lr)) for s, lr in self.lr_changes)
 
     @classmethod
-    def decayed_at(cls, steps, at_fraction=0.75, **kw):
-        """lr decayed x0.1 at 75% of the steps: the CLI's default (the lecture: 150,000 of 200,000)."""
-        return cls(steps=steps, lr_milestones=[int(steps * at_fraction)], **kw)
+    def decayed_at(cls, steps, **kw):
+        """lr decayed x0.1 at DECAY_AT of the steps: the CLI's and the pages' default schedule."""
+        return cls(steps=steps, lr_milestones=[decay_step(steps)], **kw)
 
     @classmethod
     def from_dict(cls, d):
@@ -75,6 +76,11 @@ class TrainConfig:
         """From `step` on the rate is `lr` (later milestones still multiply it)."""
         self.lr_changes = [(s, r) for s, r in self.lr_changes if s != step] + [(step, lr)]
         self.lr_changes.sort()
+
+
+def decay_step(steps: int) -> int:
+    """The step at DECAY_AT of a run of `steps`."""
+    return int(steps * DECAY_AT)
 
 
 MAX_CHUNK = 1_000       # steps: at most this many between two looks at a pause or stop request

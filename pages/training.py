@@ -11,7 +11,7 @@ import torch
 
 from makemore_core.model import LECTURE_SEED, ModelConfig
 from makemore_core.stages import STAGE_DESCRIPTIONS, STAGES
-from makemore_core.training import TrainConfig
+from makemore_core.training import TrainConfig, decay_step
 from ui import init_lab, links
 from ui import runs as run_lib
 from ui import training_settings as form
@@ -66,7 +66,7 @@ def choose_stage():
 
 
 def decay_at(steps: int) -> str:
-    return str(int(steps * 0.75))   # the lecture decays at 150,000 of 200,000 steps
+    return str(decay_step(steps))
 
 
 def follow_steps():

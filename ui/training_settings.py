@@ -3,17 +3,27 @@
 left); each widget's key is "tr_" + the setting's name."""
 import streamlit as st
 
-from makemore_core.model import LECTURE_SEED
+from makemore_core.model import ModelConfig
 from makemore_core.stages import stage_configs
+from makemore_core.training import TrainConfig, decay_step
 
 SETTINGS_KEY = "training_settings"
-LECTURE = {
-    "steps": 200_000, "batch_size": 32, "lr": 0.1, "milestones": "150000", "factor": 0.1, "optimizer": "sgd",
-    "stats_every": 100, "eval_every": 1000, "seed": LECTURE_SEED, "model_source": "page",
-    "hidden_layers": 5, "n_hidden": 100, "n_embd": 10, "block_size": 3, "batchnorm": True, "gain": 1.0,
-    "nonlinearity": "tanh", "engine": "eager", "stage": None, "init": "normal",
-}
-QUICK = {**LECTURE, "steps": 5_000, "milestones": "3750"}
+
+
+def form_values(model: ModelConfig, train: TrainConfig) -> dict:
+    """The form's fields (a few names differ from the core's) filled from the configs."""
+    return {"steps": train.steps, "batch_size": train.batch_size, "lr": train.lr,
+            "milestones": " ".join(str(m) for m in train.lr_milestones), "factor": train.lr_factor,
+            "optimizer": train.optimizer, "hidden_layers": model.hidden_layers, "n_hidden": model.n_hidden,
+            "n_embd": model.n_embd, "block_size": model.block_size, "batchnorm": model.batchnorm,
+            "gain": model.gain, "nonlinearity": model.nonlinearity, "seed": model.seed, "init": model.init}
+
+
+# The lecture's run (the dataclasses' defaults), with the page's own choices: statistics and val loss
+# often enough to draw, the reference engine, no stage.
+LECTURE = {**form_values(ModelConfig(), TrainConfig()), "stats_every": 100, "eval_every": 1000,
+           "model_source": "page", "engine": "eager", "stage": None}
+QUICK = {**LECTURE, "steps": 5_000, "milestones": str(decay_step(5_000))}
 
 
 def saved_settings() -> dict:
@@ -32,11 +42,7 @@ def stage_settings(stage: str | None, vocab_size: int) -> dict:
     if not stage:
         return {"stage": None}
     model, train = stage_configs(stage, vocab_size)
-    return {"stage": stage, "model_source": "page", "steps": train.steps, "batch_size": train.batch_size,
-            "lr": train.lr, "milestones": " ".join(str(m) for m in train.lr_milestones), "factor": train.lr_factor,
-            "optimizer": train.optimizer, "hidden_layers": model.hidden_layers, "n_hidden": model.n_hidden,
-            "n_embd": model.n_embd, "block_size": model.block_size, "batchnorm": model.batchnorm,
-            "gain": model.gain, "nonlinearity": model.nonlinearity, "seed": model.seed, "init": model.init}
+    return {**form_values(model, train), "stage": stage, "model_source": "page"}
 
 
 def stage_model(settings: dict, vocab_size: int):

@@ -84,12 +84,16 @@ def sample(model, vocab, n=20, seed=SAMPLE_SEED, temperature=1.0, top_k=None, to
 
 
 @torch.no_grad()
-def trace(model, vocab, seed=SAMPLE_SEED, temperature=1.0, top_k=None, top_p=None, max_length=MAX_LENGTH):
-    """(name, steps) of the first name the seed gives, step by step."""
+def trace(model, vocab, seed=SAMPLE_SEED, temperature=1.0, top_k=None, top_p=None, max_length=MAX_LENGTH,
+          index=0):
+    """(name, steps) of the index-th name the seed gives (the first by default), step by step: the
+    same generator draws the names before it, so it is the index-th name `sample` gives."""
     check_options(temperature, top_k, top_p)
     check_seed(seed)
     g = torch.Generator(device=model.device).manual_seed(seed)
     with model.eval_mode():
+        for _ in range(index):
+            sample_one(model, vocab, g, temperature, top_k, top_p, max_length)
         return sample_one(model, vocab, g, temperature, top_k, top_p, max_length, trace=True)
 
 

@@ -6,7 +6,7 @@ import re
 import streamlit as st
 import torch
 
-from makemore_core import sampling
+from makemore_core import checkpoint, sampling
 from ui import links, model_source, state
 from ui.choices import numbered_index
 from ui.figures.sampling import entropy_bits, next_char_figure
@@ -31,12 +31,7 @@ def sample_names(model_key, n, seed, temperature, top_k, top_p, _model, _vocab):
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def trace_name(model_key, index, seed, temperature, top_k, top_p, _model, _vocab):
-    """(name, steps) of the index-th name of this seed: the same generator draws the names before it."""
-    g = torch.Generator(device=_model.device).manual_seed(seed)
-    with torch.no_grad():
-        for _ in range(index):
-            sampling.sample_one(_model, _vocab, g, temperature, top_k, top_p)
-        return sampling.sample_one(_model, _vocab, g, temperature, top_k, top_p, trace=True)
+    return sampling.trace(_model, _vocab, seed=seed, temperature=temperature, top_k=top_k, top_p=top_p, index=index)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -107,9 +102,10 @@ for col, (where, (_, label)) in zip(cols, MARKS.items()):
     col.metric(label, f"{found.count(where) / len(names):.0%}", help=f"{found.count(where)} of {len(names)} names")
 cols[3].download_button("Download the names (.txt)", "\n".join(names) + "\n", file_name=f"names-seed{seed}.txt",
                         mime="text/plain", key="sampling_download")
-if dataset.vocab.itos != vocab.itos:
-    st.warning(f"This model was trained on other characters than the word list in use ({dataset.name}): the marks "
-               "below compare against a list it never saw.")
+try:
+    checkpoint.check_vocab(vocab, dataset.vocab)
+except checkpoint.CheckpointError as e:
+    st.warning(f"{str(e)[0].upper()}{str(e)[1:]}: the marks below compare against a list it never saw.")
 st.caption(f"Checked against the word list in use ({dataset.name}). Names in the training set were memorized or "
            "re-invented; names only in val or test are real names the model never saw; new ones are its own. "
            "Lower the temperature and more names come from the training set.")

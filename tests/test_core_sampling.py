@@ -73,6 +73,15 @@ def test_trace_is_the_first_sampled_name_step_by_step(trained):
             assert s["context"] == (steps[i - 1]["context"] + steps[i - 1]["char"])[1:]
 
 
+def test_trace_of_the_kth_name_is_the_kth_sampled_name(trained):
+    """What the Sampling page's "Follow the name" shows: the same generator draws the names before it."""
+    model, vocab = trained
+    names = sampling.sample(model, vocab, n=6, seed=5, temperature=1.5, top_k=20)
+    for k in (1, 5):
+        name, steps = sampling.trace(model, vocab, seed=5, temperature=1.5, top_k=20, index=k)
+        assert name == names[k] and "".join(s["char"] for s in steps[:-1]) == name
+
+
 def test_next_char_probs_uses_eval_mode_and_restores_it(trained):
     model, vocab = trained
     model.train()

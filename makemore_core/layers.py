@@ -42,7 +42,8 @@ class BatchNorm1d:
     """Normalize each feature over the batch, then scale by gamma and shift by beta.
 
     Training: batch mean and (unbiased, as torch's x.var) variance, and an exponential moving
-    average of both in the running buffers. Eval: the running buffers.
+    average of both in the running buffers. Eval: the running buffers. (LectureBatchNorm keeps
+    the std where this keeps the variance: `running` is the pair, whatever its second member.)
     """
 
     spread_name = "running_var"  # what the second running buffer holds (the lecture's own BatchNorm: std)
@@ -53,8 +54,7 @@ class BatchNorm1d:
         self.training = True
         self.gamma = torch.ones(dim, device=device)
         self.beta = torch.zeros(dim, device=device)
-        self.running_mean = torch.zeros(dim, device=device)
-        self.running_var = torch.ones(dim, device=device)
+        self.running = torch.zeros(dim, device=device), torch.ones(dim, device=device)  # mean 0, var 1
         self.update_running = True  # off while evaluating with batch statistics
         self.out = None
 
@@ -74,8 +74,9 @@ class BatchNorm1d:
         self.out = self.normalize(x, xmean, xvar)
         if self.training and self.update_running:
             with torch.no_grad():
-                self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * xmean.squeeze(0)
-                self.running_var = (1 - self.momentum) * self.running_var + self.momentum * xvar.squeeze(0)
+                running_mean, running_var = self.running
+                self.running = ((1 - self.momentum) * running_mean + self.momentum * xmean.squeeze(0),
+                                (1 - self.momentum) * running_var + self.momentum * xvar.squeeze(0))
         return self.out
 
     @property
@@ -98,7 +99,7 @@ class BatchNorm1d:
         return f"BatchNorm1d({self.gamma.shape[0]})"
 
 
-class LectureBatchNorm(BatchNorm1d):  # a BatchNorm1d to the model (train/eval, buffers), with its own math
+class LectureBatchNorm(BatchNorm1d):  # BatchNorm1d's step and buffers, with the lecture's own statistics
     """The BatchNorm the lecture writes by hand first (notebook cells 6-10), before torch's:
 
         bnmeani = hpreact.mean(0, keepdim=True)
@@ -112,33 +113,14 @@ class LectureBatchNorm(BatchNorm1d):  # a BatchNorm1d to the model (train/eval, 
     spread_name = "running_std"
 
     def __init__(self, dim, momentum=0.001, device="cpu"):
-        self.eps = 0.0                 # none: the lecture divides by the batch std itself
-        self.momentum = momentum
-        self.training = True
-        self.gamma = torch.ones(dim, device=device)    # bngain
-        self.beta = torch.zeros(dim, device=device)    # bnbias
-        self.running_mean = torch.zeros(dim, device=device)
-        self.running_std = torch.ones(dim, device=device)
-        self.update_running = True
-        self.out = None
+        # eps 0: the lecture divides by the batch std itself
+        super().__init__(dim, eps=0.0, momentum=momentum, device=device)
 
     def batch_stats(self, x):
         return x.mean(0, keepdim=True), x.std(0, keepdim=True)
 
     def normalize(self, x, mean, std):
         return self.gamma * (x - mean) / std + self.beta    # the notebook's order of operations
-
-    def __call__(self, x):
-        if self.training:
-            xmean, xstd = self.batch_stats(x)
-        else:
-            xmean, xstd = self.running
-        self.out = self.normalize(x, xmean, xstd)
-        if self.training and self.update_running:
-            with torch.no_grad():
-                self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * xmean.squeeze(0)
-                self.running_std = (1 - self.momentum) * self.running_std + self.momentum * xstd.squeeze(0)
-        return self.out
 
     def __repr__(self):
         return f"LectureBatchNorm({self.gamma.shape[0]})"

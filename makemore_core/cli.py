@@ -18,7 +18,7 @@ from .engine import COMPILE_PAYS_OFF_AT
 from .evaluation import calibrated_split_losses, split_loss
 from .model import MLP, ModelConfig
 from .stages import STAGE_DESCRIPTIONS, STAGES, stage_configs
-from .training import Trainer, TrainConfig, decay_step
+from .training import ENGINES, Trainer, TrainConfig, decay_step
 
 
 class UsageError(Exception):
@@ -101,9 +101,9 @@ def build_parser():
     schedule_options(train)
     train.add_argument("--stats-every", type=non_negative_int, default=0,
                        help="take the diagnostics every N steps (0: never); for timing their cost")
-    train.add_argument("--engine", choices=["fast", "eager"], default="fast",
-                       help="fast: hand-written backward, compiled in the background (same losses); "
-                            "eager: the notebook's autograd step, the reference")
+    train.add_argument("--engine", choices=list(ENGINES), default="fast",
+                       help="; ".join(f"{name}: {text}" for name, text in ENGINES.items())
+                            + f" (fast runs uncompiled below {COMPILE_PAYS_OFF_AT:,} steps)")
     train.add_argument("--out")
     train.add_argument("--json", action="store_true")
     model_options(train)

@@ -171,11 +171,11 @@ class FastEngine:
         self._lr = torch.zeros((), device=self.device)
         self._cuda_graph = None
         self._want_cuda_graph = False
-        self.status = "eager (reference)" if self.reason else "fast (hand-written backward)"
+        self.status = "eager (reference)" if self.reason else "fast-uncompiled"
         if self.reason is None and compile != "off":
             if self.device.type == "cuda":   # a CUDA graph of the step, captured on the first chunk
                 self._want_cuda_graph = True
-                self.status = "fast (CUDA graph at the first step)"
+                self.status = "fast-uncompiled (CUDA graph at the first step)"
             else:
                 self._start_compile(trainer, background=(compile == "background"))
 
@@ -226,9 +226,9 @@ class FastEngine:
                     return
                 except Exception as e:      # no compiler, unsupported platform, ...: stay uncompiled
                     error = e
-            self.status = f"fast, uncompiled (compile failed: {type(error).__name__})"
+            self.status = f"fast-uncompiled (compile failed: {type(error).__name__})"
 
-        self.status = "compiling (eager meanwhile)" if background else "compiling"
+        self.status = "compiling (fast-uncompiled meanwhile)" if background else "compiling"
         if background:
             threading.Thread(target=work, name="makemore-compile", daemon=True).start()
         else:
@@ -336,7 +336,7 @@ class FastEngine:
             return losses
         except Exception as e:  # capture unsupported here: the plain step still works
             self._want_cuda_graph = False
-            self.status = f"fast, no CUDA graph ({type(e).__name__})"
+            self.status = f"fast-uncompiled, no CUDA graph ({type(e).__name__})"
             return [train_step(self.plan, tensors, Xb, Yb, self._lr) for Xb, Yb in batches]
 
     def _capture_cuda_graph(self, trainer, tensors):
@@ -371,7 +371,7 @@ class FastEngine:
                 layer.running = static_tensors[k], static_tensors[k + 1]
 
 
-ENGINES = {
+COMPILE_MODES = {   # the fast engines' names (training.ENGINES describes them) -> FastEngine's compile
     "fast": "background",             # compile in a thread, hand-written step meanwhile
     "fast-uncompiled": "off",         # hand-written step only
     "fast-compiled": "now",           # compile first (benchmarks: steady-state speed)
@@ -379,6 +379,6 @@ ENGINES = {
 
 
 def make_engine(trainer, name):
-    if name not in ENGINES:
-        raise ValueError(f"engine must be eager or one of {', '.join(ENGINES)}, got {name!r}")
-    return FastEngine(trainer, compile=ENGINES[name])
+    if name not in COMPILE_MODES:
+        raise ValueError(f"engine must be eager or one of {', '.join(COMPILE_MODES)}, got {name!r}")
+    return FastEngine(trainer, compile=COMPILE_MODES[name])

@@ -1,4 +1,4 @@
-"""Training: the lecture's loop, one step at a time, so that a UI can pause, step and resume.
+"""Training: the lecture's loop, in short chunks of steps, so that a UI can pause, step and resume.
 
     ix = randint(0, len(Xtr), (batch,), generator=g)     # minibatch
     loss = cross_entropy(model(Xtr[ix]), Ytr[ix])          # forward
@@ -20,6 +20,15 @@ from .evaluation import split_loss
 
 
 DECAY_AT = 0.75          # the lr decays at 75% of the steps unless told otherwise (the lecture: 150,000 of 200,000)
+# The training engines, by the names the CLI, the pages and the run list all use, in one sentence each
+# (engine.py computes the fast ones; its "fast-compiled", compiled before the first step, is for benchmarks).
+ENGINES = {
+    "eager": "the notebook's step, autograd through the hand-written layers: the reference",
+    "fast-uncompiled": "the same math with the backward pass written out by hand (makemore part 4): "
+                       "about twice as fast, losses within about 1e-5 of eager",
+    "fast": "the hand-written step compiled by torch.compile: several times faster again once the one-off "
+            "compile (10-25 s, in the background, fast-uncompiled meanwhile) is done",
+}
 RUNAWAY_WINDOW = 200     # steps: a run whose loss stayed above RUNAWAY_FACTOR x a uniform guess's
 RUNAWAY_FACTOR = 10      # for this long is diverged, even when its loss never becomes NaN
 
@@ -92,7 +101,7 @@ class Trainer:
 
     `advance()` trains one chunk (the fast engine computes it, or the eager step below) and
     records it; `run()` is the CLI's loop of chunks, the Training page's run thread calls
-    `advance()` itself, between pause requests. `status` is one of STATUSES."""
+    `advance()` itself, between pause requests."""
 
     def __init__(self, model, data, config: TrainConfig, generator=None, engine="eager"):
         if model.batchnorms() and config.batch_size < 2:

@@ -11,7 +11,7 @@ import torch
 
 from makemore_core.model import LECTURE_SEED, ModelConfig
 from makemore_core.stages import STAGE_DESCRIPTIONS, STAGES
-from makemore_core.training import TrainConfig, decay_step
+from makemore_core.training import ENGINES, TrainConfig, decay_step
 from ui import init_lab, links
 from ui import runs as run_lib
 from ui import training_settings as form
@@ -24,8 +24,6 @@ LIVE_HEIGHT = 250                  # six live charts, two a row: loss, histogram
 CHART_REFRESH_S = 2.0              # the charts: each refresh redraws them from scratch in the browser
 REFRESH_S = 0.5                    # live view refresh while training: twice a second (the browser redraw is the cost)
 MODEL_SOURCES = {"page": "these settings", "lab": "the Initialization lab's settings"}
-ENGINES = {"eager": "exact (autograd)", "fast-uncompiled": "fast (hand-written)",
-           "fast": "fastest (hand-written, compiled)"}
 # While a run trains the charts redraw twice a second: static plots (no hover/zoom layers) are
 # cheaper for the browser; they become interactive again once the run pauses or ends.
 LIVE_CHART = {"displayModeBar": False}
@@ -190,7 +188,7 @@ def engine_text(run, run_state):
     """The engine's state; a compile still under way when the run ended is not 'compiling' any more."""
     status = run.trainer.engine_status
     if run_state in ("finished", "stopped", "diverged") and status.startswith("compiling"):
-        return "fast, hand-written (the run ended before the compile did)"
+        return "fast-uncompiled (the run ended before the compile did)"
     return status
 
 
@@ -304,7 +302,7 @@ st.caption(run_lib.keep_note())
 # Another label once a run is shown: a new expander, closed, so Pause, Step and the charts fit the screen.
 with st.expander("Settings for a new run" if shown is None else "Settings for the next run", expanded=shown is None):
     st.caption("Defaults are the lecture's run: 200,000 steps of SGD at lr 0.1, then 0.01 from step 150,000; "
-               "batch 32; seed 2147483647. With the exact engine, the same settings and seed give exactly the same "
+               "batch 32; seed 2147483647. With the eager engine, the same settings and seed give exactly the same "
                "losses as `python -m makemore_core train --engine eager`.")
     p1, p2, _ = st.columns([1.4, 1.4, 2])
     p1.button("Lecture run (200,000 steps)", key="tr_preset_lecture", on_click=load_preset, args=(LECTURE,),
@@ -329,13 +327,10 @@ with st.expander("Settings for a new run" if shown is None else "Settings for th
                        help="How often the histograms and ratios below are measured (each costs a little speed).")
         b.number_input("Val loss every N steps", min_value=0, max_value=1_000_000, step=500, key="tr_eval_every",
                        help="Loss on the validation split (names the net never trains on). 0: never.")
-        a.selectbox("Engine", list(ENGINES), format_func=ENGINES.get, key="tr_engine",
-                    help="Exact: the lecture's autograd step, the same losses as `python -m makemore_core train "
-                         "--engine eager` bit for bit. Fast: the same math with the backward pass written out by "
-                         "hand (makemore part 4, the CLI's default engine), about twice as fast; losses agree to "
-                         "about 1e-5. Fastest: the fast step compiled by torch.compile, several times faster "
-                         "again; the one-off compile (10-25 s) runs in the background while the fast step trains "
-                         "meanwhile. Adam always runs the exact step.")
+        a.selectbox("Engine", list(ENGINES), key="tr_engine",
+                    help="  \n".join(f"**{name}**: {text}." for name, text in ENGINES.items())
+                         + "  \nAdam always runs the eager step. The command line's `--engine` has the same names.")
+        a.caption(f"{ENGINES[st.session_state['tr_engine']].capitalize()}.")
     with right:
         st.markdown("**Model**")
         st.radio("Model settings", list(MODEL_SOURCES), format_func=MODEL_SOURCES.get, key="tr_model_source",

@@ -327,7 +327,7 @@ def test_background_compile_steps_meanwhile_and_reports_status(data, monkeypatch
         return compiled
     monkeypatch.setattr(engine_module.torch, "compile", slow_compile)
     t = trainer(data, "fast", steps=200)
-    assert t.engine_status == "compiling (eager meanwhile)"
+    assert t.engine_status == "compiling (fast-uncompiled meanwhile)"
     t.run(steps=100)
     assert t.step_num == 100 and not calls
     release.set()

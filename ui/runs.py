@@ -39,9 +39,9 @@ MAX_STATS_STEPS = 4096          # statistics steps kept per run (numbers only, ~
 _ids = itertools.count(1)
 _every_run = weakref.WeakSet()  # all runs in this server process (tests and benchmarks stop them)
 
-# A run's state. The Trainer's own status (ready | running | finished | diverged) is the core's part
-# of it: a run ends "finished" or "diverged" as its trainer does, or "stopped" by hand.
-STATES = ("created", "queued", "running", "paused", "finished", "diverged", "stopped")
+# A run's state: created | queued | running | paused | finished | diverged | stopped. The Trainer's own
+# status (ready | running | finished | diverged) is the core's part of it: a run ends "finished" or
+# "diverged" as its trainer does, or "stopped" by hand; only the run's thread writes it.
 ACTIVE_STATES = ("queued", "running", "paused")
 
 
@@ -168,11 +168,11 @@ class Run:
         self.model_config = model_config if model is None else model.config
         self.device = str(device)
         self.source = source          # e.g. "continued from checkpoint x.pt"
-        self.engine = engine          # "eager": the CLI's step, bit for bit; "fast-uncompiled": engine.py
+        self.engine = engine          # one of training.ENGINES
         self.trainer = Trainer(model.train() if model is not None else MLP(model_config, device), data,
                                train_config, engine=engine)
         self.lock = threading.Lock()
-        self.state = "created"        # one of STATES; only this run's thread changes it once started
+        self.state = "created"        # see ACTIVE_STATES for the vocabulary
         self.pause_requested = threading.Event()
         self.stop_requested = threading.Event()
         self.resume = threading.Event()
@@ -393,7 +393,7 @@ class Run:
                                      + [f"{lr:g} from {s:,}" for s, lr in c.lr_changes]) or "none",
             "batch": c.batch_size, "layers": m.hidden_layers, "width": m.n_hidden,
             "BatchNorm": "yes" if m.batchnorm else "no", "gain": round(m.gain, 4), "nonlinearity": m.nonlinearity,
-            "seed": m.seed, "engine": "fast" if self.engine != "eager" else "exact", "data": self.dataset_name,
+            "seed": m.seed, "engine": self.engine, "data": self.dataset_name,
         }
 
 

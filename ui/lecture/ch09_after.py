@@ -28,6 +28,6 @@ def render(ctx):
         st.markdown("**20 names** (seed 2147483657)" + (" — the notebook's, name for name" if same else ""))
         st.code("\n".join(f"{name}." for name in run["names"]), language=None)
     change_one_thing("On the Training page, train the lecture's whole 200,000 steps (about 2 minutes with the "
-                     "fastest engine) and sample again: the names get much better.",
+                     "fast engine) and sample again: the names get much better.",
                      "On the Sampling page, lower the temperature to 0.5: fewer odd names, less variety.")
     try_it.button(ID, ctx.vocab_size)

@@ -83,8 +83,7 @@ class TrainConfig:
 
     def change_lr(self, step: int, lr: float):
         """From `step` on the rate is `lr` (later milestones still multiply it)."""
-        self.lr_changes = [(s, r) for s, r in self.lr_changes if s != step] + [(step, lr)]
-        self.lr_changes.sort()
+        self.lr_changes = sorted([(s, r) for s, r in self.lr_changes if s != step] + [(step, lr)])
 
 
 def decay_step(steps: int) -> int:

@@ -144,7 +144,8 @@ class Trainer:
 
     @property
     def done(self):
-        return self.status in ("finished", "diverged") or self.step_num >= self.config.steps
+        """Diverged, or all its steps trained (a run given more steps afterwards trains on)."""
+        return self.status == "diverged" or self.step_num >= self.config.steps
 
     def wants_stats(self, step):
         every = self.config.stats_every

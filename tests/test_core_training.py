@@ -432,3 +432,13 @@ def test_chunks_are_sized_by_the_measured_step_time(default_data):
     trainer.step_seconds = 1e-12                         # however fast: at most MAX_CHUNK between looks
     assert trainer.chunk_size() == training.MAX_CHUNK
     assert trainer.advance(7) == 7                       # and never more than asked
+
+
+def test_a_finished_run_given_more_steps_trains_on(default_data):
+    _, data = default_data
+    trainer = Trainer(MLP(ModelConfig(n_hidden=8, hidden_layers=1)), data, TrainConfig(steps=10)).run()
+    assert trainer.status == "finished" and trainer.done
+    trainer.config.steps = 25
+    assert not trainer.done
+    trainer.run()
+    assert trainer.step_num == 25 and trainer.status == "finished"

@@ -22,7 +22,8 @@ from ui.figures import live as live_figs
 from ui.figures import training as figs
 from ui.training_settings import LECTURE, QUICK
 
-LIVE_HEIGHT = 250                  # six live charts, two a row: loss, histograms and ratios on one screen
+LIVE_HEIGHT = 215                  # six live charts (axes and legend included), two a row: the first four
+                                   # and the controls fit one 1280x800 screen
 CHART_REFRESH_S = 2.0              # the charts: each refresh redraws them from scratch in the browser
 REFRESH_S = 0.5                    # live view refresh while training: twice a second (the browser redraw is the cost)
 MODEL_SOURCES = {"page": "these settings", "lab": "the Initialization lab's settings"}
@@ -148,7 +149,14 @@ def start_new_run():
     if note:
         st.session_state["tr_note"] = note
     run.start()
+    st.session_state["tr_scroll_to_live"] = True
     run.wait_until(lambda r: r.state != "queued" or r.trainer.step_num > 0, timeout=0.5)
+
+
+def scroll_to_live_view():
+    """Once, after Start: the controls at the top of the screen, the four main charts under them."""
+    st.html("<script>setTimeout(() => document.querySelector('.st-key-tr_live_top')?.parentElement"
+            ".scrollIntoView({block: 'start'}), 300)</script>", unsafe_allow_javascript=True)
 
 
 def settle(run, target=None):
@@ -449,8 +457,6 @@ if shown is not None:   # the live view: this browser's run, or one watched read
             st.warning(f"Server busy: {run_lib.running_trainers()} runs are training on this server (the limit is "
                        f"{run_lib.MAX_TRAINERS}, and one per browser at a time). Your run is queued"
                        f"{f', number {place} in line,' if place else ''} and starts by itself when a slot frees.")
-        for level, text in run_lib.hints(snap):
-            getattr(st, level)(text)
 
     def live_chart(key, chart):
         """One live chart in a container of its own (its key names it for CSS and tests). Vega-Lite with
@@ -489,6 +495,8 @@ if shown is not None:   # the live view: this browser's run, or one watched read
             st.markdown("**Saturation per layer** (%)")
             live_chart("tr_sat_chart", live_figs.series_chart(series["steps"], series["saturation"], "saturated %",
                                                               height=LIVE_HEIGHT, big=big, key="saturation"))
+        for level, text in run_lib.hints(snap):   # below the charts: a hint that comes and goes moves nothing
+            getattr(st, level)(text)
         g5, g6 = st.columns(2)
         with g5:
             st.markdown(f"**Activation gradients{at}**{measured}")
@@ -496,7 +504,7 @@ if shown is not None:   # the live view: this browser's run, or one watched read
         with g6:
             st.markdown("**grad:data ratio** (per weight matrix, log scale)")
             live_chart("tr_gd_chart", live_figs.series_chart(series["steps"], series["grad_to_data"],
-                                                             "grad std / data std", log_y=True, height=LIVE_HEIGHT,
+                                                             "grad / data", log_y=True, height=LIVE_HEIGHT,
                                                              big=big, key="grad_to_data"))
         with st.expander("How to read these charts"):
             st.markdown(
@@ -516,10 +524,13 @@ if shown is not None:   # the live view: this browser's run, or one watched read
                 st.caption("The histograms and ratios appear at the first statistics step.")
 
     training = status in ("queued", "running")
-    st.fragment(live_view, run_every=REFRESH_S if training else None)(run.id, status)
+    with st.container(key="tr_live_top"):   # stays at the top of the screen while the charts scroll (CSS)
+        st.fragment(live_view, run_every=REFRESH_S if training else None)(run.id, status)
     st.fragment(live_charts, run_every=CHART_REFRESH_S if training else None)(run.id, status)
     if status not in ("queued", "running"):
         inside_the_net(run)
+    if st.session_state.pop("tr_scroll_to_live", False):   # below the charts: the element moves nothing
+        scroll_to_live_view()
 
 # ---------------------------------------------------------------- run list, overlay, checkpoints
 

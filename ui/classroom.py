@@ -20,7 +20,9 @@ SETTINGS = [
 # Always: captions dark enough to read projected (Streamlit's default grey is too light).
 BASE_CSS = """
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #3b3d45 !important; }
-"""
+[data-testid="stLayoutWrapper"]:has(> .st-key-tr_live_top) { position: sticky; top: 3.75rem; z-index: 90;
+    background: white; padding-bottom: 0.3rem; scroll-margin-top: 3.75rem; }
+"""   # the Training page's controls and progress line stay on screen under Streamlit's header
 
 PROJECTOR_CSS = """
 html { font-size: 22px; }

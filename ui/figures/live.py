@@ -20,7 +20,8 @@ SERIES_COLUMNS = ["step", "value", "series"]
 
 
 def _spec(layers, height, big=False, key=""):
-    """Common frame: SVG (sharp when projected, and the page's tests can read it), the app's type size."""
+    """`height` is the whole chart's, axes and legend included (Streamlit fits the chart to it).
+    Common frame: SVG (sharp when projected, and the page's tests can read it), the app's type size."""
     font = FONT_SIZE + (5 if big else 0)
     return {
         "height": height, "layer": layers,
@@ -48,8 +49,9 @@ def _guide(y, text, color="black", dash=(6, 4), align="right"):
 
 
 def _axes(x_title, y_title, log_y=False, x_format=None):
-    x = {"field": "step" if x_title == "step" else "x", "type": "quantitative", "title": x_title,
-         "scale": {"zero": False, "nice": False}}
+    # no "step" under the x axis: the charts are small, and a step axis needs no name
+    x = {"field": "step" if x_title == "step" else "x", "type": "quantitative",
+         "title": None if x_title == "step" else x_title, "scale": {"zero": False, "nice": False}}
     if x_format:
         x["axis"] = {"format": x_format}
     y = {"field": "value", "type": "quantitative", "title": y_title,
@@ -126,5 +128,5 @@ def series_chart(steps, table, y_title, guide=None, log_y=False, height=250, big
 
 
 def update_to_data_chart(series, height=250, big=False):
-    return series_chart(series["steps"], series["update_to_data"], "log10(update std / data std)", guide=GUIDE,
+    return series_chart(series["steps"], series["update_to_data"], "log10(update / data)", guide=GUIDE,
                         height=height, big=big, key="update_to_data")

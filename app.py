@@ -54,4 +54,4 @@ try:
     page.run()
 finally:   # also after a page's st.stop(): the link then holds what the page wrote so far
     with link_box:
-        links.copy_link_box(page.url_path or "")
+        links.copy_link_box()

@@ -1,5 +1,7 @@
 """More of what a teacher does: open /home as a first link, copy the sidebar's link after the lab
 changed, come back to the BatchNorm explainer, drag Sampling's sliders in fresh tabs."""
+import re
+
 import pytest
 
 from conftest import wait_for_app
@@ -28,3 +30,26 @@ def test_home_as_first_deep_link_opens_home(browser, app_url):
             assert page.evaluate("window.notFound") == 0, f"{address} showed 'Page not found'"
         finally:
             context.close()
+
+
+def test_sidebar_link_is_the_address_after_the_lab_changed(browser, app_url):
+    """The Init lab reruns only its fragment: the sidebar's link must still be the page's address."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800},
+                                  permissions=["clipboard-read", "clipboard-write"])
+    try:
+        page = context.new_page()
+        page.goto(f"{app_url}/init")
+        wait_for_app(page)
+        page.get_by_text("Initial loss", exact=True).first.wait_for(timeout=30_000)
+        page.get_by_text("Copy link to this experiment").click()
+        shown = page.locator('[data-testid="stSidebar"] .mm-link-text')
+        shown.wait_for(timeout=10_000)
+        page.locator(".st-key-init_fan_in").get_by_text("Fan-in scaling").click()   # a fragment rerun
+        page.wait_for_url(re.compile(r"fan_in_scaling=0"), timeout=30_000)
+        page.wait_for_function("() => document.querySelector('[data-testid=stSidebar] .mm-link-text').value "
+                               "=== location.href", timeout=5_000)
+        page.locator('[data-testid="stSidebar"] .mm-link-copy').click()
+        page.wait_for_function("async () => (await navigator.clipboard.readText()) === location.href", timeout=5_000)
+        assert "fan_in_scaling=0" in shown.input_value()
+    finally:
+        context.close()

@@ -53,3 +53,24 @@ def test_sidebar_link_is_the_address_after_the_lab_changed(browser, app_url):
         assert "fan_in_scaling=0" in shown.input_value()
     finally:
         context.close()
+
+
+def test_batchnorm_explainer_keeps_its_sliders_after_another_tab(page, app_url):
+    page.goto(f"{app_url}/init")
+    wait_for_app(page)
+    explained = page.get_by_role("tab", name="BatchNorm explained")
+    explained.click()
+    gamma = page.locator('.st-key-init_bn_gamma input[type="range"]')
+    gamma.wait_for(state="attached", timeout=30_000)
+    gamma.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")                                  # γ 1.0 -> 1.3
+    page.get_by_text("out = 1.3 · x̂").wait_for(timeout=20_000)
+    wait_for_app(page)
+    page.get_by_role("tab", name="Activations").click()                   # another tab, then back
+    page.locator(f"{MAIN} .js-plotly-plot").first.wait_for(timeout=30_000)
+    wait_for_app(page)
+    explained.click()
+    page.get_by_text("out = 1.3 · x̂").wait_for(timeout=20_000)
+    assert "1.30" in page.locator(".st-key-init_bn_gamma").inner_text()   # the value over the handle
+    assert page.locator(ERROR_BOX).count() == 0

@@ -1,10 +1,13 @@
 """More of what a teacher does: open /home as a first link, copy the sidebar's link after the lab
 changed, come back to the BatchNorm explainer, drag Sampling's sliders in fresh tabs."""
 import re
+import subprocess
+import sys
 
 import pytest
 
-from conftest import wait_for_app
+from conftest import ROOT, wait_for_app
+from test_browser_classroom import drag_every_slider, idle
 
 pytestmark = pytest.mark.browser
 MAIN = '[data-testid="stMain"]'
@@ -74,3 +77,43 @@ def test_batchnorm_explainer_keeps_its_sliders_after_another_tab(page, app_url):
     page.get_by_text("out = 1.3 · x̂").wait_for(timeout=20_000)
     assert "1.30" in page.locator(".st-key-init_bn_gamma").inner_text()   # the value over the handle
     assert page.locator(ERROR_BOX).count() == 0
+
+
+@pytest.fixture(scope="module")
+def small_checkpoint(tmp_path_factory, default_names):
+    """A checkpoint trained for a few hundred steps by the CLI: each fresh tab loads it in a second."""
+    out = tmp_path_factory.mktemp("sampling") / "small.pt"
+    subprocess.run([sys.executable, "-m", "makemore_core", "train", "--data", str(default_names), "--steps", "300",
+                    "--out", str(out)], cwd=ROOT, check=True, capture_output=True, timeout=600)
+    return out
+
+
+def sampling_tab(browser, app_url, checkpoint):
+    """A fresh browser context on the Sampling page, the checkpoint uploaded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{app_url}/sampling")
+    wait_for_app(page)
+    page.locator(f'{MAIN} [data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(checkpoint))
+    page.get_by_role("button", name="Another seed").wait_for(timeout=60_000)
+    wait_for_app(page)
+    return context, page
+
+
+def test_sampling_sliders_dragged_many_times_in_fresh_tabs_and_after_new_names(browser, app_url, small_checkpoint):
+    for tab in range(2):
+        context, page = sampling_tab(browser, app_url, small_checkpoint)
+        try:
+            assert drag_every_slider(page, times=4, limit=8) >= 5    # names, temperature, top-k, top-p, beam
+            page.get_by_role("button", name="Another seed").click()  # other names: the follow-the-name options change
+            idle(page)
+            how_many = page.locator(f'{MAIN} .st-key-sampling_n input[type="range"]')
+            how_many.focus()
+            page.keyboard.press("End" if tab == 0 else "Home")      # 100 names, or 1
+            page.wait_for_url(re.compile(r"[?&]n=100\b" if tab == 0 else r"[?&]n=1\b"), timeout=30_000)
+            idle(page)
+            assert page.locator(ERROR_BOX).count() == 0
+            drag_every_slider(page, times=2, limit=8)
+            assert page.locator(ERROR_BOX).count() == 0
+        finally:
+            context.close()

@@ -22,8 +22,8 @@ from ui.figures import live as live_figs
 from ui.figures import training as figs
 from ui.training_settings import LECTURE, QUICK
 
-LIVE_HEIGHT = 215                  # six live charts (axes and legend included), two a row: the first four
-                                   # and the controls fit one 1280x800 screen
+LIVE_HEIGHT = 95                   # six live charts' plotting areas, two a row: the first four and the
+                                   # controls fit one 1280x800 screen
 CHART_REFRESH_S = 2.0              # the charts: each refresh redraws them from scratch in the browser
 REFRESH_S = 0.5                    # live view refresh while training: twice a second (the browser redraw is the cost)
 MODEL_SOURCES = {"page": "these settings", "lab": "the Initialization lab's settings"}
@@ -155,8 +155,9 @@ def start_new_run():
 
 def scroll_to_live_view():
     """Once, after Start: the controls at the top of the screen, the four main charts under them."""
-    st.html("<script>setTimeout(() => document.querySelector('.st-key-tr_live_top')?.parentElement"
-            ".scrollIntoView({block: 'start'}), 300)</script>", unsafe_allow_javascript=True)
+    st.html("<script>const live = () => document.querySelector('.st-key-tr_live_top')?.parentElement"
+            ".scrollIntoView({block: 'start'}); setTimeout(live, 300); setTimeout(live, 1200);</script>",
+            unsafe_allow_javascript=True)   # again once the charts below are drawn
 
 
 def settle(run, target=None):
@@ -485,7 +486,7 @@ if shown is not None:   # the live view: this browser's run, or one watched read
             st.markdown("**Loss** (log10)")
             live_chart("tr_loss_chart", live_figs.loss_chart(snap, LIVE_HEIGHT, big))
         with g2:
-            st.markdown(f"**Activations{at}**{measured}")
+            st.markdown(f"**Activations{at}**{measured} · {live_figs.histogram_summary(stats)}")
             live_chart("tr_act_hist", live_figs.histogram_chart(stats, "hist", LIVE_HEIGHT, big))
         g3, g4 = st.columns(2)
         with g3:
@@ -499,7 +500,7 @@ if shown is not None:   # the live view: this browser's run, or one watched read
             getattr(st, level)(text)
         g5, g6 = st.columns(2)
         with g5:
-            st.markdown(f"**Activation gradients{at}**{measured}")
+            st.markdown(f"**Activation gradients{at}**{measured} · {live_figs.histogram_summary(stats, 'grad_hist')}")
             live_chart("tr_grad_hist", live_figs.histogram_chart(stats, "grad_hist", LIVE_HEIGHT, big))
         with g6:
             st.markdown("**grad:data ratio** (per weight matrix, log scale)")

@@ -31,10 +31,13 @@ def test_the_spec_stays_while_the_data_grows():
     for which in ("hist", "grad_hist"):
         (a, spec_a), (b, spec_b) = live.histogram_chart(stats(0.6), which), live.histogram_chart(stats(0.7), which)
         assert json.dumps(spec_a) == json.dumps(spec_b) and len(a) == len(b) == 10
-        assert a["series"].iloc[0] != b["series"].iloc[0]   # the legend shows the new std
+        assert spec_a["layer"][0]["encoding"]["color"]["scale"]["domain"] == ["layer 2", "layer 5"]   # colours stay
+    assert live.histogram_summary(stats(0.6)) == "std 0.60–0.60, 2.5–2.5% saturated"
+    assert live.histogram_summary(stats(0.6), "grad_hist") == "std 6.0e-03–6.0e-03" and live.histogram_summary(None) == ""
     series = {"steps": [0, 100, 200], "update_to_data": {"C": [-3.1, -3.0, None], "W1": [-2.0, -2.5, -2.7]}}
     data, spec = live.update_to_data_chart(series)
-    assert len(data) == 5 and spec == live.update_to_data_chart({"steps": [0], "update_to_data": {}})[1]
+    earlier = {"steps": [0], "update_to_data": {"C": [-3.1], "W1": [-2.0]}}
+    assert len(data) == 5 and spec == live.update_to_data_chart(earlier)[1]
 
 
 def test_log_axis_drops_what_it_cannot_draw_and_empty_charts_draw():

@@ -20,21 +20,24 @@ SERIES_COLUMNS = ["step", "value", "series"]
 
 
 def _spec(layers, height, big=False, key=""):
-    """`height` is the whole chart's, axes and legend included (Streamlit fits the chart to it).
-    Common frame: SVG (sharp when projected, and the page's tests can read it), the app's type size."""
+    """Common frame: SVG (sharp when projected, and the page's tests can read it), the app's type size."""
     font = FONT_SIZE + (5 if big else 0)
     return {
-        "height": height, "layer": layers,
+        # fit the width; `height` is the plotting area's, so a long legend adds to it rather than squashing it
+        "height": height, "autosize": {"type": "fit-x", "contains": "padding"}, "layer": layers,
         "usermeta": {"embedOptions": {"renderer": "svg"}, "chart": key},
         "config": {"axis": {"labelFontSize": font - 2, "titleFontSize": font - 1, "labelColor": "#1f2027",
                             "titleColor": "#1f2027", "titleFontWeight": "normal"},
-                   "legend": {"labelFontSize": font - 3, "labelColor": "#1f2027", "labelLimit": 320}},
+                   "legend": {"labelFontSize": font - (5 if big else 3), "labelColor": "#1f2027", "labelLimit": 320,
+                              "rowPadding": 2, "symbolSize": 60}},
     }
 
 
-def _color(domain=None, legend_columns=2):
-    scale = {"range": COLORS} if domain is None else {"domain": domain, "range": COLORS[:len(domain)]}
-    return {"field": "series", "type": "nominal", "sort": None, "scale": scale,
+def _color(domain, legend_columns=2):
+    """One colour per line, fixed by the list of names (fixed for a run): a line keeps its colour
+    across refreshes, and the legend its order."""
+    palette = COLORS * (len(domain) // len(COLORS) + 1)
+    return {"field": "series", "type": "nominal", "scale": {"domain": list(domain), "range": palette[:len(domain)]},
             "legend": {"orient": "bottom", "title": None, "columns": legend_columns, "symbolStrokeWidth": 3}}
 
 
@@ -49,9 +52,9 @@ def _guide(y, text, color="black", dash=(6, 4), align="right"):
 
 
 def _axes(x_title, y_title, log_y=False, x_format=None):
-    # no "step" under the x axis: the charts are small, and a step axis needs no name
+    # no x title (None): the charts are small, and their headings say what x is
     x = {"field": "step" if x_title == "step" else "x", "type": "quantitative",
-         "title": None if x_title == "step" else x_title, "scale": {"zero": False, "nice": False}}
+         "title": None if x_title in ("step", None) else x_title, "scale": {"zero": False, "nice": False}}
     if x_format:
         x["axis"] = {"format": x_format}
     y = {"field": "value", "type": "quantitative", "title": y_title,
@@ -88,24 +91,32 @@ def loss_chart(snap, height=250, big=False):
 
 
 def histogram_chart(stats, which="hist", height=250, big=False):
-    """One density curve per watched layer (activations, or their gradients), as the lecture draws them."""
+    """One density curve per watched layer (activations, or their gradients), as the lecture draws them.
+    The legend names the layers only (names that stay, so colours stay): histogram_summary says their spreads."""
     parts = []
     for layer in stats["layers"] if stats else []:
         h = layer.get(which)
-        if h is None:
-            continue
-        if which == "hist":
-            name = f"layer {layer['index']}: std {layer['std']:.2f}, {layer['saturation_pct']:.1f}% sat."
-        else:
-            name = f"layer {layer['index']}: std {layer['grad_std']:.1e}"
-        parts.append(pd.DataFrame({"x": np.asarray(h["x"], dtype=float), "value": np.asarray(h["density"], dtype=float),
-                                   "series": name}))
+        if h is not None:
+            parts.append(pd.DataFrame({"x": np.asarray(h["x"], dtype=float),
+                                       "value": np.asarray(h["density"], dtype=float),
+                                       "series": f"layer {layer['index']}"}))
     data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["x", "value", "series"])
-    x_title = "activation value" if which == "hist" else "gradient value"
-    x_axis, y_axis = _axes(x_title, "density", x_format=None if which == "hist" else ".0e")
+    x_axis, y_axis = _axes(None, "density", x_format=None if which == "hist" else ".0e")   # the heading names x
     layers = [{"mark": {"type": "line", "interpolate": "step", "strokeWidth": 3 if big else 2},
-               "encoding": {"x": x_axis, "y": y_axis, "color": _color()}}]
+               "encoding": {"x": x_axis, "y": y_axis, "color": _color(data["series"].unique(), legend_columns=5)}}]
     return data, _spec(layers, height, big, which)
+
+
+def histogram_summary(stats, which="hist") -> str:
+    """The layers' spread in a few words, e.g. 'std 0.63-0.65, 1.4-2.9% saturated'."""
+    layers = [layer for layer in (stats["layers"] if stats else []) if layer.get(which) is not None]
+    if not layers:
+        return ""
+    if which == "hist":
+        stds, sat = [layer["std"] for layer in layers], [layer["saturation_pct"] for layer in layers]
+        return f"std {min(stds):.2f}–{max(stds):.2f}, {min(sat):.1f}–{max(sat):.1f}% saturated"
+    stds = [layer["grad_std"] for layer in layers]
+    return f"std {min(stds):.1e}–{max(stds):.1e}"
 
 
 def series_chart(steps, table, y_title, guide=None, log_y=False, height=250, big=False, key=""):
@@ -114,14 +125,16 @@ def series_chart(steps, table, y_title, guide=None, log_y=False, height=250, big
     parts = []
     for name, values in table.items():
         y = np.array([np.nan if v is None else v for v in values], dtype=float)
-        parts.append(pd.DataFrame({"step": x[:len(y)], "value": y, "series": name}))
+        parts.append(pd.DataFrame({"step": x[:len(y)], "value": y, "series": name.removesuffix(".weight")}))
+    names = [name.removesuffix(".weight") for name in table]
     data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SERIES_COLUMNS)
     data = data[np.isfinite(data["value"].to_numpy(dtype=float))]
     if log_y:
         data = data[data["value"] > 0]
     x_axis, y_axis = _axes("step", y_title, log_y)
     layers = [{"mark": {"type": "line", "strokeWidth": 3 if big else 2},
-               "encoding": {"x": x_axis, "y": y_axis, "color": _color(legend_columns=3)}}]
+               "encoding": {"x": x_axis, "y": y_axis,
+                            "color": _color(names, legend_columns=4 if max(map(len, names), default=0) <= 9 else 3)}}]
     if guide is not None:
         layers += _guide(guide, "1e-3 guide", align="left")
     return data, _spec(layers, height, big, key)

@@ -36,6 +36,7 @@ h1 { padding-top: 0.2rem !important; }
 .js-plotly-plot .scatterlayer .js-line { stroke-width: 3.5px !important; }
 .js-plotly-plot .xtick text, .js-plotly-plot .ytick text { font-weight: 600; }
 [data-testid="stSidebarNav"] a * { white-space: normal !important; text-overflow: clip !important; }   /* wrap, not cut */
+[data-testid="stDownloadButton"] button * { white-space: normal !important; text-overflow: clip !important; }
 """
 
 # the inputs `hide=controls` removes from the page (buttons stay: Pause, Step, Start)

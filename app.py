@@ -4,6 +4,7 @@
 """
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 # A pages/ folder beside the entrypoint makes Streamlit run a deep link as a legacy stand-alone page (no
 # sidebar, a page list of file names) until the first st.navigation call; on a just-started server every
@@ -35,6 +36,16 @@ PAGES = {
     ],
 }
 
+
+def home_alias():
+    """`/home` opens Home. Streamlit serves the default page at `/` only, and answered a first deep
+    link to /home with "Page not found"; asking for no page in particular gives the default page."""
+    pages = getattr(get_script_run_ctx(), "pages_manager", None)
+    if pages is not None and pages.intended_page_name == "home" and not pages.intended_page_script_hash:
+        pages.set_script_intent("", "")
+
+
+home_alias()
 page = st.navigation(PAGES)
 state.sidebar()
 classroom.apply()
@@ -43,4 +54,4 @@ try:
     page.run()
 finally:   # also after a page's st.stop(): the link then holds what the page wrote so far
     with link_box:
-        links.copy_link_box(page.url_path or "")
+        links.copy_link_box()

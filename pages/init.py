@@ -74,6 +74,9 @@ def show_tables(make, rows, formats):
 BN_VALUES = [-1.0, -0.4, 0.1, 0.5, 0.9, 1.6]   # one neuron's pre-activations over a tiny batch of 6
 
 
+BN_SLIDERS = {"init_bn_value": BN_VALUES[-1], "init_bn_gamma": 1.0, "init_bn_beta": 0.0}   # their defaults
+
+
 @st.fragment
 def batchnorm_explainer():
     """One BatchNorm unit on a handful of values; its sliders rerun only this fragment."""
@@ -81,10 +84,20 @@ def batchnorm_explainer():
                "batch std, then scales by γ and shifts by β (both learned). Drag the orange value: the mean and "
                "std move, so every other example's normalized value moves too. The examples of a batch are "
                "coupled, which is why BatchNorm needs running statistics at test time.")
+    # Streamlit forgets a widget whose tab is closed, and the browser then draws it at its default:
+    # coming back, the sliders are set again from the values kept below.
+    if st.session_state.pop("init_bn_reopened", False):
+        for key in BN_SLIDERS:
+            if f"{key}_kept" in st.session_state:
+                st.session_state[key] = st.session_state[f"{key}_kept"]
+    for key, default in BN_SLIDERS.items():
+        st.session_state.setdefault(key, default)
     a, b, c = st.columns(3)
-    moved = a.slider("The orange value", -6.0, 6.0, BN_VALUES[-1], 0.1, key="init_bn_value")
-    gamma = b.slider("γ (gamma, scale)", 0.0, 3.0, 1.0, 0.1, key="init_bn_gamma")
-    beta = c.slider("β (beta, shift)", -3.0, 3.0, 0.0, 0.1, key="init_bn_beta")
+    moved = a.slider("The orange value", -6.0, 6.0, step=0.1, key="init_bn_value")
+    gamma = b.slider("γ (gamma, scale)", 0.0, 3.0, step=0.1, key="init_bn_gamma")
+    beta = c.slider("β (beta, shift)", -3.0, 3.0, step=0.1, key="init_bn_beta")
+    for key in BN_SLIDERS:
+        st.session_state[f"{key}_kept"] = st.session_state[key]
     values = BN_VALUES[:-1] + [moved]
     xhat, out, mean, std = lab.batchnorm_demo(values, gamma, beta)
     st.plotly_chart(figs.batchnorm_figure(values, xhat, out, len(values) - 1, mean, std, gamma, beta),
@@ -324,6 +337,8 @@ def lab_page():
         with tabs[4]:
             if tabs[4].open:   # only the open tab is drawn (issue 13)
                 batchnorm_explainer()
+            else:
+                st.session_state["init_bn_reopened"] = True
 
 
 lab_page()

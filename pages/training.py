@@ -17,10 +17,12 @@ from ui import runs as run_lib
 from ui import training_settings as form
 from ui import state
 from ui.figures import init_lab as init_figs
+from ui.figures import live as live_figs
 from ui.figures import training as figs
 from ui.training_settings import LECTURE, QUICK
 
-LIVE_HEIGHT = 250                  # six live charts, two a row: loss, histograms and ratios on one screen
+LIVE_HEIGHT = 95                   # six live charts' plotting areas, two a row: the first four and the
+                                   # controls fit one 1280x800 screen
 CHART_REFRESH_S = 2.0              # the charts: each refresh redraws them from scratch in the browser
 REFRESH_S = 0.5                    # live view refresh while training: twice a second (the browser redraw is the cost)
 MODEL_SOURCES = {"page": "these settings", "lab": "the Initialization lab's settings"}
@@ -144,7 +146,15 @@ def start_new_run():
     if note:
         st.session_state["tr_note"] = note
     run.start()
+    st.session_state["tr_scroll_to_live"] = True
     run.wait_until(lambda r: r.state != "queued" or r.trainer.step_num > 0, timeout=0.5)
+
+
+def scroll_to_live_view():
+    """Once, after Start: the controls at the top of the screen, the four main charts under them."""
+    st.html("<script>const live = () => document.querySelector('.st-key-tr_live_top')?.parentElement"
+            ".scrollIntoView({block: 'start'}); setTimeout(live, 300); setTimeout(live, 1200);</script>",
+            unsafe_allow_javascript=True)   # again once the charts below are drawn
 
 
 def settle(run, target=None):
@@ -438,14 +448,17 @@ if shown is not None:   # the live view: this browser's run, or one watched read
             st.warning(f"Server busy: {run_lib.running_trainers()} runs are training on this server (the limit is "
                        f"{run_lib.MAX_TRAINERS}, and one per browser at a time). Your run is queued"
                        f"{f', number {place} in line,' if place else ''} and starts by itself when a slot frees.")
-        for level, text in run_lib.hints(snap):
-            getattr(st, level)(text)
+
+    def live_chart(key, chart):
+        """One live chart in a container of its own (its key names it for CSS and tests). Vega-Lite with
+        the same spec on every refresh: the browser swaps the data in the drawn chart, never blank."""
+        data, spec = chart
+        with st.container(key=key):
+            st.vega_lite_chart(data, spec, width="stretch")
 
     def live_charts(run_id, drawn_state):
-        """The charts of one run. A fragment of its own, refreshed less often than the status line:
-        Streamlit gives a chart with a new figure a new element, which the browser draws from scratch
-        (blank meanwhile); an unchanged figure is left alone."""
-        chart = {**LIVE_CHART, "staticPlot": drawn_state in ("queued", "running")}
+        """The charts of one run, refreshed less often than the status line. Every refresh draws the same
+        elements in the same places (hints below the charts), so nothing above them jumps."""
         live = find_live(run_id)
         if live is None:
             return
@@ -453,6 +466,7 @@ if shown is not None:   # the live view: this browser's run, or one watched read
         done = snap["step"]
         stats_step, stats = snap["stats"] or (None, None)
         series = snap["series"]
+        big = bool(st.session_state.get("classroom_projector"))
         # a run that ended between two statistics steps: say why the histograms are older than the run
         measured = f" (measured every {live.train_config.stats_every:,} steps; the run ended at " \
                    f"step {done:,})" if stats and snap["state"] == "finished" and stats_step < done else ""
@@ -460,31 +474,29 @@ if shown is not None:   # the live view: this browser's run, or one watched read
         g1, g2 = st.columns(2)
         with g1:
             st.markdown("**Loss** (log10)")
-            st.plotly_chart(figs.loss_figure(snap, height=LIVE_HEIGHT), key="tr_loss_chart", config=chart)
+            live_chart("tr_loss_chart", live_figs.loss_chart(snap, LIVE_HEIGHT, big))
         with g2:
-            st.markdown(f"**Activations{at}**{measured}")
-            st.plotly_chart(figs.histogram_figure(stats, "hist", height=LIVE_HEIGHT), key="tr_act_hist",
-                            config=chart)
+            st.markdown(f"**Activations{at}**{measured} · {live_figs.histogram_summary(stats)}")
+            live_chart("tr_act_hist", live_figs.histogram_chart(stats, "hist", LIVE_HEIGHT, big))
         g3, g4 = st.columns(2)
         with g3:
             st.markdown("**update:data ratio** (log10, per weight matrix)")
-            st.plotly_chart(figs.series_figure(series["steps"], series["update_to_data"],
-                                               "log10(update std / data std)", guide=figs.GUIDE,
-                                               height=LIVE_HEIGHT), key="tr_ud_chart", config=chart)
+            live_chart("tr_ud_chart", live_figs.update_to_data_chart(series, LIVE_HEIGHT, big))
         with g4:
             st.markdown("**Saturation per layer** (%)")
-            st.plotly_chart(figs.series_figure(series["steps"], series["saturation"], "saturated %",
-                                               height=LIVE_HEIGHT), key="tr_sat_chart", config=chart)
+            live_chart("tr_sat_chart", live_figs.series_chart(series["steps"], series["saturation"], "saturated %",
+                                                              height=LIVE_HEIGHT, big=big, key="saturation"))
+        for level, text in run_lib.hints(snap):   # below the charts: a hint that comes and goes moves nothing
+            getattr(st, level)(text)
         g5, g6 = st.columns(2)
         with g5:
-            st.markdown(f"**Activation gradients{at}**{measured}")
-            st.plotly_chart(figs.histogram_figure(stats, "grad_hist", height=LIVE_HEIGHT), key="tr_grad_hist",
-                            config=chart)
+            st.markdown(f"**Activation gradients{at}**{measured} · {live_figs.histogram_summary(stats, 'grad_hist')}")
+            live_chart("tr_grad_hist", live_figs.histogram_chart(stats, "grad_hist", LIVE_HEIGHT, big))
         with g6:
             st.markdown("**grad:data ratio** (per weight matrix, log scale)")
-            st.plotly_chart(figs.series_figure(series["steps"], series["grad_to_data"], "grad std / data std",
-                                               log_y=True, height=LIVE_HEIGHT, legend="below"),
-                            key="tr_gd_chart", config=chart)
+            live_chart("tr_gd_chart", live_figs.series_chart(series["steps"], series["grad_to_data"],
+                                                             "grad / data", log_y=True, height=LIVE_HEIGHT,
+                                                             big=big, key="grad_to_data"))
         with st.expander("How to read these charts"):
             st.markdown(
                 "- **Loss**: log10 of the loss, as the lecture plots it: the thin line is every step (noisy: each "
@@ -503,10 +515,13 @@ if shown is not None:   # the live view: this browser's run, or one watched read
                 st.caption("The histograms and ratios appear at the first statistics step.")
 
     training = status in ("queued", "running")
-    st.fragment(live_view, run_every=REFRESH_S if training else None)(run.id, status)
+    with st.container(key="tr_live_top"):   # stays at the top of the screen while the charts scroll (CSS)
+        st.fragment(live_view, run_every=REFRESH_S if training else None)(run.id, status)
     st.fragment(live_charts, run_every=CHART_REFRESH_S if training else None)(run.id, status)
     if status not in ("queued", "running"):
         inside_the_net(run)
+    if st.session_state.pop("tr_scroll_to_live", False):   # below the charts: the element moves nothing
+        scroll_to_live_view()
 
 # ---------------------------------------------------------------- run list, overlay, checkpoints
 

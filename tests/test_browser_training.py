@@ -31,13 +31,17 @@ def wait_for_steps_above(page, n, timeout=30):
     raise AssertionError(f"the step counter did not pass {n} (shows {steps_shown(page)})")
 
 
+# The points of the loss chart's smoothed line, read from the drawn SVG path (one "L" per point after the first).
+SMOOTHED_POINTS = """() => {
+    const line = [...document.querySelectorAll('.st-key-tr_loss_chart svg.marks .mark-line path')]
+        .find(p => (p.getAttribute('aria-label') || '').includes('series: smoothed'));
+    return line ? (line.getAttribute('d').match(/L/g) || []).length + 1 : -1;
+}"""
+
+
 def loss_chart_points(page):
-    """How many points the loss chart's first trace has now (read from plotly's own data)."""
-    return page.evaluate("""() => {
-        const plots = [...document.querySelectorAll('.js-plotly-plot')];
-        const loss = plots.find(p => p.data && p.data.some(t => t.name === 'smoothed'));
-        return loss && loss._fullData ? loss._fullData[0].x.length : -1;
-    }""")
+    """How many points the loss chart's smoothed line has now."""
+    return page.evaluate(SMOOTHED_POINTS)
 
 
 def click(page, name):
@@ -58,15 +62,12 @@ def test_training_runs_live_across_page_switches(page, app_url):
     click(page, "Start a new run")
     first = wait_for_steps_above(page, 0)
     assert "/ 200,000" in main_text(page)                    # the lecture's run, from the page's defaults
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 6", timeout=30_000)
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=stVegaLiteChart] svg.marks').length >= 6",
+                           timeout=30_000)
     points = loss_chart_points(page)
     assert points > 0
     later = wait_for_steps_above(page, first + 50)           # the counter and the charts advance by themselves
-    page.wait_for_function(f"""() => {{
-        const loss = [...document.querySelectorAll('.js-plotly-plot')]
-            .find(p => p.data && p.data.some(t => t.name === 'smoothed'));
-        return loss && loss._fullData && loss._fullData[0].x.length > {points};
-    }}""", timeout=20_000)
+    page.wait_for_function(f"() => ({SMOOTHED_POINTS})() > {points}", timeout=20_000)
 
     page.get_by_role("link", name="Data & vocabulary").first.click()   # leave the page ...
     page.wait_for_url("**/data")

@@ -20,7 +20,10 @@ SETTINGS = [
 # Always: captions dark enough to read projected (Streamlit's default grey is too light).
 BASE_CSS = """
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #3b3d45 !important; }
-"""
+[data-testid="stLayoutWrapper"]:has(> .st-key-tr_live_top) { position: sticky; top: 3.75rem; z-index: 90;
+    background: white; padding-bottom: 0.3rem; scroll-margin-top: 3.75rem; }
+[data-testid="stMain"]:has(.st-key-tr_live_top) { overflow-anchor: none; }   /* no drift as the page above redraws */
+"""   # the Training page's controls and progress line stay on screen under Streamlit's header
 
 PROJECTOR_CSS = """
 html { font-size: 22px; }
@@ -32,6 +35,8 @@ html { font-size: 22px; }
 h1 { padding-top: 0.2rem !important; }
 .js-plotly-plot .scatterlayer .js-line { stroke-width: 3.5px !important; }
 .js-plotly-plot .xtick text, .js-plotly-plot .ytick text { font-weight: 600; }
+[data-testid="stSidebarNav"] a * { white-space: normal !important; text-overflow: clip !important; }   /* wrap, not cut */
+[data-testid="stDownloadButton"] button * { white-space: normal !important; text-overflow: clip !important; }
 """
 
 # the inputs `hide=controls` removes from the page (buttons stay: Pause, Step, Start)

@@ -166,18 +166,40 @@ def set_values(page: str, settings, values: dict):
     save(page, settings)
 
 
-def address(page_path: str) -> str:
-    """The full address of this page with its settings (relative where the browser's is unknown)."""
-    from urllib.parse import urlencode
-    base = st.context.url or f"/{page_path}"
-    query = urlencode({k: st.query_params[k] for k in st.query_params})
-    return base + (f"?{query}" if query else "")
+# The link shown is read from the browser's address bar, in the browser: a fragment's rerun (the Init
+# lab's) writes the address without redrawing the sidebar, so a link drawn by the server went stale.
+COPY_BOX = """
+<div class="mm-link" style="display:flex; gap:0.4rem; align-items:center">
+  <input class="mm-link-text" readonly aria-label="Link to this experiment"
+         style="flex:1; min-width:0; font-family:monospace; font-size:0.8rem; padding:0.3rem;
+                border:1px solid #c9ccd3; border-radius:0.3rem; background:#f7f8fa; color:#1f2027">
+  <button class="mm-link-copy" type="button"
+          style="padding:0.3rem 0.6rem; border:1px solid #9a9ca5; border-radius:0.3rem; background:white;
+                 color:#1f2027; cursor:pointer">Copy</button>
+</div>
+<script>
+document.querySelectorAll('.mm-link:not([data-ready])').forEach(box => {
+  box.dataset.ready = '1';
+  const text = box.querySelector('input'), button = box.querySelector('button');
+  const show = () => { if (text.value !== location.href) text.value = location.href; };
+  show();
+  const timer = setInterval(() => box.isConnected ? show() : clearInterval(timer), 400);
+  button.addEventListener('click', async () => {
+    show();
+    text.select();
+    try { await navigator.clipboard.writeText(location.href); }
+    catch (e) { document.execCommand('copy'); }   // a plain-http address has no clipboard API
+    button.textContent = 'Copied';
+    setTimeout(() => { button.textContent = 'Copy'; }, 1500);
+  });
+});
+</script>
+"""
 
 
-def copy_link_box(page_path: str):
-    """The affordance to share an experiment: its address, with a copy button."""
+def copy_link_box():
+    """The affordance to share an experiment: the browser's own address, as it is now, with a copy button."""
     with st.expander("Copy link to this experiment"):
-        st.caption("Opens this page with every setting as it is now, in any browser on this network "
-                   "(copy button at the right). Add &projector=1 for a projector, &hide=sidebar to hide the "
-                   "sidebar.")
-        st.code(address(page_path), language=None, wrap_lines=True)
+        st.caption("Opens this page with every setting as it is now, in any browser on this network. "
+                   "Add &projector=1 for a projector, &hide=sidebar to hide the sidebar.")
+        st.html(COPY_BOX, unsafe_allow_javascript=True)

@@ -1,15 +1,13 @@
-"""Figures of a training run: loss, histograms of activations and gradients, ratios over time.
+"""Figures of training runs: ratios over time (the Lecture page) and two runs overlaid.
+The live Training charts are Vega-Lite, in ui/figures/live.py.
 
 Plain functions: a run snapshot (ui.runs.Run.snapshot) in, a plotly figure out. Traces get numpy
 arrays already downsampled on the server, so a refresh stays small whatever the run's length.
 
-These charts redraw 2-3 times a second while a run trains, so they are built from plain dicts
-without plotly's validation (`_validate=False`): a validated figure with a named template cost
+They are built from plain dicts without plotly's validation (`_validate=False`): a validated figure with a named template cost
 about 30-50 ms each here, and that time is taken from the training thread (one GIL). The look
 follows common.styled: same font size, margins, colours and uirevision.
 """
-import math
-
 import numpy as np
 import plotly.graph_objects as go
 
@@ -51,39 +49,6 @@ def _figure(traces, x_title, y_title, height, guides=(), legend="right", **axes)
     if legend == "below":   # start the legend under the axis title, whatever the chart's height
         layout["legend"]["y"] = -90 / max(height - 70, 100)
     return go.Figure(data=traces, layout=layout, _validate=False)
-
-
-def loss_figure(snap, height=340):
-    """log10 of the training loss per step (bucket means once the run is long), a smoothed line,
-    val loss at intervals and the loss of a uniform guess."""
-    x = snap["loss_x"]
-    per_step = "log10 loss per step" if snap["bucket"] == 1 else f"log10 loss (mean of {snap['bucket']} steps)"
-    traces = [_line(x, snap["loss_log10"], per_step, "rgba(0,114,178,0.35)", width=1),
-              _line(x, snap["loss_smooth"], "smoothed", color(0), width=3)]
-    if snap["val"]:
-        steps, losses = zip(*snap["val"])
-        traces.append(_line(np.array(steps), np.log10(np.array(losses)), "val loss", color(1)))
-        traces[-1]["mode"] = "lines+markers"
-    guide = _guide(math.log10(snap["uniform_loss"]), "uniform guess", dash="dot", line_color="gray")
-    return _figure(traces, "step", "log10(loss)", height, [guide], legend="top")
-
-
-def histogram_figure(stats, which="hist", height=400):
-    """One density curve per watched layer, as the lecture draws them (activations or their gradients)."""
-    traces = []
-    for i, layer in enumerate(stats["layers"] if stats else []):
-        h = layer.get(which)
-        if h is None:
-            continue
-        if which == "hist":
-            name = f"layer {layer['index']}: std {layer['std']:.2f}, {layer['saturation_pct']:.1f}% saturated"
-        else:
-            name = f"layer {layer['index']}: std {layer['grad_std']:.1e}"
-        traces.append(_line(np.asarray(h["x"]), np.asarray(h["density"]), name, color(i)))
-        traces[-1]["line"]["shape"] = "hvh"
-    x_title = "activation value" if which == "hist" else "gradient value"
-    return _figure(traces, x_title, "density", height, legend="below",
-                   xaxis=dict(exponentformat="e") if which != "hist" else {})
 
 
 def series_figure(steps, table, y_title, guide=None, log_y=False, height=400, legend="below"):

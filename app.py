@@ -13,7 +13,6 @@ PagesManager.uses_pages_directory = False
 from ui import classroom, links, state  # noqa: E402 - after the line above, on purpose
 
 st.set_page_config(page_title="makemore lab", layout="wide")
-state.start_warm_up()   # once per server: the shared data a class needs, built while this first page draws
 
 PAGES = {
     "Start": [

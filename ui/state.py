@@ -6,7 +6,6 @@ Streamlit deletes a widget's value when its page is left.
 import functools
 import hashlib
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -126,33 +125,10 @@ TENSOR_CACHE_BYTES = int(float(os.environ.get("MAKEMORE_TENSOR_CACHE_MB", "768")
 _tensor_cache = ByteBudgetCache(TENSOR_CACHE_BYTES, _tensor_bytes)
 
 
-def dataset_tensors(dataset: Dataset, block_size: int, device_name: str = ""):
+def dataset_tensors(dataset: Dataset, block_size: int):
     """{'train': (X, Y), 'val': ..., 'test': ...} for this data set and block_size, cached."""
-    device_name = device_name or str(device())
-    key = (dataset.digest, int(block_size), device_name)
-    return _tensor_cache.get_or_build(key, lambda: dataset.tensors(int(block_size), device_name))
-
-
-def _warm_up():
-    """What the first minutes of a class all need, built once while the first visitor's page draws: the
-    default data set and its tensors at the lecture's block size (a Start pressed by 30 students at once
-    then finds them built), and the figure library's first-use setup."""
-    dataset_tensors(_default_dataset(), 3, str(pick_device("auto")))
-    import ui.figures.common  # noqa: F401 - builds the plotly template every figure page uses
-
-
-def start_warm_up():
-    """Start the warm-up once per process, from the first script run (Streamlit runs no app code at
-    server start: the first session is the earliest moment)."""
-    global _warm_thread
-    with _warm_lock:
-        if _warm_thread is None:
-            _warm_thread = threading.Thread(target=_warm_up, name="makemore-warm-up", daemon=True)
-            _warm_thread.start()
-    return _warm_thread
-
-
-_warm_lock, _warm_thread = threading.Lock(), None
+    key = (dataset.digest, int(block_size), str(device()))
+    return _tensor_cache.get_or_build(key, lambda: dataset.tensors(int(block_size), str(device())))
 
 
 def upload_words_widget(key: str, label="Upload a word list (.txt, one word a line)"):

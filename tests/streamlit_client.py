@@ -6,6 +6,7 @@ button by its label, and closes like a tab. It does no drawing: what it times is
 """
 import asyncio
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -97,22 +98,26 @@ async def simulate_class(url, pid, students, steps, timeout=300, poll_s=2.0, set
     figures = {"students": students, "steps": steps, "first_render_s": [], "trainers_at_once": 0,
                "queued_at_once": 0, "runs_finished": 0, "unexplained_waits": 0}
     idle = process_figures(pid)
-    peak = list(idle)
+    peak, watching = list(idle), threading.Event()
 
-    def sample():
-        rss, threads = process_figures(pid)
-        peak[0], peak[1] = max(peak[0], rss), max(peak[1], threads)
+    def watch():                     # the server's RSS and threads, 5 times a second
+        while not watching.wait(0.2):
+            try:
+                rss, threads = process_figures(pid)
+            except OSError:          # the server is gone (a failed class): nothing left to watch
+                return
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], threads)
 
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     sessions = [Session(url, "training", f"steps={steps}") for _ in range(students)]
     await asyncio.gather(*(s.open() for s in sessions))
     figures["first_render_s"] = sorted(await asyncio.gather(*(s.run(timeout) for s in sessions)))
-    sample()
     await asyncio.gather(*(s.run(timeout, trigger=s.button("Start a new run")) for s in sessions))
     deadline = time.time() + timeout
     while time.time() < deadline:
         await asyncio.sleep(poll_s)
         await asyncio.gather(*(s.run(timeout) for s in sessions))
-        sample()
         states = [run_state(s) for s in sessions]
         running = sum(1 for st in states if st and st[0] == "training")
         queued = [st for st in states if st and st[0] == "queued"]
@@ -123,6 +128,8 @@ async def simulate_class(url, pid, students, steps, timeout=300, poll_s=2.0, set
         figures["runs_finished"] = sum(1 for st in states if st and st[0] == "finished" and st[1] == st[2])
         if figures["runs_finished"] == students:
             break
+    watching.set()
+    watcher.join()
     figures["rss_mb"] = {"idle": idle[0], "peak": peak[0]}
     figures["threads"] = {"idle": idle[1], "peak": peak[1]}
     await asyncio.gather(*(s.close() for s in sessions))

@@ -91,7 +91,8 @@ def report(figures, load_before):
     rss, threads = figures["rss_mb"], figures["threads"]
     print(f"students {figures['students']}, steps per run {figures['steps']}")
     print(f"first render: median {renders[len(renders) // 2]:.1f} s, slowest {renders[-1]:.1f} s")
-    print(f"trainers at once: {figures['trainers_at_once']} (cap MAKEMORE_MAX_TRAINERS)")
+    seen = figures["trainers_at_once"] or "none seen at a sample (every run was shorter than a sampling round)"
+    print(f"trainers at once: {seen} (cap MAKEMORE_MAX_TRAINERS)")
     print(f"runs finished: {figures['runs_finished']} of {figures['students']}")
     print(f"server RSS: idle {rss['idle']:.0f} MB, peak {rss['peak']:.0f} MB "
           f"(~{(rss['peak'] - rss['idle']) / figures['students']:.0f} MB per student); after closing {rss['after']:.0f} MB")

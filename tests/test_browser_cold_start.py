@@ -17,7 +17,7 @@ def _what_is_missing(tab):
         tab.locator(f'{SIDEBAR} :text("Data set:")').first.wait_for(timeout=120_000)
         tab.locator(f'{SIDEBAR} [data-testid="stFileUploader"]').first.wait_for(timeout=10_000)
     except Exception:  # noqa: BLE001 - report every tab that failed, not only the first
-        return "no data set or upload in the sidebar: " + tab.inner_text(SIDEBAR)[-160:].replace("\n", " | ")
+        return "no data set or upload in the sidebar: " + tab.inner_text(SIDEBAR).replace("\n", " | ")
     nav = tab.inner_text('[data-testid="stSidebarNav"]')
     if "Initialization lab" not in nav:    # the app's page titles, not the legacy list of file names
         return f"legacy navigation: {nav[:120]!r}"

@@ -6,10 +6,9 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-# A pages/ folder beside the entrypoint makes Streamlit run a deep link as a legacy stand-alone page (no
-# sidebar, a page list of file names) until the first st.navigation call; on a just-started server every
-# tab that opened before that call got it (7 of 8 at once on /data). Saying "no pages folder" before the
-# slow imports below narrows that window (3-4 of 8 measured); renaming pages/ would close it.
+# A pages/ folder beside the entrypoint makes Streamlit run a deep link as a legacy stand-alone page until
+# the first st.navigation call. Saying "no pages folder" here, before the slow imports, ends that mode for
+# every run that starts after this line; ui/__init__.py sends the runs that started before it back here.
 PagesManager.uses_pages_directory = False
 
 from ui import classroom, links, state  # noqa: E402 - after the line above, on purpose

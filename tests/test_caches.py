@@ -28,3 +28,27 @@ def test_an_entry_larger_than_the_budget_is_returned_but_not_kept():
     big = cache.get_or_build("big", lambda: tensor_of(3))
     assert big.numel() == 3 * 2**20
     assert list(cache.entries) == ["small"]
+
+
+def test_many_sessions_wanting_one_missing_entry_build_it_once():
+    """A class pressing Start together: one session builds the tensors, the others wait and share them."""
+    import threading
+    import time
+
+    cache = ByteBudgetCache(10 * 2**20, lambda t: t.numel())
+    builds = []
+
+    def build():
+        builds.append(1)
+        time.sleep(0.3)       # a slow build: the other sessions arrive while it runs
+        return tensor_of(1)
+
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(cache.get_or_build("names", build))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(got) == 8 and all(value is got[0] for value in got)
+    assert len(builds) == 1
+    assert cache.get_or_build("other", lambda: tensor_of(1)) is not got[0]   # other keys are not held up

@@ -3,6 +3,7 @@
 Values that must outlive a page switch live under plain (non-widget) session_state keys, since
 Streamlit deletes a widget's value when its page is left.
 """
+import functools
 import hashlib
 import os
 import time
@@ -46,8 +47,18 @@ def _digest(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+@functools.cache   # once per process, shared read-only by every session (the file does not change while serving)
+def _default_words() -> tuple[bytes, Dataset]:
+    raw = DEFAULT_DATA.read_bytes()
+    return raw, Dataset.from_bytes(raw, "names.txt (default)")
+
+
 def default_bytes() -> bytes:
-    return DEFAULT_DATA.read_bytes()
+    return _default_words()[0]
+
+
+def _default_dataset() -> Dataset:
+    return _default_words()[1]
 
 
 def current_dataset() -> Dataset:
@@ -55,8 +66,7 @@ def current_dataset() -> Dataset:
     upload = st.session_state.get(DATASET_KEY)
     if upload:
         return _dataset(_digest(upload["bytes"]), upload["name"], upload["bytes"])
-    raw = default_bytes()
-    return _dataset(_digest(raw), "names.txt (default)", raw)
+    return _default_dataset()
 
 
 def using_default_data() -> bool:

@@ -21,6 +21,9 @@ PAGES = ["", "lecture", "data", "context", "embeddings", "init",
 ERROR = '[data-testid="stException"]'
 # A control inside the sidebar or the page, never a hidden copy.
 SCOPE = '[data-testid="stSidebar"], [data-testid="stMain"]'
+# Streamlit's slider is an <input type="range"> (role "slider" only implicitly: a CSS [role=slider] finds none).
+SLIDER = '[data-testid="stSlider"] input[type="range"]'
+moved = {"sliders": 0}   # how many slider presses changed a value: the test fails if none did
 
 
 def settle(page, timeout=60_000):
@@ -56,17 +59,18 @@ def check(page, where, action, failures):
 
 def drag_sliders(page, where, failures):
     i = 0
-    while (slider := nth_or_none(page, '[role="slider"]', i)) is not None:
+    while (slider := nth_or_none(page, SLIDER, i)) is not None:
         label = slider.get_attribute("aria-label") or f"slider {i}"
         for key in ("End", "Home", "End", "Home", "ArrowRight"):
-            before = slider.get_attribute("aria-valuenow")
+            before = slider.input_value()
             slider.focus()
             slider.press(key)
-            if slider.get_attribute("aria-valuenow") != before:
+            if slider.input_value() != before:
+                moved["sliders"] += 1
                 settle(page)
             if not check(page, where, f"slider {label!r} {key}", failures):
                 return
-            if (slider := nth_or_none(page, '[role="slider"]', i)) is None:
+            if (slider := nth_or_none(page, SLIDER, i)) is None:
                 break
         i += 1
 
@@ -187,3 +191,4 @@ def test_every_control_on_every_page_in_one_tab_then_in_fresh_tabs(browser, app_
         finally:
             context.close()
     assert not failures, "\n".join(failures)
+    assert moved["sliders"] > 100, f"only {moved['sliders']} slider presses changed a value"

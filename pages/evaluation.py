@@ -14,27 +14,23 @@ BATCH_OF_ONE_EXAMPLES = 2048   # enough to show the NaN; every one of them is Na
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def split_losses(model_key, data_key, _model, _data):
-    return evaluation.all_split_losses(_model, _data)
+def model_report(model_key, data_key, _model, _data):
+    """Every loss of sections 1 and 2, once per model: the core's batched passes, two threads."""
+    return evaluation.evaluate(_model, _data, max_examples=BATCH_OF_ONE_EXAMPLES)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def batchnorm_modes(model_key, data_key, running_val_loss, _model, _data, _vocab):
-    """[(mode, val loss, a few sampled names)] for each place BatchNorm can take its statistics from."""
+def mode_names(model_key, data_key, _model, _vocab, _calibrated):
+    """{mode: a few names sampled with BatchNorm's statistics taken from there}."""
     model, vocab = _model, _vocab
-    X, Y = _data["val"]
-    rows = [("running statistics (eval mode)", running_val_loss,
-             sampling.sample(model, vocab, SAMPLES_PER_MODE))]
+    names = {evaluation.RUNNING: sampling.sample(model, vocab, SAMPLES_PER_MODE)}
     if not model.batchnorms():
-        return rows
-    with evaluation.batchnorm_stats(model, evaluation.calibrated_stats(model, _data["train"][0])):
-        rows.append(("calibrated on the whole training split", evaluation.split_loss(model, X, Y),
-                     sampling.sample(model, vocab, SAMPLES_PER_MODE)))
-    rows.append(("batch statistics, batch of 32", evaluation.batch_stats_loss(model, X, Y, 32),
-                 sampling.sample_batch_stats(model, vocab, 32)[:SAMPLES_PER_MODE]))
-    rows.append(("batch statistics, batch of 1", evaluation.batch_stats_loss(model, X, Y, 1, BATCH_OF_ONE_EXAMPLES),
-                 sampling.sample_batch_stats(model, vocab, 1)))
-    return rows
+        return names
+    with evaluation.batchnorm_stats(model, _calibrated):
+        names[evaluation.CALIBRATED] = sampling.sample(model, vocab, SAMPLES_PER_MODE)
+    names[evaluation.BATCH_OF_32] = sampling.sample_batch_stats(model, vocab, 32)[:SAMPLES_PER_MODE]
+    names[evaluation.BATCH_OF_1] = sampling.sample_batch_stats(model, vocab, 1)
+    return names
 
 
 # Figures are cached per model as well: building a plotly figure costs tens of ms, and a rerun
@@ -100,8 +96,9 @@ if not same_vocab:
 else:
     data = state.dataset_tensors(dataset, block_size)
     data_key = model_source.data_key(dataset)
-    with st.spinner("Evaluating every example of every split (once per model)..."):
-        losses = split_losses(choice.key, data_key, model, data)
+    with st.spinner("Evaluating every example of every split, and BatchNorm's four modes (once per model)..."):
+        report = model_report(choice.key, data_key, model, data)
+    losses = report.splits
     train, val, test = (losses.get(s, math.nan) for s in ("train", "val", "test"))
     empty = [s for s in ("train", "val", "test") if s not in losses]   # a list of a few words leaves some empty
     shown = lambda x: f"{x:.4f}" if math.isfinite(x) else "empty split"  # noqa: E731
@@ -131,8 +128,8 @@ else:
 if same_vocab and "val" in empty:
     st.info("This comparison scores each way on the val split, which is empty for this word list.")
 elif same_vocab:
-    with st.spinner("Comparing BatchNorm modes (a calibration pass over the training split, once per model)..."):
-        rows = worst_last(batchnorm_modes(choice.key, data_key, val, model, data, vocab))
+    names = mode_names(choice.key, data_key, model, vocab, report.calibrated)
+    rows = worst_last([(mode, loss, names[mode]) for mode, loss in report.modes.items()])
     table = pd.DataFrame({
         "BatchNorm statistics": [r[0] for r in rows],
         "val loss": [f"{r[1]:.4f}" if math.isfinite(r[1]) else "NaN" for r in rows],

@@ -6,11 +6,13 @@ import streamlit as st
 
 from makemore_core import evaluation, sampling
 from makemore_core.data import DataError
-from ui import model_source, state
+from ui import links, model_source, runs, state
 from ui.figures.evaluation import batchnorm_modes_figure, history_figure, nll_strip_figure
 
 SAMPLES_PER_MODE = 5
 BATCH_OF_ONE_EXAMPLES = 2048   # enough to show the NaN; every one of them is NaN
+SETTINGS = [links.Setting("word", "eval_word", "emma", links.text(40))]   # ?word=<name>
+RUN_WRITTEN = "eval_run_written"   # the ?run= this tab last wrote: another one in the address is a link opened
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -78,9 +80,32 @@ st.title("Evaluation")
 st.markdown("How good is the trained model? The loss on names it never trained on, what BatchNorm does when "
             "there is no batch, and how likely the model finds any name you type.")
 
-choice = model_source.choose("evaluation")
+
+
+def linked_run_key():
+    """The candidate a ?run=<link> of this browser's runs names, when the address is new to this tab."""
+    wanted = st.query_params.get("run")
+    if not wanted or wanted == st.session_state.get(RUN_WRITTEN):
+        return None
+    run, read_only = runs.watched_run(runs.session_runs())
+    return None if run is None or read_only else f"run:{run.id}"
+
+
+def write_run_link(choice):
+    """The address names the run whose model this page shows (?run=<link>), or none for a checkpoint."""
+    link = choice.run.link if choice.run is not None else None
+    st.session_state[RUN_WRITTEN] = link
+    if link and st.query_params.get("run") != link:
+        st.query_params["run"] = link
+    elif not link and "run" in st.query_params:
+        del st.query_params["run"]
+
+
+links.restore("evaluation", SETTINGS)
+choice = model_source.choose("evaluation", wanted=linked_run_key())
 if choice is None:
     st.stop()
+write_run_link(choice)
 model, vocab = choice.model, choice.vocab
 block_size = model.config.block_size
 uniform = math.log(len(vocab))
@@ -154,7 +179,7 @@ st.markdown("The model reads the name one character at a time and gives every po
             "probability. Each cell is the probability it gave the character that really came next (blue: "
             "expected, orange-red: surprised). The negative log-likelihood (NLL) -ln p adds up along the name; its mean is "
             "the loss on this one name.")
-word = st.text_input("Type a name", value="emma", max_chars=40, key="eval_word").strip()
+word = st.text_input("Type a name", max_chars=40, key="eval_word").strip()   # restore() gave its value
 if not word:
     st.info("Type a name to see how likely the model finds it.")
 elif "." in word:

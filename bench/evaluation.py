@@ -5,7 +5,8 @@
 `page`: the page's script in AppTest (server side, no browser). Each round is one fresh process per
 checkout: the page is first opened on one finished run (imports, caches and figures warm), then a
 second run appears (a new model: the page chooses the newest) and the rerun that evaluates it is
-timed; then a name is typed (a rerun on a model already evaluated). With `--baseline DIR` (another
+timed, wall clock and CPU time of the process (all threads; on a loaded machine the wall clock
+includes waiting for a core); then a name is typed (a rerun on a model already evaluated). With `--baseline DIR` (another
 checkout, e.g. `git worktree add /tmp/before <commit>`) both run in turn, interleaved; medians.
 
 `core`: the parts of `makemore_core.evaluation.evaluate` one at a time in this process (what the
@@ -52,15 +53,15 @@ def page_once(root, data_path):
     at.run()
     at.switch_page(PAGE).run()            # warm: imports, the first model, the figures
     add_run(2)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     at.run()                              # the newest run is chosen: a new model
-    new_model = time.perf_counter() - start
+    new_model, new_model_cpu = time.perf_counter() - start, time.process_time() - cpu
     assert not at.exception, [e.value for e in at.exception]
     start = time.perf_counter()
     at.text_input(key="eval_word").set_value("andrej").run()
     typed = time.perf_counter() - start
     assert len(at.dataframe) == 1, "the BatchNorm table is missing"
-    return new_model, typed
+    return new_model, typed, new_model_cpu
 
 
 def core_parts(data_path):
@@ -107,11 +108,13 @@ def main():
             out = subprocess.run([sys.executable, __file__, "--page-once", str(root), "--data", args.data],
                                  capture_output=True, text=True, check=True)
             results[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
-            print(f"  {name}: new model {results[name][-1][0] * 1000:,.0f} ms, typed name "
-                  f"{results[name][-1][1] * 1000:,.0f} ms (load {os.getloadavg()[0]:.1f})", flush=True)
+            wall, typed, cpu = results[name][-1]
+            print(f"  {name}: new model {wall * 1000:,.0f} ms (CPU {cpu * 1000:,.0f} ms, all threads), typed name "
+                  f"{typed * 1000:,.0f} ms (load {os.getloadavg()[0]:.1f})", flush=True)
     print(f"\npage (AppTest, server time), medians of {args.rounds}, load average {os.getloadavg()[0]:.1f}:")
     for name, rows in results.items():
-        print(f"  {name:7s} new model {statistics.median(r[0] for r in rows) * 1000:8,.0f} ms   "
+        print(f"  {name:7s} new model {statistics.median(r[0] for r in rows) * 1000:8,.0f} ms wall, "
+              f"{statistics.median(r[2] for r in rows) * 1000:8,.0f} ms CPU   "
               f"typed name {statistics.median(r[1] for r in rows) * 1000:6,.0f} ms")
     print(f"\ncore parts, one at a time (ms), load average {os.getloadavg()[0]:.1f}:")
     for name, seconds in core_parts(args.data).items():

@@ -176,18 +176,8 @@ def draw_controls(pinned, dataset, vocab_size):
                 "Use another word list from the sidebar.")
 
 
-@st.fragment
-def lab_page():
-    """Everything below the intro. A control reruns only this fragment, not the whole app (sidebar,
-    navigation): what a slider step costs is then this lab's own work (issue 13)."""
-    dataset = state.current_dataset()
-    vocab_size = len(dataset.vocab)
-    links.restore("init", SETTINGS)
-    if st.session_state["init_stage"] and not lab.keeps_stage(  # a control the stage fixes was moved: leave it
-            {s: st.session_state[k] for s, k in WIDGETS.items()}, vocab_size):
-        st.session_state["init_stage"] = None
-        links.save("init", SETTINGS)
-
+def draw_presets():
+    """The presets row, and the explanation of the preset in use."""
     st.markdown("**Presets: the lecture's experiments, one click each**")
     names = list(lab.PRESETS)
     preset_columns = st.columns(4)
@@ -202,6 +192,20 @@ def lab_page():
     if preset:
         st.info(f"**{preset}.** {lab.PRESETS[preset]['description']}")
 
+
+@st.fragment
+def lab_page():
+    """Everything below the intro. A control reruns only this fragment, not the whole app (sidebar,
+    navigation): what a slider step costs is then this lab's own work (issue 13)."""
+    dataset = state.current_dataset()
+    vocab_size = len(dataset.vocab)
+    links.restore("init", SETTINGS)
+    if st.session_state["init_stage"] and not lab.keeps_stage(  # a control the stage fixes was moved: leave it
+            {s: st.session_state[k] for s, k in WIDGETS.items()}, vocab_size):
+        st.session_state["init_stage"] = None
+        links.save("init", SETTINGS)
+
+    presets = st.container()   # filled after the numbers (see below)
     controls, main = st.columns([1.15, 3], gap="large")
     pinned = lab.pinned()
 
@@ -219,6 +223,8 @@ def lab_page():
             result = lab.result_for(settings, dataset)
             results = [("", result, False)]
     except (ValueError, RuntimeError) as e:  # e.g. a data set these settings cannot use; the settings are kept
+        with presets:
+            draw_presets()
         with controls:
             draw_controls(pinned, dataset, vocab_size)
         main.error(f"These settings could not be run on {dataset.name}: {e}")
@@ -232,7 +238,7 @@ def lab_page():
 
     # ---------------------------------------------------------------- outputs
 
-    # The numbers a control changes go out first, then the controls, then the charts: the browser
+    # The numbers a control changes go out first, then the presets and controls, then the charts: the browser
     # draws the new loss before it is busy with the figures (issue 13). A widget's value is in
     # session_state before it is drawn, so the results need not wait for the controls.
     with main:
@@ -245,6 +251,8 @@ def lab_page():
                       help=f"The loss if every one of the {vocab_size} characters got probability 1/{vocab_size}: "
                            f"−ln(1/{vocab_size}).")
             st.markdown(f"**Verdict** {LEVEL_MARK[level]} {verdict}")
+    with presets:
+        draw_presets()
     with controls:
         draw_controls(pinned, dataset, vocab_size)
 

@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, wait_for_app  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 METRIC = '[data-testid="stMetric"] [data-testid="stMetricValue"]'   # the first metric: "Initial loss" on both
 SCENARIOS = {"default": "batchnorm=0", "depth10": "batchnorm=0&hidden_layers=10&n_hidden=500"}
@@ -75,15 +76,18 @@ class Tab:
 PAGES = ["home", "data", "context", "embeddings", "init", "training", "evaluation", "sampling", "lecture"]
 RERUN_CLOCK = """() => {   // key press -> the rerun it starts has finished -> next frame, in the page's clock
   const app = document.querySelector('[data-testid="stApp"]');
-  const t = window.__rerun = {down: null, ran: false, end: null};
+  const t = window.__rerun = {down: null, end: null};
   document.addEventListener('keydown', () => { t.down = performance.now(); }, {capture: true, once: true});
-  const seen = new MutationObserver(() => {
-    const s = app.getAttribute('data-test-script-state');
-    if (s === 'running') t.ran = true;
-    else if (t.ran && t.end === null) { seen.disconnect(); requestAnimationFrame(() => { t.end = performance.now(); }); }
+  const seen = new MutationObserver(() => {   // a short run can start and end within one callback
+    if (t.down === null || app.getAttribute('data-test-script-state') !== 'notRunning') return;
+    seen.disconnect();
+    requestAnimationFrame(() => { t.end = performance.now(); });
   });
   seen.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
+
+
+SCRIPT_DONE = "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === 'notRunning'"
 
 
 def first_view(browser, url) -> float:
@@ -93,6 +97,7 @@ def first_view(browser, url) -> float:
     start = time.perf_counter()
     page.goto(url)
     wait_for_app(page, timeout=120_000)
+    page.wait_for_function(SCRIPT_DONE, timeout=120_000)
     elapsed = time.perf_counter() - start
     context.close()
     return elapsed
@@ -106,9 +111,16 @@ class PageTab:
         self.page = self.context.new_page()
         self.page.goto(url)
         wait_for_app(self.page, timeout=120_000)
-        sliders = self.page.locator('[data-testid="stMainBlockContainer"] [data-testid="stSlider"]:visible')
-        self.thumb = sliders.first.locator('input[type="range"]').first if sliders.count() else None
-        self.presses = 0
+        self.page.wait_for_function(SCRIPT_DONE, timeout=120_000)
+        slider = self.page.locator('[data-testid="stMainBlockContainer"] [data-testid="stSlider"]:visible').first
+        try:   # a fragment (the lab) draws after the page's title
+            slider.wait_for(timeout=20_000)
+            self.thumb = slider.locator('input[type="range"]').first
+        except PlaywrightTimeout:
+            self.thumb = None   # a page without a slider
+        at_max = self.thumb is not None and self.thumb.get_attribute("aria-valuenow") == \
+            self.thumb.get_attribute("aria-valuemax")
+        self.presses = 1 if at_max else 0   # at its maximum: go left first
 
     def press(self, timeout=60_000) -> float:
         self.page.bring_to_front()
@@ -136,14 +148,20 @@ def every_page(browser, lab_url, bare_url, rounds, quiet):
             views["bare"].append(first_view(browser, bare_url))
         result = {"first_view": summary(views, "bare")}
         tab = PageTab(browser, url)
-        if tab.thumb is not None:
-            tab.press()
-            result["control"] = summary(interleaved({"page": tab, "bare": bare}, rounds), "bare")
+        try:
+            if tab.thumb is not None:
+                tab.press()
+                result["control"] = summary(interleaved({"page": tab, "bare": bare}, rounds), "bare")
+        except PlaywrightTimeout:
+            result["control_error"] = "its first slider started no rerun within 60 s"
         tab.close()
         results[name] = result
         if not quiet:
             for what, r in result.items():
-                report(f"{name} {what}", r, False)
+                if isinstance(r, dict):
+                    report(f"{name} {what}", r, False)
+                else:
+                    print(f"{name} {what}: {r}", flush=True)
     bare.close()
     return results
 

@@ -299,8 +299,8 @@ def test_evaluation_opens_on_the_newest_model(monkeypatch, manager, checkpoint_b
 def two_runs(dataset, data):
     """A RunManager with two finished runs: the newest is chosen by default, a link can name the other."""
     manager = trained_manager(dataset, data, steps=90)
-    second = trained_manager(dataset, data, steps=60).runs[0]
-    second.id, second.created = 2, manager.runs[0].created + 1
+    first, second = manager.runs[0], trained_manager(dataset, data, steps=60).runs[0]
+    second.created = first.created + 1
     manager.runs.append(second)
     return manager
 
@@ -320,15 +320,15 @@ def open_link(monkeypatch, manager, query):
 def test_a_link_reopens_the_same_model_and_name(monkeypatch, two_runs):
     first, second = two_runs.runs
     at = open_link(monkeypatch, two_runs, {})
-    assert at.selectbox(key="evaluation_model_pick").value == "run:2"       # the newest by default
-    at.selectbox(key="evaluation_model_pick").set_value("run:1").run()
+    assert at.selectbox(key="evaluation_model_pick").value == f"run:{second.id}"   # the newest by default
+    at.selectbox(key="evaluation_model_pick").set_value(f"run:{first.id}").run()
     at.text_input(key="eval_word").set_value("olivia").run()
     query = {k: at.query_params[k] for k in at.query_params}
     assert str(query["word"]) in ("olivia", "['olivia']") and first.link in str(query["run"])
     shown = metrics(at)
 
     again = open_link(monkeypatch, two_runs, {k: v[0] if isinstance(v, list) else v for k, v in query.items()})
-    assert again.selectbox(key="evaluation_model_pick").value == "run:1"
+    assert again.selectbox(key="evaluation_model_pick").value == f"run:{first.id}"
     assert again.text_input(key="eval_word").value == "olivia"
     assert metrics(again) == shown                                          # the same losses and the same NLL
     assert metrics(again)["val loss"] != metrics(open_link(monkeypatch, two_runs, {}))["val loss"]

@@ -1,96 +1,124 @@
-"""Server time of the Evaluation page's work for a new model, in the core (no Streamlit):
+"""Server time of the Evaluation page for a new model (issue 13: at most 1.5 s), side by side:
 
-    nice -n 10 python bench/evaluation.py [--data data/names.txt] [--repeats 3]
+    nice -n 10 python bench/evaluation.py [--rounds 3] [--baseline DIR] [--data data/names.txt]
 
-What the page computes once per model (its st.cache_data functions): the three split losses, the
-four BatchNorm modes on the val split (running, calibrated on the whole training split, batch
-statistics of 32 and of 1) with a few sampled names each, and a name's likelihood. The batch
-statistics rows are timed both ways, interleaved: the per-batch loop the page used before
-(`loop`) and the grouped pass (`evaluation.batch_stats_loss`). Medians; the load average is printed.
+`page`: the page's script in AppTest (server side, no browser). Each round is one fresh process per
+checkout: the page is first opened on one finished run (imports, caches and figures warm), then a
+second run appears (a new model: the page chooses the newest) and the rerun that evaluates it is
+timed, wall clock and CPU time of the process (all threads; on a loaded machine the wall clock
+includes waiting for a core); then a name is typed (a rerun on a model already evaluated). With `--baseline DIR` (another
+checkout, e.g. `git worktree add /tmp/before <commit>`) both run in turn, interleaved; medians.
+
+`core`: the parts of `makemore_core.evaluation.evaluate` one at a time in this process (what the
+second thread overlaps). The runs are the lecture's deep net (6 BatchNorms), 200 steps. The load
+average is printed with each figure: the machine is shared.
 """
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 
-import torch
-import torch.nn.functional as F
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from makemore_core import evaluation, sampling  # noqa: E402
-from makemore_core.data import Dataset  # noqa: E402
-from makemore_core.device import configure_threads  # noqa: E402
-from makemore_core.model import MLP, ModelConfig  # noqa: E402
-
-BATCH_OF_ONE_EXAMPLES = 2048   # as pages/evaluation.py
-SAMPLES_PER_MODE = 5
+PAGE = "pages/evaluation.py"
 
 
-@torch.no_grad()
-def loop(model, X, Y, batch_size, max_examples=None):
-    """Before: one train-mode forward per batch."""
-    X, Y = (X, Y) if max_examples is None else (X[:max_examples], Y[:max_examples])
-    for bn in model.batchnorms():
-        bn.update_running = False
-    warnings.simplefilter("ignore", UserWarning)  # torch: var() of one example is undefined (NaN, as meant)
-    total = sum(F.cross_entropy(model(X[s:s + batch_size]), Y[s:s + batch_size], reduction="sum").item()
-                for s in range(0, len(X), batch_size))
-    for bn in model.batchnorms():
-        bn.update_running = True
-    return total / len(X)
+def page_once(root, data_path):
+    """In a fresh process with `root` first on the path: (new model's rerun s, typed name's rerun s)."""
+    sys.path.insert(0, str(root))
+    os.chdir(root)
+    from streamlit.testing.v1 import AppTest
 
+    import ui.runs
+    from makemore_core.data import Dataset
+    from makemore_core.model import ModelConfig
+    from makemore_core.training import TrainConfig
+    dataset = Dataset.from_path(data_path)
+    data = dataset.tensors(3)
+    manager = ui.runs.RunManager()
 
-def timed(f):
+    def add_run(seed):
+        run = manager.new_run(f"bench {seed}", dataset, data, ModelConfig(vocab_size=len(dataset.vocab), seed=seed),
+                              TrainConfig(steps=200, eval_every=0), "cpu")
+        run.trainer.run()
+        run.state = "finished"
+        run.created = time.time()
+
+    ui.runs.session_runs = lambda: manager
+    add_run(1)
+    at = AppTest.from_file(str(Path(root) / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page(PAGE).run()            # warm: imports, the first model, the figures
+    add_run(2)
+    start, cpu = time.perf_counter(), time.process_time()
+    at.run()                              # the newest run is chosen: a new model
+    new_model, new_model_cpu = time.perf_counter() - start, time.process_time() - cpu
+    assert not at.exception, [e.value for e in at.exception]
     start = time.perf_counter()
-    f()
-    return time.perf_counter() - start
+    at.text_input(key="eval_word").set_value("andrej").run()
+    typed = time.perf_counter() - start
+    assert len(at.dataframe) == 1, "the BatchNorm table is missing"
+    return new_model, typed, new_model_cpu
 
 
-def page_work(model, data, vocab, batch_loss):
-    """{part: seconds} of what the page computes for one new model."""
+def core_parts(data_path):
+    """{part: seconds} of evaluate()'s work, one part at a time, and evaluate() itself."""
+    sys.path.insert(0, str(ROOT))
+    from makemore_core import evaluation as ev
+    from makemore_core.data import Dataset
+    from makemore_core.device import configure_threads
+    from makemore_core.model import MLP, ModelConfig
+    configure_threads()
+    dataset = Dataset.from_path(data_path)
+    data = dataset.tensors(3)
+    model = MLP(ModelConfig(vocab_size=len(dataset.vocab)))
     X, Y = data["val"]
-    parts = {"split losses": lambda: evaluation.all_split_losses(model, data),
-             "running: names": lambda: sampling.sample(model, vocab, SAMPLES_PER_MODE)}
-
-    def calibrated():
-        with evaluation.batchnorm_stats(model, evaluation.calibrated_stats(model, data["train"][0])):
-            evaluation.split_loss(model, X, Y)
-            sampling.sample(model, vocab, SAMPLES_PER_MODE)
-    parts["calibrated (pass over train)"] = calibrated
-    parts["batch of 32"] = lambda: (batch_loss(model, X, Y, 32), sampling.sample_batch_stats(model, vocab, 32))
-    parts["batch of 1"] = lambda: (batch_loss(model, X, Y, 1, BATCH_OF_ONE_EXAMPLES),
-                                   sampling.sample_batch_stats(model, vocab, 1))
-    parts["a name's likelihood"] = lambda: evaluation.word_nll(model, vocab, "andrej", model.config.block_size)
-    return {name: timed(f) for name, f in parts.items()}
+    calibrated = ev.calibrated_stats(model, data["train"][0])
+    parts = {"split losses (train, val, test)": lambda: ev.all_split_losses(model, data),
+             "batch of 32 + batch of 1": lambda: (ev.batch_stats_loss(model, X, Y, 32),
+                                                  ev.batch_stats_loss(model, X, Y, 1, 2048)),
+             "calibration pass over train": lambda: ev.calibrated_stats(model, data["train"][0]),
+             "val loss, calibrated": lambda: ev.loss_with_stats(model, X, Y, calibrated),
+             "evaluate() (two threads)": lambda: ev.evaluate(model, data)}
+    timings = {}
+    for name, f in parts.items():
+        start = time.perf_counter()
+        f()
+        timings[name] = time.perf_counter() - start
+    return timings
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--data", default=str(ROOT / "data" / "names.txt"))
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--baseline", metavar="DIR", help="another checkout of the app, timed in turn")
+    p.add_argument("--page-once", metavar="ROOT", help=argparse.SUPPRESS)   # the child process
     args = p.parse_args()
-    configure_threads()
-    dataset = Dataset.from_path(args.data)
-    data = dataset.tensors(3)
-    model = MLP(ModelConfig(vocab_size=len(dataset.vocab)))
-    runs = {"loop (before)": [], "grouped (after)": []}
-    for _ in range(args.repeats):
-        runs["loop (before)"].append(page_work(model, data, dataset.vocab, loop))
-        runs["grouped (after)"].append(page_work(model, data, dataset.vocab, evaluation.batch_stats_loss))
-    print(f"load average {os.getloadavg()[0]:.2f}, {len(dataset.words):,} words, torch threads "
-          f"{torch.get_num_threads()}; medians of {args.repeats} (ms)")
-    parts = list(runs["loop (before)"][0])
-    print(f"{'':30s}" + "".join(f"{name:>18s}" for name in runs))
-    for part in parts + ["total"]:
-        cells = []
-        for name, rows in runs.items():
-            values = [sum(r.values()) if part == "total" else r[part] for r in rows]
-            cells.append(f"{statistics.median(values) * 1000:18.0f}")
-        print(f"{part:30s}" + "".join(cells))
+    if args.page_once:
+        print(json.dumps(page_once(args.page_once, str(Path(args.data).resolve()))))
+        return
+    checkouts = {"after": ROOT} | ({"before": Path(args.baseline).resolve()} if args.baseline else {})
+    results = {name: [] for name in checkouts}
+    for _ in range(args.rounds):
+        for name, root in checkouts.items():
+            out = subprocess.run([sys.executable, __file__, "--page-once", str(root), "--data", args.data],
+                                 capture_output=True, text=True, check=True)
+            results[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            wall, typed, cpu = results[name][-1]
+            print(f"  {name}: new model {wall * 1000:,.0f} ms (CPU {cpu * 1000:,.0f} ms, all threads), typed name "
+                  f"{typed * 1000:,.0f} ms (load {os.getloadavg()[0]:.1f})", flush=True)
+    print(f"\npage (AppTest, server time), medians of {args.rounds}, load average {os.getloadavg()[0]:.1f}:")
+    for name, rows in results.items():
+        print(f"  {name:7s} new model {statistics.median(r[0] for r in rows) * 1000:8,.0f} ms wall, "
+              f"{statistics.median(r[2] for r in rows) * 1000:8,.0f} ms CPU   "
+              f"typed name {statistics.median(r[1] for r in rows) * 1000:6,.0f} ms")
+    print(f"\ncore parts, one at a time (ms), load average {os.getloadavg()[0]:.1f}:")
+    for name, seconds in core_parts(args.data).items():
+        print(f"  {name:34s} {seconds * 1000:8,.0f}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,13 @@ The contenders run interleaved, one press each in turn, and the figure is the me
 - `depth10`: the same at depth 10, width 500 (set through the address, as a shared link does);
 - `fresh` / `used`: a tab that has already served `--used` presses against a freshly opened one.
 
+`--pages`: every page against the same bare app, two figures each, interleaved page / bare:
+- first view: a new browser context opens the page's address; until its script has finished and
+  its title is drawn (goal: within 2x the bare app's first view);
+- control: ArrowRight / ArrowLeft on the page's first slider in the main area; from the key press
+  (in the page's clock) until the rerun it starts has finished (`stApp`'s script state back to
+  not running) and a frame is painted (goal: within 3x the bare app's slider).
+
 The machine is shared: the load average is printed with each result, and the ratio lab / bare
 (measured in the same minutes) is what counts.
 """
@@ -26,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, wait_for_app  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 METRIC = '[data-testid="stMetric"] [data-testid="stMetricValue"]'   # the first metric: "Initial loss" on both
 SCENARIOS = {"default": "batchnorm=0", "depth10": "batchnorm=0&hidden_layers=10&n_hidden=500"}
@@ -65,6 +73,106 @@ class Tab:
         self.context.close()
 
 
+PAGES = ["home", "data", "context", "embeddings", "init", "training", "evaluation", "sampling", "lecture"]
+RERUN_CLOCK = """() => {   // key press -> the rerun it starts has finished -> next frame, in the page's clock
+  const app = document.querySelector('[data-testid="stApp"]');
+  const t = window.__rerun = {down: null, end: null};
+  document.addEventListener('keydown', () => { t.down = performance.now(); }, {capture: true, once: true});
+  const seen = new MutationObserver(() => {   // a short run can start and end within one callback
+    if (t.down === null || app.getAttribute('data-test-script-state') !== 'notRunning') return;
+    seen.disconnect();
+    requestAnimationFrame(() => { t.end = performance.now(); });
+  });
+  seen.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+SCRIPT_DONE = "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === 'notRunning'"
+
+
+def first_view(browser, url) -> float:
+    """Seconds from opening `url` in a new context (a new session) until its script has finished."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(url)
+    wait_for_app(page, timeout=120_000)
+    page.wait_for_function(SCRIPT_DONE, timeout=120_000)
+    elapsed = time.perf_counter() - start
+    context.close()
+    return elapsed
+
+
+class PageTab:
+    """A page's first slider in the main area, timed to the end of the rerun a key press starts."""
+
+    def __init__(self, browser, url):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 800})
+        self.page = self.context.new_page()
+        self.page.goto(url)
+        wait_for_app(self.page, timeout=120_000)
+        self.page.wait_for_function(SCRIPT_DONE, timeout=120_000)
+        slider = self.page.locator('[data-testid="stMainBlockContainer"] [data-testid="stSlider"]:visible').first
+        try:   # a fragment (the lab) draws after the page's title
+            slider.wait_for(timeout=20_000)
+            self.thumb = slider.locator('input[type="range"]').first
+        except PlaywrightTimeout:
+            self.thumb = None   # a page without a slider
+        self.presses = 0
+
+    def press(self, timeout=60_000) -> float:
+        """Seconds from the key press to the end of its rerun. A slider at one end does not move:
+        after 5 s without a rerun the other arrow is pressed, on a fresh clock."""
+        self.page.bring_to_front()
+        for attempt in range(2):
+            self.thumb.focus()
+            self.page.evaluate(RERUN_CLOCK)
+            self.page.keyboard.press("ArrowRight" if self.presses % 2 == 0 else "ArrowLeft")
+            self.presses += 1
+            try:
+                self.page.wait_for_function("() => window.__rerun.end !== null", polling=10,
+                                            timeout=5_000 if attempt == 0 else timeout)
+                break
+            except PlaywrightTimeout:
+                if attempt == 1:
+                    raise
+        wait_for_app(self.page)
+        return self.page.evaluate("() => (window.__rerun.end - window.__rerun.down) / 1000")
+
+    def close(self):
+        self.context.close()
+
+
+def every_page(browser, lab_url, bare_url, rounds, quiet, pages=PAGES):
+    """{page: {first view and control medians, ratios to the bare app}}, each page interleaved with it."""
+    bare = PageTab(browser, bare_url)
+    results = {}
+    for name in pages:
+        url = f"{lab_url}/{'' if name == 'home' else name}"
+        views = {"page": [], "bare": []}
+        for _ in range(rounds):
+            views["page"].append(first_view(browser, url))
+            views["bare"].append(first_view(browser, bare_url))
+        result = {"first_view": summary(views, "bare")}
+        tab = PageTab(browser, url)
+        try:
+            if tab.thumb is not None:
+                tab.press()
+                result["control"] = summary(interleaved({"page": tab, "bare": bare}, rounds), "bare")
+        except PlaywrightTimeout:
+            result["control_error"] = "its first slider started no rerun (in a form?)"
+        tab.close()
+        results[name] = result
+        if not quiet:
+            for what, r in result.items():
+                if isinstance(r, dict):
+                    report(f"{name} {what}", r, False)
+                else:
+                    print(f"{name} {what}: {r}", flush=True)
+    bare.close()
+    return results
+
+
 def interleaved(tabs: dict, rounds: int) -> dict:
     """{name: [seconds]}: one press on each tab in turn, `rounds` times."""
     times = {name: [] for name in tabs}
@@ -81,19 +189,52 @@ def summary(times: dict, floor: str) -> dict:
             "ratio": {name: round(m / medians[floor], 2) for name, m in medians.items() if name != floor}}
 
 
+def lab_scenarios(browser, lab_url, bare_url, before_url, args):
+    """{scenario: medians and ratios}: the lab's gain slider (and `before`'s) against the bare app."""
+    results = {}
+    bare = Tab(browser, bare_url)
+    for name, query in SCENARIOS.items():
+        tabs = {"lab": Tab(browser, f"{lab_url}/init?{query}")}
+        if before_url:
+            tabs["before"] = Tab(browser, f"{before_url}/init?{query}")
+        tabs["bare"] = bare
+        for tab in tabs.values():
+            tab.press()  # one warm-up press each
+        results[name] = summary(interleaved(tabs, args.rounds), "bare")
+        for tab in tabs.values():
+            if tab is not bare:
+                tab.close()
+        report(name, results[name], args.json)
+    if args.used:
+        used = Tab(browser, f"{lab_url}/init?{SCENARIOS['default']}")
+        for _ in range(args.used):
+            used.press()
+        fresh = Tab(browser, f"{lab_url}/init?{SCENARIOS['default']}")
+        fresh.press()
+        times = interleaved({"used": used, "fresh": fresh, "bare": bare}, args.rounds)
+        results["used"] = {**summary(times, "bare"), "presses_before": args.used,
+                           "used_vs_fresh": round(statistics.median(times["used"])
+                                                  / statistics.median(times["fresh"]), 2)}
+        report("used", results["used"], args.json)
+    return results
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--used", type=int, default=200, help="presses before the 'used tab' round (0: skip)")
     p.add_argument("--baseline", metavar="DIR", help="another checkout of the app (e.g. `git worktree add "
                    "/tmp/before <commit>`): its lab is timed too, interleaved, as `before`")
+    p.add_argument("--pages", action="store_true", help="every page's first view and first slider instead "
+                   "of the lab's scenarios")
+    p.add_argument("--only", nargs="+", choices=PAGES, default=PAGES, help="with --pages: these pages only")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     from playwright.sync_api import sync_playwright
 
     lab_server, lab_url = start_app_server()
     bare_server, bare_url = start_app_server(script="bench/bare_app.py")
-    servers = [lab_server, bare_server]
+    servers, before_url = [lab_server, bare_server], None
     if args.baseline:
         before_server, before_url = start_app_server(script=str(Path(args.baseline).resolve() / "app.py"))
         servers.append(before_server)
@@ -102,32 +243,10 @@ def main():
     results = {}
     try:
         Tab(browser, f"{lab_url}/init").close()   # the server's first session: imports, caches
-        if args.baseline:
-            Tab(browser, f"{before_url}/init").close()
-        bare = Tab(browser, bare_url)
-        for name, query in SCENARIOS.items():
-            tabs = {"lab": Tab(browser, f"{lab_url}/init?{query}")}
-            if args.baseline:
-                tabs["before"] = Tab(browser, f"{before_url}/init?{query}")
-            tabs["bare"] = bare
-            for tab in tabs.values():
-                tab.press()  # one warm-up press each
-            results[name] = summary(interleaved(tabs, args.rounds), "bare")
-            for tab in tabs.values():
-                if tab is not bare:
-                    tab.close()
-            report(name, results[name], args.json)
-        if args.used:
-            used = Tab(browser, f"{lab_url}/init?{SCENARIOS['default']}")
-            for _ in range(args.used):
-                used.press()
-            fresh = Tab(browser, f"{lab_url}/init?{SCENARIOS['default']}")
-            fresh.press()
-            times = interleaved({"used": used, "fresh": fresh, "bare": bare}, args.rounds)
-            results["used"] = {**summary(times, "bare"), "presses_before": args.used,
-                               "used_vs_fresh": round(statistics.median(times["used"])
-                                                      / statistics.median(times["fresh"]), 2)}
-            report("used", results["used"], args.json)
+        if args.pages:
+            results = every_page(browser, lab_url, bare_url, args.rounds, args.json, args.only)
+        else:
+            results = lab_scenarios(browser, lab_url, bare_url, before_url, args)
     finally:
         browser.close()
         pw.stop()
@@ -141,7 +260,7 @@ def main():
 def report(name, result, quiet):
     if quiet:
         return
-    print(f"{name:8s} load {result['load_average']:5.2f}  "
+    print(f"{name:18s} load {result['load_average']:5.2f}  "
           + "  ".join(f"{k} {v:7.1f} ms" for k, v in result["median_ms"].items())
           + "  ratio " + "  ".join(f"{k}/bare {v:.2f}" for k, v in result["ratio"].items())
           + (f"  used/fresh {result['used_vs_fresh']:.2f}" if "used_vs_fresh" in result else ""), flush=True)

@@ -6,35 +6,33 @@ import streamlit as st
 
 from makemore_core import evaluation, sampling
 from makemore_core.data import DataError
-from ui import model_source, state
+from ui import links, model_source, runs, state
 from ui.figures.evaluation import batchnorm_modes_figure, history_figure, nll_strip_figure
 
 SAMPLES_PER_MODE = 5
 BATCH_OF_ONE_EXAMPLES = 2048   # enough to show the NaN; every one of them is NaN
+SETTINGS = [links.Setting("word", "eval_word", "emma", links.text(40))]   # ?word=<name>
+RUN_WRITTEN = "eval_run_written"   # the ?run= this tab last wrote: another one in the address is a link opened
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def split_losses(model_key, data_key, _model, _data):
-    return evaluation.all_split_losses(_model, _data)
+def model_report(model_key, data_key, _model, _data):
+    """Every loss of sections 1 and 2, once per model: the core's batched passes, two threads."""
+    return evaluation.evaluate(_model, _data, max_examples=BATCH_OF_ONE_EXAMPLES)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def batchnorm_modes(model_key, data_key, running_val_loss, _model, _data, _vocab):
-    """[(mode, val loss, a few sampled names)] for each place BatchNorm can take its statistics from."""
+def mode_names(model_key, data_key, _model, _vocab, _calibrated):
+    """{mode: a few names sampled with BatchNorm's statistics taken from there}."""
     model, vocab = _model, _vocab
-    X, Y = _data["val"]
-    rows = [("running statistics (eval mode)", running_val_loss,
-             sampling.sample(model, vocab, SAMPLES_PER_MODE))]
+    names = {evaluation.RUNNING: sampling.sample(model, vocab, SAMPLES_PER_MODE)}
     if not model.batchnorms():
-        return rows
-    with evaluation.batchnorm_stats(model, evaluation.calibrated_stats(model, _data["train"][0])):
-        rows.append(("calibrated on the whole training split", evaluation.split_loss(model, X, Y),
-                     sampling.sample(model, vocab, SAMPLES_PER_MODE)))
-    rows.append(("batch statistics, batch of 32", evaluation.batch_stats_loss(model, X, Y, 32),
-                 sampling.sample_batch_stats(model, vocab, 32)[:SAMPLES_PER_MODE]))
-    rows.append(("batch statistics, batch of 1", evaluation.batch_stats_loss(model, X, Y, 1, BATCH_OF_ONE_EXAMPLES),
-                 sampling.sample_batch_stats(model, vocab, 1)))
-    return rows
+        return names
+    with evaluation.batchnorm_stats(model, _calibrated):
+        names[evaluation.CALIBRATED] = sampling.sample(model, vocab, SAMPLES_PER_MODE)
+    names[evaluation.BATCH_OF_32] = sampling.sample_batch_stats(model, vocab, 32)[:SAMPLES_PER_MODE]
+    names[evaluation.BATCH_OF_1] = sampling.sample_batch_stats(model, vocab, 1)
+    return names
 
 
 # Figures are cached per model as well: building a plotly figure costs tens of ms, and a rerun
@@ -82,9 +80,32 @@ st.title("Evaluation")
 st.markdown("How good is the trained model? The loss on names it never trained on, what BatchNorm does when "
             "there is no batch, and how likely the model finds any name you type.")
 
-choice = model_source.choose("evaluation")
+
+
+def linked_run_key():
+    """The candidate a ?run=<link> of this browser's runs names, when the address is new to this tab."""
+    wanted = st.query_params.get("run")
+    if not wanted or wanted == st.session_state.get(RUN_WRITTEN):
+        return None
+    run, read_only = runs.watched_run(runs.session_runs())
+    return None if run is None or read_only else f"run:{run.id}"
+
+
+def write_run_link(choice):
+    """The address names the run whose model this page shows (?run=<link>), or none for a checkpoint."""
+    link = choice.run.link if choice.run is not None else None
+    st.session_state[RUN_WRITTEN] = link
+    if link and st.query_params.get("run") != link:
+        st.query_params["run"] = link
+    elif not link and "run" in st.query_params:
+        del st.query_params["run"]
+
+
+links.restore("evaluation", SETTINGS)
+choice = model_source.choose("evaluation", wanted=linked_run_key())
 if choice is None:
     st.stop()
+write_run_link(choice)
 model, vocab = choice.model, choice.vocab
 block_size = model.config.block_size
 uniform = math.log(len(vocab))
@@ -100,8 +121,9 @@ if not same_vocab:
 else:
     data = state.dataset_tensors(dataset, block_size)
     data_key = model_source.data_key(dataset)
-    with st.spinner("Evaluating every example of every split (once per model)..."):
-        losses = split_losses(choice.key, data_key, model, data)
+    with st.spinner("Evaluating every example of every split, and BatchNorm's four modes (once per model)..."):
+        report = model_report(choice.key, data_key, model, data)
+    losses = report.splits
     train, val, test = (losses.get(s, math.nan) for s in ("train", "val", "test"))
     empty = [s for s in ("train", "val", "test") if s not in losses]   # a list of a few words leaves some empty
     shown = lambda x: f"{x:.4f}" if math.isfinite(x) else "empty split"  # noqa: E731
@@ -131,8 +153,8 @@ else:
 if same_vocab and "val" in empty:
     st.info("This comparison scores each way on the val split, which is empty for this word list.")
 elif same_vocab:
-    with st.spinner("Comparing BatchNorm modes (a calibration pass over the training split, once per model)..."):
-        rows = worst_last(batchnorm_modes(choice.key, data_key, val, model, data, vocab))
+    names = mode_names(choice.key, data_key, model, vocab, report.calibrated)
+    rows = worst_last([(mode, loss, names[mode]) for mode, loss in report.modes.items()])
     table = pd.DataFrame({
         "BatchNorm statistics": [r[0] for r in rows],
         "val loss": [f"{r[1]:.4f}" if math.isfinite(r[1]) else "NaN" for r in rows],
@@ -157,7 +179,7 @@ st.markdown("The model reads the name one character at a time and gives every po
             "probability. Each cell is the probability it gave the character that really came next (blue: "
             "expected, orange-red: surprised). The negative log-likelihood (NLL) -ln p adds up along the name; its mean is "
             "the loss on this one name.")
-word = st.text_input("Type a name", value="emma", max_chars=40, key="eval_word").strip()
+word = st.text_input("Type a name", max_chars=40, key="eval_word").strip()   # restore() gave its value
 if not word:
     st.info("Type a name to see how likely the model finds it.")
 elif "." in word:

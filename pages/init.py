@@ -125,18 +125,72 @@ def choose_stage():
         lab.apply_settings(lab.stage_settings(stage, len(state.current_dataset().vocab)))
 
 
-@st.fragment
-def lab_page():
-    """Everything below the intro. A control reruns only this fragment, not the whole app (sidebar,
-    navigation): what a slider step costs is then this lab's own work (issue 13)."""
-    dataset = state.current_dataset()
-    vocab_size = len(dataset.vocab)
-    links.restore("init", SETTINGS)
-    if st.session_state["init_stage"] and not lab.keeps_stage(  # a control the stage fixes was moved: leave it
-            {s: st.session_state[k] for s, k in WIDGETS.items()}, vocab_size):
-        st.session_state["init_stage"] = None
-        links.save("init", SETTINGS)
+def draw_controls(pinned, dataset, vocab_size):
+    """The lab's controls (the left column)."""
+    with st.container(border=True):
+        st.markdown("**Compare A / B**")
+        if pinned is None:
+            st.button("Pin these settings as A", key="init_pin", width="stretch",
+                      on_click=lambda: lab.pin({s: st.session_state[k] for s, k in WIDGETS.items()}),
+                      help="Keep the current settings as A, then change the controls: they become B. "
+                           "Both use the same seed and minibatch, drawn together.")
+        else:
+            st.markdown(f"**A:** {lab.describe(pinned)}  \n**B:** the controls below")
+            st.caption("Dashed lines are A, solid B. Same seed, same minibatch.")
+            st.button("Unpin A", key="init_unpin", on_click=lab.unpin, width="stretch")
 
+    st.selectbox("Lecture stage", [None, *lab.STAGES], key="init_stage", on_change=choose_stage,
+                 format_func=lambda stage: stage or "none: the controls below",
+                 placeholder="none: the controls below",
+                 help="The lecture's networks, in order: the one-layer net fixed step by step (original, "
+                      "softmax-fix, tanh-fix, kaiming, batchnorm), then the deep net. A stage sets the net and "
+                      "its init; moving an init control leaves it.")
+    if st.session_state["init_stage"]:
+        st.caption(lab.STAGE_DESCRIPTIONS[st.session_state["init_stage"]])
+    st.markdown("**Network**")
+    st.slider("Depth (hidden blocks)", 1, 10, key="init_depth",
+              help="How many Linear → (BatchNorm) → nonlinearity blocks come before the output layer.")
+    st.select_slider("Width (neurons per layer)", lab.WIDTHS, key="init_width")
+    st.radio("Nonlinearity", list(lab.NONLINEARITIES), format_func=lab.NONLINEARITIES.get, key="init_nonlin",
+             horizontal=True, help="tanh squashes into (-1, 1); ReLU zeroes the negatives; none leaves it linear.")
+    st.toggle("BatchNorm", key="init_bn",
+              help="A BatchNorm1d after every Linear. It normalizes each neuron over the minibatch to mean 0, std 1, then scales by gamma and "
+                   "shifts by beta. It undoes a bad gain.")
+    st.selectbox("Linear bias", list(lab.BIAS_CHOICES), format_func=lab.BIAS_CHOICES.get, key="init_bias",
+                 help="auto: a bias (starting at zero) only where no BatchNorm follows; a bias right before BatchNorm "
+                      "does nothing, since BatchNorm subtracts the mean anyway. randn: the original init's random "
+                      "biases.")
+
+    st.markdown("**Initialization**")
+    st.select_slider("Gain (× every hidden weight)", lab.GAINS, format_func=lab.gain_label, key="init_gain",
+                     help="1 keeps a linear layer's spread; 5/3 makes up for tanh's squashing (Kaiming init).")
+    st.caption("Marks: **1** keeps a linear layer's spread · **5/3** is the gain for tanh.")
+    st.toggle("Fan-in scaling", key="init_fan_in",
+              help="Divide each weight by √fan_in, so a layer keeps the spread of its input. Without it each "
+                   "weight has std 1, and every layer multiplies the spread by about √fan_in.")
+    st.radio("Weights start as", list(lab.INITS), format_func=lab.INITS.get, key="init_weights", horizontal=True,
+             help="All zeros (the lecture's exercise E01): C and every Linear weight and bias start at 0, so the "
+                  "gain, fan-in scaling and bias controls change nothing; BatchNorm keeps gamma 1 and beta 0.")
+    st.caption("All zeros: every activation is 0 and only the output bias can learn (exercise E01).")
+    st.slider("Last-layer softening", 0.0, 1.0, step=0.01, key="init_soften",
+              help="With BatchNorm it multiplies the last BatchNorm's gamma, without it the last weights. "
+                   "Small values make the first predictions near uniform.")
+
+    st.markdown("**Minibatch**")
+    locked = "Locked while comparing: A and B share the seed and the minibatch." if pinned else None
+    st.select_slider("Batch size (examples)", lab.BATCH_SIZES, key="init_batch", disabled=bool(pinned),
+                     help=locked or "How many examples go through the net; statistics are over all of them.")
+    st.number_input("Seed", min_value=0, max_value=2**53 - 1, step=1, key="init_seed", disabled=bool(pinned),
+                    help=locked or "Seeds the weights and then the minibatch (2147483647 as in the lecture).")
+    with st.expander("Embedding & context"):
+        st.slider("Embedding size (n_embd)", 2, 30, key="init_n_embd")
+        st.slider("Context length (block_size)", 1, 8, key="init_block")
+    st.markdown(f"**Data:** {dataset.name} · vocabulary {vocab_size}  \n"
+                "Use another word list from the sidebar.")
+
+
+def draw_presets():
+    """The presets row, and the explanation of the preset in use."""
     st.markdown("**Presets: the lecture's experiments, one click each**")
     names = list(lab.PRESETS)
     preset_columns = st.columns(4)
@@ -151,72 +205,22 @@ def lab_page():
     if preset:
         st.info(f"**{preset}.** {lab.PRESETS[preset]['description']}")
 
+
+@st.fragment
+def lab_page():
+    """Everything below the intro. A control reruns only this fragment, not the whole app (sidebar,
+    navigation): what a slider step costs is then this lab's own work (issue 13)."""
+    dataset = state.current_dataset()
+    vocab_size = len(dataset.vocab)
+    links.restore("init", SETTINGS)
+    if st.session_state["init_stage"] and not lab.keeps_stage(  # a control the stage fixes was moved: leave it
+            {s: st.session_state[k] for s, k in WIDGETS.items()}, vocab_size):
+        st.session_state["init_stage"] = None
+        links.save("init", SETTINGS)
+
+    presets = st.container()   # filled after the numbers (see below)
     controls, main = st.columns([1.15, 3], gap="large")
-
-    # ---------------------------------------------------------------- controls
-
     pinned = lab.pinned()
-    with controls:
-        with st.container(border=True):
-            st.markdown("**Compare A / B**")
-            if pinned is None:
-                st.button("Pin these settings as A", key="init_pin", width="stretch",
-                          on_click=lambda: lab.pin({s: st.session_state[k] for s, k in WIDGETS.items()}),
-                          help="Keep the current settings as A, then change the controls: they become B. "
-                               "Both use the same seed and minibatch, drawn together.")
-            else:
-                st.markdown(f"**A:** {lab.describe(pinned)}  \n**B:** the controls below")
-                st.caption("Dashed lines are A, solid B. Same seed, same minibatch.")
-                st.button("Unpin A", key="init_unpin", on_click=lab.unpin, width="stretch")
-
-        st.selectbox("Lecture stage", [None, *lab.STAGES], key="init_stage", on_change=choose_stage,
-                     format_func=lambda stage: stage or "none: the controls below",
-                     placeholder="none: the controls below",
-                     help="The lecture's networks, in order: the one-layer net fixed step by step (original, "
-                          "softmax-fix, tanh-fix, kaiming, batchnorm), then the deep net. A stage sets the net and "
-                          "its init; moving an init control leaves it.")
-        if st.session_state["init_stage"]:
-            st.caption(lab.STAGE_DESCRIPTIONS[st.session_state["init_stage"]])
-        st.markdown("**Network**")
-        st.slider("Depth (hidden blocks)", 1, 10, key="init_depth",
-                  help="How many Linear → (BatchNorm) → nonlinearity blocks come before the output layer.")
-        st.select_slider("Width (neurons per layer)", lab.WIDTHS, key="init_width")
-        st.radio("Nonlinearity", list(lab.NONLINEARITIES), format_func=lab.NONLINEARITIES.get, key="init_nonlin",
-                 horizontal=True, help="tanh squashes into (-1, 1); ReLU zeroes the negatives; none leaves it linear.")
-        st.toggle("BatchNorm", key="init_bn",
-                  help="A BatchNorm1d after every Linear. It normalizes each neuron over the minibatch to mean 0, std 1, then scales by gamma and "
-                       "shifts by beta. It undoes a bad gain.")
-        st.selectbox("Linear bias", list(lab.BIAS_CHOICES), format_func=lab.BIAS_CHOICES.get, key="init_bias",
-                     help="auto: a bias (starting at zero) only where no BatchNorm follows; a bias right before BatchNorm "
-                          "does nothing, since BatchNorm subtracts the mean anyway. randn: the original init's random "
-                          "biases.")
-
-        st.markdown("**Initialization**")
-        st.select_slider("Gain (× every hidden weight)", lab.GAINS, format_func=lab.gain_label, key="init_gain",
-                         help="1 keeps a linear layer's spread; 5/3 makes up for tanh's squashing (Kaiming init).")
-        st.caption("Marks: **1** keeps a linear layer's spread · **5/3** is the gain for tanh.")
-        st.toggle("Fan-in scaling", key="init_fan_in",
-                  help="Divide each weight by √fan_in, so a layer keeps the spread of its input. Without it each "
-                       "weight has std 1, and every layer multiplies the spread by about √fan_in.")
-        st.radio("Weights start as", list(lab.INITS), format_func=lab.INITS.get, key="init_weights", horizontal=True,
-                 help="All zeros (the lecture's exercise E01): C and every Linear weight and bias start at 0, so the "
-                      "gain, fan-in scaling and bias controls change nothing; BatchNorm keeps gamma 1 and beta 0.")
-        st.caption("All zeros: every activation is 0 and only the output bias can learn (exercise E01).")
-        st.slider("Last-layer softening", 0.0, 1.0, step=0.01, key="init_soften",
-                  help="With BatchNorm it multiplies the last BatchNorm's gamma, without it the last weights. "
-                       "Small values make the first predictions near uniform.")
-
-        st.markdown("**Minibatch**")
-        locked = "Locked while comparing: A and B share the seed and the minibatch." if pinned else None
-        st.select_slider("Batch size (examples)", lab.BATCH_SIZES, key="init_batch", disabled=bool(pinned),
-                         help=locked or "How many examples go through the net; statistics are over all of them.")
-        st.number_input("Seed", min_value=0, max_value=2**53 - 1, step=1, key="init_seed", disabled=bool(pinned),
-                        help=locked or "Seeds the weights and then the minibatch (2147483647 as in the lecture).")
-        with st.expander("Embedding & context"):
-            st.slider("Embedding size (n_embd)", 2, 30, key="init_n_embd")
-            st.slider("Context length (block_size)", 1, 8, key="init_block")
-        st.markdown(f"**Data:** {dataset.name} · vocabulary {vocab_size}  \n"
-                    "Use another word list from the sidebar.")
 
     settings = lab.clean({s: st.session_state[k] for s, k in WIDGETS.items()})
     lab.save_settings(settings)   # what the Training page reads as "the Initialization lab's settings"
@@ -232,6 +236,10 @@ def lab_page():
             result = lab.result_for(settings, dataset)
             results = [("", result, False)]
     except (ValueError, RuntimeError) as e:  # e.g. a data set these settings cannot use; the settings are kept
+        with presets:
+            draw_presets()
+        with controls:
+            draw_controls(pinned, dataset, vocab_size)
         main.error(f"These settings could not be run on {dataset.name}: {e}")
         st.stop()
     stats = result["stats"]
@@ -243,6 +251,9 @@ def lab_page():
 
     # ---------------------------------------------------------------- outputs
 
+    # The numbers a control changes go out first, then the presets and controls, then the charts: the browser
+    # draws the new loss before it is busy with the figures (issue 13). A widget's value is in
+    # session_state before it is drawn, so the results need not wait for the controls.
     with main:
         left, right = st.columns([1, 1])
         with left:
@@ -253,6 +264,13 @@ def lab_page():
                       help=f"The loss if every one of the {vocab_size} characters got probability 1/{vocab_size}: "
                            f"−ln(1/{vocab_size}).")
             st.markdown(f"**Verdict** {LEVEL_MARK[level]} {verdict}")
+    with presets:
+        draw_presets()
+    with controls:
+        draw_controls(pinned, dataset, vocab_size)
+
+    with main:
+        with left:
             st.plotly_chart(figs.loss_figure([(tag, r["stats"]["loss"]) for tag, r, _ in results],
                                              stats["uniform_loss"], vocab_size),
                             key="init_loss_chart", config=figs.NO_TOOLBAR)

@@ -291,3 +291,44 @@ def test_evaluation_opens_on_the_newest_model(monkeypatch, manager, checkpoint_b
         upload = {"name": "other.pt", "bytes": checkpoint_bytes, "at": run.created + offset}
         at = open_app_page(PAGE, session={state.CHECKPOINT_KEY: upload}, timeout=120)
         assert at.selectbox(key="evaluation_model_pick").value.startswith(newest)
+
+
+# ---------------------------------------------------------------- the view is a link (issue 12)
+
+@pytest.fixture(scope="module")
+def two_runs(dataset, data):
+    """A RunManager with two finished runs: the newest is chosen by default, a link can name the other."""
+    manager = trained_manager(dataset, data, steps=90)
+    first, second = manager.runs[0], trained_manager(dataset, data, steps=60).runs[0]
+    second.created = first.created + 1
+    manager.runs.append(second)
+    return manager
+
+
+def open_link(monkeypatch, manager, query):
+    from streamlit.testing.v1 import AppTest
+    monkeypatch.setattr(ui.runs, "session_runs", lambda: manager)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_link_reopens_the_same_model_and_name(monkeypatch, two_runs):
+    first, second = two_runs.runs
+    at = open_link(monkeypatch, two_runs, {})
+    assert at.selectbox(key="evaluation_model_pick").value == f"run:{second.id}"   # the newest by default
+    at.selectbox(key="evaluation_model_pick").set_value(f"run:{first.id}").run()
+    at.text_input(key="eval_word").set_value("olivia").run()
+    query = {k: at.query_params[k] for k in at.query_params}
+    assert str(query["word"]) in ("olivia", "['olivia']") and first.link in str(query["run"])
+    shown = metrics(at)
+
+    again = open_link(monkeypatch, two_runs, {k: v[0] if isinstance(v, list) else v for k, v in query.items()})
+    assert again.selectbox(key="evaluation_model_pick").value == f"run:{first.id}"
+    assert again.text_input(key="eval_word").value == "olivia"
+    assert metrics(again) == shown                                          # the same losses and the same NLL
+    assert metrics(again)["val loss"] != metrics(open_link(monkeypatch, two_runs, {}))["val loss"]

@@ -125,11 +125,14 @@ def _training_quick_run():
     return None
 
 
-def choose(page: str) -> ModelChoice | None:
-    """The model picker at the top of a page. Returns the chosen model, or None (the page stops)."""
+def choose(page: str, wanted: str | None = None) -> ModelChoice | None:
+    """The model picker at the top of a page. Returns the chosen model, or None (the page stops).
+    `wanted`: a candidate key to choose (a link asked for it), when it is one."""
     with st.container(border=True):
         found = _candidates()
         seen = _remember_order(found)
+        if wanted in found:
+            st.session_state[CHOICE_KEY] = wanted
         quick = _training_quick_run()
         if quick is not None and st.session_state.get(CHOICE_KEY) in (None, f"run:{quick.id}"):
             _quick_progress(quick.id)

@@ -20,10 +20,18 @@ TANH_FLAT = math.atanh(0.99)   # |pre-activation| beyond this: |tanh| > 0.99, a 
 NO_TOOLBAR = {"displayModeBar": False}
 
 
+CARTESIAN = ("colorway", "font", "paper_bgcolor", "plot_bgcolor", "hoverlabel", "hovermode", "xaxis", "yaxis",
+             "annotationdefaults", "shapedefaults", "autotypenumbers", "title")
+TRACES = ("scatter", "bar", "heatmap")   # the only trace types the lab draws
+
+
 @functools.lru_cache(maxsize=1)
 def _template():
-    # the app's template (its palette) itself: plotly.js needs the template, not its name
-    return pio.templates[pio.templates.default].to_plotly_json()
+    """The app's template (its palette) itself, for plotly.js needs the template, not its name; only
+    the parts a 2-D chart of these traces reads: 1.3 KB instead of 7.3 KB sent with every chart."""
+    full = pio.templates[pio.templates.default].to_plotly_json()
+    return {"layout": {k: v for k, v in full["layout"].items() if k in CARTESIAN},
+            "data": {k: v for k, v in full["data"].items() if k in TRACES}}
 
 
 def _figure(traces, title=None, height=380, **layout) -> go.Figure:

@@ -1,11 +1,16 @@
 """The Lecture page's numbers: computed by makemore_core, cached per data set (its sha256) and stage.
 
 st.cache_data keeps one copy per server process, so a whole class shares them; the arguments
-starting with "_" are not hashed (the digest stands for the data set)."""
+starting with "_" are not hashed (the digest stands for the data set). The two that train (chapter
+5's calibration, chapter 8's deep run: 12-17 s on a first visit) are also kept on disk, as the
+loss log is, so a restarted server or a second one on the same machine reads them at once.
+"""
+import json
+
 import streamlit as st
 import torch
 
-from makemore_core import evaluation, sampling
+from makemore_core import evaluation, lossbook, sampling
 from makemore_core import lecture_demos as demos
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.stages import STAGES, stage_configs
@@ -16,6 +21,23 @@ from ui.lecture.common import Context
 FIRST_HALF = [s for s in STAGES if s != "deep"]
 CURVE_STEPS = 3_000        # chapter 2: the first steps, where the hockey stick is
 CALIBRATION_STEPS = 3_000  # chapter 5: the running statistics after this many steps, against calibration
+DISK_VERSION = 1           # bump when what `calibration` or `deep_after` compute changes: old files are ignored
+
+
+def on_disk(name: str, compute):
+    """compute()'s JSON-able result, kept under $MAKEMORE_CACHE_DIR/lecture/<name>.json; a missing or
+    unreadable file is computed again, and a result that cannot be written is still returned."""
+    path = lossbook.cache_root() / "lecture" / f"v{DISK_VERSION}-{name}.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        pass
+    result = compute()
+    try:
+        lossbook.write_atomically(path, result)
+    except (OSError, TypeError, ValueError):   # a read-only disk, or a value JSON cannot hold
+        pass
+    return result
 
 
 @st.cache_data(show_spinner="Drawing the stage's network and one minibatch ...", max_entries=32)
@@ -43,6 +65,10 @@ def early_curves(digest: str, stages: tuple, steps: int, _ctx: Context) -> dict:
 def calibration(digest: str, steps: int, _ctx: Context) -> dict:
     """The batchnorm stage after `steps` steps: its val loss with the running statistics and with
     the statistics measured over the whole training split, and how far the two are apart."""
+    return on_disk(f"calibration-{digest[:16]}-{steps}", lambda: _calibration(steps, _ctx))
+
+
+def _calibration(steps: int, _ctx: Context) -> dict:
     model_config, train = stage_configs("batchnorm", _ctx.vocab_size)
     data = _ctx.tensors(model_config.block_size)
     model = MLP(model_config)
@@ -63,6 +89,10 @@ def calibration(digest: str, steps: int, _ctx: Context) -> dict:
 def deep_after(digest: str, lr: float, batchnorm: bool, gain: float, _ctx: Context) -> dict:
     """The notebook's debugging run of the deep net: 1,001 steps, diagnostics every 25 and at the
     last step; then the split losses in eval mode and 20 names from the sampling seed."""
+    return on_disk(f"deep-{digest[:16]}-{lr!r}-{int(batchnorm)}-{gain!r}", lambda: _deep_after(lr, batchnorm, gain, _ctx))
+
+
+def _deep_after(lr: float, batchnorm: bool, gain: float, _ctx: Context) -> dict:
     config = ModelConfig(vocab_size=_ctx.vocab_size, batchnorm=batchnorm, gain=gain)
     data = _ctx.tensors(config.block_size)
     trainer = demos.deep_net_after(config, data, lr=lr, stats_every=25)

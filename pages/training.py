@@ -422,7 +422,7 @@ if shown is not None:   # the live view: this browser's run, or one watched read
         live = find_live(run_id)
         if live is None:
             return
-        snap = live.snapshot()
+        snap = live.status_line()
         if snap["state"] != drawn_state:     # e.g. finished or paused: redraw the page (the lr input) too
             st.rerun()
         if not watching:   # a run watched read-only has no controls

@@ -15,7 +15,7 @@ def _what_is_missing(tab):
     try:
         # generous: a tab whose first run was a legacy one draws again, and 8 first renders share the CPU
         tab.locator(f'{SIDEBAR} :text("Data set:")').first.wait_for(timeout=120_000)
-        tab.locator(f'{SIDEBAR} [data-testid="stFileUploader"]').first.wait_for(timeout=10_000)
+        tab.locator(f'{SIDEBAR} [data-testid="stFileUploader"]').first.wait_for(timeout=60_000)
     except Exception:  # noqa: BLE001 - report every tab that failed, not only the first
         return "no data set or upload in the sidebar: " + tab.inner_text(SIDEBAR).replace("\n", " | ")
     nav = tab.inner_text('[data-testid="stSidebarNav"]')

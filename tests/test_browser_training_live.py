@@ -46,7 +46,12 @@ def test_live_charts_are_updated_in_place_never_blank(running):
 def test_controls_progress_and_four_charts_fit_one_screen_and_controls_stay(running):
     page = running
     height = page.viewport_size["height"]
-    page.wait_for_timeout(1000)                               # the page scrolls to the live view once
+    # the page scrolls to the live view once (again as the charts below draw): wait until it has settled there
+    page.wait_for_function("""() => {
+        const top = document.querySelector('.st-key-tr_live_top').getBoundingClientRect();
+        const loss = document.querySelector('.st-key-tr_loss_chart').getBoundingClientRect();
+        return top.top >= 0 && top.bottom <= loss.top && loss.top < window.innerHeight / 2;
+    }""", timeout=20_000)
     top = box(page, "tr_live_top")                            # Pause ... Download, the status and progress line
     assert top["y"] >= 0 and top["y"] + top["height"] <= height
     assert page.get_by_role("button", name="Pause", exact=True).is_visible()

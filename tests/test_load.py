@@ -10,6 +10,7 @@ with the class (a data set, tensors or figure built per session instead of once:
 serialized on top, worse under load), a session stuck behind another, or one that never renders.
 """
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -28,7 +29,10 @@ def class_of_eight():
     proc, url = start_app_server({"MAKEMORE_KEEP_RUNS_S": "3", "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": "2",
                                   "MAKEMORE_MAX_TRAINERS": str(TRAINERS)})
     try:
-        yield asyncio.run(simulate_class(url, proc.pid, STUDENTS, STEPS, timeout=240, settle_s=8))
+        # a thread of its own: after the browser tests, Playwright's event loop runs in this one
+        with ThreadPoolExecutor(1) as pool:
+            yield pool.submit(asyncio.run, simulate_class(url, proc.pid, STUDENTS, STEPS, timeout=240,
+                                                          settle_s=8)).result()
     finally:
         proc.terminate()
         proc.wait(timeout=10)

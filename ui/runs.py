@@ -343,28 +343,40 @@ class Run:
         t = self.trainer
         return t.step_num / t.seconds if t.seconds > 0 else 0.0
 
-    def snapshot(self) -> dict:
-        """Everything the page draws, copied under the lock and pre-aggregated (small and cheap)."""
+    def status_line(self) -> dict:
+        """What the status line draws: a few numbers copied under the lock (cheap enough for twice a second
+        while the run trains: it competes with the training thread for the interpreter)."""
         with self.lock:
             t = self.trainer
-            self._history.extend(t.losses[self._history.n:])
-            x, y, smooth, width = self._history.downsampled()
             snap = {
                 "id": self.id, "label": self.label, "state": self.state, "step": t.step_num,
                 "total": t.config.steps, "lr": t.lr, "optimizer": t.config.optimizer,
                 "loss": t.losses[-1] if t.losses else None,
-                "first_loss": t.losses[0] if t.losses else None,
-                "loss_x": x, "loss_log10": y, "loss_smooth": smooth, "bucket": width,
-                "val": list(t.val_losses),
-                "stats": self.latest_stats,
-                "series": _thinned(self.series),
-                "message": self.error or t.message,
+                "val": t.val_losses[-1:],
                 "device": self.device, "uniform_loss": math.log(self.model_config.vocab_size),
                 "seconds": t.seconds,
             }
         rate = self.steps_per_s() if self.state == "running" else 0.0
         snap["steps_per_s"] = rate
         snap["seconds_left"] = (snap["total"] - snap["step"]) / rate if rate > 0 else None
+        return snap
+
+    def snapshot(self) -> dict:
+        """Everything the page draws (the progress, the charts' data), copied under the lock and
+        pre-aggregated (small and cheap)."""
+        snap = self.status_line()
+        with self.lock:
+            t = self.trainer
+            self._history.extend(t.losses[self._history.n:])
+            x, y, smooth, width = self._history.downsampled()
+            snap.update({
+                "first_loss": t.losses[0] if t.losses else None,
+                "loss_x": x, "loss_log10": y, "loss_smooth": smooth, "bucket": width,
+                "val": list(t.val_losses),
+                "stats": self.latest_stats,
+                "series": _thinned(self.series),
+                "message": self.error or t.message,
+            })
         return snap
 
     def model_snapshot(self):

@@ -31,7 +31,7 @@ from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, wait_for_ap
 from makemore_core.data import Dataset  # noqa: E402
 from makemore_core.device import configure_threads  # noqa: E402
 from makemore_core.model import MLP, ModelConfig  # noqa: E402
-from makemore_core.training import Trainer, TrainConfig  # noqa: E402
+from makemore_core.training import ENGINES, Trainer, TrainConfig  # noqa: E402
 
 WARMUP_S = 5.0
 STEP_TEXT = re.compile(r"step ([\d,]+) / ([\d,]+)")
@@ -95,10 +95,6 @@ def page_steps(page):
     return int(match.group(1).replace(",", "")) if match else None
 
 
-ENGINE_LABELS = {"eager": "exact (autograd)", "fast-uncompiled": "fast (hand-written)",
-                 "fast": "fastest (hand-written, compiled)"}
-
-
 def with_page(seconds, engine="eager"):
     """Steps per second of a run started from the Training page while it refreshes in Chromium.
     Also counts how often the page redrew (distinct step counts seen when polling every 0.1 s)."""
@@ -112,7 +108,7 @@ def with_page(seconds, engine="eager"):
             wait_for_app(page)
             if engine != "eager":
                 select = page.locator('[data-testid="stSelectbox"]').filter(has_text="Engine")
-                option = page.get_by_role("option", name=ENGINE_LABELS[engine])
+                option = page.get_by_role("option", name=engine, exact=True)   # the core's names
                 for _ in range(5):             # the first click after a load may only focus it
                     select.click()
                     time.sleep(0.5)
@@ -149,7 +145,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="measuring window of each part")
     parser.add_argument("--rounds", type=int, default=1, help="headless/page pairs; medians are reported")
-    parser.add_argument("--engine", choices=list(ENGINE_LABELS), default="eager")
+    parser.add_argument("--engine", choices=list(ENGINES), default="eager")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     heads, pages = [headless(args.seconds, args.engine)], []

@@ -15,9 +15,12 @@ _.model_key, _.n_losses
 # called from outside the scanned folders: app.py, and the benchmark (bench/engines.py)
 _.copy_link_box, _.NotebookLoop
 
-# called by the tests only, for now: the pages re-compute these themselves, and the pages are
-# being changed on other branches (issue 10, point 6: the pages should call the core)
-_.batchnorm_mode_losses, _.stage_of, _.queued_runs
+# the queue's length, read by the queue tests (the page shows a run's place in line instead)
+_.queued_runs
+
+# Streamlit's own class attribute, set by app.py and ui/__init__.py (the legacy pages/ mode), and the
+# package's module class swapped so that `from ui import ...` can check for that mode
+_.uses_pages_directory, _.__class__
 
 # the notebook's printed numbers, kept together (ui/lecture/notebook.py)
 _.UNIFORM_LOSS

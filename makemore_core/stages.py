@@ -79,11 +79,3 @@ def stage_configs(name, vocab_size=27, **overrides):
         model = replace(model, init_scales=init_scales(name, model.hidden_layers))
     train = TrainConfig(**{"steps": 200_000, "lr_milestones": [100_000], **train_over})
     return model, train
-
-
-def stage_of(config: ModelConfig):
-    """The name of the stage whose net `config` is (for its vocabulary), or None."""
-    for name in STAGES:
-        if stage_configs(name, config.vocab_size)[0] == config:
-            return name
-    return None

@@ -42,7 +42,7 @@ def test_split_loss_is_eval_mode_no_grad_whole_split(trained, monkeypatch):
     X, Y = data["val"]
     expected = manual_eval_loss(model, X, Y)
     assert evaluation.split_loss(model, X, Y) == pytest.approx(expected, abs=1e-6)
-    monkeypatch.setattr(evaluation, "CHUNK", 1000)          # chunking does not change the answer
+    monkeypatch.setattr(evaluation, "PASS_CHUNK", 1000)     # chunking does not change the answer
     assert evaluation.split_loss(model, X, Y) == pytest.approx(expected, abs=1e-6)
     assert model.training
     running = [bn.running_mean.clone() for bn in model.batchnorms()]

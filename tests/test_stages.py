@@ -15,7 +15,7 @@ from makemore_core.evaluation import batch_stats_loss, calibrated_split_losses, 
 from makemore_core.layers import LectureBatchNorm
 from makemore_core.model import LECTURE_SEED, MLP, ModelConfig
 from makemore_core.sampling import sample
-from makemore_core.stages import STAGE_DESCRIPTIONS, STAGES, stage_configs, stage_of
+from makemore_core.stages import STAGE_DESCRIPTIONS, STAGES, stage_configs
 from makemore_core.training import Trainer
 
 configure_threads()
@@ -73,13 +73,6 @@ def test_overrides_win_and_scales_follow_the_layers():
     deeper, _ = stage_configs("tanh-fix", hidden_layers=3)
     assert deeper.init_scales == ((0.2, 0.01),) * 3 + ((0.01, 0.0),)
     assert stage_configs("deep", n_hidden=50)[0].n_hidden == 50
-
-
-def test_stage_of_names_a_config():
-    for stage in STAGES:
-        assert stage_of(stage_configs(stage)[0]) == stage
-        assert stage_of(stage_configs(stage, vocab_size=40)[0]) == stage
-    assert stage_of(ModelConfig(n_hidden=64)) is None
 
 
 def notebook_first_half(stage, vocab_size=27):

@@ -53,10 +53,6 @@ def _default_words() -> tuple[bytes, Dataset]:
     return raw, Dataset.from_bytes(raw, "names.txt (default)")
 
 
-def default_bytes() -> bytes:
-    return _default_words()[0]
-
-
 def _default_dataset() -> Dataset:
     return _default_words()[1]
 

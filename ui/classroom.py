@@ -34,7 +34,8 @@ html { font-size: 22px; }
 [data-testid="stVerticalBlock"] { gap: 0.55rem; }
 h1 { padding-top: 0.2rem !important; }
 .js-plotly-plot .scatterlayer .js-line { stroke-width: 3.5px !important; }
-.js-plotly-plot .xtick text, .js-plotly-plot .ytick text { font-weight: 600; }
+.js-plotly-plot .xtick text, .js-plotly-plot .ytick text { font-weight: 600; font-size: 14px !important; }
+.js-plotly-plot .legendtext, .js-plotly-plot .g-xtitle text, .js-plotly-plot .g-ytitle text { font-size: 15px !important; }
 [data-testid="stSidebarNav"] a * { white-space: normal !important; text-overflow: clip !important; }   /* wrap, not cut */
 [data-testid="stDownloadButton"] button * { white-space: normal !important; text-overflow: clip !important; }
 """

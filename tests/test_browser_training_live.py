@@ -47,11 +47,11 @@ def test_controls_progress_and_four_charts_fit_one_screen_and_controls_stay(runn
     page = running
     height = page.viewport_size["height"]
     # the page scrolls to the live view once (again as the charts below draw): wait until it has settled there
-    page.wait_for_function("""() => {
-        const top = document.querySelector('.st-key-tr_live_top').getBoundingClientRect();
-        const loss = document.querySelector('.st-key-tr_loss_chart').getBoundingClientRect();
-        return top.top >= 0 && top.bottom <= loss.top && loss.top < window.innerHeight / 2;
-    }""", timeout=20_000)
+    page.wait_for_function("""(keys) => {
+        const rect = (key) => document.querySelector('.st-key-' + key).getBoundingClientRect();
+        const top = rect('tr_live_top');
+        return top.top >= 0 && keys.every(k => top.bottom <= rect(k).top && rect(k).bottom <= window.innerHeight);
+    }""", arg=MAIN_CHARTS, timeout=30_000)
     top = box(page, "tr_live_top")                            # Pause ... Download, the status and progress line
     assert top["y"] >= 0 and top["y"] + top["height"] <= height
     assert page.get_by_role("button", name="Pause", exact=True).is_visible()

@@ -25,12 +25,17 @@ def main_text(page):
     return page.locator('[data-testid="stMain"]').inner_text()
 
 
+def wait_for_main_text(page, *texts, timeout=30_000):
+    """Wait until the page's main area shows every text (a rerun draws its elements one by one)."""
+    page.wait_for_function("(texts) => { const main = document.querySelector('[data-testid=\"stMain\"]');"
+                           " return main && texts.every(t => main.innerText.includes(t)); }",
+                           arg=list(texts), timeout=timeout)
+
+
 def test_data_page(page, app_url, tmp_path):
     open_page(page, app_url, "data")
     assert "Data & vocabulary" in page.locator("h1").first.inner_text()
-    text = main_text(page)
-    for expected in ("32,952", "The vocabulary", "Which character follows which?", "Index check passed"):
-        assert expected in text
+    wait_for_main_text(page, "32,952", "The vocabulary", "Which character follows which?", "Index check passed")
     assert page.locator(".js-plotly-plot").count() >= 3
     search = page.locator('input[aria-label="Is a name in the data?"]')
     search.fill("emma")
@@ -43,7 +48,7 @@ def test_data_page(page, app_url, tmp_path):
     page.locator('[data-testid="stMain"] input[type="file"]').set_input_files(str(bad))
     page.get_by_text("That file was not used").wait_for(timeout=20_000)
     wait_for_app(page)
-    assert "'.'" in main_text(page) and "32,952" in main_text(page)
+    wait_for_main_text(page, "'.'", "32,952")
     # a good one replaces the data everywhere, the sidebar included
     good = tmp_path / "mine.txt"
     good.write_text("\n".join(["ann", "bo", "cy", "dee", "ed", "flo", "gus", "hal", "ivy", "jo"]) + "\n")

@@ -423,6 +423,8 @@ if shown is not None:   # the live view: this browser's run, or one watched read
         if live is None:
             return
         snap = live.status_line()
+        if snap["state"] != drawn_state:     # e.g. finished or paused: redraw the page (the lr input) too
+            st.rerun()
         if not watching:   # a run watched read-only has no controls
             draw_controls(live, snap["state"])
         engine = f" · engine: {engine_text(live, snap['state'])}" if live.engine != "eager" else ""
@@ -446,13 +448,6 @@ if shown is not None:   # the live view: this browser's run, or one watched read
             st.warning(f"Server busy: {run_lib.running_trainers()} runs are training on this server (the limit is "
                        f"{run_lib.MAX_TRAINERS}, and one per browser at a time). Your run is queued"
                        f"{f', number {place} in line,' if place else ''} and starts by itself when a slot frees.")
-        # A new state (paused, finished): redraw the whole page (the lr input, the charts' refresh) too. While
-        # this view refreshes itself, one refresh later, so that this line says so at once (the browser shows
-        # a fragment's output only when its run ends, and a rerun asked for here ends it in the full rerun).
-        ticking = drawn_state in ("queued", "running")
-        if snap["state"] != drawn_state and (not ticking or st.session_state.get("tr_live_said") == snap["state"]):
-            st.rerun()
-        st.session_state["tr_live_said"] = snap["state"]
 
     def live_chart(key, chart):
         """One live chart in a container of its own (its key names it for CSS and tests). Vega-Lite with

@@ -281,6 +281,10 @@ st.markdown(
     "good). The run trains **in the background on the server**: visit other pages, reload, come back, it keeps going."
 )
 
+# Messages that come and go are drawn into containers that are always there: every element below keeps its
+# place in the page whatever the run's state, so a redraw never shows the live view twice (a new copy drawn
+# at a shifted place while the old one is still on screen) and the live fragments keep their identity.
+link_notice = st.container()
 # The address carries the shown run (?run=<link>): a reload finds it again, and the same link in another
 # browser shows it read-only ("watching"). A link is read once, when the address brings one this tab did
 # not write (a first load, a reload, a pasted link); the browser may send back a stale one meanwhile.
@@ -295,7 +299,7 @@ if link and link not in written:
     elif linked is not None:
         st.session_state["tr_watching"] = linked.link
     else:
-        st.warning(f"There is no run {link.split('-')[0]} on this server (any more): runs are forgotten "
+        link_notice.warning(f"There is no run {link.split('-')[0]} on this server (any more): runs are forgotten "
                    f"{run_lib.KEEP_S / 60:g} minutes after their browser's last tab left, and when the server "
                    "restarts.")
 watched = run_lib.find_run(st.session_state.get("tr_watching"))
@@ -387,23 +391,25 @@ with st.expander("Settings for a new run" if shown is None else "Settings for th
 links.save("training", SETTINGS)
 st.session_state["tr_steps_before"] = int(st.session_state["tr_steps"])   # what follow_steps compares with
 
-for key, show in (("tr_error", st.error), ("tr_note", st.info)):
+notices = st.container()     # errors, notes, what is shown, the paused run's learning rate
+for key, show in (("tr_error", notices.error), ("tr_note", notices.info)):
     if st.session_state.get(key):
         show(st.session_state.pop(key))
 
 if shown is None:
-    st.info("No run shown. Choose settings above and press **Start a new run**." +
-            (" Earlier runs are in the run list below." if manager.runs else ""))
+    notices.info("No run shown. Choose settings above and press **Start a new run**." +
+                 (" Earlier runs are in the run list below." if manager.runs else ""))
 elif watching:
     run = shown
     status = run.state
-    st.info(f"Watching run {run.id}, another browser's run: read-only, live. Start your own with the settings above.")
+    notices.info(f"Watching run {run.id}, another browser's run: read-only, live. Start your own with the "
+                 "settings above.")
 else:
     run = shown
     status = run.state
 if shown is not None and not watching:
     if status == "paused":
-        lr1, lr2, _ = st.columns([2, 1, 4], vertical_alignment="bottom")
+        lr1, lr2, _ = notices.columns([2, 1, 4], vertical_alignment="bottom")
         st.session_state.setdefault("tr_lr_now", float(run.trainer.lr))
         lr1.number_input("Learning rate from now on", min_value=1e-8, max_value=1e6, format="%g", key="tr_lr_now",
                          help="Change it while paused, then Resume. Later milestones still multiply it.")

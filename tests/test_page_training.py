@@ -93,6 +93,31 @@ def test_start_pause_step_resume_stop_and_reset():
     assert row["state"] == "stopped" and row["steps"].startswith(f"{run.trainer.step_num:,} /")
 
 
+def live_view_place(at):
+    """Where the live view (controls and status) sits among the page's top-level elements."""
+    return next(i for i, node in at.main.children.items()
+                if str(getattr(node.proto, "id", "")).endswith("-tr_live_top"))
+
+
+def test_the_live_view_keeps_its_place_in_every_state():
+    """A message or the paused run's learning-rate input must not move the live view: a redraw at a new
+    place, while the old copy is still on screen, showed the controls twice in a browser."""
+    at = small(training_page(), 1_000_000)
+    run = start(at)
+    assert run.wait_until(lambda r: r.trainer.step_num > 0, 20)
+    places = {"running": live_view_place(at)}
+    at.button(key="tr_pause").click().run()
+    assert at.number_input(key="tr_lr_now")           # the paused run's learning rate is on the page
+    places["paused"] = live_view_place(at)
+    at.session_state["tr_error"] = "a message"        # as a refused setting leaves one
+    at.run()
+    assert "a message" in text(at)
+    places["paused with a message"] = live_view_place(at)
+    at.button(key="tr_resume").click().run()
+    places["resumed"] = live_view_place(at)
+    assert len(set(places.values())) == 1, places
+
+
 def test_run_survives_reruns_widget_changes_and_page_switches():
     at = small(training_page(), 1_000_000)
     run = start(at)

@@ -429,8 +429,14 @@ if shown is not None:   # the live view: this browser's run, or one watched read
         if live is None:
             return
         snap = live.status_line()
-        if snap["state"] != drawn_state:     # e.g. finished or paused: redraw the page (the lr input) too
+        # A new state (paused, finished) redraws the whole page too (the lr input, the charts' refresh). While
+        # this view refreshes itself that waits one refresh, so that this line says the new state at once: the
+        # browser shows a fragment's output only when its run ends, and a rerun asked for here ends it in the
+        # full rerun, which takes much longer.
+        ticking = drawn_state in ("queued", "running")
+        if snap["state"] != drawn_state and (not ticking or st.session_state.get("tr_live_said") == snap["state"]):
             st.rerun()
+        st.session_state["tr_live_said"] = snap["state"]
         if not watching:   # a run watched read-only has no controls
             draw_controls(live, snap["state"])
         engine = f" · engine: {engine_text(live, snap['state'])}" if live.engine != "eager" else ""

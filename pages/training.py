@@ -150,11 +150,23 @@ def start_new_run():
     run.wait_until(lambda r: r.state != "queued" or r.trainer.step_num > 0, timeout=0.5)
 
 
+# Scrolls again until the charts below the controls are drawn (the page grows as they arrive, later on a
+# busy machine), for at most 15 s, and never again once the learner scrolls or types.
+SCROLL_TO_LIVE = """<script>
+let ticks = 0, left = false;
+const leave = () => { left = true; };
+['wheel', 'touchmove', 'keydown'].forEach(e => window.addEventListener(e, leave, {once: true, passive: true}));
+const timer = setInterval(() => {
+    const drawn = document.querySelector('.st-key-tr_sat_chart svg.marks') !== null;
+    if (!left) document.querySelector('.st-key-tr_live_top')?.parentElement.scrollIntoView({block: 'start'});
+    if (left || (drawn && ticks >= 3) || ++ticks > 75) clearInterval(timer);
+}, 200);
+</script>"""
+
+
 def scroll_to_live_view():
     """Once, after Start: the controls at the top of the screen, the four main charts under them."""
-    st.html("<script>const live = () => document.querySelector('.st-key-tr_live_top')?.parentElement"
-            ".scrollIntoView({block: 'start'}); setTimeout(live, 300); setTimeout(live, 1200);</script>",
-            unsafe_allow_javascript=True)   # again once the charts below are drawn
+    st.html(SCROLL_TO_LIVE, unsafe_allow_javascript=True)
 
 
 def settle(run, target=None):

@@ -247,7 +247,8 @@ def main():
     browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
     results = {}
     try:
-        Tab(browser, f"{lab_url}/init").close()   # the server's first session: imports, caches
+        for url in filter(None, (lab_url, before_url)):
+            Tab(browser, f"{url}/init").close()   # each server's first session: imports, caches
         if args.pages:
             results = every_page(browser, lab_url, bare_url, args.rounds, args.json, args.only, before_url)
         else:

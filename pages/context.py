@@ -143,8 +143,11 @@ def context_page():
             "= examples": s["examples"], "X shape": f"({s['examples']:,}, {block_size})", "Y shape": f"({s['examples']:,},)",
             "X size": f"{s['examples'] * block_size * 8 / 2**20:.1f} MB",
         })
-    fmt = {k: "{:,}" for k in ("words", "Σ len(word)", "+ one '.' per word", "= examples")}
-    st.dataframe(pd.DataFrame(shape_rows).style.format(fmt), hide_index=True, width="stretch", key="context_shapes")
+    # Formats in column_config, not a pandas Styler: the Styler cost ~50 ms of every slider step (issue 13).
+    thousands = {k: st.column_config.NumberColumn(format="%,d")
+                 for k in ("words", "Σ len(word)", "+ one '.' per word", "= examples")}
+    st.dataframe(pd.DataFrame(shape_rows), hide_index=True, width="stretch", key="context_shapes",
+                 column_config=thousands)
     total = {k: sum(splits[s][k] for s in SPLITS) for k in ("words", "letters", "examples")}
     train = splits["train"]
     st.markdown(

@@ -163,8 +163,8 @@ def every_page(browser, lab_url, bare_url, rounds, quiet, pages=PAGES, before_ur
                 for tab in tabs.values():
                     tab.press()
                 result["control"] = summary(interleaved(tabs | {"bare": bare}, rounds), "bare")
-        except PlaywrightTimeout:
-            result["control_error"] = "its first slider started no rerun (in a form?)"
+        except PlaywrightTimeout as e:
+            result["control_error"] = f"a slider press started no rerun (in a form?): {str(e).splitlines()[0]}"
         for tab in tabs.values():
             tab.close()
         results[name] = result

@@ -143,7 +143,7 @@ def context_page():
             "= examples": s["examples"], "X shape": f"({s['examples']:,}, {block_size})", "Y shape": f"({s['examples']:,},)",
             "X size": f"{s['examples'] * block_size * 8 / 2**20:.1f} MB",
         })
-    # Formats in column_config, not a pandas Styler: the Styler cost ~50 ms of every slider step (issue 13).
+    # Formats in column_config, not a pandas Styler: a Styler costs tens of ms a slider step (issue 13).
     thousands = {k: st.column_config.NumberColumn(format="%,d")
                  for k in ("words", "Σ len(word)", "+ one '.' per word", "= examples")}
     st.dataframe(pd.DataFrame(shape_rows), hide_index=True, width="stretch", key="context_shapes",

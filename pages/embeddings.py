@@ -122,7 +122,7 @@ def embeddings_page():
         "share": 100 * r.params / total if total else 0.0,
     } for r in rows])
     real = real_shapes(config, batch_size)
-    # Formats in column_config, not a pandas Styler: the Styler cost ~50 ms of every slider step (issue 13).
+    # Formats in column_config, not a pandas Styler: a Styler costs tens of ms a slider step (issue 13).
     st.dataframe(table, hide_index=True, width="stretch", key="emb_trace", height=classroom.table_height(len(table)),
                  column_config={"parameters": st.column_config.NumberColumn(format="%,d"),
                                 "share": st.column_config.NumberColumn(format="%.1f%%")})

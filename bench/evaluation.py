@@ -1,10 +1,12 @@
 """Server time of the Evaluation page for a new model (issue 13: at most 1.5 s), side by side:
 
-    nice -n 10 python bench/evaluation.py [--rounds 3] [--baseline DIR] [--data data/names.txt]
+    nice -n 10 python bench/evaluation.py [--rounds 3] [--baseline DIR] [--data data/names.txt] [--delay S]
 
 `page`: the page's script in AppTest (server side, no browser). Each round is one fresh process per
 checkout: the page is first opened on one finished run (imports, caches and figures warm), then a
-second run appears (a new model: the page chooses the newest) and the rerun that evaluates it is
+second run finishes (a new model: the page chooses the newest; runs train in their own thread, as
+on the Training page, so whatever a finished run starts in the background starts), `--delay` seconds
+pass (the learner moving from the Training page to this one; 0: at once), and the rerun that shows it is
 timed, wall clock and CPU time of the process (all threads; on a loaded machine the wall clock
 includes waiting for a core); then a name is typed (a rerun on a model already evaluated). With `--baseline DIR` (another
 checkout, e.g. `git worktree add /tmp/before <commit>`) both run in turn, interleaved; medians.
@@ -26,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/evaluation.py"
 
 
-def page_once(root, data_path):
+def page_once(root, data_path, delay):
     """In a fresh process with `root` first on the path: (new model's rerun s, typed name's rerun s)."""
     sys.path.insert(0, str(root))
     os.chdir(root)
@@ -43,8 +45,9 @@ def page_once(root, data_path):
     def add_run(seed):
         run = manager.new_run(f"bench {seed}", dataset, data, ModelConfig(vocab_size=len(dataset.vocab), seed=seed),
                               TrainConfig(steps=200, eval_every=0), "cpu")
-        run.trainer.run()
-        run.state = "finished"
+        run.start()
+        run.wait(timeout=300)
+        assert run.state == "finished", run.state
         run.created = time.time()
 
     ui.runs.session_runs = lambda: manager
@@ -53,6 +56,7 @@ def page_once(root, data_path):
     at.run()
     at.switch_page(PAGE).run()            # warm: imports, the first model, the figures
     add_run(2)
+    time.sleep(delay)
     start, cpu = time.perf_counter(), time.process_time()
     at.run()                              # the newest run is chosen: a new model
     new_model, new_model_cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -96,16 +100,18 @@ def main():
     p.add_argument("--data", default=str(ROOT / "data" / "names.txt"))
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--baseline", metavar="DIR", help="another checkout of the app, timed in turn")
+    p.add_argument("--delay", type=float, default=0.0, help="seconds between the run finishing and the page's rerun")
     p.add_argument("--page-once", metavar="ROOT", help=argparse.SUPPRESS)   # the child process
     args = p.parse_args()
     if args.page_once:
-        print(json.dumps(page_once(args.page_once, str(Path(args.data).resolve()))))
+        print(json.dumps(page_once(args.page_once, str(Path(args.data).resolve()), args.delay)))
         return
     checkouts = {"after": ROOT} | ({"before": Path(args.baseline).resolve()} if args.baseline else {})
     results = {name: [] for name in checkouts}
     for _ in range(args.rounds):
         for name, root in checkouts.items():
-            out = subprocess.run([sys.executable, __file__, "--page-once", str(root), "--data", args.data],
+            out = subprocess.run([sys.executable, __file__, "--page-once", str(root), "--data", args.data,
+                                  "--delay", str(args.delay)],
                                  capture_output=True, text=True, check=True)
             results[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
             wall, typed, cpu = results[name][-1]

@@ -143,25 +143,30 @@ class PageTab:
         self.context.close()
 
 
-def every_page(browser, lab_url, bare_url, rounds, quiet, pages=PAGES):
-    """{page: {first view and control medians, ratios to the bare app}}, each page interleaved with it."""
+def every_page(browser, lab_url, bare_url, rounds, quiet, pages=PAGES, before_url=None):
+    """{page: {first view and control medians, ratios to the bare app}}, each page interleaved with it
+    (and with the same page of `before_url`, another checkout, when given)."""
     bare = PageTab(browser, bare_url)
     results = {}
     for name in pages:
-        url = f"{lab_url}/{'' if name == 'home' else name}"
-        views = {"page": [], "bare": []}
+        path = '' if name == 'home' else name
+        apps = {"page": f"{lab_url}/{path}"} | ({"before": f"{before_url}/{path}"} if before_url else {})
+        views = {label: [] for label in [*apps, "bare"]}
         for _ in range(rounds):
-            views["page"].append(first_view(browser, url))
+            for label, url in apps.items():
+                views[label].append(first_view(browser, url))
             views["bare"].append(first_view(browser, bare_url))
         result = {"first_view": summary(views, "bare")}
-        tab = PageTab(browser, url)
+        tabs = {label: PageTab(browser, url) for label, url in apps.items()}
         try:
-            if tab.thumb is not None:
-                tab.press()
-                result["control"] = summary(interleaved({"page": tab, "bare": bare}, rounds), "bare")
-        except PlaywrightTimeout:
-            result["control_error"] = "its first slider started no rerun (in a form?)"
-        tab.close()
+            if all(tab.thumb is not None for tab in tabs.values()):
+                for tab in tabs.values():
+                    tab.press()
+                result["control"] = summary(interleaved(tabs | {"bare": bare}, rounds), "bare")
+        except PlaywrightTimeout as e:
+            result["control_error"] = f"a slider press started no rerun (in a form?): {str(e).splitlines()[0]}"
+        for tab in tabs.values():
+            tab.close()
         results[name] = result
         if not quiet:
             for what, r in result.items():
@@ -224,7 +229,7 @@ def main():
     p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--used", type=int, default=200, help="presses before the 'used tab' round (0: skip)")
     p.add_argument("--baseline", metavar="DIR", help="another checkout of the app (e.g. `git worktree add "
-                   "/tmp/before <commit>`): its lab is timed too, interleaved, as `before`")
+                   "/tmp/before <commit>`): its lab (with --pages: its pages) is timed too, interleaved, as `before`")
     p.add_argument("--pages", action="store_true", help="every page's first view and first slider instead "
                    "of the lab's scenarios")
     p.add_argument("--only", nargs="+", choices=PAGES, default=PAGES, help="with --pages: these pages only")
@@ -242,9 +247,10 @@ def main():
     browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
     results = {}
     try:
-        Tab(browser, f"{lab_url}/init").close()   # the server's first session: imports, caches
+        for url in filter(None, (lab_url, before_url)):
+            Tab(browser, f"{url}/init").close()   # each server's first session: imports, caches
         if args.pages:
-            results = every_page(browser, lab_url, bare_url, args.rounds, args.json, args.only)
+            results = every_page(browser, lab_url, bare_url, args.rounds, args.json, args.only, before_url)
         else:
             results = lab_scenarios(browser, lab_url, bare_url, before_url, args)
     finally:

@@ -63,102 +63,112 @@ st.markdown(
     "along a name and every position becomes one training example."
 )
 
-# ---------------------------------------------------------------- controls
-c1, c2, c3 = st.columns([2, 2, 1.2])
-with c1:
-    block_size = st.slider("block_size: how many characters the network sees", 1, 10, key="context_block_size",
-                           on_change=keep,
-                           help="The lecture uses 3. A longer context can capture more, but costs more inputs.")
-with c2:
-    name = st.text_input("A name (type any)", key="context_name", max_chars=30, on_change=typed_name,
-                         help="Any word made of the data's characters, in the data or not.").strip()
-with c3:
-    st.selectbox("…or pick one from the data", [""] + stats["sample"], key="context_pick", on_change=pick_from_data,
-                 format_func=lambda w: w or "(choose)")
-    st.button("Random name", key="context_random", help="A name drawn at random from the data in use.", on_click=random_name)
+@st.fragment
+def context_page():
+    """Everything below the intro. A control reruns only this fragment, not the sidebar and the
+    navigation: a slider step costs this page's own work only (issue 13)."""
+    # ---------------------------------------------------------------- controls
+    c1, c2, c3 = st.columns([2, 2, 1.2])
+    with c1:
+        block_size = st.slider("block_size: how many characters the network sees", 1, 10, key="context_block_size",
+                               on_change=keep,
+                               help="The lecture uses 3. A longer context can capture more, but costs more inputs.")
+    with c2:
+        name = st.text_input("A name (type any)", key="context_name", max_chars=30, on_change=typed_name,
+                             help="Any word made of the data's characters, in the data or not.").strip()
+    with c3:
+        st.selectbox("…or pick one from the data", [""] + stats["sample"], key="context_pick", on_change=pick_from_data,
+                     format_func=lambda w: w or "(choose)")
+        st.button("Random name", key="context_random", help="A name drawn at random from the data in use.", on_click=random_name)
 
-# ---------------------------------------------------------------- one name, every example
-st.header(f"1 · '{name}' as training examples" if name else "1 · A name as training examples")
-pairs = None
-if not name:
-    st.info("Type a name above, or pick one from the data.")
-elif END in name:
-    st.error("A name cannot contain '.': it is the special start/end token (index 0).")
-else:
-    try:
-        pairs = context_windows(name, vocab, block_size)
-    except DataError:
-        unknown = sorted(set(name) - set(vocab.stoi))
-        hint = f" Try **{name.lower()}**: the data is lower case." if set(name.lower()) <= set(vocab.stoi) else ""
-        st.error(f"'{name}' uses characters that are not in this data's vocabulary: "
-                 f"{', '.join(repr(c) for c in unknown)}. The network has no index, and so no embedding, for them. "
-                 f"The vocabulary is: {' '.join(vocab.itos)}.{hint}")
-
-if pairs:
-    st.markdown(
-        f"**{len(name)} letters + 1 end marker = {len(pairs)} examples.** Each row is one example: the blue (and "
-        f"grey) cells are what the network is given, the orange cell what it must predict. The grey '.' cells are "
-        f"**padding**: before the name starts there is nothing to look at, so the context is filled with '.'."
-    )
-    wide = block_size + len(name) + 1 > 14  # a long row of cells needs the full width, the table goes below
-    left, right = (st.container(), st.container()) if wide else st.columns([3, 2])
-    with left:
-        st.plotly_chart(window_figure(name, block_size, tuple(vocab.itos), pairs), key="context_windows",
-                        config={"displayModeBar": False})
-    with right:
-        rows = []
-        for i, (context, target) in enumerate(pairs):
-            rows.append({"context": "".join(vocab.itos[ix] for ix in context), "target": vocab.itos[target],
-                         "X row (indices)": str(context), "Y": target})
-        table = pd.DataFrame(rows)
-        padded = [i < block_size for i in range(len(rows))]  # row i still has block_size - i padding dots
-
-        def mark(row):
-            pad = "background-color: #e6e6e6; " if padded[row.name] else ""
-            end = "background-color: #fdae6b; font-weight: bold" if row["Y"] == 0 else "background-color: #fde5cf"
-            return [pad + "font-family: monospace", end, pad + "font-family: monospace", end]
-
-        st.dataframe(table.style.apply(mark, axis=1), hide_index=True, width="stretch", key="context_table",
-                     height=classroom.table_height(len(table), 34))
-        st.caption("As the network gets it: X holds the context as indices ('.' = 0), Y the index of the target. "
-                   "Grey rows still contain padding; the last row's target is '.' — the name ends here.")
-
-# ---------------------------------------------------------------- all the data
-st.header("2 · The whole data set as tensors")
-splits = stats["splits"]
-st.markdown(
-    "Do this for every word and stack the rows: **X** has one row of `block_size` indices per example, **Y** one "
-    "target per example. Move the slider: X gets wider, but the *number* of examples stays the same — every "
-    "word gives `len(word) + 1` examples, whatever the context length."
-)
-shape_rows = []
-for split in SPLITS:
-    s = splits[split]
-    shape_rows.append({
-        "split": SPLIT_NAMES[split], "words": s["words"], "Σ len(word)": s["letters"], "+ one '.' per word": s["words"],
-        "= examples": s["examples"], "X shape": f"({s['examples']:,}, {block_size})", "Y shape": f"({s['examples']:,},)",
-        "X size": f"{s['examples'] * block_size * 8 / 2**20:.1f} MB",
-    })
-fmt = {k: "{:,}" for k in ("words", "Σ len(word)", "+ one '.' per word", "= examples")}
-st.dataframe(pd.DataFrame(shape_rows).style.format(fmt), hide_index=True, width="stretch", key="context_shapes")
-total = {k: sum(splits[s][k] for s in SPLITS) for k in ("words", "letters", "examples")}
-train = splits["train"]
-st.markdown(
-    f"**examples = Σ (len(word) + 1)** — for the training split: {train['letters']:,} letters + "
-    f"{train['words']:,} end markers = **{train['examples']:,}** examples, so `Xtr.shape = ({train['examples']:,}, "
-    f"{block_size})` and `Ytr.shape = ({train['examples']:,},)`. All splits together: {total['letters']:,} + "
-    f"{total['words']:,} = {total['examples']:,}."
-)
-st.caption("X is stored as 64-bit integers (8 bytes each), hence the sizes. The lecture's names.txt at block_size 3 "
-           "gives Xtr (182625, 3), Xdev (22655, 3), Xte (22866, 3).")
-
-if st.button(f"Build X and Y at block_size {block_size} and check these shapes", key="context_build"):
-    with st.spinner("Building the tensors…"):
-        tensors = state.dataset_tensors(dataset, block_size)
-    built = {s: (tuple(tensors[s][0].shape), tuple(tensors[s][1].shape)) for s in SPLITS}
-    expected = {s: ((splits[s]["examples"], block_size), (splits[s]["examples"],)) for s in SPLITS}
-    text = "; ".join(f"{SPLIT_NAMES[s]}: X {built[s][0]}, Y {built[s][1]}" for s in SPLITS)
-    if built == expected:
-        st.success(f"Built for real — the shapes match the formula. {text}")
+    # ---------------------------------------------------------------- one name, every example
+    st.header(f"1 · '{name}' as training examples" if name else "1 · A name as training examples")
+    pairs = None
+    if not name:
+        st.info("Type a name above, or pick one from the data.")
+    elif END in name:
+        st.error("A name cannot contain '.': it is the special start/end token (index 0).")
     else:
-        st.error(f"The built shapes differ from the formula: {text}")
+        try:
+            pairs = context_windows(name, vocab, block_size)
+        except DataError:
+            unknown = sorted(set(name) - set(vocab.stoi))
+            hint = f" Try **{name.lower()}**: the data is lower case." if set(name.lower()) <= set(vocab.stoi) else ""
+            st.error(f"'{name}' uses characters that are not in this data's vocabulary: "
+                     f"{', '.join(repr(c) for c in unknown)}. The network has no index, and so no embedding, for them. "
+                     f"The vocabulary is: {' '.join(vocab.itos)}.{hint}")
+
+    if pairs:
+        st.markdown(
+            f"**{len(name)} letters + 1 end marker = {len(pairs)} examples.** Each row is one example: the blue (and "
+            f"grey) cells are what the network is given, the orange cell what it must predict. The grey '.' cells are "
+            f"**padding**: before the name starts there is nothing to look at, so the context is filled with '.'."
+        )
+        wide = block_size + len(name) + 1 > 14  # a long row of cells needs the full width, the table goes below
+        left, right = (st.container(), st.container()) if wide else st.columns([3, 2])
+        with left:
+            st.plotly_chart(window_figure(name, block_size, tuple(vocab.itos), pairs), key="context_windows",
+                            config={"displayModeBar": False})
+        with right:
+            rows = []
+            for i, (context, target) in enumerate(pairs):
+                rows.append({"context": "".join(vocab.itos[ix] for ix in context), "target": vocab.itos[target],
+                             "X row (indices)": str(context), "Y": target})
+            table = pd.DataFrame(rows)
+            padded = [i < block_size for i in range(len(rows))]  # row i still has block_size - i padding dots
+
+            def mark(row):
+                pad = "background-color: #e6e6e6; " if padded[row.name] else ""
+                end = "background-color: #fdae6b; font-weight: bold" if row["Y"] == 0 else "background-color: #fde5cf"
+                return [pad + "font-family: monospace", end, pad + "font-family: monospace", end]
+
+            st.dataframe(table.style.apply(mark, axis=1), hide_index=True, width="stretch", key="context_table",
+                         height=classroom.table_height(len(table), 34))
+            st.caption("As the network gets it: X holds the context as indices ('.' = 0), Y the index of the target. "
+                       "Grey rows still contain padding; the last row's target is '.' — the name ends here.")
+
+    # ---------------------------------------------------------------- all the data
+    st.header("2 · The whole data set as tensors")
+    splits = stats["splits"]
+    st.markdown(
+        "Do this for every word and stack the rows: **X** has one row of `block_size` indices per example, **Y** one "
+        "target per example. Move the slider: X gets wider, but the *number* of examples stays the same — every "
+        "word gives `len(word) + 1` examples, whatever the context length."
+    )
+    shape_rows = []
+    for split in SPLITS:
+        s = splits[split]
+        shape_rows.append({
+            "split": SPLIT_NAMES[split], "words": s["words"], "Σ len(word)": s["letters"], "+ one '.' per word": s["words"],
+            "= examples": s["examples"], "X shape": f"({s['examples']:,}, {block_size})", "Y shape": f"({s['examples']:,},)",
+            "X size": f"{s['examples'] * block_size * 8 / 2**20:.1f} MB",
+        })
+    # Formats in column_config, not a pandas Styler: a Styler costs tens of ms a slider step (issue 13).
+    thousands = {k: st.column_config.NumberColumn(format="%,d")
+                 for k in ("words", "Σ len(word)", "+ one '.' per word", "= examples")}
+    st.dataframe(pd.DataFrame(shape_rows), hide_index=True, width="stretch", key="context_shapes",
+                 column_config=thousands)
+    total = {k: sum(splits[s][k] for s in SPLITS) for k in ("words", "letters", "examples")}
+    train = splits["train"]
+    st.markdown(
+        f"**examples = Σ (len(word) + 1)** — for the training split: {train['letters']:,} letters + "
+        f"{train['words']:,} end markers = **{train['examples']:,}** examples, so `Xtr.shape = ({train['examples']:,}, "
+        f"{block_size})` and `Ytr.shape = ({train['examples']:,},)`. All splits together: {total['letters']:,} + "
+        f"{total['words']:,} = {total['examples']:,}."
+    )
+    st.caption("X is stored as 64-bit integers (8 bytes each), hence the sizes. The lecture's names.txt at block_size 3 "
+               "gives Xtr (182625, 3), Xdev (22655, 3), Xte (22866, 3).")
+
+    if st.button(f"Build X and Y at block_size {block_size} and check these shapes", key="context_build"):
+        with st.spinner("Building the tensors…"):
+            tensors = state.dataset_tensors(dataset, block_size)
+        built = {s: (tuple(tensors[s][0].shape), tuple(tensors[s][1].shape)) for s in SPLITS}
+        expected = {s: ((splits[s]["examples"], block_size), (splits[s]["examples"],)) for s in SPLITS}
+        text = "; ".join(f"{SPLIT_NAMES[s]}: X {built[s][0]}, Y {built[s][1]}" for s in SPLITS)
+        if built == expected:
+            st.success(f"Built for real — the shapes match the formula. {text}")
+        else:
+            st.error(f"The built shapes differ from the formula: {text}")
+
+
+context_page()

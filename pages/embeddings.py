@@ -78,110 +78,119 @@ st.markdown(
     "every shape and every parameter count follow."
 )
 
-# ---------------------------------------------------------------- controls
-c1, c2, c3 = st.columns(3)
-n_embd = c1.slider("n_embd (E): numbers per character", 1, 32, key="emb_n_embd", on_change=keep,
-                   help="The width of C. The lecture uses 10; 2 lets you see C directly as a plane.")
-block_size = c1.slider("block_size (T): characters of context", 1, 10, key="emb_block_size", on_change=keep,
-                       help="How many embeddings are concatenated: the first Linear gets T·E inputs.")
-n_hidden = c2.slider("n_hidden (H): neurons per hidden layer", 10, 500, step=10, key="emb_n_hidden", on_change=keep,
-                     help="Each hidden Linear is H×H: parameters grow with the square of H.")
-hidden_layers = c2.slider("hidden blocks: Linear → BatchNorm → Tanh", 0, 10, key="emb_hidden_layers", on_change=keep,
-                          help="The lecture's deep net has 5, then the output Linear (+ BatchNorm).")
-batch_size = c3.select_slider("batch size (B): examples per step", BATCH_SIZES, key="emb_batch_size", on_change=keep,
-                              help="Changes every shape's first number, but no parameter count.")
-batchnorm = c3.toggle("BatchNorm after each Linear", key="emb_batchnorm", on_change=keep,
-                      help="Off: each Linear gets a bias instead, as there is no β to shift the output.")
-c3.button("Back to the lecture's settings", key="emb_reset", on_click=lecture_settings)
+@st.fragment
+def embeddings_page():
+    """Everything below the intro. A control reruns only this fragment, not the sidebar and the
+    navigation: a slider step costs this page's own work only (issue 13)."""
+    # ---------------------------------------------------------------- controls
+    c1, c2, c3 = st.columns(3)
+    n_embd = c1.slider("n_embd (E): numbers per character", 1, 32, key="emb_n_embd", on_change=keep,
+                       help="The width of C. The lecture uses 10; 2 lets you see C directly as a plane.")
+    block_size = c1.slider("block_size (T): characters of context", 1, 10, key="emb_block_size", on_change=keep,
+                           help="How many embeddings are concatenated: the first Linear gets T·E inputs.")
+    n_hidden = c2.slider("n_hidden (H): neurons per hidden layer", 10, 500, step=10, key="emb_n_hidden", on_change=keep,
+                         help="Each hidden Linear is H×H: parameters grow with the square of H.")
+    hidden_layers = c2.slider("hidden blocks: Linear → BatchNorm → Tanh", 0, 10, key="emb_hidden_layers", on_change=keep,
+                              help="The lecture's deep net has 5, then the output Linear (+ BatchNorm).")
+    batch_size = c3.select_slider("batch size (B): examples per step", BATCH_SIZES, key="emb_batch_size", on_change=keep,
+                                  help="Changes every shape's first number, but no parameter count.")
+    batchnorm = c3.toggle("BatchNorm after each Linear", key="emb_batchnorm", on_change=keep,
+                          help="Off: each Linear gets a bias instead, as there is no β to shift the output.")
+    c3.button("Back to the lecture's settings", key="emb_reset", on_click=lecture_settings)
 
-config = ModelConfig(vocab_size=len(vocab), block_size=block_size, n_embd=n_embd, n_hidden=n_hidden,
-                     hidden_layers=hidden_layers, batchnorm=batchnorm)
-rows = trace_shapes(config, batch_size)
-total = total_parameters(rows)
+    config = ModelConfig(vocab_size=len(vocab), block_size=block_size, n_embd=n_embd, n_hidden=n_hidden,
+                         hidden_layers=hidden_layers, batchnorm=batchnorm)
+    rows = trace_shapes(config, batch_size)
+    total = total_parameters(rows)
 
-# ---------------------------------------------------------------- the shape tracer
-st.header("1 · The forward pass, shape by shape")
-m1, m2, m3 = st.columns(3)
-m1.metric("parameters in all", f"{total:,}")
-m2.metric("first Linear's inputs (T·E)", f"{block_size * n_embd}")
-m3.metric("outputs (V, the vocabulary)", f"{len(vocab)}")
-if config == ModelConfig(vocab_size=27) and batch_size == 32:
-    st.caption(f"These are the lecture's settings: **{total:,}** parameters, as the notebook prints.")
-else:
-    st.caption("The lecture's settings (n_embd 10, block_size 3, n_hidden 100, 5 hidden blocks, BatchNorm, "
-               "vocabulary 27) give 47,024 parameters.")
+    # ---------------------------------------------------------------- the shape tracer
+    st.header("1 · The forward pass, shape by shape")
+    m1, m2, m3 = st.columns(3)
+    m1.metric("parameters in all", f"{total:,}")
+    m2.metric("first Linear's inputs (T·E)", f"{block_size * n_embd}")
+    m3.metric("outputs (V, the vocabulary)", f"{len(vocab)}")
+    if config == ModelConfig(vocab_size=27) and batch_size == 32:
+        st.caption(f"These are the lecture's settings: **{total:,}** parameters, as the notebook prints.")
+    else:
+        st.caption("The lecture's settings (n_embd 10, block_size 3, n_hidden 100, 5 hidden blocks, BatchNorm, "
+                   "vocabulary 27) give 47,024 parameters.")
 
-table = pd.DataFrame([{
-    "step": r.stage, "what happens": r.operation,
-    "shape": format_shape(r.symbols) if r.symbols else "()",
-    f"shape at B={batch_size}": format_shape(r.shape), "parameters": r.params,
-    "share": r.params / total if total else 0.0,
-} for r in rows])
-real = real_shapes(config, batch_size)
-st.dataframe(table.style.format({"parameters": lambda n: f"{n:,}" if n else "–", "share": lambda x: f"{x:.1%}" if x else "–"}),
-             hide_index=True, width="stretch", key="emb_trace", height=classroom.table_height(len(table)))
-if [r.shape for r in rows[:-1]] == real:
-    st.success(f"Checked: a real batch of {batch_size} pushed through a freshly built model gives exactly these "
-               f"shapes, and the loss is one number (shape `()`).")
-else:
-    st.error("The traced shapes differ from a real forward pass: please report this.")
-left, right = st.columns([3, 2])
-with left:
-    st.plotly_chart(share_figure(tuple(r.stage for r in rows), tuple(r.params for r in rows)), key="emb_share",
-                    config={"displayModeBar": False})
-with right:
+    table = pd.DataFrame([{
+        "step": r.stage, "what happens": r.operation,
+        "shape": format_shape(r.symbols) if r.symbols else "()",
+        f"shape at B={batch_size}": format_shape(r.shape), "parameters": r.params,
+        "share": 100 * r.params / total if total else 0.0,
+    } for r in rows])
+    real = real_shapes(config, batch_size)
+    # Formats in column_config, not a pandas Styler: a Styler costs tens of ms a slider step (issue 13).
+    st.dataframe(table, hide_index=True, width="stretch", key="emb_trace", height=classroom.table_height(len(table)),
+                 column_config={"parameters": st.column_config.NumberColumn(format="%,d"),
+                                "share": st.column_config.NumberColumn(format="%.1f%%")})
+    if [r.shape for r in rows[:-1]] == real:
+        st.success(f"Checked: a real batch of {batch_size} pushed through a freshly built model gives exactly these "
+                   f"shapes, and the loss is one number (shape `()`).")
+    else:
+        st.error("The traced shapes differ from a real forward pass: please report this.")
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(share_figure(tuple(r.stage for r in rows), tuple(r.params for r in rows)), key="emb_share",
+                        config={"displayModeBar": False})
+    with right:
+        st.markdown(
+            f"**Where the {total:,} numbers live.** A Linear layer from *a* to *b* neurons holds an a×b weight matrix, "
+            f"so the hidden {n_hidden}×{n_hidden} layers hold almost everything: doubling H quadruples them. "
+            f"C is tiny: {len(vocab)}×{n_embd} = {len(vocab) * n_embd:,} numbers. BatchNorm adds only γ and β, 2 per "
+            f"neuron. The batch size changes no parameter count — only how many examples flow through at once."
+        )
+    if batchnorm and batch_size == 1:
+        st.warning("With a batch of 1, BatchNorm has no spread to measure: the variance of one number is undefined, "
+                   "so training would give NaN. BatchNorm needs batches — and couples the examples in them.")
+    if not batchnorm:
+        st.caption("Without BatchNorm every Linear has a bias (+H each), and the output Linear gives the logits directly.")
+
+    # ---------------------------------------------------------------- C itself
+    st.header("2 · The embedding table C")
     st.markdown(
-        f"**Where the {total:,} numbers live.** A Linear layer from *a* to *b* neurons holds an a×b weight matrix, "
-        f"so the hidden {n_hidden}×{n_hidden} layers hold almost everything: doubling H quadruples them. "
-        f"C is tiny: {len(vocab)}×{n_embd} = {len(vocab) * n_embd:,} numbers. BatchNorm adds only γ and β, 2 per "
-        f"neuron. The batch size changes no parameter count — only how many examples flow through at once."
+        f"C is **{len(vocab)} × {n_embd}** here: a row per character, drawn at random (`torch.randn`, the lecture's "
+        "seed 2147483647) before training. Training moves each row so that characters that behave alike end up close. "
+        "Red is positive, blue negative."
     )
-if batchnorm and batch_size == 1:
-    st.warning("With a batch of 1, BatchNorm has no spread to measure: the variance of one number is undefined, "
-               "so training would give NaN. BatchNorm needs batches — and couples the examples in them.")
-if not batchnorm:
-    st.caption("Without BatchNorm every Linear has a bias (+H each), and the output Linear gives the logits directly.")
+    c_heatmap, fresh_map = fresh_c_figures(tuple(vocab.itos), n_embd, config.seed, config)
+    st.plotly_chart(c_heatmap, key="emb_C", config={"displayModeBar": False})
 
-# ---------------------------------------------------------------- C itself
-st.header("2 · The embedding table C")
-st.markdown(
-    f"C is **{len(vocab)} × {n_embd}** here: a row per character, drawn at random (`torch.randn`, the lecture's "
-    "seed 2147483647) before training. Training moves each row so that characters that behave alike end up close. "
-    "Red is positive, blue negative."
-)
-c_heatmap, fresh_map = fresh_c_figures(tuple(vocab.itos), n_embd, config.seed, config)
-st.plotly_chart(c_heatmap, key="emb_C", config={"displayModeBar": False})
+    # ---------------------------------------------------------------- characters on a plane
+    st.header("3 · The characters on a plane")
+    st.markdown(
+        "Each character as a point. With `n_embd = 2` these are C's two columns exactly; with more dimensions we "
+        "project onto the two directions along which the rows differ most (PCA). Before training the points are "
+        "scattered at random. Training pulls characters that are used in similar places towards each other — slowly: "
+        "C starts with numbers of size about 1 and a learning rate of 0.1 moves them a little per step, so the "
+        "picture changes over tens of thousands of steps, not hundreds."
+    )
+    trained = state.active_model()
+    if trained is None:
+        a, b = st.columns(2)
+        a.plotly_chart(fresh_map, key="emb_map_fresh", config={"displayModeBar": False})
+        with b:
+            st.info("No trained model in this session yet. Train one on the **Training** page, or load a checkpoint "
+                    "saved from it: its map then appears here beside this one.")
+            if state.upload_checkpoint_widget("emb_checkpoint", "Load a checkpoint (.pt)"):
+                st.rerun()
+    else:
+        model, trained_vocab, label = trained
+        trained_xy, trained_axes, trained_kept = project_2d(model.C)
+        trained_title = f"trained (n_embd {model.config.n_embd})"
+        if model.config.n_embd > 2:
+            trained_title += f" · PCA keeps {trained_kept:.0%}"
+        a, b = st.columns(2)
+        a.plotly_chart(fresh_map, key="emb_map_fresh", config={"displayModeBar": False})
+        b.plotly_chart(embedding_map(trained_xy, trained_vocab.itos, trained_axes, trained_title), key="emb_map_trained",
+                       config={"displayModeBar": False})
+        start_C = fresh_model(model.config).C.detach()  # the same seed and settings give the trained model's starting C
+        moved = float((model.C.detach().cpu() - start_C).norm() / start_C.norm())
+        st.caption(f"Right: {label}. It has its own settings (n_embd {model.config.n_embd}, block_size "
+                   f"{model.config.block_size}); the sliders above change only the model on the left. Training has "
+                   f"moved its C by **{moved:.0%}** of C's initial size (‖C − C₀‖ / ‖C₀‖).")
 
-# ---------------------------------------------------------------- characters on a plane
-st.header("3 · The characters on a plane")
-st.markdown(
-    "Each character as a point. With `n_embd = 2` these are C's two columns exactly; with more dimensions we "
-    "project onto the two directions along which the rows differ most (PCA). Before training the points are "
-    "scattered at random. Training pulls characters that are used in similar places towards each other — slowly: "
-    "C starts with numbers of size about 1 and a learning rate of 0.1 moves them a little per step, so the "
-    "picture changes over tens of thousands of steps, not hundreds."
-)
-trained = state.active_model()
-if trained is None:
-    a, b = st.columns(2)
-    a.plotly_chart(fresh_map, key="emb_map_fresh", config={"displayModeBar": False})
-    with b:
-        st.info("No trained model in this session yet. Train one on the **Training** page, or load a checkpoint "
-                "saved from it: its map then appears here beside this one.")
-        if state.upload_checkpoint_widget("emb_checkpoint", "Load a checkpoint (.pt)"):
-            st.rerun()
-else:
-    model, trained_vocab, label = trained
-    trained_xy, trained_axes, trained_kept = project_2d(model.C)
-    trained_title = f"trained (n_embd {model.config.n_embd})"
-    if model.config.n_embd > 2:
-        trained_title += f" · PCA keeps {trained_kept:.0%}"
-    a, b = st.columns(2)
-    a.plotly_chart(fresh_map, key="emb_map_fresh", config={"displayModeBar": False})
-    b.plotly_chart(embedding_map(trained_xy, trained_vocab.itos, trained_axes, trained_title), key="emb_map_trained",
-                   config={"displayModeBar": False})
-    start_C = fresh_model(model.config).C.detach()  # the same seed and settings give the trained model's starting C
-    moved = float((model.C.detach().cpu() - start_C).norm() / start_C.norm())
-    st.caption(f"Right: {label}. It has its own settings (n_embd {model.config.n_embd}, block_size "
-               f"{model.config.block_size}); the sliders above change only the model on the left. Training has "
-               f"moved its C by **{moved:.0%}** of C's initial size (‖C − C₀‖ / ‖C₀‖).")
+
+embeddings_page()

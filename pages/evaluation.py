@@ -6,19 +6,22 @@ import streamlit as st
 
 from makemore_core import evaluation, sampling
 from makemore_core.data import DataError
-from ui import links, model_source, runs, state
+from ui import eval_jobs, links, model_source, runs, state
 from ui.figures.evaluation import batchnorm_modes_figure, history_figure, nll_strip_figure
 
 SAMPLES_PER_MODE = 5
-BATCH_OF_ONE_EXAMPLES = 2048   # enough to show the NaN; every one of them is NaN
 SETTINGS = [links.Setting("word", "eval_word", "emma", links.text(40))]   # ?word=<name>
 RUN_WRITTEN = "eval_run_written"   # the ?run= this tab last wrote: another one in the address is a link opened
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def model_report(model_key, data_key, _model, _data):
-    """Every loss of sections 1 and 2, once per model: the core's batched passes, two threads."""
-    return evaluation.evaluate(_model, _data, max_examples=BATCH_OF_ONE_EXAMPLES)
+def model_report(model_key, data_key, model, data):
+    """Every loss of sections 1 and 2, once per model, done by the background worker: a finished run
+    was handed to it when it finished, so the result is usually ready; otherwise wait for it here."""
+    job = eval_jobs.submit(model_key, data_key, model, data)
+    if not job.done():
+        with st.spinner("Evaluating every example of every split, and BatchNorm's four modes (once per model)..."):
+            return job.result()
+    return job.result()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -121,8 +124,7 @@ if not same_vocab:
 else:
     data = state.dataset_tensors(dataset, block_size)
     data_key = model_source.data_key(dataset)
-    with st.spinner("Evaluating every example of every split, and BatchNorm's four modes (once per model)..."):
-        report = model_report(choice.key, data_key, model, data)
+    report = model_report(choice.key, data_key, model, data)
     losses = report.splits
     train, val, test = (losses.get(s, math.nan) for s in ("train", "val", "test"))
     empty = [s for s in ("train", "val", "test") if s not in losses]   # a list of a few words leaves some empty

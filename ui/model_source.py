@@ -18,7 +18,7 @@ import torch
 from makemore_core import sampling
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig
-from ui import runs, state
+from ui import eval_jobs, runs, state
 
 CHOICE_KEY = "model_source_choice"      # the candidate the user picked (survives page switches)
 SEEN_KEY = "model_source_seen"          # candidate keys in the order they first appeared
@@ -44,7 +44,7 @@ def _digest(raw: bytes) -> str:
 
 def data_key(dataset) -> str:
     """Identity of a word list (for caches of results computed on its splits)."""
-    return dataset.digest[:16]
+    return eval_jobs.data_key(dataset)
 
 
 def _is_training(run) -> bool:

@@ -30,6 +30,7 @@ import streamlit as st
 from makemore_core import checkpoint
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import Trainer, TrainConfig
+from ui import eval_jobs
 
 MAX_TRAINERS = max(1, int(os.environ.get("MAKEMORE_MAX_TRAINERS", "2")))
 KEEP_S = float(os.environ.get("MAKEMORE_KEEP_RUNS_S", "1800"))   # runs kept after the owner's last tab left
@@ -164,6 +165,7 @@ class Run:
         self.created = time.time()    # wall clock: which came last, this run or an uploaded checkpoint
         self.label = label
         self.dataset_name = dataset.name
+        self.data, self.data_key = data, eval_jobs.data_key(dataset)   # what its evaluation runs on
         self.vocab = dataset.vocab
         self.model_config = model_config if model is None else model.config
         self.device = str(device)
@@ -266,6 +268,8 @@ class Run:
                 finally:
                     _queue.release(self)               # a paused run gives its slot to the next in line
                 if not paused:
+                    if self.state == "finished":   # evaluated now, while the learner still looks at the run
+                        eval_jobs.run_finished(self)
                     return
                 self.state = "paused"
                 self.progress.clear()

@@ -10,6 +10,21 @@ ID = "start"
 TITLE = "The starting point: a loss of 27.88"
 
 
+@st.fragment   # its sliders rerun only the toy, not the page (issue 13)
+def softmax_toy():
+    columns = st.columns(5)
+    logits = [columns[i].slider(f"logit {i}", -10.0, 10.0, 0.0, 0.5, key=f"lecture_toy_{i}") for i in range(4)]
+    target = columns[4].radio("correct character", [0, 1, 2, 3], index=2, key="lecture_toy_target",
+                              format_func=lambda i: f"logit {i}")
+    toy = demos.softmax_toy(logits, target)
+    left, right = st.columns([2, 1])
+    left.plotly_chart(softmax_toy_figure(logits, toy["probs"], target), key="lecture_toy_chart", config=NO_TOOLBAR)
+    right.metric("loss = −log p(correct)", f"{toy['loss']:.4f}",
+                 delta=f"{toy['loss'] - toy['uniform_loss']:+.3f} vs uniform", delta_color="inverse")
+    right.caption("Large logits are fine when the right one is large. When a wrong one is large instead, "
+                  "the probability of the right one is tiny and −log of it explodes.")
+
+
 def render(ctx):
     look_at("Before it has seen any data the net should be unsure: every character equally likely, a loss "
             f"of −ln(1/{ctx.vocab_size}). The lecture's net starts far above that. Its logits are large and "
@@ -27,17 +42,7 @@ def render(ctx):
     st.subheader("Why confident wrong logits cost so much: four characters")
     st.caption("Four logits go through softmax; the loss is −log of the probability of the correct one "
                "(green). Equal logits give the uniform loss ln 4 = 1.386.")
-    columns = st.columns(5)
-    logits = [columns[i].slider(f"logit {i}", -10.0, 10.0, 0.0, 0.5, key=f"lecture_toy_{i}") for i in range(4)]
-    target = columns[4].radio("correct character", [0, 1, 2, 3], index=2, key="lecture_toy_target",
-                              format_func=lambda i: f"logit {i}")
-    toy = demos.softmax_toy(logits, target)
-    left, right = st.columns([2, 1])
-    left.plotly_chart(softmax_toy_figure(logits, toy["probs"], target), key="lecture_toy_chart", config=NO_TOOLBAR)
-    right.metric("loss = −log p(correct)", f"{toy['loss']:.4f}",
-                 delta=f"{toy['loss'] - toy['uniform_loss']:+.3f} vs uniform", delta_color="inverse")
-    right.caption("Large logits are fine when the right one is large. When a wrong one is large instead, "
-                  "the probability of the right one is tiny and −log of it explodes.")
+    softmax_toy()
     change_one_thing("Set the correct logit to 5 and the others to 0: the loss drops well below ln 4. Now move "
                      "the 5 to a wrong logit: the loss jumps to about 5.",
                      "Spread all four logits to ±10 at random (as a randn init does to 27 logits): the loss is "

@@ -13,12 +13,8 @@ TITLE = "Kaiming init: std 1 in, std 1 out"
 GAINS = {"1 (linear)": 1.0, "5/3 (tanh)": 5 / 3, "√2 (ReLU)": math.sqrt(2)}
 
 
-def render(ctx):
-    look_at("Multiply a 1000 x fan_in matrix of unit Gaussians x by a weight matrix w of unit Gaussians: "
-            "each output sums fan_in products, so its std is √fan_in. Divide w by √fan_in and the output "
-            "keeps std 1, however wide the layer. tanh squashes, so it needs a little more: the gain 5/3 "
-            "(Kaiming He et al., 2015; torch.nn.init.kaiming_normal_). 0.2 in the last chapter was a guess; "
-            f"(5/3)/√30 = {5 / 3 / math.sqrt(30):.4f} is the principled number.")
+@st.fragment   # its controls rerun only the demo, not the page (issue 13)
+def fan_in_demo():
     a, b, c = st.columns(3)
     fan_in = a.select_slider("fan_in (width of x)", [1, 2, 5, 10, 30, 50, 100, 200, 500, 1000], value=10,
                              key="lecture_fan_in")
@@ -29,6 +25,15 @@ def render(ctx):
     expected = f"gain = {GAINS[gain_name]:.3f}" if divide else f"√fan_in = {math.sqrt(fan_in):.2f}"
     st.markdown(f"std(x) **{result['x_std']:.3f}** → std(x @ w) **{result['y_std']:.3f}** (expected about "
                 f"{expected})")
+
+
+def render(ctx):
+    look_at("Multiply a 1000 x fan_in matrix of unit Gaussians x by a weight matrix w of unit Gaussians: "
+            "each output sums fan_in products, so its std is √fan_in. Divide w by √fan_in and the output "
+            "keeps std 1, however wide the layer. tanh squashes, so it needs a little more: the gain 5/3 "
+            "(Kaiming He et al., 2015; torch.nn.init.kaiming_normal_). 0.2 in the last chapter was a guess; "
+            f"(5/3)/√30 = {5 / 3 / math.sqrt(30):.4f} is the principled number.")
+    fan_in_demo()
     st.subheader("On the lecture's net")
     rows = [compute.stage_step0(ctx.digest, stage, ctx) for stage in ("tanh-fix", "kaiming")]
     for stage, result in zip(("tanh-fix (W1 x 0.2)", "kaiming (W1 x (5/3)/√30)"), rows):

@@ -32,6 +32,19 @@ def activation_table(run, lecture_data):
     return table
 
 
+@st.fragment   # its controls rerun only the sweep, not the chapter (issue 13)
+def gain_sweep(dataset):
+    a, b = st.columns([2, 1])
+    gain_name = a.select_slider("gain", list(SWEEP), value="5/3", key="lecture_sweep_gain")
+    linear = b.toggle("linear only (no tanh)", key="lecture_sweep_linear")
+    settings = {**init_lab.DEFAULTS, "batchnorm": False, "gain": SWEEP[gain_name],
+                "nonlinearity": "none" if linear else "tanh"}
+    sweep = init_lab.result_for(settings, dataset)
+    st.plotly_chart(legend_below(figs.layer_histograms([("", sweep["stats"]["layers"], False)]), height=380),
+                    key="lecture_sweep_chart",
+                    config=figs.NO_TOOLBAR)
+
+
 def render(ctx):
     look_at("Five layers deep, what to watch is whether every layer looks alike. Forward: the tanh outputs "
             "should have the same spread and only a few percent saturated (|t| > 0.97). Backward: the gradients "
@@ -70,15 +83,7 @@ def render(ctx):
     st.caption("Five tanh layers without BatchNorm, drawn at each gain (the Initialization lab's numbers). Too "
                "small and the activations shrink layer by layer; too large and they saturate. Without tanh "
                "(linear only) gain 1 is right and 5/3 makes them grow.")
-    a, b = st.columns([2, 1])
-    gain_name = a.select_slider("gain", list(SWEEP), value="5/3", key="lecture_sweep_gain")
-    linear = b.toggle("linear only (no tanh)", key="lecture_sweep_linear")
-    settings = {**init_lab.DEFAULTS, "batchnorm": False, "gain": SWEEP[gain_name],
-                "nonlinearity": "none" if linear else "tanh"}
-    sweep = init_lab.result_for(settings, ctx.dataset)
-    st.plotly_chart(legend_below(figs.layer_histograms([("", sweep["stats"]["layers"], False)]), height=380),
-                    key="lecture_sweep_chart",
-                    config=figs.NO_TOOLBAR)
+    gain_sweep(ctx.dataset)
     change_one_thing("Pick 'a learning rate too low': update:data sits near −5, the net learns a hundred times "
                      "too slowly.",
                      "Pick 'no BatchNorm, gain 5/3', then on the Training page train it with gain 3 and watch the "

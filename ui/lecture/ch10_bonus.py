@@ -17,16 +17,21 @@ def stats_table(ours: dict, lecture: dict) -> pd.DataFrame:
                          "notebook": [lecture.get(k) for k in ours]})
 
 
+@st.fragment   # its slider reruns only this picture, not the page (issue 13)
+def five_values():
+    x0 = st.slider("x0: the first of the five values", -30.0, 30.0, 0.0, 0.5, key="lecture_widget_x0")
+    result = demos.normalize_five(x0)
+    st.plotly_chart(normalize_figure(result["x"], result["y"], result["mu"], result["sigma"]),
+                    key="lecture_widget_chart", config=NO_TOOLBAR)
+
+
 def render(ctx):
     look_at("Five numbers, one of them on a slider. BatchNorm subtracts their mean and divides by their std: "
             "whatever you do to one value, the outputs (red) stay centred with std 1, and all of them move, "
             "because they share the mean and the std. Then two experiments with no data at all: a Linear of "
             "1000 unit Gaussians multiplies the forward *and* the backward std by about √1000 ≈ 31; with a "
             "BatchNorm behind it the output is back to std 1, and the gradient into the input too.")
-    x0 = st.slider("x0: the first of the five values", -30.0, 30.0, 0.0, 0.5, key="lecture_widget_x0")
-    result = demos.normalize_five(x0)
-    st.plotly_chart(normalize_figure(result["x"], result["y"], result["mu"], result["sigma"]),
-                    key="lecture_widget_chart", config=NO_TOOLBAR)
+    five_values()
     left, right = st.columns(2)
     number = {"std here": st.column_config.NumberColumn(format="%.4f"),
               "notebook": st.column_config.NumberColumn(format="%.4f")}

@@ -269,7 +269,7 @@ class Run:
                     _queue.release(self)               # a paused run gives its slot to the next in line
                 if not paused:
                     if self.state == "finished":   # evaluated now, while the learner still looks at the run
-                        eval_jobs.run_finished(self)
+                        self._queue_evaluation()
                     return
                 self.state = "paused"
                 self.progress.clear()
@@ -281,6 +281,14 @@ class Run:
         except Exception as e:        # keep the history; tell the user instead of dying silently
             self.error = f"{type(e).__name__}: {e}"
             self.state = "stopped"
+
+    def _queue_evaluation(self):
+        """Only a head start for the Evaluation page (it asks again itself): a failure here must not
+        turn a finished run into a stopped one."""
+        try:
+            eval_jobs.run_finished(self)
+        except RuntimeError:   # e.g. the worker is gone while the server shuts down
+            pass
 
     def _train(self) -> bool:
         """Train chunk by chunk (each about 20 ms of work, never past a "Step N" budget) until done,

@@ -63,11 +63,12 @@ def test_a_shared_link_and_f5_show_the_same_experiment(browser, app_url):
 def test_projector_mode_makes_body_text_at_least_20px(browser, app_url):
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     page = context.new_page()
-    size = 'parseFloat(getComputedStyle(document.querySelector(\'[data-testid="stMain"] ' \
-           '[data-testid="stMarkdownContainer"] p\')).fontSize)'
+    # the main area's first paragraph's font size in px (0 while the page has drawn none yet)
+    paragraph = 'document.querySelector(\'[data-testid="stMain"] [data-testid="stMarkdownContainer"] p\')'
+    size = f'({paragraph} ? parseFloat(getComputedStyle({paragraph}).fontSize) : 0)'
     try:
         open_lab(page, f"{app_url}/init")
-        assert page.evaluate(size) < 20                                # the normal look
+        assert 0 < page.evaluate(size) < 20                            # the normal look
         page.get_by_text("Projector mode").click()                     # the sidebar toggle
         page.wait_for_url(re.compile(r"projector=1"), timeout=30_000)
         page.wait_for_function(f"() => {size} >= 20", timeout=30_000)

@@ -1,6 +1,7 @@
 """ui.runs: background runs, their controls, the server-wide cap, snapshots and hints (no UI)."""
 import math
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -371,3 +372,28 @@ def test_the_cli_and_a_run_both_train_through_trainer_advance(monkeypatch, datas
     run.start()
     run.wait(20)
     assert run.state == "finished" and calls and all(t is run.trainer for t in calls)
+
+
+def test_a_page_refresh_does_not_wait_for_a_long_training_chunk(dataset, data):
+    """While the trainer holds the run's lock for long (a val loss over the whole split), the status line
+    and the charts show the copy made last time instead of waiting: a click on Pause queued behind such a
+    refresh answered 0.6 s late."""
+    run = make_run(dataset, data, steps=10)
+    run.start(steps=3)
+    assert run.wait_until(lambda r: r.state == "paused", 20)
+    before = run.snapshot()
+    assert before["step"] == 3 and len(before["loss_x"]) > 0
+    released = threading.Event()
+    holder = threading.Thread(target=lambda: (run.lock.acquire(), released.wait(10), run.lock.release()))
+    holder.start()
+    try:
+        assert run.wait_until(lambda r: r.lock.locked(), 5)
+        run.trainer.step_num = 7                      # what the trainer would be changing meanwhile
+        started = time.perf_counter()
+        during = run.snapshot()
+        assert time.perf_counter() - started < 5      # it did not wait for the lock's holder (10 s)
+        assert during["step"] == 3 and during["loss_x"] is before["loss_x"]   # the last copy, whole
+    finally:
+        released.set()
+        holder.join()
+    assert run.status_line()["step"] == 7             # once the lock is free, a new copy

@@ -33,6 +33,7 @@ from makemore_core.training import Trainer, TrainConfig
 from ui import eval_jobs
 
 MAX_TRAINERS = max(1, int(os.environ.get("MAKEMORE_MAX_TRAINERS", "2")))
+READ_WAIT_S = 0.05   # a page refresh waits at most this long for a training run's lock (see Run._copied)
 KEEP_S = float(os.environ.get("MAKEMORE_KEEP_RUNS_S", "1800"))   # runs kept after the owner's last tab left
 MAX_POINTS = 600                # loss points sent to the browser, however long the run (~1 per 1.5 px)
 MAX_SERIES = 200                # statistics steps per over-time line sent to the browser
@@ -174,6 +175,7 @@ class Run:
         self.trainer = Trainer(model.train() if model is not None else MLP(model_config, device), data,
                                train_config, engine=engine)
         self.lock = threading.Lock()
+        self._last_copies = {}        # what the page read last (see _copied)
         self.state = "created"        # see ACTIVE_STATES for the vocabulary
         self.pause_requested = threading.Event()
         self.stop_requested = threading.Event()
@@ -355,19 +357,30 @@ class Run:
         t = self.trainer
         return t.step_num / t.seconds if t.seconds > 0 else 0.0
 
+    def _copied(self, name, copy):
+        """copy() under the lock. While the trainer holds the lock longer than READ_WAIT_S (a val loss over
+        the whole split, a statistics step), the copy made last time instead: a refresh of the page, and a
+        click on Pause queued behind that refresh, never wait for training."""
+        if not self.lock.acquire(timeout=READ_WAIT_S if name in self._last_copies else -1):
+            return self._last_copies[name]
+        try:
+            self._last_copies[name] = copy()
+        finally:
+            self.lock.release()
+        return self._last_copies[name]
+
     def status_line(self) -> dict:
         """What the status line draws: a few numbers copied under the lock (cheap enough for twice a second
         while the run trains: it competes with the training thread for the interpreter)."""
-        with self.lock:
-            t = self.trainer
-            snap = {
-                "id": self.id, "label": self.label, "state": self.state, "step": t.step_num,
-                "total": t.config.steps, "lr": t.lr, "optimizer": t.config.optimizer,
-                "loss": t.losses[-1] if t.losses else None,
-                "val": t.val_losses[-1:],
-                "device": self.device, "uniform_loss": math.log(self.model_config.vocab_size),
-                "seconds": t.seconds,
-            }
+        t = self.trainer
+        snap = dict(self._copied("status", lambda: {
+            "id": self.id, "label": self.label, "state": self.state, "step": t.step_num,
+            "total": t.config.steps, "lr": t.lr, "optimizer": t.config.optimizer,
+            "loss": t.losses[-1] if t.losses else None,
+            "val": t.val_losses[-1:],
+            "device": self.device, "uniform_loss": math.log(self.model_config.vocab_size),
+            "seconds": t.seconds,
+        }))
         rate = self.steps_per_s() if self.state == "running" else 0.0
         snap["steps_per_s"] = rate
         snap["seconds_left"] = (snap["total"] - snap["step"]) / rate if rate > 0 else None
@@ -376,20 +389,16 @@ class Run:
     def snapshot(self) -> dict:
         """Everything the page draws (the progress, the charts' data), copied under the lock and
         pre-aggregated (small and cheap)."""
-        snap = self.status_line()
-        with self.lock:
-            t = self.trainer
+        t = self.trainer
+
+        def charts():
             self._history.extend(t.losses[self._history.n:])
             x, y, smooth, width = self._history.downsampled()
-            snap.update({
-                "first_loss": t.losses[0] if t.losses else None,
-                "loss_x": x, "loss_log10": y, "loss_smooth": smooth, "bucket": width,
-                "val": list(t.val_losses),
-                "stats": self.latest_stats,
-                "series": _thinned(self.series),
-                "message": self.error or t.message,
-            })
-        return snap
+            return {"first_loss": t.losses[0] if t.losses else None,
+                    "loss_x": x, "loss_log10": y, "loss_smooth": smooth, "bucket": width,
+                    "val": list(t.val_losses), "stats": self.latest_stats, "series": _thinned(self.series),
+                    "message": self.error or t.message}
+        return {**self.status_line(), **self._copied("charts", charts)}
 
     def model_snapshot(self):
         """An independent copy of the model as it is now (the run may keep training)."""

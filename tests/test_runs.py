@@ -389,11 +389,14 @@ def test_a_page_refresh_does_not_wait_for_a_long_training_chunk(dataset, data):
     try:
         assert run.wait_until(lambda r: r.lock.locked(), 5)
         run.trainer.step_num = 7                      # what the trainer would be changing meanwhile
+        run.state = "running"
         started = time.perf_counter()
         during = run.snapshot()
         assert time.perf_counter() - started < 5      # it did not wait for the lock's holder (10 s)
         assert during["step"] == 3 and during["loss_x"] is before["loss_x"]   # the last copy, whole
+        assert during["state"] == "running"           # but the state as it is now: it redraws the page
     finally:
         released.set()
         holder.join()
+        run.state = "paused"
     assert run.status_line()["step"] == 7             # once the lock is free, a new copy

@@ -380,7 +380,7 @@ class Run:
             "val": t.val_losses[-1:],
             "device": self.device, "uniform_loss": math.log(self.model_config.vocab_size),
             "seconds": t.seconds,
-        }))
+        }), state=self.state)   # the state always as it is now: a new one redraws the page
         rate = self.steps_per_s() if self.state == "running" else 0.0
         snap["steps_per_s"] = rate
         snap["seconds_left"] = (snap["total"] - snap["step"]) / rate if rate > 0 else None

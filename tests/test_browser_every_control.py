@@ -160,6 +160,9 @@ def exercise(page, url, where, failures, steps=ALL_STEPS):
     page.goto(url)
     wait_for_app(page, timeout=90_000)
     settle(page)
+    # a fresh tab draws its widgets as skeletons until their code has loaded (seconds under load):
+    # the controls are counted once they are there
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
     if not check(page, where, "open", failures):
         return
     for step in steps:

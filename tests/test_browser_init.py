@@ -59,3 +59,66 @@ def test_projector_layout_fits_1920x1080(browser, app_url):
         assert page.get_by_text("Initial loss", exact=True).is_visible()  # above the fold
     finally:
         context.close()
+
+
+def loss_text(page):
+    return page.locator('[data-testid="stMetricValue"]').first.inner_text()
+
+
+def press(page, label, key):
+    """A key press on a slider's thumb, as a learner's arrow key; returns the loss shown before it."""
+    before = loss_text(page)
+    slider = page.locator('[data-testid="stSlider"]:visible').filter(has_text=label).first
+    slider.locator('input[type="range"]').first.focus()
+    page.keyboard.press(key)
+    return before
+
+
+def wait_for_new_loss(page, before):
+    page.wait_for_function("([old]) => document.querySelector('[data-testid=\"stMetricValue\"]')?.innerText !== old",
+                           arg=[before], timeout=30_000)
+
+
+def wait_for_address(page, part):
+    page.wait_for_function("([part]) => location.search.includes(part)", arg=[part], timeout=30_000)
+
+
+def test_a_control_step_keeps_notes_address_and_compare_in_step(page, app_url):
+    """A control reruns only the results; what else it changes (a preset's note, the address, the
+    settings Pin takes, a stage left) must follow all the same."""
+    from playwright.sync_api import expect
+    page.goto(f"{app_url}/init?batchnorm=0")
+    wait_for_app(page)
+    page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="No BN, gain 1", exact=True).click()
+    note = page.get_by_text("Without the 5/3 boost", exact=False)
+    expect(note).to_be_visible(timeout=30_000)
+    wait_for_app(page)
+
+    start = press(page, "Gain", "ArrowRight")   # away from the preset: the note goes
+    wait_for_new_loss(page, start)
+    wait_for_address(page, "gain=1.05")
+    expect(note).to_have_count(0, timeout=30_000)
+    wait_for_app(page)
+    moved = press(page, "Gain", "ArrowLeft")     # back to it: the note again, the loss as before
+    wait_for_new_loss(page, moved)
+    expect(note).to_be_visible(timeout=30_000)
+    assert loss_text(page) == start
+
+    wait_for_app(page)
+    wait_for_new_loss(page, press(page, "Depth", "ArrowRight"))
+    wait_for_address(page, "hidden_layers=6")
+    wait_for_app(page)
+    page.get_by_role("button", name="Pin these settings as A", exact=True).click()
+    expect(page.get_by_text("A: gain 1, depth 6", exact=False)).to_be_visible(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+    stage = page.get_by_role("combobox", name="Lecture stage")   # a stage, then a control it fixes: it is left
+    stage.click()
+    page.get_by_role("option", name="kaiming", exact=True).click()
+    expect(stage).to_have_value("kaiming", timeout=30_000)
+    wait_for_address(page, "stage=kaiming")
+    wait_for_app(page)
+    wait_for_new_loss(page, press(page, "Gain", "ArrowRight"))
+    expect(stage).to_have_value("", timeout=30_000)   # no stage: the placeholder "none: the controls below"
+    page.wait_for_function("() => !location.search.includes('stage=')", timeout=30_000)

@@ -84,7 +84,7 @@ def wait_for_address(page, part):
 
 
 def test_a_control_step_keeps_notes_address_and_compare_in_step(page, app_url):
-    """A control reruns only the results; what else it changes (a preset's note, the address, the
+    """A control step redraws the results; what else it changes (a preset's note, the address, the
     settings Pin takes, a stage left) must follow all the same."""
     from playwright.sync_api import expect
     page.goto(f"{app_url}/init?batchnorm=0")

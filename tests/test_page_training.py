@@ -392,3 +392,31 @@ def test_quick_look_keeps_the_model_choice_and_the_decay_step_follows_the_steps(
     at.text_input(key="tr_milestones").set_value("12345").run()     # a step chosen by hand stays
     at.number_input(key="tr_steps").set_value(30_000).run()
     assert at.text_input(key="tr_milestones").value == "12345"
+
+
+def test_a_run_that_ends_between_statistics_steps_says_so():
+    """Issue 12: a finished 5,000-step run showed "step 4,900". The progress names the last step trained;
+    the histograms, measured at the last statistics step, say why they are older than the run."""
+    at = small(training_page(), 60)
+    at.number_input(key="tr_stats_every").set_value(50).run()
+    run = start(at)
+    run.wait(60)
+    at.run()
+    assert run.state == "finished" and run.trainer.step_num == 60
+    assert "step 60 / 60" in at.get("progress")[0].proto.text
+    page = text(at)
+    assert "**Activations at step 50** (measured every 50 steps; the run ended at step 60)" in page
+    assert "**finished**" in page
+
+
+def test_a_compile_still_under_way_when_the_run_ends_is_not_called_compiling(monkeypatch):
+    """Issue 12: "compiling" stayed after the run ended."""
+    at = small(training_page(), 20)
+    at.selectbox(key="tr_engine").set_value("fast").run()
+    run = start(at)
+    run.wait(60)
+    assert run.state == "finished"
+    monkeypatch.setattr(Trainer, "engine_status", property(lambda t: "compiling (fast-uncompiled meanwhile)"))
+    at.run()
+    page = text(at)
+    assert "engine: fast-uncompiled (the run ended before the compile did)" in page and "compiling" not in page

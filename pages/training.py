@@ -150,16 +150,21 @@ def start_new_run():
     run.wait_until(lambda r: r.state != "queued" or r.trainer.step_num > 0, timeout=0.5)
 
 
-# Scrolls again until the charts below the controls are drawn (the page grows as they arrive, later on a
-# busy machine), for at most 15 s, and never again once the learner scrolls or types.
+# Scrolls again until the four charts below the controls are drawn and the controls stay put (the page
+# grows as the charts arrive, later on a busy machine), for at most 15 s, never once the learner scrolls.
 SCROLL_TO_LIVE = """<script>
-let ticks = 0, left = false;
+let ticks = 0, still = 0, last = null, left = false;
 const leave = () => { left = true; };
 ['wheel', 'touchmove', 'keydown'].forEach(e => window.addEventListener(e, leave, {once: true, passive: true}));
+const charts = ['tr_loss_chart', 'tr_act_hist', 'tr_ud_chart', 'tr_sat_chart'];
 const timer = setInterval(() => {
-    const drawn = document.querySelector('.st-key-tr_sat_chart svg.marks') !== null;
-    if (!left) document.querySelector('.st-key-tr_live_top')?.parentElement.scrollIntoView({block: 'start'});
-    if (left || (drawn && ticks >= 3) || ++ticks > 75) clearInterval(timer);
+    const top = document.querySelector('.st-key-tr_live_top')?.parentElement;
+    if (!left && top) top.scrollIntoView({block: 'start'});
+    const drawn = charts.every(k => document.querySelector('.st-key-' + k + ' svg.marks'));
+    const place = top ? Math.round(top.getBoundingClientRect().top) : null;   // where it ended up
+    still = drawn && place === last ? still + 1 : 0;
+    last = place;
+    if (left || still >= 3 || ++ticks > 75) clearInterval(timer);
 }, 200);
 </script>"""
 

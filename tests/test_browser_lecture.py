@@ -21,7 +21,10 @@ def open_chapter(page, url, cid):
     (the previous chapter's elements linger, faded, while a chapter computes)."""
     page.goto(f"{url}/lecture")
     wait_for_app(page, SLOW)
-    page.locator('[data-testid="stRadio"]').first.locator('[data-testid="stRadioOption"]').nth(IDS.index(cid)).click()
+    option = page.locator('[data-testid="stRadio"]').first.locator('[data-testid="stRadioOption"]').nth(IDS.index(cid))
+    option.click()
+    if cid != IDS[0]:   # the address follows a chosen chapter (?chapter=<id>; the first is the default, unnamed)
+        page.wait_for_url(f"**/lecture?*chapter={cid}*", timeout=SLOW)   # the click has reached the server
     page.get_by_text(TRY_IT[cid].what[:40]).first.wait_for(timeout=SLOW)
     wait_for_app(page, SLOW)
     no_exception(page)

@@ -478,11 +478,13 @@ if shown is not None:   # the live view: this browser's run, or one watched read
                        f"{run_lib.MAX_TRAINERS}, and one per browser at a time). Your run is queued"
                        f"{f', number {place} in line,' if place else ''} and starts by itself when a slot frees.")
 
-    def live_chart(key, chart):
-        """One live chart in a container of its own (its key names it for CSS and tests). Vega-Lite with
-        the same spec on every refresh: the browser swaps the data in the drawn chart, never blank."""
+    def live_chart(key, heading, chart):
+        """One live chart and its heading in a container of their own (the key names it for CSS and tests).
+        The heading keeps to one line (CSS), so the charts below never move down as its numbers grow.
+        Vega-Lite with the same spec on every refresh: the browser swaps the data in the drawn chart."""
         data, spec = chart
         with st.container(key=key):
+            st.markdown(heading)
             st.vega_lite_chart(data, spec, width="stretch")
 
     def live_charts(run_id, drawn_state):
@@ -502,30 +504,29 @@ if shown is not None:   # the live view: this browser's run, or one watched read
         at = "" if stats is None else f" at step {stats_step:,}"
         g1, g2 = st.columns(2)
         with g1:
-            st.markdown("**Loss** (log10)")
-            live_chart("tr_loss_chart", live_figs.loss_chart(snap, LIVE_HEIGHT, big))
+            live_chart("tr_loss_chart", "**Loss** (log10)", live_figs.loss_chart(snap, LIVE_HEIGHT, big))
         with g2:
-            st.markdown(f"**Activations{at}**{measured} · {live_figs.histogram_summary(stats)}")
-            live_chart("tr_act_hist", live_figs.histogram_chart(stats, "hist", LIVE_HEIGHT, big))
+            live_chart("tr_act_hist", f"**Activations{at}**{measured} · {live_figs.histogram_summary(stats)}",
+                       live_figs.histogram_chart(stats, "hist", LIVE_HEIGHT, big))
         g3, g4 = st.columns(2)
         with g3:
-            st.markdown("**update:data ratio** (log10, per weight matrix)")
-            live_chart("tr_ud_chart", live_figs.update_to_data_chart(series, LIVE_HEIGHT, big))
+            live_chart("tr_ud_chart", "**update:data ratio** (log10, per weight matrix)",
+                       live_figs.update_to_data_chart(series, LIVE_HEIGHT, big))
         with g4:
-            st.markdown("**Saturation per layer** (%)")
-            live_chart("tr_sat_chart", live_figs.series_chart(series["steps"], series["saturation"], "saturated %",
-                                                              height=LIVE_HEIGHT, big=big, key="saturation"))
+            live_chart("tr_sat_chart", "**Saturation per layer** (%)",
+                       live_figs.series_chart(series["steps"], series["saturation"], "saturated %",
+                                              height=LIVE_HEIGHT, big=big, key="saturation"))
         for level, text in run_lib.hints(snap):   # below the charts: a hint that comes and goes moves nothing
             getattr(st, level)(text)
         g5, g6 = st.columns(2)
         with g5:
-            st.markdown(f"**Activation gradients{at}**{measured} · {live_figs.histogram_summary(stats, 'grad_hist')}")
-            live_chart("tr_grad_hist", live_figs.histogram_chart(stats, "grad_hist", LIVE_HEIGHT, big))
+            live_chart("tr_grad_hist", f"**Activation gradients{at}**{measured} · "
+                       f"{live_figs.histogram_summary(stats, 'grad_hist')}",
+                       live_figs.histogram_chart(stats, "grad_hist", LIVE_HEIGHT, big))
         with g6:
-            st.markdown("**grad:data ratio** (per weight matrix, log scale)")
-            live_chart("tr_gd_chart", live_figs.series_chart(series["steps"], series["grad_to_data"],
-                                                             "grad / data", log_y=True, height=LIVE_HEIGHT,
-                                                             big=big, key="grad_to_data"))
+            live_chart("tr_gd_chart", "**grad:data ratio** (per weight matrix, log scale)",
+                       live_figs.series_chart(series["steps"], series["grad_to_data"], "grad / data", log_y=True,
+                                              height=LIVE_HEIGHT, big=big, key="grad_to_data"))
         with st.expander("How to read these charts"):
             st.markdown(
                 "- **Loss**: log10 of the loss, as the lecture plots it: the thin line is every step (noisy: each "

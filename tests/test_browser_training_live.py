@@ -17,10 +17,21 @@ def box(page, key):
     return page.locator(f".st-key-{key}").first.bounding_box()
 
 
+@pytest.fixture(scope="module")
+def live_url():
+    """A server of their own for these tests: on the shared one, runs that earlier tests left training (they
+    keep training after their tab has gone) take the cores and the training slots this layout depends on."""
+    from conftest import start_app_server
+    proc, url = start_app_server()
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
 @pytest.fixture
-def running(page, app_url):
+def running(page, live_url):
     """The Training page with the lecture's run started (stopped at the end)."""
-    page.goto(f"{app_url}/training")
+    page.goto(f"{live_url}/training")
     wait_for_app(page)
     page.get_by_role("button", name="Start a new run", exact=True).click()
     page.wait_for_function(f"() => ({LINES})('tr_act_hist') >= 3", timeout=60_000)   # the first statistics step
@@ -53,11 +64,16 @@ def test_controls_progress_and_four_charts_fit_one_screen_and_controls_stay(runn
     page.wait_for_function("(keys) => keys.every(k => document.querySelector('.st-key-' + k + ' svg.marks'))",
                            arg=MAIN_CHARTS, timeout=30_000)
     page.evaluate("() => document.querySelector('.st-key-tr_live_top').parentElement.scrollIntoView({block: 'start'})")
-    page.wait_for_function("""(keys) => {
+    fits = """(keys) => {
         const rect = (key) => document.querySelector('.st-key-' + key).getBoundingClientRect();
         const top = rect('tr_live_top');
         return top.top >= 0 && keys.every(k => top.bottom <= rect(k).top && rect(k).bottom <= window.innerHeight);
-    }""", arg=MAIN_CHARTS, timeout=30_000)
+    }"""
+    try:
+        page.wait_for_function(fits, arg=MAIN_CHARTS, timeout=30_000)
+    except Exception:   # say where everything was
+        where = {k: box(page, k) for k in ["tr_live_top", *MAIN_CHARTS]}
+        raise AssertionError(f"the live view does not fit: {where}\n{page.inner_text('.st-key-tr_live_top')}")
     top = box(page, "tr_live_top")                            # Pause ... Download, the status and progress line
     assert top["y"] >= 0 and top["y"] + top["height"] <= height
     assert page.get_by_role("button", name="Pause", exact=True).is_visible()

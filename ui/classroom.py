@@ -23,6 +23,8 @@ BASE_CSS = """
 [data-testid="stLayoutWrapper"]:has(> .st-key-tr_live_top) { position: sticky; top: 3.75rem; z-index: 90;
     background: white; padding-bottom: 0.3rem; scroll-margin-top: 3.75rem; }
 [data-testid="stMain"]:has(.st-key-tr_live_top) { overflow-anchor: none; }   /* no drift as the page above redraws */
+[class*="st-key-tr_"][class*="_chart"] p, [class*="st-key-tr_"][class*="_hist"] p {
+    white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }   /* a live chart's heading: one line */
 """   # the Training page's controls and progress line stay on screen under Streamlit's header
 
 PROJECTOR_CSS = """

@@ -35,6 +35,19 @@ def default_names():
     return DEFAULT_NAMES
 
 
+@pytest.fixture(scope="module")
+def dataset(default_names):
+    """The default word list (a test module may define its own `dataset`)."""
+    from makemore_core.data import Dataset
+    return Dataset.from_path(default_names)
+
+
+@pytest.fixture(scope="module")
+def data(dataset):
+    """Its splits as block-3 tensors on the CPU."""
+    return dataset.tensors(3, "cpu")
+
+
 def open_app_page(page, session=None, timeout=60):
     """AppTest of the whole app (navigation and sidebar) switched to a page ("context" or
     "pages/context.py"), with `session` values put into session_state first. Fails on an exception."""

@@ -2,21 +2,10 @@
 import pytest
 
 from makemore_core import evaluation
-from makemore_core.data import Dataset
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig
 from ui import eval_jobs
 from ui.runs import Run
-
-
-@pytest.fixture(scope="module")
-def dataset(default_names):
-    return Dataset.from_path(default_names)
-
-
-@pytest.fixture(scope="module")
-def data(dataset):
-    return dataset.tensors(3, "cpu")
 
 
 @pytest.fixture(autouse=True)

@@ -8,21 +8,10 @@ import pytest
 import torch
 
 from makemore_core import checkpoint
-from makemore_core.data import Dataset
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import Trainer, TrainConfig
 from ui import runs as run_lib
 from ui.runs import LossHistory, Run
-
-
-@pytest.fixture(scope="module")
-def dataset(default_names):
-    return Dataset.from_path(default_names)
-
-
-@pytest.fixture(scope="module")
-def data(dataset):
-    return dataset.tensors(3, "cpu")
 
 
 @pytest.fixture(autouse=True)

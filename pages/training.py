@@ -158,10 +158,16 @@ const leave = () => { left = true; };
 ['wheel', 'touchmove', 'keydown'].forEach(e => window.addEventListener(e, leave, {once: true, passive: true}));
 const charts = ['tr_loss_chart', 'tr_act_hist', 'tr_ud_chart', 'tr_sat_chart'];
 const timer = setInterval(() => {
-    const top = document.querySelector('.st-key-tr_live_top')?.parentElement;
-    if (!left && top) top.scrollIntoView({block: 'start'});
+    const top = document.querySelector('.st-key-tr_live_top')?.parentElement;   // the sticky controls
+    const first = document.querySelector('.st-key-tr_loss_chart');
+    if (!left && first && top) {
+        // the first chart just under the controls. Not top.scrollIntoView(): once the controls are stuck
+        // (the page above shrank after a scroll) they report their stuck place and it never scrolls back
+        first.style.scrollMarginTop = (parseFloat(getComputedStyle(top).top) + top.offsetHeight + 16) + 'px';
+        first.scrollIntoView({block: 'start'});
+    } else if (!left && top) top.scrollIntoView({block: 'start'});
     const drawn = charts.every(k => document.querySelector('.st-key-' + k + ' svg.marks'));
-    const place = top ? Math.round(top.getBoundingClientRect().top) : null;   // where it ended up
+    const place = first ? Math.round(first.getBoundingClientRect().top) : null;   // where it ended up
     still = drawn && place === last ? still + 1 : 0;
     last = place;
     if (left || still >= 3 || ++ticks > 75) clearInterval(timer);

@@ -63,7 +63,9 @@ def test_controls_progress_and_four_charts_fit_one_screen_and_controls_stay(runn
     page.wait_for_function("() => [...document.querySelectorAll('*')].some(e => e.scrollTop > 0)", timeout=30_000)
     page.wait_for_function("(keys) => keys.every(k => document.querySelector('.st-key-' + k + ' svg.marks'))",
                            arg=MAIN_CHARTS, timeout=30_000)
-    page.evaluate("() => document.querySelector('.st-key-tr_live_top').parentElement.scrollIntoView({block: 'start'})")
+    controls, first = box(page, "tr_live_top"), box(page, "tr_loss_chart")   # the wheel, as a learner scrolls
+    page.mouse.move(controls["x"] + 10, 700)
+    page.mouse.wheel(0, first["y"] - (controls["y"] + controls["height"] + 16))
     fits = """(keys) => {
         const rect = (key) => document.querySelector('.st-key-' + key).getBoundingClientRect();
         const top = rect('tr_live_top');

@@ -53,7 +53,7 @@ def _default_words() -> tuple[bytes, Dataset]:
     return raw, Dataset.from_bytes(raw, "names.txt (default)")
 
 
-def _default_dataset() -> Dataset:
+def default_dataset() -> Dataset:
     return _default_words()[1]
 
 
@@ -62,7 +62,7 @@ def current_dataset() -> Dataset:
     upload = st.session_state.get(DATASET_KEY)
     if upload:
         return _dataset(_digest(upload["bytes"]), upload["name"], upload["bytes"])
-    return _default_dataset()
+    return default_dataset()
 
 
 def using_default_data() -> bool:

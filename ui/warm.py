@@ -1,0 +1,46 @@
+"""What a freshly started server does before it lets the first visitor in.
+
+Without it the first page view pays for importing torch, pandas and plotly and for building the default
+word list (about 2-5 s on this 2-core machine), and a class that opens the app at once waits behind it.
+app.py hands `warm_up` to `st.App`, whose server runs it once at start, before it accepts a connection.
+"""
+import contextlib
+import importlib
+import pkgutil
+import sys
+import time
+
+import makemore_core
+import ui
+
+READY = "makemore lab: ready"   # the line the server prints once warm (a test waits for it)
+
+
+def import_everything():
+    """Every module of the core and of the app's Streamlit side: the page scripts then find them loaded."""
+    for package in (makemore_core, ui):
+        for module in pkgutil.walk_packages(package.__path__, prefix=package.__name__ + "."):
+            if module.name != "makemore_core.__main__":   # the command line: importing it would run it
+                importlib.import_module(module.name)
+    importlib.import_module("pyarrow")   # Streamlit's tables import it on their first use
+
+
+def build_shared():
+    """What every session reads: made once here instead of by the first visitor."""
+    from ui import state
+    from ui.figures.pipeline import pipeline_figure
+
+    state.device()
+    state.default_dataset()
+    pipeline_figure().to_plotly_json()   # plotly builds its validators on a figure's first use
+
+
+@contextlib.asynccontextmanager
+async def warm_up(_app):
+    started = time.perf_counter()
+    import_everything()
+    imported = time.perf_counter()
+    build_shared()
+    print(f"{READY} (imports {imported - started:.1f} s, shared tables {time.perf_counter() - imported:.1f} s)",
+          file=sys.stderr, flush=True)
+    yield

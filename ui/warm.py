@@ -2,7 +2,8 @@
 
 Without it the first page view pays for importing torch, pandas and plotly and for building the default
 word list (about 2-5 s on this 2-core machine), and a class that opens the app at once waits behind it.
-app.py hands `warm_up` to `st.App`, whose server runs it once at start, before it accepts a connection.
+app.py hands `warm_up` to `st.App`, whose server runs it once at start: a browser that connects meanwhile
+waits for it, then finds everything loaded.
 """
 import contextlib
 import importlib
@@ -35,12 +36,22 @@ def build_shared():
     pipeline_figure().to_plotly_json()   # plotly builds its validators on a figure's first use
 
 
+def open_browser_unless_headless():
+    """What `streamlit run` does for a plain script but not for an `st.App`: open the app in a browser tab,
+    unless the server is headless (a server without a display, or `--server.headless true`)."""
+    from streamlit import cli_util, config
+    from streamlit.web.server import server_util
+
+    if not config.get_option("server.headless"):
+        cli_util.open_browser(server_util.get_url(config.get_option("browser.serverAddress")))
+
+
 @contextlib.asynccontextmanager
 async def warm_up(_app):
+    open_browser_unless_headless()   # first: the browser starts while the rest warms up
     started = time.perf_counter()
     import_everything()
-    imported = time.perf_counter()
     build_shared()
-    print(f"{READY} (imports {imported - started:.1f} s, shared tables {time.perf_counter() - imported:.1f} s)",
+    print(f"{READY}: every module loaded, the shared tables built ({time.perf_counter() - started:.1f} s)",
           file=sys.stderr, flush=True)
     yield

@@ -271,12 +271,12 @@ def lab_page():
 
     with main:
         with left:
-            st.plotly_chart(figs.loss_figure([(tag, r["stats"]["loss"]) for tag, r, _ in results],
-                                             stats["uniform_loss"], vocab_size),
-                            key="init_loss_chart", config=figs.NO_TOOLBAR)
+            st.vega_lite_chart(*figs.loss_chart([(tag, r["stats"]["loss"]) for tag, r, _ in results],
+                                                 stats["uniform_loss"], vocab_size), width="stretch",
+                               key="init_loss_chart")
         with right:
-            st.plotly_chart(figs.logits_figure(rows(lambda r: r["stats"])), key="init_logits_chart",
-                            config=figs.NO_TOOLBAR)
+            st.markdown(f"**logits at step 0** · {figs.logits_summary(rows(lambda r: r['stats']))}")
+            st.vega_lite_chart(*figs.logits_chart(rows(lambda r: r["stats"])), width="stretch", key="init_logits_chart")
             st.caption("If every character got the same probability 1/vocab, the loss would be −ln(1/vocab). "
                        "Wide logits make confident guesses, mostly wrong ones.")
 
@@ -301,15 +301,19 @@ def lab_page():
             if tabs[0].open:   # only the open tab is drawn (issue 13)
                 st.caption("The output of every nonlinearity over the minibatch. Healthy: the same spread in every "
                            "layer, few values stuck at ±1 (the saturated % counts |h| > 0.97).")
-                st.plotly_chart(figs.layer_histograms(rows(lambda r: r["stats"]["layers"])), key="init_act_chart")
+                st.markdown("**activation distribution**")
+                st.vega_lite_chart(*figs.histogram_chart(rows(lambda r: r["stats"]["layers"])), width="stretch",
+                                   key="init_act_chart")
                 show_tables(layer_table, rows(lambda r: r["stats"]["layers"]),
                             {"mean": "%+.3f", "std": "%.3f", "saturated %": "%.2f"})
         with tabs[1]:
             if tabs[1].open:   # only the open tab is drawn (issue 13)
                 st.caption("The gradient of the loss with respect to each of those outputs. Healthy: about the same "
                            "spread in every layer, so that every layer learns at the same pace.")
-                st.plotly_chart(figs.layer_histograms(rows(lambda r: r["stats"]["layers"]), "grad_hist",
-                                                      "gradient distribution", "gradient value"), key="init_grad_chart")
+                st.markdown("**gradient distribution**")
+                st.vega_lite_chart(*figs.histogram_chart(rows(lambda r: r["stats"]["layers"]), "grad_hist",
+                                                         "init_grad_chart", "gradient value"), width="stretch",
+                                   key="init_grad_chart")
                 show_tables(grad_table, rows(lambda r: r["stats"]["layers"]), {"grad mean": SCI, "grad std": SCI})
         with tabs[2]:
             if tabs[2].open:   # only the open tab is drawn (issue 13)

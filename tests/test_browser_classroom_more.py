@@ -71,7 +71,7 @@ def test_batchnorm_explainer_keeps_its_sliders_after_another_tab(page, app_url):
     page.get_by_text("out = 1.3 · x̂").wait_for(timeout=20_000)
     wait_for_app(page)
     page.get_by_role("tab", name="Activations").click()                   # another tab, then back
-    page.locator(f"{MAIN} .js-plotly-plot").first.wait_for(timeout=30_000)
+    page.locator('.st-key-init_tab [data-testid="stVegaLiteChart"]').first.wait_for(timeout=30_000)   # its chart
     wait_for_app(page)
     explained.click()
     page.get_by_text("out = 1.3 · x̂").wait_for(timeout=20_000)

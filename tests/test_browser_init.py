@@ -4,12 +4,13 @@ import pytest
 from conftest import wait_for_app
 
 pytestmark = pytest.mark.browser
+ACTIVATIONS = '.st-key-init_tab [data-testid="stVegaLiteChart"]'   # the open tab's chart: Activations
 
 
 def open_lab(page, url):
     page.goto(f"{url}/init")
     wait_for_app(page)
-    page.wait_for_selector(".js-plotly-plot .legendtext", timeout=30_000)
+    page.wait_for_selector(f"{ACTIVATIONS} .role-legend-label text", timeout=30_000)
 
 
 def settle(page):
@@ -19,7 +20,12 @@ def settle(page):
 
 
 def legends(page):
-    return page.locator(".js-plotly-plot .legendtext").evaluate_all("els => els.map(e => e.textContent)")
+    return page.locator(f"{ACTIVATIONS} .role-legend-label text").evaluate_all(
+        "els => els.map(e => e.textContent)")
+
+
+DASHES = f"""() => [...document.querySelectorAll('{ACTIVATIONS} svg .mark-line path')]
+    .map(e => e.getAttribute('stroke-dasharray'))"""
 
 
 def test_lab_deep_link_presets_and_compare(page, app_url):
@@ -38,8 +44,11 @@ def test_lab_deep_link_presets_and_compare(page, app_url):
     settle(page)
     page.get_by_role("button", name="Lecture's final net", exact=True).click()
     settle(page)
-    names = legends(page)
-    assert "A · layer 1 (Tanh)" in names and "B · layer 2 (Tanh)" in names
+    # A dashed and B solid, one colour per layer: ten lines, the legend names the layers once
+    page.wait_for_function(f"() => ({DASHES})().length == 10", timeout=30_000)
+    dashes = page.evaluate(DASHES)
+    assert dashes.count("6,4") == 5 and len(set(dashes)) == 2   # the other five: solid ("1,0")
+    assert "layer 1 (Tanh)" in legends(page) and "layer 2 (Tanh)" in legends(page)
     assert "A: Original init" in page.inner_text("body").replace("\n", " ")
     page.get_by_role("button", name="Unpin A", exact=True).click()
     settle(page)
@@ -52,7 +61,7 @@ def test_projector_layout_fits_1920x1080(browser, app_url):
     try:
         open_lab(page, app_url)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        charts = page.locator(".js-plotly-plot").all()
+        charts = page.locator('[data-testid="stVegaLiteChart"]').all()
         visible = [c.bounding_box() for c in charts if c.is_visible()]
         assert len(visible) >= 3  # loss, logits, activations
         assert all(box["x"] >= 0 and box["x"] + box["width"] <= 1920 for box in visible)

@@ -220,17 +220,36 @@ def test_figures_have_the_lecture_legend_and_serialize(train):
                                           "layer 9 (Tanh)"]
     both = figs.layer_histograms(rows, "grad_hist", "gradient distribution")
     assert len(both.data) == 10 and both.data[0].name == "A · layer 2 (Tanh)" and both.data[0].line.dash == "dash"
-    loss = figs.loss_figure([("", 3.3)], math.log(30), 30)
-    assert loss.layout.shapes[0].x0 == pytest.approx(math.log(30))
-    assert "−ln(1/30) = 3.4012" in loss.layout.annotations[0].text
     view = b["views"][0]
-    for f in [fig, both, loss, figs.logits_figure([("", b["stats"], False)]),
-              figs.weight_grad_figure([("", b["stats"]["params"], False)]),
+    for f in [fig, both, figs.weight_grad_figure([("", b["stats"]["params"], False)]),
               figs.saturation_figure(view["image"], view["label"]),
               figs.preactivation_figure([("", view, False)], "tanh"),
               figs.batchnorm_figure([1, 2], [-0.7, 0.7], [-0.7, 0.7], 1, 1.5, 0.7, 1.0, 0.0)]:
         spec = json.loads(pio.to_json(f.to_dict(), validate=False))
         assert spec["data"] and isinstance(spec["layout"]["template"], dict)  # the template itself, not a name
+
+
+def test_the_charts_a_step_redraws_keep_their_spec(train):
+    """A slider step changes the numbers, not the spec: the browser then swaps the data in the drawn chart
+    instead of drawing it anew (ui/figures/vega.py). The legend's names, A dashed, the uniform guess."""
+    lo, hi = compute(preset("No BN, gain 1"), train), compute(preset("No BN, gain 3"), train)
+    for make in [lambda r: figs.histogram_chart([("", r["stats"]["layers"], False)]),
+                 lambda r: figs.histogram_chart([("", r["stats"]["layers"], False)], "grad_hist", "init_grad_chart"),
+                 lambda r: figs.logits_chart([("", r["stats"], False)]),
+                 lambda r: figs.loss_chart([("", r["stats"]["loss"])], math.log(27), 27)]:
+        (data_lo, spec_lo), (data_hi, spec_hi) = make(lo), make(hi)
+        assert spec_lo == spec_hi and not data_lo.equals(data_hi)
+        json.dumps(spec_lo)   # what Streamlit sends
+    data, spec = figs.histogram_chart([("A", lo["stats"]["layers"], True), ("B", hi["stats"]["layers"], False)])
+    lines = spec["layer"][0]["encoding"]
+    assert lines["color"]["scale"]["domain"][0] == "layer 1 (Tanh)" and len(lines["color"]["scale"]["domain"]) == 5
+    dash = dict(zip(lines["strokeDash"]["scale"]["domain"], lines["strokeDash"]["scale"]["range"]))
+    assert dash["A"] != dash["B"] == dash[""] and set(data["net"]) == {"A", "B"}
+    data, spec = figs.loss_chart([("", 3.3)], math.log(30), 30)
+    assert [layer["encoding"]["x"]["datum"] for layer in spec["layer"] if "datum" in layer["encoding"]["x"]] == \
+        [pytest.approx(math.log(30))]
+    assert spec["usermeta"]["uniform"] == "−ln(1/30) = 3.4012" and list(data["text"]) == ["3.3000"]
+    assert figs.logits_summary([("A", lo["stats"], True), ("B", hi["stats"], False)]).startswith("A: std ")
 
 
 def test_describe_names_presets_and_differences():

@@ -33,7 +33,19 @@ def activation_table(at, which=0):
 
 
 def chart(at, key):
+    """A Vega-Lite chart of the lab by its name (the spec's usermeta): (spec, its data as a DataFrame)."""
+    import pyarrow as pa
+    found = [c.proto for c in at.get("vega_lite_chart") if json.loads(c.proto.spec)["usermeta"]["chart"] == key]
+    assert found, f"no chart {key}"
+    return json.loads(found[0].spec), pa.ipc.open_stream(found[0].data.data).read_pandas()
+
+
+def plotly_figure(at, key):
     return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
+
+
+def chart_names(at):
+    return [json.loads(c.proto.spec)["usermeta"]["chart"] for c in at.get("vega_lite_chart")]
 
 
 def click_preset(at, name):
@@ -48,8 +60,7 @@ def test_page_renders_the_lecture_net(at):
     table = activation_table(at)
     assert list(table["layer"]) == ["layer 2 (Tanh)", "layer 5 (Tanh)", "layer 8 (Tanh)", "layer 11 (Tanh)",
                                     "layer 14 (Tanh)"]
-    keys = [c.proto.id for c in at.get("plotly_chart")]   # loss, logits and the open tab's: Activations
-    assert len(keys) == 3 and any("init_act_chart" in k for k in keys)
+    assert chart_names(at) == ["init_loss_chart", "init_logits_chart", "init_act_chart"]   # and the open tab's only
     assert any("verdict" in m.value.lower() for m in at.markdown)
 
 
@@ -97,10 +108,11 @@ def test_uniform_guess_follows_the_vocabulary_in_use(tmp_path):
     words = "\n".join(["abc", "bca", "cab", "aab", "bbc", "cca", "abcabc", "ba"] * 10).encode()
     at = open_lab({"dataset_upload": {"name": "tiny.txt", "bytes": words}})
     assert metric(at, "Uniform guess") == pytest.approx(math.log(4), abs=1e-4)  # '.', a, b, c
-    spec = chart(at, "init_loss_chart")
-    assert spec["layout"]["shapes"][0]["x0"] == pytest.approx(math.log(4))
-    assert "−ln(1/4)" in spec["layout"]["annotations"][0]["text"]
-    assert len(chart(at, "init_logits_chart")["data"]) == 1
+    spec, data = chart(at, "init_loss_chart")
+    [rule] = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule"]   # the uniform guess
+    assert rule["encoding"]["x"]["datum"] == pytest.approx(math.log(4))
+    assert "−ln(1/4)" in spec["usermeta"]["uniform"] and list(data["net"]) == ["initial loss"]
+    assert chart(at, "init_logits_chart")[1]["line"].unique().tolist() == ["logits"]
 
 
 def test_compare_pins_a_and_draws_both(at):
@@ -108,14 +120,15 @@ def test_compare_pins_a_and_draws_both(at):
     at.button(key="init_pin").click().run()
     at.select_slider(key="init_gain").set_value(0.5).run()
     assert not at.exception
-    names = [t["name"] for t in chart(at, "init_act_chart")["data"]]
+    lines = chart(at, "init_act_chart")[1][["net", "line"]].drop_duplicates()   # A dashed, B solid, by layer
+    names = [f"{net} · {line}" for net, line in lines.itertuples(index=False)]
     assert names[0] == "A · layer 1 (Tanh)" and "B · layer 9 (Tanh)" in names and len(names) == 10
     a, b = activation_table(at, 0), activation_table(at, 1)
     assert b["std"].iloc[-1] < a["std"].iloc[-1]
     assert at.select_slider(key="init_batch").disabled and at.number_input(key="init_seed").disabled
-    assert [t["y"] for t in chart(at, "init_loss_chart")["data"]] == [["A", "B"]]
+    assert list(chart(at, "init_loss_chart")[1]["net"]) == ["A", "B"]
     at.button(key="init_unpin").click().run()
-    assert len(chart(at, "init_act_chart")["data"]) == 5
+    assert chart(at, "init_act_chart")[1]["line"].nunique() == 5 and set(chart(at, "init_act_chart")[1]["net"]) == {""}
 
 
 def test_settings_survive_a_page_switch_and_reach_the_training_page():
@@ -138,8 +151,7 @@ def open_tab(at, name):
 
 def test_only_the_open_tab_is_drawn(at):
     open_tab(at, "Gradients")
-    keys = [c.proto.id for c in at.get("plotly_chart")]
-    assert any("init_grad_chart" in k for k in keys) and not any("init_act_chart" in k for k in keys)
+    assert "init_grad_chart" in chart_names(at) and "init_act_chart" not in chart_names(at)
     open_tab(at, "Activations")
     assert activation_table(at) is not None
 
@@ -148,7 +160,7 @@ def test_saturation_layer_choice_and_nonlinearity_none(at):
     click_preset(at, "No BN, gain 3")
     open_tab(at, "Saturation")
     at.selectbox(key="init_sat_layer").set_value(3).run()
-    assert "layer 5 (Tanh)" in chart(at, "init_sat_chart_B")["layout"]["title"]["text"]
+    assert "layer 5 (Tanh)" in plotly_figure(at, "init_sat_chart_B")["layout"]["title"]["text"]
     at.slider(key="init_depth").set_value(2).run()  # block 3 is gone: falls back to block 1
     assert at.selectbox(key="init_sat_layer").value == 1
     at.radio(key="init_nonlin").set_value("none").run()

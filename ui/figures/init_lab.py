@@ -1,7 +1,12 @@
-"""Figures of the Initialization lab: plain data in (the core's statistics), plotly figures out.
+"""Figures of the Initialization lab: plain data in (the core's statistics), charts out.
 
 Histograms arrive pre-binned (fixed-bin densities from makemore_core.diagnostics), so each is one line.
 In Compare, A (pinned) is drawn dashed and B (current) solid, in the same colour per layer.
+
+The charts every slider step redraws (the initial loss, the logits, the open tab's histograms) are Vega-Lite
+(`*_chart`, returning (data, spec)): a step changes their data only, which the browser swaps into the drawn
+chart (ui/figures/vega.py), where a plotly figure is drawn anew (issue 13). The rest are plotly figures,
+also used by the lecture's chapters.
 
 Each figure is built in one go from plain dicts with plotly's validation off: validating (or
 updating a layout piece by piece) costs 15 to 100 ms a figure, and the page redraws seven of them
@@ -11,9 +16,11 @@ import functools
 import math
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from . import vega
 from .common import BLUE, FONT_SIZE, GREEN, ORANGE, VERMILLION, color
 
 TANH_FLAT = math.atanh(0.99)   # |pre-activation| beyond this: |tanh| > 0.99, a flat tail
@@ -58,32 +65,68 @@ def _prefix(tag):
     return f"{tag} · " if tag else ""
 
 
-def loss_figure(rows, uniform: float, vocab_size: int) -> go.Figure:
-    """rows: [(tag, loss)]. Bars of the initial loss and a line at a uniform guess, -ln(1/vocab)."""
-    tags = [tag or "initial loss" for tag, _ in rows]
-    losses = [loss for _, loss in rows]
-    colours = [GREEN if loss <= 1.05 * uniform else ORANGE if loss <= 1.5 * uniform else VERMILLION
-               for loss in losses]
-    bars = dict(type="bar", y=tags, x=losses, orientation="h", marker=dict(color=colours),
-                text=[f"{v:.4f}" for v in losses], textposition="auto", showlegend=False,
-                hovertemplate="%{y}: %{x:.4f}<extra></extra>")
-    finite = [v for v in losses if math.isfinite(v)]
-    top = max(finite + [uniform]) * 1.12
-    line = dict(type="line", x0=uniform, x1=uniform, y0=0, y1=1, yref="paper", line=dict(color="#333", dash="dash", width=2))
-    left = uniform < 0.5 * top  # write the label on the side of the line that has room
-    label = dict(x=uniform, y=1.0, yref="paper", yanchor="bottom", xanchor="left" if left else "right",
-                 showarrow=False, font=dict(size=13), text=f" uniform −ln(1/{vocab_size}) = {uniform:.4f} ")
-    return _figure([bars], height=130 + 40 * len(rows), shapes=[line], annotations=[label],
-                   margin=dict(t=40, b=45, l=90, r=20),
-                   xaxis=_axis("cross-entropy loss at step 0", range=[0, top]),
-                   yaxis=dict(autorange="reversed"))
+def loss_chart(rows, uniform: float, vocab_size: int):
+    """rows: [(tag, loss)]. A bar per net, its colour how far it starts above a uniform guess, and a dashed
+    line at that guess, -ln(1/vocab) (the usermeta says it for tests and readers of the spec). The spec
+    depends on the vocabulary and the nets' names only."""
+    losses = [float(loss) for _, loss in rows]
+    data = pd.DataFrame({
+        "net": [tag or "initial loss" for tag, _ in rows],
+        "loss": [v if math.isfinite(v) else None for v in losses],
+        "colour": [GREEN if v <= 1.05 * uniform else ORANGE if v <= 1.5 * uniform else VERMILLION for v in losses],
+        "text": [f"{v:.4f}" for v in losses],
+    })
+    y = {"field": "net", "type": "nominal", "title": None, "sort": None}
+    x = {"field": "loss", "type": "quantitative", "title": "dashed: a uniform guess", "axis": {"tickCount": 4}}
+    layers = [
+        {"mark": {"type": "bar"}, "encoding": {"y": y, "x": x, "color": {"field": "colour", "type": "nominal",
+                                                                         "scale": None}}},
+        {"mark": {"type": "text", "align": "right", "dx": -6, "color": "white", "fontSize": FONT_SIZE - 1},
+         "encoding": {"y": y, "x": x, "text": {"field": "text"}}},
+        {"data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "strokeWidth": 2, "color": "#333"},
+         "encoding": {"x": {"datum": uniform}}},
+    ]
+    spec = vega.spec(layers, 34 * len(rows), key="init_loss_chart")
+    spec["usermeta"]["uniform"] = f"−ln(1/{vocab_size}) = {uniform:.4f}"
+    return data, spec
 
 
-def logits_figure(rows) -> go.Figure:
-    """rows: [(tag, stats, dash)]. The distribution of the logits (its std in the legend)."""
-    traces = [_line(s["logits_hist"]["x"], s["logits_hist"]["density"], f"{_prefix(tag)}std {s['logits_std']:.2f}",
-                    k, dash) for k, (tag, s, dash) in enumerate(rows)]
-    return _figure(traces, "logits at step 0", height=300, xaxis=_axis("logit value"), yaxis=_axis("density"))
+def _curves(parts, key, x_title, height, x_format=None):
+    """Density lines: colour by the `line` column, A (pinned) dashed, others solid. The spec depends on the
+    lines' names only, so a step that changes the numbers swaps the data in the drawn chart."""
+    data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["x", "density", "line", "net"])
+    x = {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False, "nice": False}}
+    if x_format:
+        x["axis"] = {"format": x_format, "tickCount": 6}
+    names = list(dict.fromkeys(data["line"]))
+    encoding = {"x": x, "y": {"field": "density", "type": "quantitative", "title": "density"},
+                "color": vega.color(names, legend_columns=5, field="line"),
+                "strokeDash": {"field": "net", "type": "nominal", "legend": None,
+                               "scale": {"domain": ["", "A", "B"], "range": [[1, 0], [6, 4], [1, 0]]}}}
+    if len(names) == 1:
+        encoding["color"]["legend"] = None   # one line: the heading says what it is
+    layers = [{"mark": {"type": "line", "interpolate": "step", "strokeWidth": 2}, "encoding": encoding}]
+    return data, vega.spec(layers, height, key=key)
+
+
+def logits_chart(rows):
+    """rows: [(tag, stats, dash)]. The distribution of the logits; logits_summary says their std."""
+    parts = [pd.DataFrame({"x": s["logits_hist"]["x"], "density": s["logits_hist"]["density"],
+                           "line": tag or "logits", "net": tag}) for tag, s, _ in rows]
+    return _curves(parts, "init_logits_chart", "logit value", 210)
+
+
+def logits_summary(rows) -> str:
+    """'std 0.10', or in Compare 'A: std 0.10 · B: std 0.53' (in the heading: in the data, the spec stays)."""
+    return " · ".join(f"{_prefix(tag).replace(' · ', ': ')}std {s['logits_std']:.2f}" for tag, s, _ in rows)
+
+
+def histogram_chart(rows, field="hist", key="init_act_chart", x_title="activation value"):
+    """rows: [(tag, layer statistics, dash)]. One line per layer ('layer 2 (Tanh)', as in the lecture), the
+    same colour for A and B."""
+    parts = [pd.DataFrame({"x": r[field]["x"], "density": r[field]["density"], "line": r["label"], "net": tag})
+             for tag, layers, _ in rows for r in layers if r.get(field)]
+    return _curves(parts, key, x_title, 260, x_format=".1~e" if field == "grad_hist" else None)
 
 
 def layer_histograms(rows, field="hist", title="activation distribution", x_title="activation value") -> go.Figure:

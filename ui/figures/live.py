@@ -12,33 +12,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from .common import BLUE, COLORS, FONT_SIZE, GREY, ORANGE
+from . import vega
+from .common import BLUE, FONT_SIZE, GREY, ORANGE
 from .training import GUIDE
 
 LOSS_SERIES = ["per step", "smoothed", "val loss"]
 SERIES_COLUMNS = ["step", "value", "series"]
-
-
-def _spec(layers, height, big=False, key=""):
-    """Common frame: SVG (sharp when projected, and the page's tests can read it), the app's type size."""
-    font = FONT_SIZE + (5 if big else 0)
-    return {
-        # fit the width; `height` is the plotting area's, so a long legend adds to it rather than squashing it
-        "height": height, "autosize": {"type": "fit-x", "contains": "padding"}, "layer": layers,
-        "usermeta": {"embedOptions": {"renderer": "svg"}, "chart": key},
-        "config": {"axis": {"labelFontSize": font - 2, "titleFontSize": font - 1, "labelColor": "#1f2027",
-                            "titleColor": "#1f2027", "titleFontWeight": "normal"},
-                   "legend": {"labelFontSize": font - (5 if big else 3), "labelColor": "#1f2027", "labelLimit": 320,
-                              "rowPadding": 2, "symbolSize": 60}},
-    }
-
-
-def _color(domain, legend_columns=2):
-    """One colour per line, fixed by the list of names (fixed for a run): a line keeps its colour
-    across refreshes, and the legend its order."""
-    palette = COLORS * (len(domain) // len(COLORS) + 1)
-    return {"field": "series", "type": "nominal", "scale": {"domain": list(domain), "range": palette[:len(domain)]},
-            "legend": {"orient": "bottom", "title": None, "columns": legend_columns, "symbolStrokeWidth": 3}}
 
 
 def _guide(y, text, color="black", dash=(6, 4), align="right"):
@@ -87,7 +66,7 @@ def loss_chart(snap, height=250, big=False):
          "transform": [{"filter": "datum.series === 'val loss'"}], "encoding": {"x": x_axis, "y": y_axis}},
         *_guide(math.log10(snap["uniform_loss"]), "uniform guess", color=GREY, dash=(2, 3)),
     ]
-    return data, _spec(layers, height, big, "loss")
+    return data, vega.spec(layers, height, big, "loss")
 
 
 def histogram_chart(stats, which="hist", height=250, big=False):
@@ -103,8 +82,8 @@ def histogram_chart(stats, which="hist", height=250, big=False):
     data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["x", "value", "series"])
     x_axis, y_axis = _axes(None, "density", x_format=None if which == "hist" else ".0e")   # the heading names x
     layers = [{"mark": {"type": "line", "interpolate": "step", "strokeWidth": 3 if big else 2},
-               "encoding": {"x": x_axis, "y": y_axis, "color": _color(data["series"].unique(), legend_columns=5)}}]
-    return data, _spec(layers, height, big, which)
+               "encoding": {"x": x_axis, "y": y_axis, "color": vega.color(data["series"].unique(), legend_columns=5)}}]
+    return data, vega.spec(layers, height, big, which)
 
 
 def histogram_summary(stats, which="hist") -> str:
@@ -134,10 +113,10 @@ def series_chart(steps, table, y_title, guide=None, log_y=False, height=250, big
     x_axis, y_axis = _axes("step", y_title, log_y)
     layers = [{"mark": {"type": "line", "strokeWidth": 3 if big else 2},
                "encoding": {"x": x_axis, "y": y_axis,
-                            "color": _color(names, legend_columns=4 if max(map(len, names), default=0) <= 9 else 3)}}]
+                            "color": vega.color(names, legend_columns=4 if max(map(len, names), default=0) <= 9 else 3)}}]
     if guide is not None:
         layers += _guide(guide, "1e-3 guide", align="left")
-    return data, _spec(layers, height, big, key)
+    return data, vega.spec(layers, height, big, key)
 
 
 def update_to_data_chart(series, height=250, big=False):

@@ -1,0 +1,31 @@
+"""The frame of the app's Vega-Lite charts: the charts that are redrawn while a learner watches or drags.
+
+Streamlit gives a plotly chart whose figure changed a new element, which the browser draws from scratch. A
+Vega-Lite chart whose spec stays the same and whose data changes keeps its element: the browser swaps the data
+set in the drawn view, much faster. So the chart functions built on this return (data, spec): everything that
+changes from one draw to the next is in the data (a long table, one row per point), the spec only says how to
+draw it.
+"""
+from .common import COLORS, FONT_SIZE
+
+
+def spec(layers, height, big=False, key=""):
+    """Common frame: SVG (sharp when projected, and the page's tests can read it), the app's type size."""
+    font = FONT_SIZE + (5 if big else 0)
+    return {
+        # fit the width; `height` is the plotting area's, so a long legend adds to it rather than squashing it
+        "height": height, "autosize": {"type": "fit-x", "contains": "padding"}, "layer": layers,
+        "usermeta": {"embedOptions": {"renderer": "svg"}, "chart": key},
+        "config": {"axis": {"labelFontSize": font - 2, "titleFontSize": font - 1, "labelColor": "#1f2027",
+                            "titleColor": "#1f2027", "titleFontWeight": "normal"},
+                   "legend": {"labelFontSize": font - (5 if big else 3), "labelColor": "#1f2027", "labelLimit": 320,
+                              "rowPadding": 2, "symbolSize": 60}},
+    }
+
+
+def color(domain, legend_columns=2, field="series"):
+    """One colour per line, fixed by the list of names (fixed while only the numbers change): a line keeps
+    its colour across refreshes, and the legend its order."""
+    palette = COLORS * (len(domain) // len(COLORS) + 1)
+    return {"field": field, "type": "nominal", "scale": {"domain": list(domain), "range": palette[:len(domain)]},
+            "legend": {"orient": "bottom", "title": None, "columns": legend_columns, "symbolStrokeWidth": 3}}

@@ -6,11 +6,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pytest
 from conftest import ROOT, start_app_server
 from streamlit.web.server.app_discovery import discover_asgi_app
 
-from ui import warm
 from ui.warm import READY
 
 
@@ -63,20 +61,3 @@ def test_warm_up_loads_every_module_a_page_imports():
     assert out.returncode == 0, out.stderr
     assert "missing []" in out.stdout, out.stdout
     assert "default list built 1" in out.stdout
-
-
-@pytest.mark.parametrize("headless, opened", [(False, ["http://localhost:8501"]), (True, [])])
-def test_a_browser_tab_opens_unless_headless(monkeypatch, headless, opened):
-    """`streamlit run` opens a tab for a plain script, not for an st.App: the warm-up does it."""
-    from streamlit import cli_util, config
-
-    calls = []
-    monkeypatch.setattr(cli_util, "open_browser", calls.append)
-    before = config.get_option("server.headless")
-    config.set_option("server.headless", headless)
-    try:
-        warm.open_browser_unless_headless()
-    finally:
-        config.set_option("server.headless", before)
-    assert [c.rstrip("/") for c in calls] == [url.replace("8501", str(config.get_option("server.port")))
-                                               for url in opened]

@@ -36,19 +36,8 @@ def build_shared():
     pipeline_figure().to_plotly_json()   # plotly builds its validators on a figure's first use
 
 
-def open_browser_unless_headless():
-    """What `streamlit run` does for a plain script but not for an `st.App`: open the app in a browser tab,
-    unless the server is headless (a server without a display, or `--server.headless true`)."""
-    from streamlit import cli_util, config
-    from streamlit.web.server import server_util
-
-    if not config.get_option("server.headless"):
-        cli_util.open_browser(server_util.get_url(config.get_option("browser.serverAddress")))
-
-
 @contextlib.asynccontextmanager
 async def warm_up(_app):
-    open_browser_unless_headless()   # first: the browser starts while the rest warms up
     started = time.perf_counter()
     import_everything()
     build_shared()

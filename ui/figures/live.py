@@ -80,7 +80,7 @@ def histogram_chart(stats, which="hist", height=250, big=False):
                                        "value": np.asarray(h["density"], dtype=float),
                                        "series": f"layer {layer['index']}"}))
     data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["x", "value", "series"])
-    x_axis, y_axis = _axes(None, "density", x_format=None if which == "hist" else ".0e")   # the heading names x
+    x_axis, y_axis = _axes(None, "density", x_format=None if which == "hist" else ".1~e")   # the heading names x
     layers = [{"mark": {"type": "line", "interpolate": "step", "strokeWidth": 3 if big else 2},
                "encoding": {"x": x_axis, "y": y_axis, "color": vega.color(data["series"].unique(), legend_columns=5)}}]
     return data, vega.spec(layers, height, big, which)

@@ -2,13 +2,6 @@
 import streamlit as st
 
 from ui import state
-from ui.figures.pipeline import pipeline_figure
-
-
-@st.cache_resource(show_spinner=False)   # the same picture for every visitor: built once per server (~0.2 s)
-def shared_pipeline_figure():
-    return pipeline_figure()
-
 
 st.title("makemore lab")
 st.markdown(
@@ -16,7 +9,7 @@ st.markdown(
     "This follows **makemore part 3** (activations, gradients, BatchNorm): a deep MLP of Linear, BatchNorm1d and "
     "Tanh layers learns to predict the next character of a name from the few before it."
 )
-st.plotly_chart(shared_pipeline_figure(), key="pipeline", config={"displayModeBar": False})
+st.plotly_chart(state.home_picture(), key="pipeline", config={"displayModeBar": False})
 
 dataset = state.current_dataset()
 st.caption(f"Data set in use: **{dataset.name}** — {len(dataset.words):,} words, vocabulary of "

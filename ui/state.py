@@ -16,6 +16,7 @@ from makemore_core import checkpoint
 from makemore_core.data import DataError, Dataset
 from makemore_core.device import describe, pick_device
 from ui.caches import ByteBudgetCache
+from ui.figures.pipeline import pipeline_figure
 from ui import uploads
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "names.txt"
@@ -55,6 +56,11 @@ def _default_words() -> tuple[bytes, Dataset]:
 
 def default_dataset() -> Dataset:
     return _default_words()[1]
+
+
+@st.cache_resource(show_spinner=False)   # the same picture for every visitor: built once per server (~0.2 s)
+def home_picture():
+    return pipeline_figure()
 
 
 def current_dataset() -> Dataset:

@@ -9,7 +9,6 @@ import contextlib
 import importlib
 import pkgutil
 import sys
-import time
 
 import makemore_core
 import ui
@@ -29,18 +28,15 @@ def import_everything():
 def build_shared():
     """What every session reads: made once here instead of by the first visitor."""
     from ui import state
-    from ui.figures.pipeline import pipeline_figure
 
     state.device()
     state.default_dataset()
-    pipeline_figure().to_plotly_json()   # plotly builds its validators on a figure's first use
+    state.home_picture().to_plotly_json()   # also warms plotly, which builds its validators on first use
 
 
 @contextlib.asynccontextmanager
 async def warm_up(_app):
-    started = time.perf_counter()
     import_everything()
     build_shared()
-    print(f"{READY}: every module loaded, the shared tables built ({time.perf_counter() - started:.1f} s)",
-          file=sys.stderr, flush=True)
+    print(f"{READY}: every module loaded, the shared tables built", file=sys.stderr, flush=True)
     yield

@@ -117,8 +117,9 @@ def logits_chart(rows):
 
 
 def logits_summary(rows) -> str:
-    """'std 0.10', or in Compare 'A: std 0.10 · B: std 0.53' (in the heading: in the data, the spec stays)."""
-    return " · ".join(f"{_prefix(tag).replace(' · ', ': ')}std {s['logits_std']:.2f}" for tag, s, _ in rows)
+    """'std 0.10', or in Compare 'A: std 0.10 · B: std 0.53': for the heading (in the legend it would change
+    the chart's spec on every step)."""
+    return " · ".join(f"{tag + ': ' if tag else ''}std {s['logits_std']:.2f}" for tag, s, _ in rows)
 
 
 def histogram_chart(rows, field="hist", key="init_act_chart", x_title="activation value"):

@@ -1,12 +1,6 @@
-"""The live Training charts as Vega-Lite specs, so that they update in place while a run trains.
-
-Why not plotly here: Streamlit gives a plotly chart whose figure changed a new element, which the
-browser draws from scratch, blank meanwhile (seen: the loss chart blank in quick screenshots). A
-Vega-Lite chart whose spec stays the same and whose data changes keeps its element: the browser
-swaps the data set in the drawn view. So each function returns (data, spec): everything that
-changes while a run trains is in the data (a long table: one row per point), the spec depends only
-on the run (its vocabulary) and the chart's size.
-"""
+"""The live Training charts as Vega-Lite specs, so that they update in place while a run trains
+(why: ui/figures/vega.py). Everything that changes while a run trains is in the data, one row per point;
+the spec depends only on the run (its vocabulary) and the chart's size."""
 import math
 
 import numpy as np

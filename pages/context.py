@@ -7,15 +7,9 @@ import streamlit as st
 from makemore_core.data import END, SPLITS, DataError, context_windows
 from ui import classroom, links, state
 from ui.data_stats import dataset_stats
-from ui.figures.context import sliding_window_figure
+from ui.figures.context import window_chart
 
 SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def window_figure(name: str, block_size: int, itos: tuple, _pairs):
-    """The sliding-window picture; cached, as a plotly figure takes 30-50 ms to build."""
-    return sliding_window_figure(name, block_size, _pairs, list(itos))
-
 
 dataset = state.current_dataset()
 vocab = dataset.vocab
@@ -107,8 +101,8 @@ def context_page():
         wide = block_size + len(name) + 1 > 14  # a long row of cells needs the full width, the table goes below
         left, right = (st.container(), st.container()) if wide else st.columns([3, 2])
         with left:
-            st.plotly_chart(window_figure(name, block_size, tuple(vocab.itos), pairs), key="context_windows",
-                            config={"displayModeBar": False})
+            st.vega_lite_chart(*window_chart(name, block_size, pairs, vocab.itos), width="stretch",
+                               key="context_windows")
         with right:
             rows = []
             for i, (context, target) in enumerate(pairs):

@@ -50,19 +50,13 @@ def real_shapes(config: ModelConfig, batch_size: int):
     return shapes
 
 
-# Building a plotly figure costs 30-100 ms; the charts of C depend only on the vocabulary, n_embd and the seed.
-@st.cache_resource(show_spinner=False, max_entries=64)
-def fresh_c_figures(itos: tuple, n_embd: int, seed: int, _config: ModelConfig):
-    """(heatmap of C, 2-D map of C, share of variance the map keeps) for the freshly initialized model."""
-    C = fresh_model(_config).C.detach()
+def character_map(column, C, itos, what: str, key: str):
+    """The characters on a plane, under a heading that says which C, its n_embd and what PCA keeps."""
     xy, axes, kept = project_2d(C)
-    title = f"initialized (n_embd {n_embd})" + (f" · PCA keeps {kept:.0%}" if n_embd > 2 else "")
-    return embedding_heatmap(C.numpy(), list(itos), "C at initialization (random)"), embedding_map(xy, list(itos), axes, title)
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def share_figure(stages: tuple, params: tuple):
-    return parameter_share(list(stages), list(params))
+    n_embd = C.shape[1]
+    with column:
+        st.markdown(f"**{what}** (n_embd {n_embd})" + (f" · PCA keeps {kept:.0%} of the spread" if n_embd > 2 else ""))
+        st.vega_lite_chart(*embedding_map(xy, itos, axes, key), width="stretch", key=key)
 
 
 links.restore("embeddings", SETTINGS)
@@ -133,8 +127,8 @@ def embeddings_page():
         st.error("The traced shapes differ from a real forward pass: please report this.")
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(share_figure(tuple(r.stage for r in rows), tuple(r.params for r in rows)), key="emb_share",
-                        config={"displayModeBar": False})
+        st.vega_lite_chart(*parameter_share([r.stage for r in rows], [r.params for r in rows]), width="stretch",
+                           key="emb_share")
     with right:
         st.markdown(
             f"**Where the {total:,} numbers live.** A Linear layer from *a* to *b* neurons holds an a×b weight matrix, "
@@ -155,8 +149,8 @@ def embeddings_page():
         "seed 2147483647) before training. Training moves each row so that characters that behave alike end up close. "
         "Red is positive, blue negative."
     )
-    c_heatmap, fresh_map = fresh_c_figures(tuple(vocab.itos), n_embd, config.seed, config)
-    st.plotly_chart(c_heatmap, key="emb_C", config={"displayModeBar": False})
+    fresh_C = fresh_model(config).C.detach()
+    st.vega_lite_chart(*embedding_heatmap(fresh_C.numpy(), vocab.itos), width="stretch", key="emb_C")
 
     # ---------------------------------------------------------------- characters on a plane
     st.header("3 · The characters on a plane")
@@ -168,9 +162,9 @@ def embeddings_page():
         "picture changes over tens of thousands of steps, not hundreds."
     )
     trained = state.active_model()
+    a, b = st.columns(2)
+    character_map(a, fresh_C, vocab.itos, "initialized", "emb_map_fresh")
     if trained is None:
-        a, b = st.columns(2)
-        a.plotly_chart(fresh_map, key="emb_map_fresh", config={"displayModeBar": False})
         with b:
             st.info("No trained model in this session yet. Train one on the **Training** page, or load a checkpoint "
                     "saved from it: its map then appears here beside this one.")
@@ -178,14 +172,7 @@ def embeddings_page():
                 st.rerun()
     else:
         model, trained_vocab, label = trained
-        trained_xy, trained_axes, trained_kept = project_2d(model.C)
-        trained_title = f"trained (n_embd {model.config.n_embd})"
-        if model.config.n_embd > 2:
-            trained_title += f" · PCA keeps {trained_kept:.0%}"
-        a, b = st.columns(2)
-        a.plotly_chart(fresh_map, key="emb_map_fresh", config={"displayModeBar": False})
-        b.plotly_chart(embedding_map(trained_xy, trained_vocab.itos, trained_axes, trained_title), key="emb_map_trained",
-                       config={"displayModeBar": False})
+        character_map(b, model.C, trained_vocab.itos, "trained", "emb_map_trained")
         start_C = fresh_model(model.config).C.detach()  # the same seed and settings give the trained model's starting C
         moved = float((model.C.detach().cpu() - start_C).norm() / start_C.norm())
         st.caption(f"Right: {label}. It has its own settings (n_embd {model.config.n_embd}, block_size "

@@ -3,6 +3,7 @@
 Browser tests drive the system Chromium through Playwright. Outside CI a missing browser skips
 them; in CI (CI=true) it fails them, so a green CI always means the browser tests ran.
 """
+import json
 import os
 import shutil
 import socket
@@ -59,6 +60,17 @@ def open_app_page(page, session=None, timeout=60):
     at.switch_page(page if page.endswith(".py") else f"pages/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def vega_chart(at, name, required=True):
+    """An AppTest's Vega-Lite chart by the name in its spec's usermeta: (spec, its data as a DataFrame);
+    None when the page has no such chart and `required` is False."""
+    import pyarrow as pa
+    found = [c.proto for c in at.get("vega_lite_chart") if json.loads(c.proto.spec)["usermeta"]["chart"] == name]
+    if not found:
+        assert not required, f"no chart {name}"
+        return None
+    return json.loads(found[0].spec), pa.ipc.open_stream(found[0].data.data).read_pandas()
 
 
 @pytest.fixture

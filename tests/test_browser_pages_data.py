@@ -8,11 +8,26 @@ from conftest import wait_for_app
 pytestmark = pytest.mark.browser
 
 
-def open_page(page, app_url, path):
+PLOTLY, VEGA = ".js-plotly-plot", '[data-testid="stVegaLiteChart"] svg'
+
+
+def open_page(page, app_url, path, chart=PLOTLY):
     page.goto(f"{app_url}/{path}")
     wait_for_app(page)
-    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    page.wait_for_selector(chart, timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def axis_labels(page, chart=0):
+    """The tick labels of a Vega-Lite chart's axes, as drawn (SVG text)."""
+    labels = page.locator('[data-testid="stVegaLiteChart"]').nth(chart).locator(".role-axis-label text")
+    return [text.replace("\u2212", "-") for text in labels.all_text_contents()]
+
+
+def wait_for_axis_label(page, label, chart=0, timeout=20_000):
+    page.wait_for_function("([label, chart]) => [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]')[chart]"
+                           "?.querySelectorAll('.role-axis-label text') ?? []]"
+                           ".some(t => t.textContent.replace('\u2212', '-') === label)", arg=[label, chart], timeout=timeout)
 
 
 def nudge(slider):
@@ -60,21 +75,28 @@ def test_data_page(page, app_url, tmp_path):
 
 
 def test_context_page_slider_widens_x(page, app_url):
-    open_page(page, app_url, "context")
+    open_page(page, app_url, "context", VEGA)
     assert "Context windows" in page.locator("h1").first.inner_text()
     assert "(188,833, 3)" in main_text(page)
+    labels = axis_labels(page)   # the window picture: positions -3 .. 4 over "...emma.", the examples
+    assert "-3" in labels and "-4" not in labels and any(label.endswith("... → e") for label in labels)
     slider = page.locator('[data-testid="stMain"] [data-testid="stSlider"] input[type="range"]').first
     nudge(slider)
     page.get_by_text("(188,833, 4)").filter(visible=True).first.wait_for(timeout=20_000)
+    wait_for_axis_label(page, "-4")   # one more '.' of padding in the picture
     wait_for_app(page)
     assert "(188,833, 3)" not in main_text(page)
+    assert any(label.endswith(".... → e") for label in axis_labels(page))
 
 
 def test_embeddings_page_total_follows_the_sliders(page, app_url):
-    open_page(page, app_url, "embeddings")
+    open_page(page, app_url, "embeddings", VEGA)
     assert "Embeddings & shapes" in page.locator("h1").first.inner_text()
     assert "47,024" in main_text(page)
+    page.locator('[data-testid="stVegaLiteChart"] svg').nth(2).wait_for(timeout=30_000)  # parameters, C, the map
+    assert "Linear 2" in axis_labels(page, 0) and "9" in axis_labels(page, 1) and "10" not in axis_labels(page, 1)
     slider = page.locator('[data-testid="stMain"] [data-testid="stSlider"] input[type="range"]').first  # n_embd
     nudge(slider)  # n_embd 10 -> 11: C gains 27 numbers, the first Linear 3 x 100
     page.get_by_text("47,351").filter(visible=True).first.wait_for(timeout=20_000)
+    wait_for_axis_label(page, "10", chart=1)   # C drawn with its 11th column
     assert page.locator('[data-testid="stException"]').count() == 0

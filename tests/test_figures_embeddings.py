@@ -49,28 +49,33 @@ def test_pca_agrees_with_torch_and_is_sign_stable():
 
 def test_parameter_share_leaves_out_layers_without_parameters():
     rows = trace_shapes(ModelConfig(), 32)
-    fig = parameter_share([r.stage for r in rows], [r.params for r in rows])
-    bars = fig.data[0]
-    assert "Tanh 1" not in list(bars.y) and "X" not in list(bars.y)
-    assert int(np.sum(bars.x)) == 47_024
-    assert "10,000 (21%)" in list(bars.text) and "200 (<1%)" in list(bars.text)
+    data, spec = parameter_share([r.stage for r in rows], [r.params for r in rows])
+    assert "Tanh 1" not in list(data["layer"]) and "X" not in list(data["layer"])
+    assert int(data["parameters"].sum()) == 47_024
+    assert "10,000 (21%)" in list(data["text"]) and "200 (<1%)" in list(data["text"])
+    assert (data["room"] > data["parameters"].max()).all()   # the labels beside the longest bar fit
+    wider = trace_shapes(ModelConfig(n_hidden=300, hidden_layers=7), 32)
+    assert parameter_share([r.stage for r in wider], [r.params for r in wider])[1] == spec   # the data changes
 
 
 def test_embedding_heatmap_is_characters_by_dimensions():
     C = np.random.default_rng(0).normal(size=(27, 10))
-    heat = embedding_heatmap(C, ITOS).data[0]
-    assert np.asarray(heat.z).shape == (27, 10)
-    assert list(heat.y)[0] == "0 ." and list(heat.x) == [str(j) for j in range(10)]
-    assert heat.zmid == 0 and heat.zmin == -heat.zmax
+    data, spec = embedding_heatmap(C, ITOS)
+    assert len(data) == 27 * 10
+    cell = data[(data["character"] == "5 e") & (data["dimension"] == 3)]
+    assert cell["value"].item() == C[5, 3]
+    colour = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert colour["domainMid"] == 0 and colour["scheme"] == "redblue" and colour["reverse"]   # 0 white, red > 0
+    assert embedding_heatmap(C[:, :2], ITOS)[1] == spec
 
 
 def test_embedding_map_groups_every_character_once():
     coords = np.random.default_rng(0).normal(size=(27, 2))
-    fig = embedding_map(coords, ITOS, ("a", "b"), "title")
-    labels = [ch for trace in fig.data for ch in trace.text]
-    assert sorted(labels) == sorted(ITOS)
-    assert [t.name.split()[0] for t in fig.data] == ["'.'", "vowels", "other"]
+    data, spec = embedding_map(coords, ITOS, ("a", "b"), "emb_map_fresh")
+    assert sorted(data["character"]) == sorted(ITOS)
+    names = spec["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    assert [name.split()[0] for name in names] == ["'.'", "vowels", "other"]
     assert char_group(".") == "." and char_group("e") == "vowel" and char_group("k") == "other"
-    vowels = fig.data[1]
-    i = list(vowels.text).index("e")
-    assert np.allclose([vowels.x[i], vowels.y[i]], coords[ITOS.index("e")])
+    e = data[data["character"] == "e"]
+    assert e["group"].item().startswith("vowels") and np.allclose([e["x"].item(), e["y"].item()], coords[ITOS.index("e")])
+    assert spec["layer"][0]["encoding"]["x"]["title"] == "a" and spec["usermeta"]["chart"] == "emb_map_fresh"

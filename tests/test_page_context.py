@@ -1,9 +1,7 @@
 """AppTest: the Context windows page: the slider, the name picker, the shapes and the identity."""
-import json
-
 import pytest
 
-from conftest import open_app_page
+from conftest import open_app_page, vega_chart
 from makemore_core.data import Dataset
 
 UPLOAD = "\n".join(["xy", "yx", "xxy", "yyx", "xyxy", "yxyx", "xx", "yy", "xyx", "yxy"]).encode()
@@ -15,11 +13,6 @@ def open_page(upload=None):
 
 def table(at, column):
     return next(df.value for df in at.dataframe if column in df.value.columns)
-
-
-def windows_figure(at):
-    [element] = [c for c in at.get("plotly_chart") if "context_windows" in c.proto.id]
-    return json.loads(element.proto.spec)
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +28,8 @@ def test_emma_at_block_size_3(default_data):
     assert list(pairs["target"]) == ["e", "m", "m", "a", "."]
     assert list(pairs["X row (indices)"]) == ["[0, 0, 0]", "[0, 0, 5]", "[0, 5, 13]", "[5, 13, 13]", "[13, 13, 1]"]
     assert list(pairs["Y"]) == [5, 13, 13, 1, 0]
-    fig = windows_figure(at)
-    assert fig["layout"]["yaxis"]["ticktext"][0] == "... → e"
+    _, cells = vega_chart(at, "context_windows")
+    assert cells.sort_values("row")["example"].iloc[0].endswith("... → e")
     assert any("4 letters + 1 end marker = 5 examples" in m.value for m in at.markdown)
     shapes = table(at, "X shape")
     n = [sum(len(w) + 1 for w in default_data.splits[s]) for s in ("train", "val", "test")]
@@ -59,8 +52,8 @@ def test_slider_widens_x_but_keeps_the_number_of_examples():
     assert list(after["Y shape"]) == list(before["Y shape"])
     pairs = table(at, "X row (indices)")
     assert pairs["context"][0] == "......." and pairs["context"][4] == "...emma"
-    fig = windows_figure(at)
-    assert len(fig["layout"]["xaxis"]["tickvals"]) == 7 + 4 + 1
+    _, cells = vega_chart(at, "context_windows")
+    assert cells["position"].nunique() == 7 + 4 + 1
     at.slider(key="context_block_size").set_value(1).run()
     assert list(table(at, "X row (indices)")["context"]) == [".", "e", "m", "m", "a"]
 
@@ -76,7 +69,7 @@ def test_bad_names_get_a_clear_message(name, words):
     assert not at.exception
     messages = [e.value for e in at.error]
     assert any(all(w in m for w in words) for m in messages), messages
-    assert not [c for c in at.get("plotly_chart") if "context_windows" in c.proto.id]
+    assert vega_chart(at, "context_windows", required=False) is None
     assert table(at, "X shape") is not None  # the data set's shapes still show
 
 

@@ -1,10 +1,8 @@
 """AppTest: the Embeddings & shapes page: each slider moves the shapes and counts it should."""
-import json
-
 import pytest
 import torch
 
-from conftest import open_app_page
+from conftest import open_app_page, vega_chart
 from makemore_core import checkpoint
 from makemore_core.data import Dataset
 from makemore_core.model import MLP, ModelConfig
@@ -33,8 +31,13 @@ def trace(at):
 
 
 def chart(at, key):
-    found = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id]
-    return found[0] if found else None
+    """(spec, data) of the page's Vega-Lite chart `key`, None when it is not drawn."""
+    return vega_chart(at, key, required=False)
+
+
+def heading(at, what):
+    """The line above a map of the characters: '**trained** (n_embd 4) · PCA keeps …'."""
+    return next(m.value for m in at.markdown if m.value.startswith(f"**{what}**"))
 
 
 def config_of(**changes):
@@ -51,10 +54,11 @@ def test_lecture_settings():
     assert rows["shape at B=32"].iloc[-2] == "(32, 27)" and rows["shape at B=32"].iloc[-1] == "() scalar"
     assert rows["parameters"].sum() == 47_024
     assert any("real batch of 32" in s.value for s in at.success)
-    heat = chart(at, "emb_C")["data"][0]
-    assert len(heat["y"]) == 27 and len(heat["x"]) == 10
-    share = chart(at, "emb_share")["data"][0]
-    assert "Tanh 1" not in share["y"] and "C[X]" in share["y"]
+    heat = chart(at, "emb_C")[1]
+    assert heat["character"].nunique() == 27 and heat["dimension"].nunique() == 10
+    share = chart(at, "emb_share")[1]
+    assert "Tanh 1" not in list(share["layer"]) and "C[X]" in list(share["layer"])
+    assert share["parameters"].sum() == 47_024
 
 
 @pytest.mark.parametrize("key, value, expect", [
@@ -79,11 +83,12 @@ def test_each_slider_changes_the_count_and_shapes(key, value, expect):
 def test_n_embd_changes_c_and_two_dims_are_drawn_raw():
     at = open_page()
     at.slider(key="emb_n_embd").set_value(2).run()
-    assert len(chart(at, "emb_C")["data"][0]["x"]) == 2
-    fig = chart(at, "emb_map_fresh")
-    assert fig["layout"]["xaxis"]["title"]["text"] == "dimension 0"
+    assert chart(at, "emb_C")[1]["dimension"].nunique() == 2
+    spec, points = chart(at, "emb_map_fresh")
+    assert spec["layer"][0]["encoding"]["x"]["title"] == "dimension 0" and len(points) == 27
+    assert "PCA" not in heading(at, "initialized")
     at.slider(key="emb_n_embd").set_value(16).run()
-    assert "PCA keeps" in chart(at, "emb_map_fresh")["layout"]["title"]["text"]
+    assert "(n_embd 16) · PCA keeps" in heading(at, "initialized")
 
 
 def test_batch_size_changes_shapes_only():
@@ -130,7 +135,7 @@ def test_trained_model_is_drawn_beside_the_fresh_one(default_names):
     at = open_page({"uploaded_checkpoint": {"name": "mine.pt", "bytes": raw}})
     trained = chart(at, "emb_map_trained")
     assert trained is not None and chart(at, "emb_map_fresh") is not None
-    assert "n_embd 4" in trained["layout"]["title"]["text"]
+    assert "n_embd 4" in heading(at, "trained")
     caption = next(c.value for c in at.caption if "mine.pt" in c.value)
     moved = 0.5 * (27 * 4) ** 0.5 / float(MLP(ModelConfig(n_embd=4)).C.detach().norm())
     assert f"{moved:.0%}" in caption
@@ -140,7 +145,7 @@ def test_after_an_upload_the_vocabulary_sets_c_and_the_output():
     at = open_page({"dataset_upload": {"name": "abc.txt", "bytes": UPLOAD}})
     vocab = len(Dataset.from_bytes(UPLOAD).vocab)
     assert total(at) == ModelConfig(vocab_size=vocab).num_parameters()
-    assert len(chart(at, "emb_C")["data"][0]["y"]) == vocab
+    assert chart(at, "emb_C")[1]["character"].nunique() == vocab
     assert trace(at)["shape at B=32"].iloc[-2] == f"(32, {vocab})"
 
 
@@ -157,8 +162,8 @@ def test_the_newer_of_a_run_and_a_checkpoint_is_drawn(monkeypatch, default_names
     raw = checkpoint.to_bytes(MLP(ModelConfig(n_embd=4)), data.vocab)
     uploaded_at = run.created + (1 if newest == "checkpoint" else -1)
     at = open_page({"uploaded_checkpoint": {"name": "mine.pt", "bytes": raw, "at": uploaded_at}})
-    title = chart(at, "emb_map_trained")["layout"]["title"]["text"]
-    assert ("n_embd 4" if newest == "checkpoint" else "n_embd 6") in title
+    assert chart(at, "emb_map_trained") is not None
+    assert ("n_embd 4" if newest == "checkpoint" else "n_embd 6") in heading(at, "trained")
 
 
 def test_a_checkpoint_whose_c_holds_nan_is_refused_with_a_message(default_names):

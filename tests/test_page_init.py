@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import open_app_page
+from conftest import open_app_page, vega_chart
 from ui import init_lab as lab
 
 PAGE = "pages/init.py"
@@ -30,14 +30,6 @@ def activation_table(at, which=0):
     """The mean / std / saturated % table of the Activations tab (A then B in Compare)."""
     tables = [t.value for t in at.table if "saturated %" in t.value.columns]
     return tables[which]
-
-
-def chart(at, key):
-    """A Vega-Lite chart of the lab by its name (the spec's usermeta): (spec, its data as a DataFrame)."""
-    import pyarrow as pa
-    found = [c.proto for c in at.get("vega_lite_chart") if json.loads(c.proto.spec)["usermeta"]["chart"] == key]
-    assert found, f"no chart {key}"
-    return json.loads(found[0].spec), pa.ipc.open_stream(found[0].data.data).read_pandas()
 
 
 def plotly_figure(at, key):
@@ -108,11 +100,11 @@ def test_uniform_guess_follows_the_vocabulary_in_use(tmp_path):
     words = "\n".join(["abc", "bca", "cab", "aab", "bbc", "cca", "abcabc", "ba"] * 10).encode()
     at = open_lab({"dataset_upload": {"name": "tiny.txt", "bytes": words}})
     assert metric(at, "Uniform guess") == pytest.approx(math.log(4), abs=1e-4)  # '.', a, b, c
-    spec, data = chart(at, "init_loss_chart")
+    spec, data = vega_chart(at, "init_loss_chart")
     [rule] = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule"]   # the uniform guess
     assert rule["encoding"]["x"]["datum"] == pytest.approx(math.log(4))
     assert "−ln(1/4)" in spec["usermeta"]["uniform"] and list(data["net"]) == ["initial loss"]
-    assert chart(at, "init_logits_chart")[1]["line"].unique().tolist() == ["logits"]
+    assert vega_chart(at, "init_logits_chart")[1]["line"].unique().tolist() == ["logits"]
 
 
 def test_compare_pins_a_and_draws_both(at):
@@ -120,15 +112,15 @@ def test_compare_pins_a_and_draws_both(at):
     at.button(key="init_pin").click().run()
     at.select_slider(key="init_gain").set_value(0.5).run()
     assert not at.exception
-    lines = chart(at, "init_act_chart")[1][["net", "line"]].drop_duplicates()   # A dashed, B solid, by layer
+    lines = vega_chart(at, "init_act_chart")[1][["net", "line"]].drop_duplicates()   # A dashed, B solid, by layer
     names = [f"{net} · {line}" for net, line in lines.itertuples(index=False)]
     assert names[0] == "A · layer 1 (Tanh)" and "B · layer 9 (Tanh)" in names and len(names) == 10
     a, b = activation_table(at, 0), activation_table(at, 1)
     assert b["std"].iloc[-1] < a["std"].iloc[-1]
     assert at.select_slider(key="init_batch").disabled and at.number_input(key="init_seed").disabled
-    assert list(chart(at, "init_loss_chart")[1]["net"]) == ["A", "B"]
+    assert list(vega_chart(at, "init_loss_chart")[1]["net"]) == ["A", "B"]
     at.button(key="init_unpin").click().run()
-    assert chart(at, "init_act_chart")[1]["line"].nunique() == 5 and set(chart(at, "init_act_chart")[1]["net"]) == {""}
+    assert vega_chart(at, "init_act_chart")[1]["line"].nunique() == 5 and set(vega_chart(at, "init_act_chart")[1]["net"]) == {""}
 
 
 def test_settings_survive_a_page_switch_and_reach_the_training_page():

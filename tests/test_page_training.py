@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import open_app_page
+from conftest import open_app_page, vega_chart
 from makemore_core import checkpoint, cli
 from makemore_core.data import Dataset
 from makemore_core.model import MLP
@@ -55,14 +55,6 @@ def chart(at, key):
     found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
     assert found, f"no chart {key}"
     return json.loads(found[0].proto.spec)
-
-
-def live_chart(at, name):
-    """A live Vega-Lite chart by the name in its spec's usermeta: (spec, its data as a DataFrame)."""
-    import pyarrow as pa
-    found = [c.proto for c in at.get("vega_lite_chart") if json.loads(c.proto.spec)["usermeta"]["chart"] == name]
-    assert found, f"no live chart {name}"
-    return json.loads(found[0].spec), pa.ipc.open_stream(found[0].data.data).read_pandas()
 
 
 def test_start_pause_step_resume_stop_and_reset():
@@ -131,7 +123,7 @@ def test_run_survives_reruns_widget_changes_and_page_switches():
     assert f"**Run {run.id}**" in text(at)
     assert at.number_input(key="tr_steps").value == 1_000_000  # the form came back as it was
     assert at.number_input(key="tr_gain").value == 2.0
-    assert (live_chart(at, "loss")[1]["series"] == "smoothed").sum() > 0
+    assert (vega_chart(at, "loss")[1]["series"] == "smoothed").sum() > 0
 
 
 def test_run_list_and_overlay_of_two_runs():
@@ -169,7 +161,7 @@ def test_divergence_stops_itself_and_keeps_history():
     assert any("Diverged" in e and f"step {run.trainer.step_num}" in e and "Lower the learning rate" in e
                for e in errors), errors
     assert "**diverged**" in text(at)
-    assert (live_chart(at, "loss")[1]["series"] == "per step").sum() > 0   # the history is still drawn
+    assert (vega_chart(at, "loss")[1]["series"] == "per step").sum() > 0   # the history is still drawn
 
 
 def test_checkpoint_download_upload_and_continue():

@@ -1,17 +1,19 @@
 """The Context windows page's picture: one name, padded with '.', and a window sliding along it.
 
 Each row is one training example: the block_size characters the network sees (blue; the '.'
-padding in grey) and the character it must predict (orange).
+padding in grey) and the character it must predict (orange). A Vega-Lite chart (ui/figures/vega.py):
+a slider step changes its data only, and the browser swaps it into the drawn chart.
 """
 import numpy as np
-import plotly.graph_objects as go
+import pandas as pd
 
-from .common import styled
+from . import vega
 
 # cell kinds -> colours
 OUTSIDE, CONTEXT, PADDING, TARGET = 0, 1, 2, 3
 CELL_COLORS = {OUTSIDE: "#ffffff", CONTEXT: "#9ecae1", PADDING: "#d9d9d9", TARGET: "#fdae6b"}
 KIND_NAMES = {OUTSIDE: "not seen", CONTEXT: "context (input)", PADDING: "context: '.' padding", TARGET: "target"}
+ROW_HEIGHT = 34   # px per example
 
 
 def window_grid(word: str, block_size: int):
@@ -26,45 +28,36 @@ def window_grid(word: str, block_size: int):
     return sequence, kinds
 
 
-def sliding_window_figure(word: str, block_size: int, pairs, itos) -> go.Figure:
-    """One row per (context -> target) pair of `word`, drawn over its '.'-padded letters."""
+def window_table(word: str, block_size: int, pairs, itos) -> pd.DataFrame:
+    """One row per cell: example (its label, '... → e'), position (negative: '.' padding), character, kind."""
     sequence, kinds = window_grid(word, block_size)
-    rows, cols = kinds.shape
-    # a discrete colour scale: each kind gets its own flat band
-    n = len(CELL_COLORS)
-    scale = []
-    for k, c in CELL_COLORS.items():
-        scale += [(k / n, c), ((k + 1) / n, c)]
-    row_labels = [f"{''.join(itos[i] for i in ctx)} → {itos[t]}" for ctx, t in pairs]
-    hover = np.empty((rows, cols), dtype=object)
-    for r in range(rows):
-        for c in range(cols):
-            ch = sequence[c]
-            hover[r, c] = f"example {r + 1}: '{ch}' = index {0 if ch == '.' else itos.index(ch)} — {KIND_NAMES[kinds[r, c]]}"
-    fig = go.Figure(go.Heatmap(
-        z=kinds, x=list(range(cols)), y=list(range(rows)), zmin=0, zmax=n, colorscale=scale, showscale=False,
-        xgap=3, ygap=3, customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-    ))
-    # the letters on top; the ones the example does not use are faint
-    xs, ys, text, colors = [], [], [], []
-    for r in range(rows):
-        for c in range(cols):
-            xs.append(c)
-            ys.append(r)
-            text.append(sequence[c])
-            colors.append("#bbbbbb" if kinds[r, c] == OUTSIDE else "#111111")
-    size = 18 if cols <= 14 else 15
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="text", text=text, textfont=dict(size=size, color=colors),
-                             hoverinfo="skip", showlegend=False))
-    # a legend that names the colours
-    for kind in (CONTEXT, PADDING, TARGET):
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=KIND_NAMES[kind],
-                                 marker=dict(size=14, symbol="square", color=CELL_COLORS[kind])))
-    fig.update_xaxes(tickvals=list(range(cols)), ticktext=[f"{i - block_size}" for i in range(cols)],
-                     title="position in the padded name (negative = '.' padding)", side="top", showgrid=False, tickangle=0,
-                     zeroline=False, range=[-0.5, cols - 0.5])
-    fig.update_yaxes(tickvals=list(range(rows)), ticktext=row_labels, autorange="reversed", showgrid=False,
-                     zeroline=False, tickfont=dict(family="monospace", size=15))
-    fig = styled(fig, None, height=110 + 34 * rows)
-    fig.update_layout(legend=dict(orientation="h", y=-0.02, yanchor="top", x=0), margin=dict(l=20, r=20, t=70, b=40))
-    return fig
+    labels = [f"{''.join(itos[i] for i in ctx)} → {itos[t]}" for ctx, t in pairs]
+    cells = [{"row": r, "example": f"{r + 1:>2}  {labels[r]}", "position": c - block_size, "character": ch,
+              "kind": KIND_NAMES[kinds[r, c]],
+              "hover": f"example {r + 1}: '{ch}' = index {itos.index(ch)} — {KIND_NAMES[kinds[r, c]]}"}
+             for r in range(len(pairs)) for c, ch in enumerate(sequence)]
+    return pd.DataFrame(cells)
+
+
+def window_chart(word: str, block_size: int, pairs, itos):
+    """(data, spec): one row per (context -> target) pair of `word`, drawn over its '.'-padded letters.
+    The example's number leads its label: two examples can read the same ('n → a' twice in 'nana')."""
+    data = window_table(word, block_size, pairs, list(itos))
+    x = {"field": "position", "type": "ordinal", "title": "position in the padded name (negative = '.' padding)",
+         "axis": {"orient": "top", "labelAngle": 0}, "scale": {"paddingInner": 0.08}}
+    y = {"field": "example", "type": "ordinal", "title": None, "sort": {"field": "row"},
+         "axis": {"labelFont": "monospace", "labelFontSize": 15, "labelPadding": 8}, "scale": {"paddingInner": 0.08}}
+    seen = [KIND_NAMES[k] for k in (CONTEXT, PADDING, TARGET)]
+    colour = {"field": "kind", "type": "nominal",
+              "scale": {"domain": [*seen, KIND_NAMES[OUTSIDE]],
+                        "range": [CELL_COLORS[k] for k in (CONTEXT, PADDING, TARGET, OUTSIDE)]},
+              "legend": {"orient": "bottom", "title": None, "values": seen, "direction": "horizontal"}}
+    faint = {"condition": {"test": f"datum.kind === '{KIND_NAMES[OUTSIDE]}'", "value": "#bbbbbb"}, "value": "#111111"}
+    tooltip = {"field": "hover", "type": "nominal"}
+    layers = [
+        {"mark": {"type": "rect"}, "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip}},
+        {"mark": {"type": "text", "fontSize": 18, "font": "monospace"},
+         "encoding": {"x": x, "y": y, "text": {"field": "character"}, "color": faint, "tooltip": tooltip}},
+    ]
+    spec = vega.spec(layers, {"step": ROW_HEIGHT}, key="context_windows")
+    return data, spec

@@ -1,71 +1,89 @@
-"""Figures of the Embeddings & shapes page: where the parameters are, the table C, the characters on a plane."""
-import numpy as np
-import plotly.graph_objects as go
+"""Figures of the Embeddings & shapes page: where the parameters are, the table C, the characters on a plane.
 
-from .common import BLUE, ORANGE, VERMILLION, color, styled
+Vega-Lite charts, each returned as (data, spec) (ui/figures/vega.py): a slider step changes their data, not
+their spec, so the browser swaps the data into the drawn chart instead of drawing it anew.
+"""
+import numpy as np
+import pandas as pd
+
+from . import vega
+from .common import BLUE, FONT_SIZE, ORANGE, VERMILLION, color
 
 VOWELS = set("aeiouy")
 GROUPS = {".": ("'.' start/end", VERMILLION), "vowel": ("vowels (a e i o u y)", ORANGE),
           "other": ("other characters", BLUE)}
+KINDS = {"Linear weights": color(0), "C (embeddings)": color(1), "BatchNorm γ, β": color(2)}
 
 
 def char_group(ch: str) -> str:
     return "." if ch == "." else ("vowel" if ch.lower() in VOWELS else "other")
 
 
-def parameter_share(labels, counts) -> go.Figure:
-    """Horizontal bars: each layer's parameter count and its share of the total (layers without any left out)."""
-    pairs = [(label, n) for label, n in zip(labels, counts) if n > 0]
+def _kind(layer: str) -> str:
+    return "BatchNorm γ, β" if "Batch" in layer else "C (embeddings)" if layer.startswith("C") else "Linear weights"
+
+
+def parameter_share(labels, counts):
+    """(data, spec): a horizontal bar per layer with parameters, its count and share of the total written
+    beside it. An invisible point at 1.35x the largest bar keeps room for the longest label: in the data,
+    so that the spec stays the same when the counts change."""
+    pairs = [(label, int(n)) for label, n in zip(labels, counts) if n > 0]
     total = max(1, sum(n for _, n in pairs))
-    names = [label for label, _ in pairs]
-    values = np.array([n for _, n in pairs], dtype=np.int64)
-    colors = [color(2) if "Batch" in n else color(1) if n.startswith("C") else color(0) for n in names]
-    fig = go.Figure(go.Bar(
-        y=names, x=values, orientation="h", marker_color=colors,
-        text=[f"{n:,} ({n / total:.0%})" if n >= total / 100 else f"{n:,} (<1%)" for n in values],
-        textposition="outside", cliponaxis=False, textfont=dict(size=13),
-        hovertemplate="%{y}: %{x:,} parameters<extra></extra>",
-    ))
-    fig.update_xaxes(range=[0, 1.35 * max(values, default=1)])  # room for the labels outside the bars
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title="parameters", tickformat=",")
-    return styled(fig, "Where the parameters are", height=max(300, 60 + 26 * len(names)))
+    data = pd.DataFrame({
+        "layer": [label for label, _ in pairs], "parameters": [n for _, n in pairs],
+        "kind": [_kind(label) for label, _ in pairs],
+        "text": [f"{n:,} ({n / total:.0%})" if n >= total / 100 else f"{n:,} (<1%)" for _, n in pairs],
+        "room": 1.35 * max((n for _, n in pairs), default=1),
+    })
+    y = {"field": "layer", "type": "nominal", "title": None, "sort": None}
+    x = {"field": "parameters", "type": "quantitative", "title": "parameters", "axis": {"format": ",d", "tickCount": 5}}
+    kinds = {"field": "kind", "type": "nominal", "scale": {"domain": list(KINDS), "range": list(KINDS.values())},
+             "legend": {"orient": "bottom", "title": None, "direction": "horizontal"}}
+    layers = [
+        {"mark": {"type": "bar"}, "encoding": {"y": y, "x": x, "color": kinds,
+                                               "tooltip": [{"field": "layer"}, {"field": "parameters", "format": ","}]}},
+        {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": FONT_SIZE - 2},
+         "encoding": {"y": y, "x": x, "text": {"field": "text"}}},
+        {"mark": {"type": "point", "opacity": 0}, "encoding": {"y": y, "x": {**x, "field": "room"}}},
+    ]
+    return data, vega.spec(layers, {"step": 26}, key="emb_share")
 
 
-def embedding_heatmap(C: np.ndarray, itos, title="C: one row per character") -> go.Figure:
-    """The table C as colours: rows are characters, columns the embedding dimensions; 0 is white."""
+def embedding_heatmap(C: np.ndarray, itos):
+    """(data, spec): the table C as colours, a row per character and a column per dimension; 0 is white,
+    red positive, blue negative."""
     C = np.asarray(C, dtype=np.float64)
-    limit = float(np.abs(C).max()) or 1.0
-    labels = [f"{i} {ch}" for i, ch in enumerate(itos)]
-    fig = go.Figure(go.Heatmap(
-        z=C, x=[str(j) for j in range(C.shape[1])], y=labels, colorscale="RdBu_r", zmid=0, zmin=-limit, zmax=limit,
-        xgap=1, ygap=1, colorbar=dict(title="value"),
-        hovertemplate="character %{y}, dimension %{x}: %{z:.3f}<extra></extra>",
-    ))
-    fig.update_xaxes(title="embedding dimension", type="category", side="top")
-    fig.update_yaxes(autorange="reversed", type="category", tickfont=dict(family="monospace", size=13))
-    fig = styled(fig, None, height=min(720, max(360, 18 * len(itos) + 110)))
-    fig.update_layout(title=dict(text=title, y=0.99, yanchor="top"), margin=dict(l=70, r=20, t=90, b=20))
-    return fig
+    rows, cols = np.indices(C.shape)
+    data = pd.DataFrame({"index": rows.ravel(), "character": [f"{i} {itos[i]}" for i in rows.ravel()],
+                         "dimension": cols.ravel(), "value": C.ravel()})
+    layers = [{"mark": {"type": "rect"}, "encoding": {
+        "x": {"field": "dimension", "type": "ordinal", "title": "embedding dimension", "axis": {"orient": "top",
+                                                                                               "labelAngle": 0}},
+        "y": {"field": "character", "type": "ordinal", "title": None, "sort": {"field": "index"},
+              "axis": {"labelFont": "monospace", "labelOverlap": False}},
+        "color": {"field": "value", "type": "quantitative", "title": "value",
+                  "scale": {"scheme": "redblue", "reverse": True, "domainMid": 0}},
+        "tooltip": [{"field": "character"}, {"field": "dimension"}, {"field": "value", "format": ".3f"}]}}]
+    return data, vega.spec(layers, {"step": 19}, key="emb_C")
 
 
-def embedding_map(coords: np.ndarray, itos, axes, title) -> go.Figure:
-    """Each character as a labelled point; '.' in vermillion, vowels in orange, so groupings jump out."""
+def embedding_map(coords: np.ndarray, itos, axes, key):
+    """(data, spec): each character as a labelled point; '.' in vermillion, vowels in orange, so groupings
+    jump out. The axes' names are in the spec: they change only when n_embd crosses 2."""
     coords = np.asarray(coords, dtype=np.float64)
-    fig = go.Figure()
-    for group, (name, colour) in GROUPS.items():
-        idx = [i for i, ch in enumerate(itos) if char_group(ch) == group]
-        if not idx:
-            continue
-        fig.add_trace(go.Scatter(
-            x=coords[idx, 0], y=coords[idx, 1], mode="markers+text", name=name,
-            text=[itos[i] for i in idx], textposition="middle center",
-            textfont=dict(size=15, color="white", family="monospace"),
-            marker=dict(size=28, color=colour, line=dict(color="white", width=1)),
-            customdata=np.array(idx), hovertemplate="'%{text}' (index %{customdata}): (%{x:.2f}, %{y:.2f})<extra></extra>",
-        ))
-    fig.update_xaxes(title=axes[0], zeroline=True, zerolinecolor="#ccc")
-    fig.update_yaxes(title=axes[1], zeroline=True, zerolinecolor="#ccc", scaleanchor="x", scaleratio=1)
-    fig = styled(fig, title, height=460)
-    fig.update_layout(legend=dict(orientation="h", y=-0.15, yanchor="top", x=0))
-    return fig
+    data = pd.DataFrame({"character": list(itos), "index": range(len(itos)), "x": coords[:, 0], "y": coords[:, 1],
+                         "group": [GROUPS[char_group(ch)][0] for ch in itos]})
+    x = {"field": "x", "type": "quantitative", "title": axes[0], "scale": {"zero": False, "padding": 20}}
+    y = {"field": "y", "type": "quantitative", "title": axes[1], "scale": {"zero": False, "padding": 20}}
+    groups = {"field": "group", "type": "nominal",
+              "scale": {"domain": [name for name, _ in GROUPS.values()], "range": [c for _, c in GROUPS.values()]},
+              "legend": {"orient": "bottom", "title": None, "direction": "horizontal"}}
+    tooltip = [{"field": "character"}, {"field": "index"}, {"field": "x", "format": ".2f"},
+               {"field": "y", "format": ".2f"}]
+    layers = [
+        {"mark": {"type": "circle", "size": 520, "opacity": 1, "stroke": "white", "strokeWidth": 1},
+         "encoding": {"x": x, "y": y, "color": groups, "tooltip": tooltip}},
+        {"mark": {"type": "text", "color": "white", "fontSize": FONT_SIZE, "font": "monospace", "fontWeight": "bold"},
+         "encoding": {"x": x, "y": y, "text": {"field": "character"}, "tooltip": tooltip}},
+    ]
+    return data, vega.spec(layers, 380, key=key)

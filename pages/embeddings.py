@@ -56,7 +56,7 @@ def character_map(column, C, itos, what: str, key: str):
     n_embd = C.shape[1]
     with column:
         st.markdown(f"**{what}** (n_embd {n_embd})" + (f" · PCA keeps {kept:.0%} of the spread" if n_embd > 2 else ""))
-        st.vega_lite_chart(*embedding_map(xy, itos, axes, key), width="stretch", key=key)
+        st.vega_lite_chart(*embedding_map(xy, itos, axes, key, classroom.projecting()), width="stretch", key=key)
 
 
 links.restore("embeddings", SETTINGS)
@@ -127,7 +127,7 @@ def embeddings_page():
         st.error("The traced shapes differ from a real forward pass: please report this.")
     left, right = st.columns([3, 2])
     with left:
-        st.vega_lite_chart(*parameter_share([r.stage for r in rows], [r.params for r in rows]), width="stretch",
+        st.vega_lite_chart(*parameter_share([r.stage for r in rows], [r.params for r in rows], classroom.projecting()), width="stretch",
                            key="emb_share")
     with right:
         st.markdown(
@@ -150,7 +150,7 @@ def embeddings_page():
         "Red is positive, blue negative."
     )
     fresh_C = fresh_model(config).C.detach()
-    st.vega_lite_chart(*embedding_heatmap(fresh_C.numpy(), vocab.itos), width="stretch", key="emb_C")
+    st.vega_lite_chart(*embedding_heatmap(fresh_C.numpy(), vocab.itos, classroom.projecting()), width="stretch", key="emb_C")
 
     # ---------------------------------------------------------------- characters on a plane
     st.header("3 · The characters on a plane")

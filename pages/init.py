@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import init_lab as lab
-from ui import links, state
+from ui import classroom, links, state
 from ui.figures import init_lab as figs
 
 WIDGETS = lab.WIDGETS
@@ -248,6 +248,7 @@ def lab_page():
         """[(tag, part of each result, dashed)] for the figures."""
         return [(tag, part(r), dash) for tag, r, dash in results]
 
+    big = classroom.projecting()   # the charts' type grows with projector mode's
 
     # ---------------------------------------------------------------- outputs
 
@@ -272,11 +273,12 @@ def lab_page():
     with main:
         with left:
             st.vega_lite_chart(*figs.loss_chart([(tag, r["stats"]["loss"]) for tag, r, _ in results],
-                                                 stats["uniform_loss"], vocab_size), width="stretch",
+                                                 stats["uniform_loss"], vocab_size, big), width="stretch",
                                key="init_loss_chart")
         with right:
             st.markdown(f"**logits at step 0** · {figs.logits_summary(rows(lambda r: r['stats']))}")
-            st.vega_lite_chart(*figs.logits_chart(rows(lambda r: r["stats"])), width="stretch", key="init_logits_chart")
+            st.vega_lite_chart(*figs.logits_chart(rows(lambda r: r["stats"]), big), width="stretch",
+                               key="init_logits_chart")
             st.caption("If every character got the same probability 1/vocab, the loss would be −ln(1/vocab). "
                        "Wide logits make confident guesses, mostly wrong ones.")
 
@@ -302,7 +304,7 @@ def lab_page():
                 st.caption("The output of every nonlinearity over the minibatch. Healthy: the same spread in every "
                            "layer, few values stuck at ±1 (the saturated % counts |h| > 0.97).")
                 st.markdown("**activation distribution**")
-                st.vega_lite_chart(*figs.histogram_chart(rows(lambda r: r["stats"]["layers"])), width="stretch",
+                st.vega_lite_chart(*figs.histogram_chart(rows(lambda r: r["stats"]["layers"]), big=big), width="stretch",
                                    key="init_act_chart")
                 show_tables(layer_table, rows(lambda r: r["stats"]["layers"]),
                             {"mean": "%+.3f", "std": "%.3f", "saturated %": "%.2f"})
@@ -312,7 +314,7 @@ def lab_page():
                            "spread in every layer, so that every layer learns at the same pace.")
                 st.markdown("**gradient distribution**")
                 st.vega_lite_chart(*figs.histogram_chart(rows(lambda r: r["stats"]["layers"]), "grad_hist",
-                                                         "init_grad_chart", "gradient value"), width="stretch",
+                                                         "init_grad_chart", "gradient value", big), width="stretch",
                                    key="init_grad_chart")
                 show_tables(grad_table, rows(lambda r: r["stats"]["layers"]), {"grad mean": SCI, "grad std": SCI})
         with tabs[2]:

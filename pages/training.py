@@ -12,7 +12,7 @@ import torch
 from makemore_core.model import LECTURE_SEED, ModelConfig
 from makemore_core.stages import STAGE_DESCRIPTIONS, STAGES
 from makemore_core.training import ENGINES, TrainConfig, decay_step
-from ui import init_lab, links
+from ui import classroom, init_lab, links
 from ui import runs as run_lib
 from ui import training_settings as form
 from ui import state
@@ -503,7 +503,7 @@ if shown is not None:   # the live view: this browser's run, or one watched read
         done = snap["step"]
         stats_step, stats = snap["stats"] or (None, None)
         series = snap["series"]
-        big = bool(st.session_state.get("classroom_projector"))
+        big = classroom.projecting()
         # a run that ended between two statistics steps: say why the histograms are older than the run
         measured = f" (measured every {live.train_config.stats_every:,} steps; the run ended at " \
                    f"step {done:,})" if stats and snap["state"] == "finished" and stats_step < done else ""

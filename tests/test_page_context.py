@@ -122,3 +122,9 @@ def test_after_an_upload_uses_its_own_words():
     assert list(shapes["= examples"]) == [sum(len(w) + 1 for w in data.splits[s]) for s in ("train", "val", "test")]
     at.text_input(key="context_name").input("emma").run()
     assert any("not in this data's vocabulary" in e.value for e in at.error)
+
+
+def test_projector_mode_draws_the_picture_with_larger_type():
+    normal = vega_chart(open_page(), "context_windows")[0]["config"]["axis"]["labelFontSize"]
+    at = open_app_page("context", {"classroom_projector": True})
+    assert vega_chart(at, "context_windows")[0]["config"]["axis"]["labelFontSize"] > normal

@@ -177,3 +177,10 @@ def test_a_checkpoint_whose_c_holds_nan_is_refused_with_a_message(default_names)
     assert not at.exception
     assert any("That file was not used" in e.value and "NaN" in e.value for e in at.error)
     assert chart(at, "emb_map_trained") is None and chart(at, "emb_map_fresh") is not None
+
+
+def test_projector_mode_draws_every_chart_with_larger_type():
+    def sizes(at):
+        return [chart(at, key)[0]["config"]["axis"]["labelFontSize"] for key in ("emb_share", "emb_C", "emb_map_fresh")]
+    normal, big = sizes(open_page()), sizes(open_app_page("embeddings", {"classroom_projector": True}))
+    assert all(b > n for b, n in zip(big, normal))

@@ -47,9 +47,14 @@ CONTROLS = ["stSlider", "stNumberInput", "stSelectbox", "stMultiSelect", "stChec
             "stTextInput", "stFileUploader"]
 
 
+def projecting() -> bool:
+    """Projector mode is on: larger type, and charts drawn with it."""
+    return bool(st.session_state.get("classroom_projector"))
+
+
 def table_height(rows: int, most: int | None = None) -> int:
     """Pixels for st.dataframe to show `rows` rows (at most `most`): its rows grow with projector mode's type."""
-    row = 48 if st.session_state.get("classroom_projector") else 35
+    row = 48 if projecting() else 35
     return (min(rows, most) if most else rows) * row + row + 3
 
 

@@ -39,14 +39,14 @@ def window_table(word: str, block_size: int, pairs, itos) -> pd.DataFrame:
     return pd.DataFrame(cells)
 
 
-def window_chart(word: str, block_size: int, pairs, itos):
+def window_chart(word: str, block_size: int, pairs, itos, big=False):
     """(data, spec): one row per (context -> target) pair of `word`, drawn over its '.'-padded letters.
     The example's number leads its label: two examples can read the same ('n → a' twice in 'nana')."""
     data = window_table(word, block_size, pairs, list(itos))
     x = {"field": "position", "type": "ordinal", "title": "position in the padded name (negative = '.' padding)",
          "axis": {"orient": "top", "labelAngle": 0}, "scale": {"paddingInner": 0.08}}
     y = {"field": "example", "type": "ordinal", "title": None, "sort": {"field": "row"},
-         "axis": {"labelFont": "monospace", "labelFontSize": 15, "labelPadding": 8}, "scale": {"paddingInner": 0.08}}
+         "axis": {"labelFont": "monospace", "labelFontSize": 15, "labelPadding": 8, "labelLimit": 0}, "scale": {"paddingInner": 0.08}}
     seen = [KIND_NAMES[k] for k in (CONTEXT, PADDING, TARGET)]
     colour = {"field": "kind", "type": "nominal",
               "scale": {"domain": [*seen, KIND_NAMES[OUTSIDE]],
@@ -59,5 +59,5 @@ def window_chart(word: str, block_size: int, pairs, itos):
         {"mark": {"type": "text", "fontSize": 18, "font": "monospace"},
          "encoding": {"x": x, "y": y, "text": {"field": "character"}, "color": faint, "tooltip": tooltip}},
     ]
-    spec = vega.spec(layers, {"step": ROW_HEIGHT}, key="context_windows")
+    spec = vega.spec(layers, {"step": ROW_HEIGHT}, big, key="context_windows")
     return data, spec

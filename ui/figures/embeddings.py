@@ -23,7 +23,7 @@ def _kind(layer: str) -> str:
     return "BatchNorm γ, β" if "Batch" in layer else "C (embeddings)" if layer.startswith("C") else "Linear weights"
 
 
-def parameter_share(labels, counts):
+def parameter_share(labels, counts, big=False):
     """(data, spec): a horizontal bar per layer with parameters, its count and share of the total written
     beside it. An invisible point at 1.35x the largest bar keeps room for the longest label: in the data,
     so that the spec stays the same when the counts change."""
@@ -46,10 +46,10 @@ def parameter_share(labels, counts):
          "encoding": {"y": y, "x": x, "text": {"field": "text"}}},
         {"mark": {"type": "point", "opacity": 0}, "encoding": {"y": y, "x": {**x, "field": "room"}}},
     ]
-    return data, vega.spec(layers, {"step": 26}, key="emb_share")
+    return data, vega.spec(layers, {"step": 26}, big, key="emb_share")
 
 
-def embedding_heatmap(C: np.ndarray, itos):
+def embedding_heatmap(C: np.ndarray, itos, big=False):
     """(data, spec): the table C as colours, a row per character and a column per dimension; 0 is white,
     red positive, blue negative."""
     C = np.asarray(C, dtype=np.float64)
@@ -64,10 +64,10 @@ def embedding_heatmap(C: np.ndarray, itos):
         "color": {"field": "value", "type": "quantitative", "title": "value",
                   "scale": {"scheme": "redblue", "reverse": True, "domainMid": 0}},
         "tooltip": [{"field": "character"}, {"field": "dimension"}, {"field": "value", "format": ".3f"}]}}]
-    return data, vega.spec(layers, {"step": 19}, key="emb_C")
+    return data, vega.spec(layers, {"step": 19}, big, key="emb_C")
 
 
-def embedding_map(coords: np.ndarray, itos, axes, key):
+def embedding_map(coords: np.ndarray, itos, axes, key, big=False):
     """(data, spec): each character as a labelled point; '.' in vermillion, vowels in orange, so groupings
     jump out. The axes' names are in the spec: they change only when n_embd crosses 2."""
     coords = np.asarray(coords, dtype=np.float64)
@@ -86,4 +86,4 @@ def embedding_map(coords: np.ndarray, itos, axes, key):
         {"mark": {"type": "text", "color": "white", "fontSize": FONT_SIZE, "font": "monospace", "fontWeight": "bold"},
          "encoding": {"x": x, "y": y, "text": {"field": "character"}, "tooltip": tooltip}},
     ]
-    return data, vega.spec(layers, 380, key=key)
+    return data, vega.spec(layers, 380, big, key=key)

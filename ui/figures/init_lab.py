@@ -65,7 +65,7 @@ def _prefix(tag):
     return f"{tag} · " if tag else ""
 
 
-def loss_chart(rows, uniform: float, vocab_size: int):
+def loss_chart(rows, uniform: float, vocab_size: int, big=False):
     """rows: [(tag, loss)]. A bar per net, its colour how far it starts above a uniform guess, and a dashed
     line at that guess, -ln(1/vocab) (the usermeta says it for tests and readers of the spec). The spec
     depends on the vocabulary and the nets' names only."""
@@ -86,12 +86,12 @@ def loss_chart(rows, uniform: float, vocab_size: int):
         {"data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "strokeWidth": 2, "color": "#333"},
          "encoding": {"x": {"datum": uniform}}},
     ]
-    spec = vega.spec(layers, 34 * len(rows), key="init_loss_chart")
+    spec = vega.spec(layers, 34 * len(rows), big, key="init_loss_chart")
     spec["usermeta"]["uniform"] = f"−ln(1/{vocab_size}) = {uniform:.4f}"
     return data, spec
 
 
-def _curves(parts, key, x_title, height, x_format=None):
+def _curves(parts, key, x_title, height, x_format=None, big=False):
     """Density lines: colour by the `line` column, A (pinned) dashed, others solid. The spec depends on the
     lines' names only, so a step that changes the numbers swaps the data in the drawn chart."""
     data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["x", "density", "line", "net"])
@@ -106,14 +106,14 @@ def _curves(parts, key, x_title, height, x_format=None):
     if len(names) == 1:
         encoding["color"]["legend"] = None   # one line: the heading says what it is
     layers = [{"mark": {"type": "line", "interpolate": "step", "strokeWidth": 2}, "encoding": encoding}]
-    return data, vega.spec(layers, height, key=key)
+    return data, vega.spec(layers, height, big, key=key)
 
 
-def logits_chart(rows):
+def logits_chart(rows, big=False):
     """rows: [(tag, stats, dash)]. The distribution of the logits; logits_summary says their std."""
     parts = [pd.DataFrame({"x": s["logits_hist"]["x"], "density": s["logits_hist"]["density"],
                            "line": tag or "logits", "net": tag}) for tag, s, _ in rows]
-    return _curves(parts, "init_logits_chart", "logit value", 210)
+    return _curves(parts, "init_logits_chart", "logit value", 210, big=big)
 
 
 def logits_summary(rows) -> str:
@@ -122,12 +122,12 @@ def logits_summary(rows) -> str:
     return " · ".join(f"{tag + ': ' if tag else ''}std {s['logits_std']:.2f}" for tag, s, _ in rows)
 
 
-def histogram_chart(rows, field="hist", key="init_act_chart", x_title="activation value"):
+def histogram_chart(rows, field="hist", key="init_act_chart", x_title="activation value", big=False):
     """rows: [(tag, layer statistics, dash)]. One line per layer ('layer 2 (Tanh)', as in the lecture), the
     same colour for A and B."""
     parts = [pd.DataFrame({"x": r[field]["x"], "density": r[field]["density"], "line": r["label"], "net": tag})
              for tag, layers, _ in rows for r in layers if r.get(field)]
-    return _curves(parts, key, x_title, 260, x_format=".1~e" if field == "grad_hist" else None)
+    return _curves(parts, key, x_title, 260, x_format=".1~e" if field == "grad_hist" else None, big=big)
 
 
 def layer_histograms(rows, field="hist", title="activation distribution", x_title="activation value") -> go.Figure:

@@ -12,7 +12,7 @@ SGD lr 0.1, statistics every 100 steps, val loss every 1,000 steps: the page's d
    the page shows, over --seconds after a short warm-up;
 3. headless again, so that drift on a shared machine shows up as a difference between 1 and 3.
 
-The goal is page >= 80% of headless.
+The goal is page >= 90% of headless (issue 13; it was 80% before).
 """
 import argparse
 import json
@@ -170,7 +170,7 @@ def main():
         print(f"page in Chromium: {ui:8.1f} steps/s  (each: {each}; "
               f"page redrew {med['redraws_per_s']:.1f} times/s; server used {med['server_cores']:.2f} cores, "
               f"browser {med['browser_cores']:.2f})")
-        print(f"ratio           : {ui / base:8.1%}  (goal >= 80%)")
+        print(f"ratio           : {ui / base:8.1%}  (goal >= 90%)")
         print(f"machine         : {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work skews this)")
 
 

@@ -215,13 +215,14 @@ def test_batchnorm_demo_matches_the_core_layer():
 def test_figures_have_the_lecture_legend_and_serialize(train):
     a, b = compute(lab.DEFAULTS, train), compute(preset("No BN, gain 3"), train)
     rows = [("A", a["stats"]["layers"], True), ("B", b["stats"]["layers"], False)]
-    fig = figs.layer_histograms([("", b["stats"]["layers"], False)])
-    assert [t.name for t in fig.data] == ["layer 1 (Tanh)", "layer 3 (Tanh)", "layer 5 (Tanh)", "layer 7 (Tanh)",
-                                          "layer 9 (Tanh)"]
-    both = figs.layer_histograms(rows, "grad_hist", "gradient distribution")
-    assert len(both.data) == 10 and both.data[0].name == "A · layer 2 (Tanh)" and both.data[0].line.dash == "dash"
+    data, _ = figs.histogram_chart([("", b["stats"]["layers"], False)])
+    assert list(dict.fromkeys(data["line"])) == ["layer 1 (Tanh)", "layer 3 (Tanh)", "layer 5 (Tanh)",
+                                                 "layer 7 (Tanh)", "layer 9 (Tanh)"]
+    both, _ = figs.histogram_chart(rows, "grad_hist", "init_grad_chart", "gradient value")
+    assert both.groupby("net")["line"].nunique().to_dict() == {"A": 5, "B": 5}   # a line per tanh layer
+    assert set(both[both["net"] == "A"]["stroke"]) == {"dashed"} and set(both[both["net"] == "B"]["stroke"]) == {"solid"}
     view = b["views"][0]
-    for f in [fig, both, figs.weight_grad_figure([("", b["stats"]["params"], False)]),
+    for f in [figs.weight_grad_figure([("", b["stats"]["params"], False)]),
               figs.saturation_figure(view["image"], view["label"]),
               figs.preactivation_figure([("", view, False)], "tanh"),
               figs.batchnorm_figure([1, 2], [-0.7, 0.7], [-0.7, 0.7], 1, 1.5, 0.7, 1.0, 0.0)]:
@@ -244,7 +245,8 @@ def test_the_charts_a_step_redraws_keep_their_spec(train):
     lines = spec["layer"][0]["encoding"]
     assert lines["color"]["scale"]["domain"][0] == "layer 1 (Tanh)" and len(lines["color"]["scale"]["domain"]) == 5
     dash = dict(zip(lines["strokeDash"]["scale"]["domain"], lines["strokeDash"]["scale"]["range"]))
-    assert dash["A"] != dash["B"] == dash[""] and set(data["net"]) == {"A", "B"}
+    assert dash["dashed"] != dash["solid"] and set(data["net"]) == {"A", "B"}
+    assert set(data[data["net"] == "A"]["stroke"]) == {"dashed"}   # the rows' flag: A (pinned) is dashed
     data, spec = figs.loss_chart([("", 3.3)], math.log(30), 30)
     assert [layer["encoding"]["x"]["datum"] for layer in spec["layer"] if "datum" in layer["encoding"]["x"]] == \
         [pytest.approx(math.log(30))]

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from conftest import open_app_page
+from conftest import open_app_page, vega_chart
 from ui import state
 from ui.lecture import CHAPTERS, chapter_id, notebook
 from ui.lecture.common import CHAPTER_KEY, SEEN_KEY
@@ -127,6 +127,15 @@ def test_lecture_numbers_on_the_lectures_names(lecture_names):
     table = at.dataframe[0].value
     assert [round(v, 2) for v in table["std"]] == [row[2] for row in notebook.DEEP_ACTIVATIONS]
     assert [round(v, 2) for v in table["saturated %"]] == [row[3] for row in notebook.DEEP_ACTIVATIONS]
+    act, grad = vega_chart(at, "lecture_diag_act")[1], vega_chart(at, "lecture_diag_grad")[1]
+    assert act["line"].nunique() == grad["line"].nunique() == 5   # a line per tanh layer, forward and backward
+    # the gain sweep: a step swaps the data of one drawn chart (same spec); gain 3 saturates every layer more
+    spec, before = vega_chart(at, "lecture_sweep_chart")
+    at.select_slider(key="lecture_sweep_gain").set_value("3").run()
+    spec_after, after = vega_chart(at, "lecture_sweep_chart")
+    def near_one(d):   # the density near ±1: saturated units
+        return d[d["x"].abs() > 0.9]["density"].sum()
+    assert spec_after == spec and near_one(after) > near_one(before)
 
 
 def test_bonus_statistics_are_the_notebooks():

@@ -5,8 +5,8 @@ In Compare, A (pinned) is drawn dashed and B (current) solid, in the same colour
 
 The charts every slider step redraws (the initial loss, the logits, the open tab's histograms) are Vega-Lite
 (`*_chart`, returning (data, spec)): a step changes their data only, which the browser swaps into the drawn
-chart (ui/figures/vega.py), where a plotly figure is drawn anew (issue 13). The rest are plotly figures,
-also used by the lecture's chapters.
+chart (ui/figures/vega.py), where a plotly figure is drawn anew (issue 13); the lecture's chapters draw their
+layer histograms with the same function. The rest are plotly figures, also used by the lecture's chapters.
 
 Each figure is built in one go from plain dicts with plotly's validation off: validating (or
 updating a layout piece by piece) costs 15 to 100 ms a figure, and the page redraws seven of them
@@ -91,28 +91,34 @@ def loss_chart(rows, uniform: float, vocab_size: int, big=False):
     return data, spec
 
 
-def _curves(parts, key, x_title, height, x_format=None, big=False):
-    """Density lines: colour by the `line` column, A (pinned) dashed, others solid. The spec depends on the
-    lines' names only, so a step that changes the numbers swaps the data in the drawn chart."""
-    data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["x", "density", "line", "net"])
+def _curves(parts, key, x_title, height, x_format=None, big=False, legend_columns=5):
+    """Density lines: colour by the `line` column, dashed where the `stroke` column says so (A, pinned, in
+    Compare). The spec depends on the lines' names only, so a step that changes the numbers swaps the data in
+    the drawn chart."""
+    columns = ["x", "density", "line", "net", "stroke"]
+    data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     x = {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False, "nice": False}}
     if x_format:
         x["axis"] = {"format": x_format, "tickCount": 6}
     names = list(dict.fromkeys(data["line"]))
     encoding = {"x": x, "y": {"field": "density", "type": "quantitative", "title": "density"},
-                "color": vega.color(names, legend_columns=5, field="line"),
-                "strokeDash": {"field": "net", "type": "nominal", "legend": None,
-                               "scale": {"domain": ["", "A", "B"], "range": [[1, 0], [6, 4], [1, 0]]}}}
+                "color": vega.color(names, legend_columns=legend_columns, field="line"),
+                "strokeDash": {"field": "stroke", "type": "nominal", "legend": None,
+                               "scale": {"domain": ["solid", "dashed"], "range": [[1, 0], [6, 4]]}}}
     if len(names) == 1:
         encoding["color"]["legend"] = None   # one line: the heading says what it is
     layers = [{"mark": {"type": "line", "interpolate": "step", "strokeWidth": 2}, "encoding": encoding}]
     return data, vega.spec(layers, height, big, key=key)
 
 
+def _stroke(dash: bool) -> str:
+    return "dashed" if dash else "solid"
+
+
 def logits_chart(rows, big=False):
     """rows: [(tag, stats, dash)]. The distribution of the logits; logits_summary says their std."""
     parts = [pd.DataFrame({"x": s["logits_hist"]["x"], "density": s["logits_hist"]["density"],
-                           "line": tag or "logits", "net": tag}) for tag, s, _ in rows]
+                           "line": tag or "logits", "net": tag, "stroke": _stroke(dash)}) for tag, s, dash in rows]
     return _curves(parts, "init_logits_chart", "logit value", 210, big=big)
 
 
@@ -122,20 +128,17 @@ def logits_summary(rows) -> str:
     return " · ".join(f"{tag + ': ' if tag else ''}std {s['logits_std']:.2f}" for tag, s, _ in rows)
 
 
-def histogram_chart(rows, field="hist", key="init_act_chart", x_title="activation value", big=False):
+def histogram_chart(rows, field="hist", key="init_act_chart", x_title="activation value", big=False,
+                    legend_columns=5):
     """rows: [(tag, layer statistics, dash)]. One line per layer ('layer 2 (Tanh)', as in the lecture), the
-    same colour for A and B."""
-    parts = [pd.DataFrame({"x": r[field]["x"], "density": r[field]["density"], "line": r["label"], "net": tag})
-             for tag, layers, _ in rows for r in layers if r.get(field)]
-    return _curves(parts, key, x_title, 260, x_format=".1~e" if field == "grad_hist" else None, big=big)
-
-
-def layer_histograms(rows, field="hist", title="activation distribution", x_title="activation value") -> go.Figure:
-    """rows: [(tag, layer statistics, dash)]. One line per layer, legend 'layer 2 (Tanh)' as in the lecture."""
-    traces = [_line(r[field]["x"], r[field]["density"], f"{_prefix(tag)}{r['label']}", i, dash, group=tag)
-              for tag, layers, dash in rows for i, r in enumerate(layers) if r.get(field)]
-    fmt = "e" if field == "grad_hist" else "B"
-    return _figure(traces, title, xaxis=_axis(x_title, exponentformat=fmt), yaxis=_axis("density"))
+    same colour for A and B (the lab's Compare; the lecture's normal and zero init), the dashed ones dashed.
+    The lab's tabs and the lecture's chapters draw their histograms with this one function; a half-width
+    column has room for a legend of 2 columns, not 5."""
+    parts = [pd.DataFrame({"x": r[field]["x"], "density": r[field]["density"], "line": r["label"], "net": tag,
+                           "stroke": _stroke(dash)})
+             for tag, layers, dash in rows for r in layers if r.get(field)]
+    return _curves(parts, key, x_title, 260, x_format=".1~e" if field == "grad_hist" else None, big=big,
+                   legend_columns=legend_columns)
 
 
 def weight_grad_figure(rows) -> go.Figure:
@@ -150,7 +153,7 @@ def weight_grad_figure(rows) -> go.Figure:
             peak = density.max() if density.size and density.max() > 0 else 1.0
             traces.append(_line(p["grad_hist"]["x"], density / peak, f"{_prefix(tag)}{p['name']} ({shape})",
                                 i, dash, group=tag))
-    return _figure(traces, "weight gradient distribution (each curve scaled to its peak)",
+    return _figure(traces, "weight gradients, each scaled to its peak",
                    xaxis=_axis("gradient value", exponentformat="e"), yaxis=_axis("density ÷ its peak"))
 
 

@@ -29,8 +29,9 @@ def render(ctx):
             st.markdown(f"### {stage}")
             st.plotly_chart(figs.preactivation_figure([("", view, False)], "tanh"), key=f"lecture_pre_{stage}",
                             config=figs.NO_TOOLBAR)
-            st.plotly_chart(figs.layer_histograms([("", [layer], False)], title="h = tanh(pre-activation)"),
-                            key=f"lecture_h_{stage}", config=figs.NO_TOOLBAR)
+            st.markdown("**h = tanh(pre-activation)**")
+            st.vega_lite_chart(*figs.histogram_chart([("", [layer], False)], key=f"lecture_h_{stage}"),
+                               width="stretch", key=f"lecture_h_{stage}")
             st.plotly_chart(figs.saturation_figure(view["image"], f"|h| > 0.99 (white): {stage}", height=260),
                             key=f"lecture_sat_{stage}", config=figs.NO_TOOLBAR)
             st.markdown(f"**{view['flat_pct']:.1f}%** of the cells white · **{view['dead']}** dead neurons of "

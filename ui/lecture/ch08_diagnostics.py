@@ -40,9 +40,9 @@ def gain_sweep(dataset):
     settings = {**init_lab.DEFAULTS, "batchnorm": False, "gain": SWEEP[gain_name],
                 "nonlinearity": "none" if linear else "tanh"}
     sweep = init_lab.result_for(settings, dataset)
-    st.plotly_chart(legend_below(figs.layer_histograms([("", sweep["stats"]["layers"], False)]), height=380),
-                    key="lecture_sweep_chart",
-                    config=figs.NO_TOOLBAR)
+    st.markdown("**activation distribution**")
+    st.vega_lite_chart(*figs.histogram_chart([("", sweep["stats"]["layers"], False)], key="lecture_sweep_chart"),
+                       width="stretch", key="lecture_sweep_chart")
 
 
 def render(ctx):
@@ -56,10 +56,12 @@ def render(ctx):
     run = compute.deep_after(ctx.digest, lr, batchnorm, gain, ctx)
     layers = [("", run["last"]["layers"], False)]
     left, right = st.columns(2)
-    left.plotly_chart(legend_below(figs.layer_histograms(layers)), key="lecture_diag_act", config=figs.NO_TOOLBAR)
-    right.plotly_chart(legend_below(figs.layer_histograms(layers, "grad_hist", "gradient distribution",
-                                                           "gradient value")),
-                       key="lecture_diag_grad", config=figs.NO_TOOLBAR)
+    left.markdown("**activation distribution**")
+    left.vega_lite_chart(*figs.histogram_chart(layers, key="lecture_diag_act", legend_columns=2), width="stretch",
+                         key="lecture_diag_act")
+    right.markdown("**gradient distribution**")
+    right.vega_lite_chart(*figs.histogram_chart(layers, "grad_hist", "lecture_diag_grad", "gradient value", legend_columns=2),
+                          width="stretch", key="lecture_diag_grad")
     same_run = ctx.lecture_data and choice == next(iter(RUNS))
     st.dataframe(activation_table(run, same_run), hide_index=True, width="stretch", key="lecture_diag_table",
                  column_config={"mean": st.column_config.NumberColumn(format="%+.2f"),

@@ -147,9 +147,12 @@ def e01_show(runs, guess):
     st.markdown("**Activations and gradients per layer** after training (one minibatch; dashed: normal init).")
     rows = [("normal", normal["layers"], True), ("zeros", zeros["layers"], False)]
     a, b = st.columns(2)
-    a.plotly_chart(lab_figs.layer_histograms(rows), key="ex_e01_act")
-    b.plotly_chart(lab_figs.layer_histograms(rows[:1], "grad_hist", "gradient distribution, normal init",
-                                             "gradient value"), key="ex_e01_grad")
+    a.markdown("**activation distribution**")
+    a.vega_lite_chart(*lab_figs.histogram_chart(rows, key="ex_e01_act", legend_columns=2), width="stretch", key="ex_e01_act")
+    b.markdown("**gradient distribution, normal init**")
+    b.vega_lite_chart(*lab_figs.histogram_chart(rows[:1], "grad_hist", "ex_e01_grad", "gradient value",
+                                                legend_columns=2),
+                      width="stretch", key="ex_e01_grad")
     a.caption("All zeros: every tanh output is exactly 0, the one spike in the middle.")
     b.caption("All zeros: every one of these gradients is exactly 0 (the table's last column), so it is not drawn: "
               "its spike would flatten the normal init's curves.")

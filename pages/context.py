@@ -101,8 +101,8 @@ def context_page():
         wide = block_size + len(name) + 1 > 14  # a long row of cells needs the full width, the table goes below
         left, right = (st.container(), st.container()) if wide else st.columns([3, 2])
         with left:
-            st.vega_lite_chart(*window_chart(name, block_size, pairs, vocab.itos, classroom.projecting()), width="stretch",
-                               key="context_windows")
+            st.vega_lite_chart(*window_chart(name, block_size, pairs, vocab.itos, classroom.projecting()),
+                               width="stretch", key="context_windows")
         with right:
             rows = []
             for i, (context, target) in enumerate(pairs):

@@ -127,8 +127,8 @@ def embeddings_page():
         st.error("The traced shapes differ from a real forward pass: please report this.")
     left, right = st.columns([3, 2])
     with left:
-        st.vega_lite_chart(*parameter_share([r.stage for r in rows], [r.params for r in rows], classroom.projecting()), width="stretch",
-                           key="emb_share")
+        st.vega_lite_chart(*parameter_share([r.stage for r in rows], [r.params for r in rows], classroom.projecting()),
+                           width="stretch", key="emb_share")
     with right:
         st.markdown(
             f"**Where the {total:,} numbers live.** A Linear layer from *a* to *b* neurons holds an a×b weight matrix, "
@@ -150,7 +150,8 @@ def embeddings_page():
         "Red is positive, blue negative."
     )
     fresh_C = fresh_model(config).C.detach()
-    st.vega_lite_chart(*embedding_heatmap(fresh_C.numpy(), vocab.itos, classroom.projecting()), width="stretch", key="emb_C")
+    st.vega_lite_chart(*embedding_heatmap(fresh_C.numpy(), vocab.itos, classroom.projecting()), width="stretch",
+                       key="emb_C")
 
     # ---------------------------------------------------------------- characters on a plane
     st.header("3 · The characters on a plane")

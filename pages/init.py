@@ -304,8 +304,8 @@ def lab_page():
                 st.caption("The output of every nonlinearity over the minibatch. Healthy: the same spread in every "
                            "layer, few values stuck at ±1 (the saturated % counts |h| > 0.97).")
                 st.markdown("**activation distribution**")
-                st.vega_lite_chart(*figs.histogram_chart(rows(lambda r: r["stats"]["layers"]), big=big), width="stretch",
-                                   key="init_act_chart")
+                st.vega_lite_chart(*figs.histogram_chart(rows(lambda r: r["stats"]["layers"]), big=big),
+                                   width="stretch", key="init_act_chart")
                 show_tables(layer_table, rows(lambda r: r["stats"]["layers"]),
                             {"mean": "%+.3f", "std": "%.3f", "saturated %": "%.2f"})
         with tabs[1]:

@@ -24,10 +24,16 @@ def axis_labels(page, chart=0):
     return [text.replace("\u2212", "-") for text in labels.all_text_contents()]
 
 
+HAS_AXIS_LABEL = """([label, chart]) => {
+  const drawn = document.querySelectorAll('[data-testid="stVegaLiteChart"]')[chart];
+  const labels = drawn ? [...drawn.querySelectorAll('.role-axis-label text')] : [];
+  return labels.some(t => t.textContent.replace('\u2212', '-') === label);
+}"""
+
+
 def wait_for_axis_label(page, label, chart=0, timeout=20_000):
-    page.wait_for_function("([label, chart]) => [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]')[chart]"
-                           "?.querySelectorAll('.role-axis-label text') ?? []]"
-                           ".some(t => t.textContent.replace('\u2212', '-') === label)", arg=[label, chart], timeout=timeout)
+    """Wait until the chart draws `label` on an axis (Vega writes minus signs as U+2212)."""
+    page.wait_for_function(HAS_AXIS_LABEL, arg=[label, chart], timeout=timeout)
 
 
 def nudge(slider):

@@ -77,5 +77,6 @@ def test_embedding_map_groups_every_character_once():
     assert [name.split()[0] for name in names] == ["'.'", "vowels", "other"]
     assert char_group(".") == "." and char_group("e") == "vowel" and char_group("k") == "other"
     e = data[data["character"] == "e"]
-    assert e["group"].item().startswith("vowels") and np.allclose([e["x"].item(), e["y"].item()], coords[ITOS.index("e")])
+    assert e["group"].item().startswith("vowels")
+    assert np.allclose([e["x"].item(), e["y"].item()], coords[ITOS.index("e")])
     assert spec["layer"][0]["encoding"]["x"]["title"] == "a" and spec["usermeta"]["chart"] == "emb_map_fresh"

@@ -220,7 +220,8 @@ def test_figures_have_the_lecture_legend_and_serialize(train):
                                                  "layer 7 (Tanh)", "layer 9 (Tanh)"]
     both, _ = figs.histogram_chart(rows, "grad_hist", "init_grad_chart", "gradient value")
     assert both.groupby("net")["line"].nunique().to_dict() == {"A": 5, "B": 5}   # a line per tanh layer
-    assert set(both[both["net"] == "A"]["stroke"]) == {"dashed"} and set(both[both["net"] == "B"]["stroke"]) == {"solid"}
+    assert set(both[both["net"] == "A"]["stroke"]) == {"dashed"}
+    assert set(both[both["net"] == "B"]["stroke"]) == {"solid"}
     view = b["views"][0]
     for f in [figs.weight_grad_figure([("", b["stats"]["params"], False)]),
               figs.saturation_figure(view["image"], view["label"]),

@@ -62,7 +62,8 @@ def test_e01_trains_both_and_shows_that_only_the_output_beta_moved():
     assert "Not quite" in text and "Only layers.16.beta" in text
     assert len(at.get("plotly_chart")) >= 3   # loss, two heat maps
     activations = vega_chart(at, "ex_e01_act")[1]
-    assert set(activations["net"]) == {"normal", "zeros"} and set(activations[activations["net"] == "normal"]["stroke"]) == {"dashed"}
+    assert set(activations["net"]) == {"normal", "zeros"}
+    assert set(activations[activations["net"] == "normal"]["stroke"]) == {"dashed"}   # as the caption says
     assert set(vega_chart(at, "ex_e01_grad")[1]["net"]) == {"normal"}   # the zeros' gradients are all 0: not drawn
     # the result is cached: a second visit shows it without training again
     start = time.perf_counter()

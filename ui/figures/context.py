@@ -46,7 +46,8 @@ def window_chart(word: str, block_size: int, pairs, itos, big=False):
     x = {"field": "position", "type": "ordinal", "title": "position in the padded name (negative = '.' padding)",
          "axis": {"orient": "top", "labelAngle": 0}, "scale": {"paddingInner": 0.08}}
     y = {"field": "example", "type": "ordinal", "title": None, "sort": {"field": "row"},
-         "axis": {"labelFont": "monospace", "labelFontSize": 15, "labelPadding": 8, "labelLimit": 0}, "scale": {"paddingInner": 0.08}}
+         "axis": {"labelFont": "monospace", "labelFontSize": 15, "labelPadding": 8, "labelLimit": 0},
+         "scale": {"paddingInner": 0.08}}
     seen = [KIND_NAMES[k] for k in (CONTEXT, PADDING, TARGET)]
     colour = {"field": "kind", "type": "nominal",
               "scale": {"domain": [*seen, KIND_NAMES[OUTSIDE]],

@@ -12,7 +12,7 @@ from .common import BLUE, FONT_SIZE, ORANGE, VERMILLION, color
 VOWELS = set("aeiouy")
 GROUPS = {".": ("'.' start/end", VERMILLION), "vowel": ("vowels (a e i o u y)", ORANGE),
           "other": ("other characters", BLUE)}
-KINDS = {"Linear weights": color(0), "C (embeddings)": color(1), "BatchNorm γ, β": color(2)}
+KINDS = {"Linear layers": color(0), "C (embeddings)": color(1), "BatchNorm γ, β": color(2)}
 
 
 def char_group(ch: str) -> str:
@@ -20,7 +20,7 @@ def char_group(ch: str) -> str:
 
 
 def _kind(layer: str) -> str:
-    return "BatchNorm γ, β" if "Batch" in layer else "C (embeddings)" if layer.startswith("C") else "Linear weights"
+    return "BatchNorm γ, β" if "Batch" in layer else "C (embeddings)" if layer.startswith("C") else "Linear layers"
 
 
 def parameter_share(labels, counts, big=False):
@@ -40,8 +40,9 @@ def parameter_share(labels, counts, big=False):
     kinds = {"field": "kind", "type": "nominal", "scale": {"domain": list(KINDS), "range": list(KINDS.values())},
              "legend": {"orient": "bottom", "title": None, "direction": "horizontal"}}
     layers = [
-        {"mark": {"type": "bar"}, "encoding": {"y": y, "x": x, "color": kinds,
-                                               "tooltip": [{"field": "layer"}, {"field": "parameters", "format": ","}]}},
+        {"mark": {"type": "bar"},
+         "encoding": {"y": y, "x": x, "color": kinds,
+                      "tooltip": [{"field": "layer"}, {"field": "parameters", "format": ","}]}},
         {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": FONT_SIZE - 2},
          "encoding": {"y": y, "x": x, "text": {"field": "text"}}},
         {"mark": {"type": "point", "opacity": 0}, "encoding": {"y": y, "x": {**x, "field": "room"}}},

@@ -60,7 +60,8 @@ def render(ctx):
     left.vega_lite_chart(*figs.histogram_chart(layers, key="lecture_diag_act", legend_columns=2), width="stretch",
                          key="lecture_diag_act")
     right.markdown("**gradient distribution**")
-    right.vega_lite_chart(*figs.histogram_chart(layers, "grad_hist", "lecture_diag_grad", "gradient value", legend_columns=2),
+    right.vega_lite_chart(*figs.histogram_chart(layers, "grad_hist", "lecture_diag_grad", "gradient value",
+                                                legend_columns=2),
                           width="stretch", key="lecture_diag_grad")
     same_run = ctx.lecture_data and choice == next(iter(RUNS))
     st.dataframe(activation_table(run, same_run), hide_index=True, width="stretch", key="lecture_diag_table",

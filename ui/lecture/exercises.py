@@ -148,7 +148,8 @@ def e01_show(runs, guess):
     rows = [("normal", normal["layers"], True), ("zeros", zeros["layers"], False)]
     a, b = st.columns(2)
     a.markdown("**activation distribution**")
-    a.vega_lite_chart(*lab_figs.histogram_chart(rows, key="ex_e01_act", legend_columns=2), width="stretch", key="ex_e01_act")
+    a.vega_lite_chart(*lab_figs.histogram_chart(rows, key="ex_e01_act", legend_columns=2), width="stretch",
+                      key="ex_e01_act")
     b.markdown("**gradient distribution, normal init**")
     b.vega_lite_chart(*lab_figs.histogram_chart(rows[:1], "grad_hist", "ex_e01_grad", "gradient value",
                                                 legend_columns=2),

@@ -77,7 +77,8 @@ class Tab:
 
 PAGES = ["home", "data", "context", "embeddings", "init", "training", "evaluation", "sampling", "lecture"]
 SETTLE_CLOCK = """() => {   // key press -> the page has stopped changing, in the page's clock
-  const t = window.__settle = {down: null, changed: null, busy: null, ticks: []};
+  window.__settle?.stop();   // the last press's clock: its frame loop and observer would run on beside this one
+  const t = window.__settle = {down: null, changed: null, busy: null, ticks: [], stopped: false};
   // The last change to the page, not counting the hidden accessibility table a data grid keeps inside its
   // canvas (glide redraws it about 200 ms after the grid itself).
   const seen = new MutationObserver((ms) => {
@@ -85,6 +86,7 @@ SETTLE_CLOCK = """() => {   // key press -> the page has stopped changing, in th
       t.changed = performance.now();
   });
   seen.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+  t.stop = () => { t.stopped = true; seen.disconnect(); };
   document.addEventListener('keydown', () => {
     t.down = performance.now();
     let previous = t.down;
@@ -92,7 +94,7 @@ SETTLE_CLOCK = """() => {   // key press -> the page has stopped changing, in th
       const now = performance.now();
       if (now - previous > 25) t.busy = now;
       previous = now; t.ticks.push(now);
-      if (now - t.down < 10000) requestAnimationFrame(tick); else seen.disconnect();
+      if (!t.stopped && now - t.down < 10000) requestAnimationFrame(tick); else t.stop();
     };
     requestAnimationFrame(tick);
   }, {capture: true, once: true});

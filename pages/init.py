@@ -119,6 +119,26 @@ st.markdown(
 )
 
 
+def current_settings():
+    return lab.clean({s: st.session_state[k] for s, k in WIDGETS.items()})
+
+
+def preset_note(settings):
+    """The preset whose note shows above the controls for these settings, or None: its note shows
+    until a control moves away from it."""
+    preset = st.session_state.get("init_lab_preset")
+    return preset if preset and lab.PRESETS[preset]["settings"] == settings else None
+
+
+def control_moved():
+    """A step of a control redraws the results only, not the 25 controls the learner just moved: half
+    of what a step sends (issue 13). Where the step may also change what the controls or the presets
+    show (a stage to leave, a preset's note shown or gone), the whole lab is redrawn instead."""
+    before, now = st.session_state.get(lab.SETTINGS_KEY), current_settings()
+    if before is not None and not now["stage"] and preset_note(lab.clean(before)) == preset_note(now):
+        st.rerun("init_results")
+
+
 def choose_stage():
     stage = st.session_state["init_stage"]
     if stage:
@@ -148,43 +168,49 @@ def draw_controls(pinned, dataset, vocab_size):
     if st.session_state["init_stage"]:
         st.caption(lab.STAGE_DESCRIPTIONS[st.session_state["init_stage"]])
     st.markdown("**Network**")
-    st.slider("Depth (hidden blocks)", 1, 10, key="init_depth",
+    st.slider("Depth (hidden blocks)", 1, 10, key="init_depth", on_change=control_moved,
               help="How many Linear → (BatchNorm) → nonlinearity blocks come before the output layer.")
-    st.select_slider("Width (neurons per layer)", lab.WIDTHS, key="init_width")
+    st.select_slider("Width (neurons per layer)", lab.WIDTHS, key="init_width", on_change=control_moved)
     st.radio("Nonlinearity", list(lab.NONLINEARITIES), format_func=lab.NONLINEARITIES.get, key="init_nonlin",
-             horizontal=True, help="tanh squashes into (-1, 1); ReLU zeroes the negatives; none leaves it linear.")
-    st.toggle("BatchNorm", key="init_bn",
+             on_change=control_moved, horizontal=True,
+             help="tanh squashes into (-1, 1); ReLU zeroes the negatives; none leaves it linear.")
+    st.toggle("BatchNorm", key="init_bn", on_change=control_moved,
               help="A BatchNorm1d after every Linear. It normalizes each neuron over the minibatch to mean 0, std 1, then scales by gamma and "
                    "shifts by beta. It undoes a bad gain.")
     st.selectbox("Linear bias", list(lab.BIAS_CHOICES), format_func=lab.BIAS_CHOICES.get, key="init_bias",
+                 on_change=control_moved,
                  help="auto: a bias (starting at zero) only where no BatchNorm follows; a bias right before BatchNorm "
                       "does nothing, since BatchNorm subtracts the mean anyway. randn: the original init's random "
                       "biases.")
 
     st.markdown("**Initialization**")
     st.select_slider("Gain (× every hidden weight)", lab.GAINS, format_func=lab.gain_label, key="init_gain",
+                     on_change=control_moved,
                      help="1 keeps a linear layer's spread; 5/3 makes up for tanh's squashing (Kaiming init).")
     st.caption("Marks: **1** keeps a linear layer's spread · **5/3** is the gain for tanh.")
-    st.toggle("Fan-in scaling", key="init_fan_in",
+    st.toggle("Fan-in scaling", key="init_fan_in", on_change=control_moved,
               help="Divide each weight by √fan_in, so a layer keeps the spread of its input. Without it each "
                    "weight has std 1, and every layer multiplies the spread by about √fan_in.")
     st.radio("Weights start as", list(lab.INITS), format_func=lab.INITS.get, key="init_weights", horizontal=True,
+             on_change=control_moved,
              help="All zeros (the lecture's exercise E01): C and every Linear weight and bias start at 0, so the "
                   "gain, fan-in scaling and bias controls change nothing; BatchNorm keeps gamma 1 and beta 0.")
     st.caption("All zeros: every activation is 0 and only the output bias can learn (exercise E01).")
-    st.slider("Last-layer softening", 0.0, 1.0, step=0.01, key="init_soften",
+    st.slider("Last-layer softening", 0.0, 1.0, step=0.01, key="init_soften", on_change=control_moved,
               help="With BatchNorm it multiplies the last BatchNorm's gamma, without it the last weights. "
                    "Small values make the first predictions near uniform.")
 
     st.markdown("**Minibatch**")
     locked = "Locked while comparing: A and B share the seed and the minibatch." if pinned else None
     st.select_slider("Batch size (examples)", lab.BATCH_SIZES, key="init_batch", disabled=bool(pinned),
+                     on_change=control_moved,
                      help=locked or "How many examples go through the net; statistics are over all of them.")
     st.number_input("Seed", min_value=0, max_value=2**53 - 1, step=1, key="init_seed", disabled=bool(pinned),
+                    on_change=control_moved,
                     help=locked or "Seeds the weights and then the minibatch (2147483647 as in the lecture).")
     with st.expander("Embedding & context"):
-        st.slider("Embedding size (n_embd)", 2, 30, key="init_n_embd")
-        st.slider("Context length (block_size)", 1, 8, key="init_block")
+        st.slider("Embedding size (n_embd)", 2, 30, key="init_n_embd", on_change=control_moved)
+        st.slider("Context length (block_size)", 1, 8, key="init_block", on_change=control_moved)
     st.markdown(f"**Data:** {dataset.name} · vocabulary {vocab_size}  \n"
                 "Use another word list from the sidebar.")
 
@@ -199,9 +225,7 @@ def draw_presets():
             st.button(name, key=f"init_preset_{i}", on_click=apply_preset, args=(name,), width="stretch",
                       help=lab.PRESETS[name]["description"])
 
-    preset = st.session_state.get("init_lab_preset")  # its explanation shows until a control moves away from it
-    if preset and lab.PRESETS[preset]["settings"] != lab.clean({s: st.session_state[k] for s, k in WIDGETS.items()}):
-        preset = None
+    preset = preset_note(current_settings())
     if preset:
         st.info(f"**{preset}.** {lab.PRESETS[preset]['description']}")
 
@@ -209,21 +233,35 @@ def draw_presets():
 @st.fragment
 def lab_page():
     """Everything below the intro. A control reruns only this fragment, not the whole app (sidebar,
-    navigation): what a slider step costs is then this lab's own work (issue 13)."""
+    navigation), and most steps only its results (`control_moved`): what a slider step costs is then
+    the lab's own work (issue 13)."""
     dataset = state.current_dataset()
-    vocab_size = len(dataset.vocab)
     links.restore("init", SETTINGS)
-    if st.session_state["init_stage"] and not lab.keeps_stage(  # a control the stage fixes was moved: leave it
-            {s: st.session_state[k] for s, k in WIDGETS.items()}, vocab_size):
-        st.session_state["init_stage"] = None
+    if st.session_state["init_stage"] and not lab.keeps_stage(current_settings(), len(dataset.vocab)):
+        st.session_state["init_stage"] = None   # a control the stage fixes was moved: leave it
         links.save("init", SETTINGS)
 
-    presets = st.container()   # filled after the numbers (see below)
+    presets = st.container()
     controls, main = st.columns([1.15, 3], gap="large")
-    pinned = lab.pinned()
+    # The results go out first, then the presets and the controls: the browser draws the new loss before
+    # it is busy with the rest (issue 13). A widget's value is in session_state before it is drawn.
+    with main:
+        lab_results()
+    with presets:
+        draw_presets()
+    with controls:
+        draw_controls(lab.pinned(), dataset, len(dataset.vocab))
 
-    settings = lab.clean({s: st.session_state[k] for s, k in WIDGETS.items()})
+
+@st.fragment(key="init_results")
+def lab_results():
+    """The numbers, charts and tables of the lab's current settings (and of A, when pinned)."""
+    dataset = state.current_dataset()
+    vocab_size = len(dataset.vocab)
+    pinned = lab.pinned()
+    settings = current_settings()
     lab.save_settings(settings)   # what the Training page reads as "the Initialization lab's settings"
+    links.save("init", SETTINGS)  # the address follows every step, also one that reruns the results only
 
     # ---------------------------------------------------------------- compute (cached on the settings)
 
@@ -236,12 +274,8 @@ def lab_page():
             result = lab.result_for(settings, dataset)
             results = [("", result, False)]
     except (ValueError, RuntimeError) as e:  # e.g. a data set these settings cannot use; the settings are kept
-        with presets:
-            draw_presets()
-        with controls:
-            draw_controls(pinned, dataset, vocab_size)
-        main.error(f"These settings could not be run on {dataset.name}: {e}")
-        st.stop()
+        st.error(f"These settings could not be run on {dataset.name}: {e}")
+        return
     stats = result["stats"]
 
     def rows(part):
@@ -252,117 +286,106 @@ def lab_page():
 
     # ---------------------------------------------------------------- outputs
 
-    # The numbers a control changes go out first, then the presets and controls, then the charts: the browser
-    # draws the new loss before it is busy with the figures (issue 13). A widget's value is in
-    # session_state before it is drawn, so the results need not wait for the controls.
-    with main:
-        left, right = st.columns([1, 1])
-        with left:
-            level, verdict = lab.verdict(result, lab.hints(result))
-            m1, m2 = st.columns(2)
-            m1.metric("Initial loss", f"{stats['loss']:.4f}")
-            m2.metric("Uniform guess", f"{stats['uniform_loss']:.4f}",
-                      help=f"The loss if every one of the {vocab_size} characters got probability 1/{vocab_size}: "
-                           f"−ln(1/{vocab_size}).")
-            st.markdown(f"**Verdict** {LEVEL_MARK[level]} {verdict}")
-    with presets:
-        draw_presets()
-    with controls:
-        draw_controls(pinned, dataset, vocab_size)
+    left, right = st.columns([1, 1])
+    with left:
+        level, verdict = lab.verdict(result, lab.hints(result))
+        m1, m2 = st.columns(2)
+        m1.metric("Initial loss", f"{stats['loss']:.4f}")
+        m2.metric("Uniform guess", f"{stats['uniform_loss']:.4f}",
+                  help=f"The loss if every one of the {vocab_size} characters got probability 1/{vocab_size}: "
+                       f"−ln(1/{vocab_size}).")
+        st.markdown(f"**Verdict** {LEVEL_MARK[level]} {verdict}")
+        st.vega_lite_chart(*figs.loss_chart([(tag, r["stats"]["loss"]) for tag, r, _ in results],
+                                             stats["uniform_loss"], vocab_size, big), width="stretch",
+                           key="init_loss_chart")
+    with right:
+        st.markdown(f"**logits at step 0** · {figs.logits_summary(rows(lambda r: r['stats']))}")
+        st.vega_lite_chart(*figs.logits_chart(rows(lambda r: r["stats"]), big), width="stretch",
+                           key="init_logits_chart")
+        st.caption("If every character got the same probability 1/vocab, the loss would be −ln(1/vocab). "
+                   "Wide logits make confident guesses, mostly wrong ones.")
 
-    with main:
-        with left:
-            st.vega_lite_chart(*figs.loss_chart([(tag, r["stats"]["loss"]) for tag, r, _ in results],
-                                                 stats["uniform_loss"], vocab_size, big), width="stretch",
-                               key="init_loss_chart")
-        with right:
-            st.markdown(f"**logits at step 0** · {figs.logits_summary(rows(lambda r: r['stats']))}")
-            st.vega_lite_chart(*figs.logits_chart(rows(lambda r: r["stats"]), big), width="stretch",
-                               key="init_logits_chart")
-            st.caption("If every character got the same probability 1/vocab, the loss would be −ln(1/vocab). "
-                       "Wide logits make confident guesses, mostly wrong ones.")
+    with st.expander("The same numbers on the command line"):
+        path = "data/names.txt" if state.using_default_data() else "your_words.txt"
+        st.code("python -m makemore_core " + " ".join(lab.cli_args(result["settings"], path)) + " --json",
+                language="bash", wrap_lines=True)
+        if pinned:
+            st.caption("In Compare, B is evaluated on A's minibatch; the command draws B's own minibatch, so "
+                       "its numbers can differ from B's here.")
+        st.caption("The lab and the `stats` command share one code path: the model is drawn from the seed's "
+                   "generator, then the minibatch from the same generator, then one forward and backward pass.")
 
-        with st.expander("The same numbers on the command line"):
-            path = "data/names.txt" if state.using_default_data() else "your_words.txt"
-            st.code("python -m makemore_core " + " ".join(lab.cli_args(result["settings"], path)) + " --json",
-                    language="bash", wrap_lines=True)
-            if pinned:
-                st.caption("In Compare, B is evaluated on A's minibatch; the command draws B's own minibatch, so "
-                           "its numbers can differ from B's here.")
-            st.caption("The lab and the `stats` command share one code path: the model is drawn from the seed's "
-                       "generator, then the minibatch from the same generator, then one forward and backward pass.")
+    with st.container(border=True):
+        st.markdown("**What the numbers say**" + (" (about B)" if pinned else ""))
+        st.markdown("\n".join(f"- {LEVEL_MARK[lvl]} {text}" for lvl, text in lab.hints(result)))
 
-        with st.container(border=True):
-            st.markdown("**What the numbers say**" + (" (about B)" if pinned else ""))
-            st.markdown("\n".join(f"- {LEVEL_MARK[lvl]} {text}" for lvl, text in lab.hints(result)))
-
-        # a tab reruns the lab when chosen, so only the open one is drawn: 2 charts instead of 7 per step
-        tabs = st.tabs(["Activations", "Gradients", "Weight gradients", "Saturation", "BatchNorm explained"],
-                       key="init_tab", on_change="rerun")
-        with tabs[0]:
-            if tabs[0].open:   # only the open tab is drawn (issue 13)
-                st.caption("The output of every nonlinearity over the minibatch. Healthy: the same spread in every "
-                           "layer, few values stuck at ±1 (the saturated % counts |h| > 0.97).")
-                st.markdown("**activation distribution**")
-                st.vega_lite_chart(*figs.histogram_chart(rows(lambda r: r["stats"]["layers"]), big=big),
-                                   width="stretch", key="init_act_chart")
-                show_tables(layer_table, rows(lambda r: r["stats"]["layers"]),
-                            {"mean": "%+.3f", "std": "%.3f", "saturated %": "%.2f"})
-        with tabs[1]:
-            if tabs[1].open:   # only the open tab is drawn (issue 13)
-                st.caption("The gradient of the loss with respect to each of those outputs. Healthy: about the same "
-                           "spread in every layer, so that every layer learns at the same pace.")
-                st.markdown("**gradient distribution**")
-                st.vega_lite_chart(*figs.histogram_chart(rows(lambda r: r["stats"]["layers"]), "grad_hist",
-                                                         "init_grad_chart", "gradient value", big), width="stretch",
-                                   key="init_grad_chart")
-                show_tables(grad_table, rows(lambda r: r["stats"]["layers"]), {"grad mean": SCI, "grad std": SCI})
-        with tabs[2]:
-            if tabs[2].open:   # only the open tab is drawn (issue 13)
-                st.caption("The gradient of every 2-D weight, and grad:data = std(grad) / std(weight): how big a step "
-                           "is next to the weight it changes. The softened last layer stands out at step 0.")
-                st.plotly_chart(figs.weight_grad_figure(rows(lambda r: r["stats"]["params"])), key="init_wgrad_chart")
-                show_tables(weight_table, rows(lambda r: r["stats"]["params"]),
-                            {"grad std": SCI, "grad:data": SCI, "÷ median": "%.1f"})
-        with tabs[3]:
-            if tabs[3].open:   # only the open tab is drawn (issue 13)
-                views = result["views"]
-                blocks = [v["block"] for v in views]
-                if st.session_state.get("init_sat_layer") not in blocks:   # also: back from another tab
-                    kept = st.session_state.get("init_sat_layer_kept")
-                    st.session_state["init_sat_layer"] = kept if kept in blocks else blocks[0]
-                labels = {v["block"]: f"block {v['block']}: {v['label']}" for v in views}
-                chosen = st.selectbox("Layer", blocks, format_func=labels.get, key="init_sat_layer")
-                st.session_state["init_sat_layer_kept"] = chosen   # the widget's value goes with its tab
-                picked = [(tag, next((v for v in r["views"] if v["block"] == chosen), None), dash) for tag, r, dash in results]
-                picked = [(tag, v, dash) for tag, v, dash in picked if v is not None]
-                if settings["nonlinearity"] == "none":
-                    st.info("Linear layers have no flat region, so nothing saturates: choose tanh or ReLU to see the image.")
-                else:
-                    what = "|h| > 0.99 (tanh is flat there)" if settings["nonlinearity"] == "tanh" else "h = 0 (ReLU is flat there)"
-                    st.caption(f"Rows are examples, columns neurons; white where {what}: no gradient flows back through "
-                               "a white cell. A column white in every example is a dead neuron: it never learns.")
-                    image_columns = st.columns(len(picked))
-                    for column, (tag, v, _) in zip(image_columns, picked):
-                        with column:
-                            if v["image"] is None:
-                                st.info(f"{tag}: linear layers do not saturate.")
-                                continue
-                            shown = v["image"].shape[0]
-                            title = f"{tag} · {v['label']}" if tag else v["label"]
-                            st.plotly_chart(figs.saturation_figure(v["image"], title), key=f"init_sat_chart_{tag or 'B'}",
-                                            config=figs.NO_TOOLBAR)
-                            st.markdown(f"**{v['flat_pct']:.1f}%** of the cells are white · **{v['dead']}** dead neurons "
-                                        f"of {v['image'].shape[1]}" + (f" · first {shown} of {v['examples']} examples drawn"
-                                                                       if shown < v["examples"] else ""))
-                st.plotly_chart(figs.preactivation_figure(picked, settings["nonlinearity"]), key="init_preact_chart")
-                st.caption("The input of the nonlinearity. For tanh, the shaded tails beyond ±2.65 are where it is flat: "
-                           "the wider this distribution, the more white in the image.")
-        with tabs[4]:
-            if tabs[4].open:   # only the open tab is drawn (issue 13)
-                batchnorm_explainer()
+    # a tab reruns the results when chosen, so only the open one is drawn: 2 charts instead of 7 per step
+    tabs = st.tabs(["Activations", "Gradients", "Weight gradients", "Saturation", "BatchNorm explained"],
+                   key="init_tab", on_change="rerun")
+    with tabs[0]:
+        if tabs[0].open:   # only the open tab is drawn (issue 13)
+            st.caption("The output of every nonlinearity over the minibatch. Healthy: the same spread in every "
+                       "layer, few values stuck at ±1 (the saturated % counts |h| > 0.97).")
+            st.markdown("**activation distribution**")
+            st.vega_lite_chart(*figs.histogram_chart(rows(lambda r: r["stats"]["layers"]), big=big),
+                               width="stretch", key="init_act_chart")
+            show_tables(layer_table, rows(lambda r: r["stats"]["layers"]),
+                        {"mean": "%+.3f", "std": "%.3f", "saturated %": "%.2f"})
+    with tabs[1]:
+        if tabs[1].open:   # only the open tab is drawn (issue 13)
+            st.caption("The gradient of the loss with respect to each of those outputs. Healthy: about the same "
+                       "spread in every layer, so that every layer learns at the same pace.")
+            st.markdown("**gradient distribution**")
+            st.vega_lite_chart(*figs.histogram_chart(rows(lambda r: r["stats"]["layers"]), "grad_hist",
+                                                     "init_grad_chart", "gradient value", big), width="stretch",
+                               key="init_grad_chart")
+            show_tables(grad_table, rows(lambda r: r["stats"]["layers"]), {"grad mean": SCI, "grad std": SCI})
+    with tabs[2]:
+        if tabs[2].open:   # only the open tab is drawn (issue 13)
+            st.caption("The gradient of every 2-D weight, and grad:data = std(grad) / std(weight): how big a step "
+                       "is next to the weight it changes. The softened last layer stands out at step 0.")
+            st.plotly_chart(figs.weight_grad_figure(rows(lambda r: r["stats"]["params"])), key="init_wgrad_chart")
+            show_tables(weight_table, rows(lambda r: r["stats"]["params"]),
+                        {"grad std": SCI, "grad:data": SCI, "÷ median": "%.1f"})
+    with tabs[3]:
+        if tabs[3].open:   # only the open tab is drawn (issue 13)
+            views = result["views"]
+            blocks = [v["block"] for v in views]
+            if st.session_state.get("init_sat_layer") not in blocks:   # also: back from another tab
+                kept = st.session_state.get("init_sat_layer_kept")
+                st.session_state["init_sat_layer"] = kept if kept in blocks else blocks[0]
+            labels = {v["block"]: f"block {v['block']}: {v['label']}" for v in views}
+            chosen = st.selectbox("Layer", blocks, format_func=labels.get, key="init_sat_layer")
+            st.session_state["init_sat_layer_kept"] = chosen   # the widget's value goes with its tab
+            picked = [(tag, next((v for v in r["views"] if v["block"] == chosen), None), dash) for tag, r, dash in results]
+            picked = [(tag, v, dash) for tag, v, dash in picked if v is not None]
+            if settings["nonlinearity"] == "none":
+                st.info("Linear layers have no flat region, so nothing saturates: choose tanh or ReLU to see the image.")
             else:
-                st.session_state["init_bn_reopened"] = True
+                what = "|h| > 0.99 (tanh is flat there)" if settings["nonlinearity"] == "tanh" else "h = 0 (ReLU is flat there)"
+                st.caption(f"Rows are examples, columns neurons; white where {what}: no gradient flows back through "
+                           "a white cell. A column white in every example is a dead neuron: it never learns.")
+                image_columns = st.columns(len(picked))
+                for column, (tag, v, _) in zip(image_columns, picked):
+                    with column:
+                        if v["image"] is None:
+                            st.info(f"{tag}: linear layers do not saturate.")
+                            continue
+                        shown = v["image"].shape[0]
+                        title = f"{tag} · {v['label']}" if tag else v["label"]
+                        st.plotly_chart(figs.saturation_figure(v["image"], title), key=f"init_sat_chart_{tag or 'B'}",
+                                        config=figs.NO_TOOLBAR)
+                        st.markdown(f"**{v['flat_pct']:.1f}%** of the cells are white · **{v['dead']}** dead neurons "
+                                    f"of {v['image'].shape[1]}" + (f" · first {shown} of {v['examples']} examples drawn"
+                                                                   if shown < v["examples"] else ""))
+            st.plotly_chart(figs.preactivation_figure(picked, settings["nonlinearity"]), key="init_preact_chart")
+            st.caption("The input of the nonlinearity. For tanh, the shaded tails beyond ±2.65 are where it is flat: "
+                       "the wider this distribution, the more white in the image.")
+    with tabs[4]:
+        if tabs[4].open:   # only the open tab is drawn (issue 13)
+            batchnorm_explainer()
+        else:
+            st.session_state["init_bn_reopened"] = True
 
 
 lab_page()

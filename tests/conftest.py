@@ -62,6 +62,13 @@ def open_app_page(page, session=None, timeout=60):
     return at
 
 
+def redraw(at):
+    """A step that reruns one fragment (the Initialization lab's results) leaves AppTest's tree holding
+    that fragment's elements only, where the browser keeps the rest of the page on screen. A plain
+    rerun puts the whole page in the tree again, as the browser shows it."""
+    return at.run()
+
+
 def vega_chart(at, name, required=True):
     """An AppTest's Vega-Lite chart by the name in its spec's usermeta: (spec, its data as a DataFrame);
     None when the page has no such chart and `required` is False."""

@@ -30,6 +30,7 @@ def open_lab(page, address):
 
 
 def test_a_shared_link_and_f5_show_the_same_experiment(browser, app_url):
+    from playwright.sync_api import expect
     teacher = browser.new_context(viewport={"width": 1280, "height": 800})
     student = browser.new_context(viewport={"width": 1280, "height": 800})
     try:
@@ -37,10 +38,13 @@ def test_a_shared_link_and_f5_show_the_same_experiment(browser, app_url):
         open_lab(page, f"{app_url}/init")
         page.get_by_role("button", name="No BN, gain 3", exact=True).click()
         page.wait_for_url(re.compile(r"gain=3"), timeout=30_000)
-        idle(page)
+        expect(page.get_by_text("Too large: the pre-activations", exact=False)).to_be_visible(timeout=30_000)
+        preset_loss = metric_value(page, "Initial loss")
         page.locator(".st-key-init_fan_in").get_by_text("Fan-in scaling").click()   # one more change, by hand
         page.wait_for_url(re.compile(r"fan_in_scaling=0"), timeout=30_000)
-        idle(page)
+        page.wait_for_function("([old]) => document.querySelector('[data-testid=\"stMetricValue\"]').innerText"
+                               " !== old", arg=[preset_loss], timeout=30_000)   # the new loss is drawn
+        wait_for_app(page)
         loss = metric_value(page, "Initial loss")
         address = page.url
         assert "batchnorm=0" in address and "gain=3" in address
@@ -83,6 +87,7 @@ def test_projector_mode_makes_body_text_at_least_20px(browser, app_url):
 def drag_every_slider(page, times=3, limit=6):
     """Drag each visible slider of the main area right and back, `times` times, waiting for each rerun."""
     thumbs = page.locator(THUMB)
+    thumbs.nth(1).wait_for(timeout=30_000)   # the results can be drawn before the controls
     count = min(thumbs.count(), limit)
     assert count >= 2
     for i in range(count):

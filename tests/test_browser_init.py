@@ -13,12 +13,6 @@ def open_lab(page, url):
     page.wait_for_selector(f"{ACTIVATIONS} .role-legend-label text", timeout=30_000)
 
 
-def settle(page):
-    page.wait_for_timeout(300)
-    wait_for_app(page)
-    page.wait_for_timeout(700)
-
-
 def legends(page):
     return page.locator(f"{ACTIVATIONS} .role-legend-label text").evaluate_all(
         "els => els.map(e => e.textContent)")
@@ -29,6 +23,7 @@ DASHES = f"""() => [...document.querySelectorAll('{ACTIVATIONS} svg .mark-line p
 
 
 def test_lab_deep_link_presets_and_compare(page, app_url):
+    from playwright.sync_api import expect
     open_lab(page, app_url)
     body = page.inner_text("body")
     assert "Initialization lab" in page.locator("h1").first.inner_text()
@@ -37,13 +32,14 @@ def test_lab_deep_link_presets_and_compare(page, app_url):
     assert page.locator('[data-testid="stException"]').count() == 0
 
     page.get_by_role("button", name="Original init", exact=True).click()
-    settle(page)
-    assert "confidently wrong" in page.inner_text("body")
+    expect(page.get_by_text("confidently wrong", exact=False).first).to_be_visible(timeout=30_000)
 
     page.get_by_role("button", name="Pin these settings as A", exact=True).click()
-    settle(page)
+    expect(page.get_by_role("button", name="Unpin A", exact=True)).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Lecture's final net", exact=True).click()
-    settle(page)
+    # B has BatchNorm now: its tanh layers are 2, 5, ... (A's, without, 1, 3, ...)
+    page.wait_for_function(f"""() => [...document.querySelectorAll('{ACTIVATIONS} .role-legend-label text')]
+        .some(e => e.textContent == 'layer 2 (Tanh)')""", timeout=30_000)
     # A dashed and B solid, one colour per layer: ten lines, the legend names the layers once
     page.wait_for_function(f"() => ({DASHES})().length == 10", timeout=30_000)
     dashes = page.evaluate(DASHES)
@@ -51,8 +47,12 @@ def test_lab_deep_link_presets_and_compare(page, app_url):
     assert "layer 1 (Tanh)" in legends(page) and "layer 2 (Tanh)" in legends(page)
     assert "A: Original init" in page.inner_text("body").replace("\n", " ")
     page.get_by_role("button", name="Unpin A", exact=True).click()
-    settle(page)
+    expect(page.get_by_role("button", name="Pin these settings as A", exact=True)).to_be_visible(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+DRAWN_CHARTS = """(n) => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+    .filter(c => c.querySelector('svg .mark-rect, svg .mark-line') && c.getBoundingClientRect().height > 0).length >= n"""
 
 
 def test_projector_layout_fits_1920x1080(browser, app_url):
@@ -60,6 +60,7 @@ def test_projector_layout_fits_1920x1080(browser, app_url):
     page = context.new_page()
     try:
         open_lab(page, app_url)
+        page.wait_for_function(DRAWN_CHARTS, arg=3, timeout=30_000)   # loss, logits, activations
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         charts = page.locator('[data-testid="stVegaLiteChart"]').all()
         visible = [c.bounding_box() for c in charts if c.is_visible()]

@@ -3,7 +3,7 @@ values get the default and a warning; values outlive a page switch; a word list 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, redraw
 from ui import links, uploads
 
 
@@ -66,8 +66,8 @@ def test_bad_values_get_the_default_and_a_warning_not_a_traceback():
 def test_a_changed_control_updates_the_address_with_non_defaults_only():
     at = open_with("init")
     assert "gain" not in at.query_params and "batchnorm" not in at.query_params
-    at.toggle(key="init_bn").set_value(False).run()
-    at.slider(key="init_depth").set_value(7).run()
+    redraw(at.toggle(key="init_bn").set_value(False).run())
+    redraw(at.slider(key="init_depth").set_value(7).run())
     assert at.query_params["batchnorm"] == ["0"] or at.query_params["batchnorm"] == "0"
     assert "7" in str(at.query_params["hidden_layers"])
     at.slider(key="init_depth").set_value(5).run()       # back to the default: it leaves the link

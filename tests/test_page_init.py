@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import open_app_page, vega_chart
+from conftest import open_app_page, redraw, vega_chart
 from ui import init_lab as lab
 
 PAGE = "pages/init.py"
@@ -41,6 +41,7 @@ def chart_names(at):
 
 
 def click_preset(at, name):
+    redraw(at)   # the presets are on screen even after a step that redrew the results only
     at.button(key=f"init_preset_{list(lab.PRESETS).index(name)}").click().run()
     assert not at.exception, [e.value for e in at.exception]
 
@@ -73,6 +74,35 @@ def test_every_preset_renders_its_settings(at, name):
         assert loss < 1.5 * math.log(27)
 
 
+def drawn_keys(at):
+    return {getattr(e, "key", None) for kind in ("slider", "select_slider", "button", "toggle") for e in getattr(at, kind)}
+
+
+def note_shown(at):
+    return any("Without the 5/3 boost" in i.value for i in at.info)
+
+
+def test_a_control_step_redraws_the_results_only_unless_the_controls_change():
+    at = open_lab()
+    at.select_slider(key="init_gain").set_value(1.5).run()   # nothing above the results changes
+    assert "init_gain" not in drawn_keys(at) and "init_preset_0" not in drawn_keys(at)
+    assert metric(at, "Initial loss") > 0 and "1.5" in str(at.query_params["gain"])   # results and address
+    redraw(at)
+    assert at.select_slider(key="init_gain").value == 1.5
+
+    click_preset(at, "No BN, gain 1")
+    at.select_slider(key="init_gain").set_value(1.05).run()  # the preset's note goes: the whole lab
+    assert "init_gain" in drawn_keys(at) and not note_shown(at)
+    at.select_slider(key="init_gain").set_value(1.0).run()   # and comes back: the whole lab again
+    assert "init_preset_0" in drawn_keys(at) and note_shown(at)
+
+    at.selectbox(key="init_stage").set_value("kaiming").run()
+    at.slider(key="init_depth").set_value(3).run()           # with a stage set: the whole lab
+    assert "init_depth" in drawn_keys(at) and at.selectbox(key="init_stage").value == "kaiming"
+    at.select_slider(key="init_gain").set_value(2.0).run()   # a control the stage fixes: the stage is left
+    assert at.selectbox(key="init_stage").value is None and "stage" not in at.query_params
+
+
 def test_depth_shrinks_activations_at_gain_half_without_batchnorm(at):
     click_preset(at, "No BN, gain 0.5")
     at.slider(key="init_depth").set_value(2).run()
@@ -88,11 +118,11 @@ def test_depth_shrinks_activations_at_gain_half_without_batchnorm(at):
 def test_gain_three_saturates_and_batchnorm_undoes_it(at):
     click_preset(at, "No BN, gain 1")
     calm = activation_table(at)["saturated %"].max()
-    at.select_slider(key="init_gain").set_value(3.0).run()
+    redraw(at.select_slider(key="init_gain").set_value(3.0).run())
     hot = activation_table(at)["saturated %"]
     assert hot.max() > 30 > 5 > calm
     assert any("saturated" in m.value and "Lower the gain" in m.value for m in at.markdown)
-    at.toggle(key="init_bn").set_value(True).run()
+    redraw(at.toggle(key="init_bn").set_value(True).run())
     assert activation_table(at)["saturated %"].max() < 10
 
 
@@ -110,7 +140,7 @@ def test_uniform_guess_follows_the_vocabulary_in_use(tmp_path):
 def test_compare_pins_a_and_draws_both(at):
     click_preset(at, "No BN, gain 5/3")
     at.button(key="init_pin").click().run()
-    at.select_slider(key="init_gain").set_value(0.5).run()
+    redraw(at.select_slider(key="init_gain").set_value(0.5).run())
     assert not at.exception
     lines = vega_chart(at, "init_act_chart")[1][["net", "line"]].drop_duplicates()   # A dashed, B solid, by layer
     names = [f"{net} · {line}" for net, line in lines.itertuples(index=False)]
@@ -125,7 +155,7 @@ def test_compare_pins_a_and_draws_both(at):
 
 def test_settings_survive_a_page_switch_and_reach_the_training_page():
     at = open_lab()
-    at.select_slider(key="init_gain").set_value(lab.TANH_GAIN).run()
+    redraw(at.select_slider(key="init_gain").set_value(lab.TANH_GAIN).run())
     at.toggle(key="init_bn").set_value(False).run()
     at.switch_page("pages/home.py").run()
     at.switch_page(PAGE).run()
@@ -153,9 +183,9 @@ def test_saturation_layer_choice_and_nonlinearity_none(at):
     open_tab(at, "Saturation")
     at.selectbox(key="init_sat_layer").set_value(3).run()
     assert "layer 5 (Tanh)" in plotly_figure(at, "init_sat_chart_B")["layout"]["title"]["text"]
-    at.slider(key="init_depth").set_value(2).run()  # block 3 is gone: falls back to block 1
+    redraw(at.slider(key="init_depth").set_value(2).run())  # block 3 is gone: falls back to block 1
     assert at.selectbox(key="init_sat_layer").value == 1
-    at.radio(key="init_nonlin").set_value("none").run()
+    redraw(at.radio(key="init_nonlin").set_value("none").run())
     assert not at.exception
     assert any("nothing saturates" in i.value for i in at.info)
     open_tab(at, "Activations")
@@ -173,13 +203,14 @@ def test_batchnorm_explainer_normalizes(at):
 
 
 def test_rerun_after_a_slider_change_is_fast():
-    """The whole app script (sidebar + page) after a gain change; the budget is 300 ms of server time."""
+    """The rerun a gain change starts (the lab's results); the budget is 300 ms of server time."""
     at = open_lab()
     times = []
     for gain in (0.5, 0.75, 1.25, 2.0, 2.5, 3.5):  # each a fresh computation, not a cache hit
         start = time.perf_counter()
         at.select_slider(key="init_gain").set_value(gain).run()
         times.append(time.perf_counter() - start)
+        redraw(at)
     assert not at.exception
     print(f"\nrerun after a gain change: median {statistics.median(times) * 1000:.0f} ms, "
           f"max {max(times) * 1000:.0f} ms")

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from conftest import open_app_page
+from conftest import open_app_page, redraw
 from ui import runs as run_lib
 
 
@@ -14,7 +14,7 @@ def text(at):
 
 def test_init_lab_all_zeros(stop_all_runs):
     at = open_app_page("init")
-    at.radio(key="init_weights").set_value("zeros").run()
+    redraw(at.radio(key="init_weights").set_value("zeros").run())
     assert not at.exception
     loss = next(m for m in at.metric if m.label == "Initial loss").value
     assert float(loss) == pytest.approx(math.log(27), abs=1e-4)   # logits all 0: exactly uniform

@@ -67,6 +67,14 @@ def test_embedding_heatmap_is_characters_by_dimensions():
     colour = spec["layer"][0]["encoding"]["color"]["scale"]
     assert colour["domainMid"] == 0 and colour["scheme"] == "redblue" and colour["reverse"]   # 0 white, red > 0
     assert embedding_heatmap(C[:, :2], ITOS)[1] == spec
+    assert spec["height"] == {"step": 19} and spec["layer"][0]["encoding"]["y"]["axis"]["labelOverlap"] is False
+
+
+def test_a_long_vocabulary_shares_the_heat_maps_height():
+    itos = [chr(0x100 + i) for i in range(100)]   # an uploaded list's 100 characters
+    data, spec = embedding_heatmap(np.ones((100, 4)), itos)
+    assert len(data) == 400 and spec["height"]["step"] * 100 <= 760   # the plotly one squeezed into 720
+    assert spec["layer"][0]["encoding"]["y"]["axis"]["labelOverlap"] == "parity"   # every other label shown
 
 
 def test_embedding_map_groups_every_character_once():

@@ -12,6 +12,8 @@ from .common import BLUE, FONT_SIZE, ORANGE, VERMILLION, color
 VOWELS = set("aeiouy")
 GROUPS = {".": ("'.' start/end", VERMILLION), "vowel": ("vowels (a e i o u y)", ORANGE),
           "other": ("other characters", BLUE)}
+ROW_PX = 19          # a row of C's heat map, each character's label readable beside it
+HEATMAP_MAX_PX = 760   # a longer vocabulary (an uploaded list) shares this height: thinner rows, every other label
 KINDS = {"Linear layers": color(0), "C (embeddings)": color(1), "BatchNorm γ, β": color(2)}
 
 
@@ -57,15 +59,16 @@ def embedding_heatmap(C: np.ndarray, itos, big=False):
     rows, cols = np.indices(C.shape)
     data = pd.DataFrame({"index": rows.ravel(), "character": [f"{i} {itos[i]}" for i in rows.ravel()],
                          "dimension": cols.ravel(), "value": C.ravel()})
+    row = max(2, min(ROW_PX, HEATMAP_MAX_PX // len(C)))   # the vocabulary's size, not a slider: the spec stays
     layers = [{"mark": {"type": "rect"}, "encoding": {
         "x": {"field": "dimension", "type": "ordinal", "title": "embedding dimension", "axis": {"orient": "top",
                                                                                                "labelAngle": 0}},
         "y": {"field": "character", "type": "ordinal", "title": None, "sort": {"field": "index"},
-              "axis": {"labelFont": "monospace", "labelOverlap": False}},
+              "axis": {"labelFont": "monospace", "labelOverlap": False if row == ROW_PX else "parity"}},
         "color": {"field": "value", "type": "quantitative", "title": "value",
                   "scale": {"scheme": "redblue", "reverse": True, "domainMid": 0}},
         "tooltip": [{"field": "character"}, {"field": "dimension"}, {"field": "value", "format": ".3f"}]}}]
-    return data, vega.spec(layers, {"step": 19}, big, key="emb_C")
+    return data, vega.spec(layers, {"step": row}, big, key="emb_C")
 
 
 def embedding_map(coords: np.ndarray, itos, axes, key, big=False):

@@ -65,12 +65,11 @@ def test_e01_trains_both_and_shows_that_only_the_output_beta_moved():
     assert set(activations["net"]) == {"normal", "zeros"}
     assert set(activations[activations["net"] == "normal"]["stroke"]) == {"dashed"}   # as the caption says
     assert set(vega_chart(at, "ex_e01_grad")[1]["net"]) == {"normal"}   # the zeros' gradients are all 0: not drawn
-    # the result is cached: a second visit shows it without training again
-    start = time.perf_counter()
+    # the result is kept: a second visit shows it at once, with no button to train again
     again = open_chapter({"ex_e01_guess": "part", "ex_e01_steps": 200})
     assert metric(again, "Parameters that moved (zeros)") == "1 of 19"
     assert "You were right" in " ".join(m.value for m in again.markdown)
-    assert time.perf_counter() - start < 60
+    assert not [b for b in again.button if b.key == "ex_e01_train"]
 
 
 def test_e02_folds_the_chapters_own_net():

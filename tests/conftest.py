@@ -185,3 +185,16 @@ def wait_for_app(page, timeout=30_000):
         "|| !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
         timeout=timeout)
     page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout)
+
+
+def wait_for_rerun(page, timeout=60_000):
+    """Wait for the rerun an action (a click, a drag, a key) asked for, if it asked for one, to finish.
+    The browser marks a rerun as requested at once; an action that changes nothing never does."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    state = "document.querySelector('[data-testid=\"stApp\"]').getAttribute('data-test-script-state')"
+    try:
+        page.wait_for_function(f"() => {state} !== 'notRunning'", timeout=1_500)
+    except PlaywrightTimeout:
+        pass
+    page.wait_for_function(f"() => ['notRunning', 'initial'].includes({state})", timeout=timeout)
+    assert page.locator('[data-testid="stApp"]').count() == 1

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from conftest import wait_for_app
+from conftest import wait_for_app, wait_for_rerun
 
 pytestmark = pytest.mark.browser
 MAIN = '[data-testid="stMain"]'
@@ -15,12 +15,6 @@ def metric_value(page, label):
     """The value of the st.metric whose label is `label`, as shown."""
     metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     return metric.locator('[data-testid="stMetricValue"]').inner_text()
-
-
-def idle(page):
-    """Wait for the rerun a click or a drag started to finish."""
-    page.wait_for_timeout(250)   # the rerun request leaves the browser first
-    wait_for_app(page)
 
 
 def open_lab(page, address):
@@ -102,7 +96,7 @@ def drag_every_slider(page, times=3, limit=6):
             page.mouse.down()
             page.mouse.move(x + (35 if k % 2 == 0 else -25), y, steps=5)
             page.mouse.up()
-            idle(page)
+            wait_for_rerun(page)
             assert page.locator(ERROR_BOX).count() == 0, \
                 f"error box after dragging slider {i}: {page.locator(ERROR_BOX).first.inner_text()[:300]}"
     return count
@@ -121,7 +115,7 @@ def test_dragging_the_sampling_sliders_shows_no_error(page, app_url):
     quick.wait_for(timeout=30_000)
     page.locator(f'{MAIN} [data-testid="stSlider"] input[type="range"]').first.focus()
     page.keyboard.press("Home")                                                # 1,000 steps
-    idle(page)
+    wait_for_rerun(page)
     quick.click()
     page.get_by_text("Make up names").first.wait_for(timeout=180_000)
     wait_for_app(page)

@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from conftest import wait_for_app
+from conftest import wait_for_app, wait_for_rerun
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -24,20 +24,6 @@ SCOPE = '[data-testid="stSidebar"], [data-testid="stMain"]'
 # Streamlit's slider is an <input type="range"> (role "slider" only implicitly: a CSS [role=slider] finds none).
 SLIDER = '[data-testid="stSlider"] input[type="range"]'
 moved = {"sliders": 0}   # how many slider presses changed a value: the test fails if none did
-
-
-def settle(page, timeout=60_000):
-    """Wait for the rerun an action asked for (if it asked for one) to finish."""
-    app = page.locator('[data-testid="stApp"]')
-    try:   # the client marks a rerun as requested at once; a no-op action never does
-        page.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]')"
-                               ".getAttribute('data-test-script-state') !== 'notRunning'", timeout=1_500)
-    except PlaywrightTimeout:
-        pass
-    page.wait_for_function("() => ['notRunning', 'initial'].includes(document.querySelector("
-                           "'[data-testid=\"stApp\"]').getAttribute('data-test-script-state'))",
-                           timeout=timeout)
-    assert app.count() == 1
 
 
 def visible(page, selector):
@@ -67,7 +53,7 @@ def drag_sliders(page, where, failures):
             slider.press(key)
             if slider.input_value() != before:
                 moved["sliders"] += 1
-                settle(page)
+                wait_for_rerun(page)
             if not check(page, where, f"slider {label!r} {key}", failures):
                 return
             if (slider := nth_or_none(page, SLIDER, i)) is None:
@@ -83,7 +69,7 @@ def toggle_checkboxes(page, where, failures):
             if box.locator("input").is_disabled():
                 break
             box.click()
-            settle(page)
+            wait_for_rerun(page)
             if not check(page, where, f"checkbox {name!r}", failures):
                 return
             if (box := nth_or_none(page, '[data-testid="stCheckbox"] label', i)) is None:
@@ -102,7 +88,7 @@ def pick_radios(page, where, failures):
                 continue
             name = option.inner_text()[:40]
             option.click()
-            settle(page)
+            wait_for_rerun(page)
             if not check(page, where, f"radio option {name!r}", failures):
                 return
             if (group := nth_or_none(page, '[data-testid="stRadio"]', i)) is None:
@@ -125,7 +111,7 @@ def pick_selects(page, where, failures):
                 continue
             name = options.nth(j).inner_text()[:40]
             options.nth(j).click()
-            settle(page)
+            wait_for_rerun(page)
             if not check(page, where, f"select option {name!r}", failures):
                 return
             if (select := nth_or_none(page, '[data-testid="stSelectbox"]', i)) is None:
@@ -143,7 +129,7 @@ def click_buttons(page, where, failures):
             continue
         for _ in range(2):
             button.click()
-            settle(page)
+            wait_for_rerun(page)
             if not check(page, where, f"button {name!r}", failures):
                 return
             button = visible(page, "button").filter(has_text=name).first
@@ -159,7 +145,7 @@ def exercise(page, url, where, failures, steps=ALL_STEPS):
     started = time.perf_counter()
     page.goto(url)
     wait_for_app(page, timeout=90_000)
-    settle(page)
+    wait_for_rerun(page)
     # a fresh tab draws its widgets as skeletons until their code has loaded (seconds under load):
     # the controls are counted once they are there
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)

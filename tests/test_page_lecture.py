@@ -47,7 +47,8 @@ def test_each_chapter_renders_its_content_and_try_it(cid):
     assert any("What to look at, and why" in i.value for i in at.info)
     assert "Now change one thing" in text(at)
     assert at.button(key=f"lecture_try_{cid}").label.startswith("Try it on the ")
-    assert at.get("plotly_chart") or at.dataframe or at.code, "a chapter shows figures or numbers"
+    assert at.get("plotly_chart") or at.get("vega_lite_chart") or at.dataframe or at.code, \
+        "a chapter shows figures or numbers"
     assert cid in at.session_state[SEEN_KEY]
 
 
@@ -75,9 +76,14 @@ def test_softmax_toy_loss_is_minus_log_of_the_correct_probability():
     at.slider(key="lecture_toy_2").set_value(5.0).run()
     expected = -math.log(math.exp(5) / (math.exp(5) + 3))
     assert float(next(m.value for m in at.metric if m.label.startswith("loss"))) == pytest.approx(expected, abs=1e-4)
+    spec, bars = vega_chart(at, "lecture_toy")
+    assert bars["probability"].sum() == pytest.approx(1) and bars["probability"].idxmax() == 2
+    assert list(bars["role"]) == ["wrong", "wrong", "correct", "wrong"]   # the correct one drawn green
     at.radio(key="lecture_toy_target").set_value(0).run()   # the confident logit is now a wrong one
     wrong = -math.log(1 / (math.exp(5) + 3))
     assert float(next(m.value for m in at.metric if m.label.startswith("loss"))) == pytest.approx(wrong, abs=1e-4)
+    again, bars = vega_chart(at, "lecture_toy")
+    assert again == spec and list(bars["role"]) == ["correct", "wrong", "wrong", "wrong"]   # new data, same chart
 
 
 def test_kaiming_demo_std_grows_with_fan_in_unless_divided():

@@ -1,4 +1,5 @@
-"""Figures of the Lecture page: plain numbers in (from makemore_core), plotly figures out.
+"""Figures of the Lecture page: plain numbers in (from makemore_core), plotly figures out (Vega-Lite
+(data, spec) for the chapter 1 toy, which its sliders redraw).
 
 The chapters also reuse the Initialization lab's and the Training page's figures (histograms,
 saturation image, update:data over time); only what those do not draw is here.
@@ -6,22 +7,33 @@ saturation image, update:data over time); only what those do not draw is here.
 import math
 
 import numpy as np
+import pandas as pd
 
-from .common import color
+from . import vega
+from .common import BLUE, FONT_SIZE, GREEN, color
 from .init_lab import _axis, _figure
 
 NO_TOOLBAR = {"displayModeBar": False}
 
 
-def softmax_toy_figure(logits, probs, target: int):
-    """Four logits and the probabilities softmax makes of them; the correct one in green."""
-    names = [f"logit {i}" for i in range(len(logits))]
-    colours = ["#2ca02c" if i == target else "#1f77b4" for i in range(len(logits))]
-    bars = dict(type="bar", x=names, y=list(probs), marker=dict(color=colours), showlegend=False,
-                text=[f"{p:.3f}" for p in probs], textposition="outside",
-                hovertemplate="%{x}: p = %{y:.4f}<extra></extra>")
-    return _figure([bars], "softmax(logits): the probability of each character", height=300,
-                   yaxis=_axis("probability", range=[0, 1.15]), margin=dict(l=60, r=20, t=50, b=40))
+def softmax_toy_chart(logits, probs, target: int, big=False):
+    """(data, spec): four logits and the probabilities softmax makes of them, the correct one in green.
+    Vega-Lite: a slider step changes the data only, and the browser swaps it into the drawn chart."""
+    data = pd.DataFrame({"logit": [f"logit {i}" for i in range(len(logits))], "probability": list(probs),
+                         "label": [f"{p:.3f}" for p in probs],
+                         "role": ["correct" if i == target else "wrong" for i in range(len(logits))]})
+    x = {"field": "logit", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}}
+    y = {"field": "probability", "type": "quantitative", "scale": {"domain": [0, 1.15]},
+         "axis": {"values": [0, 0.25, 0.5, 0.75, 1], "format": ".2~f"}}
+    colour = {"field": "role", "type": "nominal", "legend": None,
+              "scale": {"domain": ["correct", "wrong"], "range": [GREEN, BLUE]}}
+    tooltip = [{"field": "logit"}, {"field": "probability", "format": ".4f"}]
+    layers = [{"mark": {"type": "bar"}, "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip}},
+              {"mark": {"type": "text", "dy": -10, "fontSize": FONT_SIZE + (5 if big else 0)},
+               "encoding": {"x": x, "y": y, "text": {"field": "label"}}}]
+    spec = vega.spec(layers, 240, big, key="lecture_toy")
+    spec["title"] = "softmax(logits): the probability of each character"
+    return data, spec
 
 
 def loss_curves_figure(curves: dict, uniform: float, clip: float | None = None):

@@ -2,7 +2,8 @@
 import streamlit as st
 
 from makemore_core import lecture_demos as demos
-from ui.figures.lecture import NO_TOOLBAR, softmax_toy_figure
+from ui import classroom
+from ui.figures.lecture import softmax_toy_chart
 from ui.lecture import compute, notebook, try_it
 from ui.lecture.common import change_one_thing, lecture_number, look_at
 
@@ -18,7 +19,8 @@ def softmax_toy():
                               format_func=lambda i: f"logit {i}")
     toy = demos.softmax_toy(logits, target)
     left, right = st.columns([2, 1])
-    left.plotly_chart(softmax_toy_figure(logits, toy["probs"], target), key="lecture_toy_chart", config=NO_TOOLBAR)
+    left.vega_lite_chart(*softmax_toy_chart(logits, toy["probs"], target, classroom.projecting()), width="stretch",
+                         key="lecture_toy_chart")
     right.metric("loss = −log p(correct)", f"{toy['loss']:.4f}",
                  delta=f"{toy['loss'] - toy['uniform_loss']:+.3f} vs uniform", delta_color="inverse")
     right.caption("Large logits are fine when the right one is large. When a wrong one is large instead, "

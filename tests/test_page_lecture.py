@@ -91,8 +91,13 @@ def test_kaiming_demo_std_grows_with_fan_in_unless_divided():
     at.toggle(key="lecture_divide").set_value(False).run()
     at.select_slider(key="lecture_fan_in").set_value(100).run()
     assert "std(x @ w) **10." in text(at) or "std(x @ w) **9." in text(at)   # about sqrt(100)
+    spec, lines = vega_chart(at, "lecture_fan_in")
     at.toggle(key="lecture_divide").set_value(True).run()
     assert "std(x @ w) **1.0" in text(at) or "std(x @ w) **0.9" in text(at)
+    again, divided = vega_chart(at, "lecture_fan_in")
+    assert again == spec and set(divided["series"]) == {"x", "y = x @ w"}   # new data, same chart
+    peak = lambda d: d[d["series"] == "y = x @ w"]["density"].max()   # noqa: E731
+    assert peak(divided) > 5 * peak(lines)   # std 1 instead of 10: a narrower, taller density
 
 
 @pytest.mark.parametrize("cid", LECTURE_IDS)

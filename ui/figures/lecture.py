@@ -1,5 +1,5 @@
 """Figures of the Lecture page: plain numbers in (from makemore_core), plotly figures out (Vega-Lite
-(data, spec) for the chapter 1 toy, which its sliders redraw).
+(data, spec) for the charts a slider redraws: chapter 1's toy, chapter 4's fan_in demo).
 
 The chapters also reuse the Initialization lab's and the Training page's figures (histograms,
 saturation image, update:data over time); only what those do not draw is here.
@@ -53,16 +53,22 @@ def loss_curves_figure(curves: dict, uniform: float, clip: float | None = None):
                    legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"), margin=dict(l=60, r=20, t=80, b=50))
 
 
-def fan_in_figure(result: dict, fan_in: int):
-    """Histograms of x and of y = x @ w on one axis: y's spread against x's."""
-    traces = [
-        dict(type="scatter", mode="lines", x=np.asarray(result["x_hist"]["x"]), y=np.asarray(result["x_hist"]["density"]),
-             name=f"x, std {result['x_std']:.2f}", line=dict(color=color(0), width=2.2)),
-        dict(type="scatter", mode="lines", x=np.asarray(result["y_hist"]["x"]), y=np.asarray(result["y_hist"]["density"]),
-             name=f"y = x @ w, std {result['y_std']:.2f}", line=dict(color=color(1), width=2.2)),
-    ]
-    return _figure(traces, f"x (1000 x {fan_in}) and y = x @ w", height=320, xaxis=_axis("value"),
-                   yaxis=_axis("density"))
+FAN_IN_SERIES = ["x", "y = x @ w"]
+
+
+def fan_in_chart(result: dict, big=False):
+    """(data, spec): the densities of x and of y = x @ w on one axis: y's spread against x's. Their stds
+    are in the text beside it, not the legend, so that a step changes the data only."""
+    data = pd.concat([pd.DataFrame({"value": np.asarray(result[part]["x"]), "density": np.asarray(result[part]["density"]),
+                                    "series": name})
+                      for part, name in zip(("x_hist", "y_hist"), FAN_IN_SERIES)], ignore_index=True)
+    encoding = {"x": {"field": "value", "type": "quantitative", "title": "value"},
+                "y": {"field": "density", "type": "quantitative", "title": "density"},
+                "color": vega.color(FAN_IN_SERIES, legend_columns=2)}
+    spec = vega.spec([{"mark": {"type": "line", "strokeWidth": 2.2}, "encoding": encoding}], 260, big,
+                     key="lecture_fan_in")
+    spec["title"] = "x (1000 × fan_in) and y = x @ w"
+    return data, spec
 
 
 def normalize_figure(x, y, mu: float, sigma: float):

@@ -4,7 +4,8 @@ import math
 import streamlit as st
 
 from makemore_core import lecture_demos as demos
-from ui.figures.lecture import NO_TOOLBAR, fan_in_figure
+from ui import classroom
+from ui.figures.lecture import fan_in_chart
 from ui.lecture import compute, try_it
 from ui.lecture.common import change_one_thing, look_at
 
@@ -21,7 +22,7 @@ def fan_in_demo():
     divide = b.toggle("w / √fan_in", value=True, key="lecture_divide")
     gain_name = c.radio("gain", list(GAINS), key="lecture_gain", horizontal=True, disabled=not divide)
     result = demos.fan_in_demo(fan_in, divide, GAINS[gain_name])
-    st.plotly_chart(fan_in_figure(result, fan_in), key="lecture_fan_in_chart", config=NO_TOOLBAR)
+    st.vega_lite_chart(*fan_in_chart(result, classroom.projecting()), width="stretch", key="lecture_fan_in_chart")
     expected = f"gain = {GAINS[gain_name]:.3f}" if divide else f"√fan_in = {math.sqrt(fan_in):.2f}"
     st.markdown(f"std(x) **{result['x_std']:.3f}** → std(x @ w) **{result['y_std']:.3f}** (expected about "
                 f"{expected})")

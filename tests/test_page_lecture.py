@@ -1,7 +1,6 @@
 """The Lecture page, headless (AppTest): every chapter renders its figures and its "try it", the
 chapters seen get a checkmark, "try it" lands on its page with the chapter's settings, and on the
 lecture's names.txt the numbers are the notebook's."""
-import json
 import math
 
 import pytest
@@ -33,10 +32,6 @@ def digest_of(at):
     from makemore_core.data import Dataset
     from ui.data_stats import digest
     return digest(Dataset.from_path(state.DEFAULT_DATA))
-
-
-def chart(at, key):
-    return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
 
 
 @pytest.mark.parametrize("cid", LECTURE_IDS)
@@ -157,8 +152,15 @@ def test_bonus_statistics_are_the_notebooks():
     with_bn = at.dataframe[1].value.set_index("tensor")["std here"]
     assert with_bn["out std"] == pytest.approx(1.0, abs=1e-5)
     assert with_bn["x grad std"] == pytest.approx(0.0315, abs=1e-4)
-    spec = chart(at, "lecture_widget_chart")
-    assert spec["layout"]["title"]["text"] == "input mu 1.56 std 2.39"
+    assert "the five inputs: mean 1.56, std 2.39" in text(at)
+    spec, data = vega_chart(at, "lecture_widget")
+    normalized = data[(data["part"] == "point") & (data["point"] == "normalized")]["value"]
+    assert normalized.mean() == pytest.approx(0, abs=1e-6) and normalized.std() == pytest.approx(1, abs=1e-6)
+    at.slider(key="lecture_widget_x0").set_value(30.0).run()   # one outlier sets the std
+    again, moved = vega_chart(at, "lecture_widget")
+    assert again == spec and "the five inputs: mean 1.56" not in text(at)
+    top = moved[(moved["part"] == "point") & (moved["point"] == "the moved input")]["value"]
+    assert list(top) == [30.0]
 
 
 def test_loss_log_runs_the_missing_stages_once_and_keeps_them_for_everyone(monkeypatch, tmp_path):

@@ -1,5 +1,5 @@
 """Figures of the Lecture page: plain numbers in (from makemore_core), plotly figures out (Vega-Lite
-(data, spec) for the charts a slider redraws: chapter 1's toy, chapter 4's fan_in demo).
+(data, spec) for the charts a slider redraws: chapters 1, 4 and 10's demos).
 
 The chapters also reuse the Initialization lab's and the Training page's figures (histograms,
 saturation image, update:data over time); only what those do not draw is here.
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import vega
-from .common import BLUE, FONT_SIZE, GREEN, color
+from .common import BLUE, FONT_SIZE, GREEN, ORANGE, VERMILLION, color
 from .init_lab import _axis, _figure
 
 NO_TOOLBAR = {"displayModeBar": False}
@@ -71,30 +71,39 @@ def fan_in_chart(result: dict, big=False):
     return data, spec
 
 
-def normalize_figure(x, y, mu: float, sigma: float):
-    """The notebook's BatchNorm widget: five inputs (top) joined to their normalized values (bottom),
-    with the Gaussian of the inputs' mean and std and the unit Gaussian."""
+NORMALIZE_SERIES = ["inputs: N(mean, std)", "normalized: N(0, 1)"]
+
+
+def normalize_chart(x, y, mu: float, sigma: float, big=False):
+    """(data, spec): the notebook's BatchNorm widget. Five inputs (top row) joined to their normalized values
+    (bottom row), with the Gaussian of the inputs' mean and std and the unit Gaussian. The mean and std go
+    in the heading above it, not the legend, so that a step changes the data only."""
     xs = np.linspace(-6, 6, 121)
     pdf = lambda m, s: np.exp(-0.5 * ((xs - m) / s) ** 2) / (s * math.sqrt(2 * math.pi))  # noqa: E731
-    traces = [
-        dict(type="scatter", mode="lines", x=xs, y=pdf(mu, max(sigma, 1e-6)), name=f"inputs: N({mu:.2f}, {sigma:.2f})",
-             line=dict(color="#1f77b4", width=2)),
-        dict(type="scatter", mode="lines", x=xs, y=pdf(0.0, 1.0), name="normalized: N(0, 1)",
-             line=dict(color="#d62728", width=2)),
+    curves = pd.concat([pd.DataFrame({"value": xs, "height": pdf(m, s), "series": name})
+                        for (m, s), name in zip([(mu, max(sigma, 1e-6)), (0.0, 1.0)], NORMALIZE_SERIES)])
+    points = pd.DataFrame({"value": [*x, *y], "height": [1.0] * len(x) + [0.0] * len(y),
+                           "point": ["the moved input"] + ["input"] * (len(x) - 1) + ["normalized"] * len(y)})
+    links = pd.DataFrame({"value": list(x), "to": list(y), "height": 1.0, "bottom": 0.0})
+    data = pd.concat([curves.assign(part="curve"), points.assign(part="point"), links.assign(part="link")],
+                     ignore_index=True)
+    x_axis = {"field": "value", "type": "quantitative", "title": "value", "scale": {"domain": [-6.5, 6.5], "clamp": True}}
+    y_axis = {"field": "height", "type": "quantitative", "title": None, "scale": {"domain": [-0.1, 1.1]},
+              "axis": {"values": [0, 1], "labelExpr": "datum.value == 1 ? 'x' : '(x − μ) / σ'"}}
+    only = lambda part: [{"filter": f"datum.part == '{part}'"}]   # noqa: E731
+    layers = [
+        {"transform": only("link"), "mark": {"type": "rule", "color": "black", "opacity": 0.25},
+         "encoding": {"x": x_axis, "x2": {"field": "to"}, "y": y_axis, "y2": {"field": "bottom"}}},
+        {"transform": only("curve"), "mark": {"type": "line", "strokeWidth": 2},
+         "encoding": {"x": x_axis, "y": y_axis, "color": {**vega.color(NORMALIZE_SERIES), "scale": {
+             "domain": NORMALIZE_SERIES, "range": ["#1f77b4", VERMILLION]}}}},   # the outputs red, as the text says
+        {"transform": only("point"), "mark": {"type": "circle", "size": 180, "opacity": 1},
+         "encoding": {"x": x_axis, "y": y_axis, "tooltip": [{"field": "point"}, {"field": "value", "format": ".2f"}],
+                      "fill": {"field": "point", "type": "nominal", "legend": None,
+                               "scale": {"domain": ["the moved input", "input", "normalized"],
+                                         "range": [ORANGE, "#1f77b4", VERMILLION]}}}},
     ]
-    for xi, yi in zip(x, y):
-        traces.append(dict(type="scatter", mode="lines", x=[xi, yi], y=[1, 0], showlegend=False, hoverinfo="skip",
-                           line=dict(color="black", width=1), opacity=0.25))
-    traces += [
-        dict(type="scatter", mode="markers", x=list(x), y=[1] * len(x), name="input x", showlegend=False,
-             marker=dict(color=["#ff7f0e"] + ["#1f77b4"] * (len(x) - 1), size=14),
-             hovertemplate="x = %{x:.2f}<extra></extra>"),
-        dict(type="scatter", mode="markers", x=list(y), y=[0] * len(y), name="(x - mu) / std", showlegend=False,
-             marker=dict(color="#d62728", size=14), hovertemplate="normalized %{x:.2f}<extra></extra>"),
-    ]
-    return _figure(traces, f"input mu {mu:.2f} std {sigma:.2f}", height=360,
-                   xaxis=_axis("value", range=[-6.5, 6.5]), yaxis=_axis("", range=[-0.1, 1.1]),
-                   legend=dict(orientation="h", y=1.0, x=0, yanchor="bottom"), margin=dict(l=40, r=20, t=80, b=50))
+    return data, vega.spec(layers, 300, big, key="lecture_widget")
 
 
 def loss_log_figure(rows):

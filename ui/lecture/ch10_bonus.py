@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from makemore_core import lecture_demos as demos
-from ui.figures.lecture import NO_TOOLBAR, normalize_figure
+from ui import classroom
+from ui.figures.lecture import normalize_chart
 from ui.lecture import notebook, try_it
 from ui.lecture.common import change_one_thing, look_at
 
@@ -21,8 +22,9 @@ def stats_table(ours: dict, lecture: dict) -> pd.DataFrame:
 def five_values():
     x0 = st.slider("x0: the first of the five values", -30.0, 30.0, 0.0, 0.5, key="lecture_widget_x0")
     result = demos.normalize_five(x0)
-    st.plotly_chart(normalize_figure(result["x"], result["y"], result["mu"], result["sigma"]),
-                    key="lecture_widget_chart", config=NO_TOOLBAR)
+    st.markdown(f"**the five inputs: mean {result['mu']:.2f}, std {result['sigma']:.2f}** → normalized: mean 0, std 1")
+    st.vega_lite_chart(*normalize_chart(result["x"], result["y"], result["mu"], result["sigma"], classroom.projecting()),
+                       width="stretch", key="lecture_widget_chart")
 
 
 def render(ctx):

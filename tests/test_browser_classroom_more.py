@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from conftest import ROOT, wait_for_app
-from test_browser_classroom import drag_every_slider, idle
+from conftest import ROOT, wait_for_app, wait_for_rerun
+from test_browser_classroom import drag_every_slider
 
 pytestmark = pytest.mark.browser
 MAIN = '[data-testid="stMain"]'
@@ -106,12 +106,12 @@ def test_sampling_sliders_dragged_many_times_in_fresh_tabs_and_after_new_names(b
         try:
             assert drag_every_slider(page, times=4, limit=8) >= 5    # names, temperature, top-k, top-p, beam
             page.get_by_role("button", name="Another seed").click()  # other names: the follow-the-name options change
-            idle(page)
+            wait_for_rerun(page)
             how_many = page.locator(f'{MAIN} .st-key-sampling_n input[type="range"]')
             how_many.focus()
             page.keyboard.press("End" if tab == 0 else "Home")      # 100 names, or 1
             page.wait_for_url(re.compile(r"[?&]n=100\b" if tab == 0 else r"[?&]n=1\b"), timeout=30_000)
-            idle(page)
+            wait_for_rerun(page)
             assert page.locator(ERROR_BOX).count() == 0
             drag_every_slider(page, times=2, limit=8)
             assert page.locator(ERROR_BOX).count() == 0

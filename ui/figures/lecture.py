@@ -96,12 +96,12 @@ def normalize_chart(x, y, mu: float, sigma: float, big=False):
          "encoding": {"x": x_axis, "x2": {"field": "to"}, "y": y_axis, "y2": {"field": "bottom"}}},
         {"transform": only("curve"), "mark": {"type": "line", "strokeWidth": 2},
          "encoding": {"x": x_axis, "y": y_axis, "color": {**vega.color(NORMALIZE_SERIES), "scale": {
-             "domain": NORMALIZE_SERIES, "range": ["#1f77b4", VERMILLION]}}}},   # the outputs red, as the text says
+             "domain": NORMALIZE_SERIES, "range": [BLUE, VERMILLION]}}}},   # the outputs red, as the text says
         {"transform": only("point"), "mark": {"type": "circle", "size": 180, "opacity": 1},
          "encoding": {"x": x_axis, "y": y_axis, "tooltip": [{"field": "point"}, {"field": "value", "format": ".2f"}],
                       "fill": {"field": "point", "type": "nominal", "legend": None,
                                "scale": {"domain": ["the moved input", "input", "normalized"],
-                                         "range": [ORANGE, "#1f77b4", VERMILLION]}}}},
+                                         "range": [ORANGE, BLUE, VERMILLION]}}}},
     ]
     return data, vega.spec(layers, 300, big, key="lecture_widget")
 

@@ -31,7 +31,7 @@ def apply_preset(name):
     settings = lab.clean(lab.PRESETS[name]["settings"])   # every setting: a preset also leaves a stage
     links.set_values("init", SETTINGS, {QUERY[s]: v for s, v in settings.items()})
     lab.save_settings(settings)
-    st.session_state["init_lab_preset"] = name
+    st.session_state[lab.PRESET_KEY] = name
 
 
 def layer_table(layers):
@@ -126,7 +126,7 @@ def current_settings():
 def preset_note(settings):
     """The preset whose note shows above the controls for these settings, or None: its note shows
     until a control moves away from it."""
-    preset = st.session_state.get("init_lab_preset")
+    preset = st.session_state.get(lab.PRESET_KEY)
     return preset if preset and lab.PRESETS[preset]["settings"] == settings else None
 
 

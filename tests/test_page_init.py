@@ -1,5 +1,5 @@
 """The Initialization lab page, headless (AppTest): presets, the direction the statistics move, the
-uniform-guess line for the vocabulary in use, Compare, persistence and the server time of a rerun."""
+uniform-guess line for the vocabulary in use, Compare, persistence, and which rerun a step gets."""
 import json
 import math
 

@@ -1,5 +1,5 @@
-"""Figures of the Lecture page: plain numbers in (from makemore_core), plotly figures out (Vega-Lite
-(data, spec) for the charts a slider redraws: chapters 1, 4 and 10's demos).
+"""Figures of the Lecture page: plain numbers in (from makemore_core), plotly figures out. The demos a
+slider redraws (chapters 1, 4 and 10) are Vega-Lite instead: (data, spec), the spec fixed.
 
 The chapters also reuse the Initialization lab's and the Training page's figures (histograms,
 saturation image, update:data over time); only what those do not draw is here.

@@ -6,6 +6,7 @@ import streamlit as st
 from ui import links
 from ui.lecture import CHAPTERS, chapter_id
 from ui.lecture.common import CHAPTER_KEY, context, mark_seen, seen
+from ui.safe_text import literal
 
 ctx = context()
 ids = [chapter_id(c) for c in CHAPTERS]
@@ -31,7 +32,7 @@ if ctx.lecture_data:
                "own. The step-0 losses, the parameter counts and the deep net's 1,001 steps (statistics, losses, "
                "names) are the notebook's digit for digit.")
 else:
-    st.warning(f"The data in use is **{ctx.dataset.name}**, not the lecture's names.txt: every experiment runs the "
+    st.warning(f"The data in use is **{literal(ctx.dataset.name)}**, not the lecture's names.txt: every experiment runs the "
                "same way, but the numbers differ from the notebook's. For the notebook's numbers, get names.txt "
                "from the makemore repository (github.com/karpathy/makemore) and load it with the sidebar's "
                "upload, or with `--data names.txt` on the command line.")

@@ -19,6 +19,7 @@ from ui import state
 from ui.figures import init_lab as init_figs
 from ui.figures import live as live_figs
 from ui.figures import training as figs
+from ui.safe_text import literal
 from ui.training_settings import LECTURE, QUICK
 
 LIVE_HEIGHT = 95                   # six live charts' plotting areas, two a row: the first four and the
@@ -141,7 +142,7 @@ def start_new_run():
         run = manager.new_run(run_label(model, train), dataset, data, model, train, state.device(),
                               engine=current_settings()["engine"])
     except ValueError as e:
-        st.session_state["tr_error"] = f"Not started: {e}"
+        st.session_state["tr_error"] = f"Not started: {literal(e, 300)}"
         return
     if note:
         st.session_state["tr_note"] = note
@@ -322,7 +323,7 @@ if link and link not in written:
     elif linked is not None:
         st.session_state["tr_watching"] = linked.link
     else:
-        link_notice.warning(f"There is no run {link.split('-')[0]} on this server (any more): runs are forgotten "
+        link_notice.warning(f"There is no run {literal(link.split('-')[0])} on this server (any more): runs are forgotten "
                    f"{run_lib.KEEP_S / 60:g} minutes after their browser's last tab left, and when the server "
                    "restarts.")
 watched = run_lib.find_run(st.session_state.get("tr_watching"))
@@ -470,7 +471,7 @@ if shown is not None:   # the live view: this browser's run, or one watched read
                                                                       f"{left % 60:02.0f} s left")
         else:
             speed = f"{done / snap['seconds']:,.0f} steps/s on average" if snap["seconds"] > 0 else "not started"
-        st.markdown(f"**Run {snap['id']}** · {snap['label']}{engine} · **{STATE_TEXT[snap['state']]}**")
+        st.markdown(f"**Run {snap['id']}** · {literal(snap['label'], 200)}{engine} · **{STATE_TEXT[snap['state']]}**")
         st.progress(min(done / total, 1.0), text=f"step {done:,} / {total:,} · {speed}")
         loss = "—" if snap["loss"] is None else number(snap["loss"])
         val = f"{snap['val'][-1][1]:.4f}" if snap["val"] else "—"
@@ -605,7 +606,7 @@ loaded = state.uploaded_checkpoint()
 if loaded is not None:
     ck_model, ck_vocab, ck_label = loaded
     c = ck_model.config
-    st.markdown(f"Loaded **{ck_label}**: {c.hidden_layers} hidden layers of {c.n_hidden}, {c.nonlinearity}, "
+    st.markdown(f"Loaded **{literal(ck_label, 200)}**: {c.hidden_layers} hidden layers of {c.n_hidden}, {c.nonlinearity}, "
                 f"{'BatchNorm' if c.batchnorm else 'no BatchNorm'}, {ck_model.num_parameters():,} parameters.")
     same_vocab = list(ck_vocab.itos) == list(dataset.vocab.itos)
     if not same_vocab:
@@ -616,7 +617,7 @@ if loaded is not None:
         try:
             _, train, _ = build_configs()
         except ValueError as e:
-            st.error(f"Not started: {e}")
+            st.error(f"Not started: {literal(e, 300)}")
         else:
             data = state.dataset_tensors(dataset, c.block_size)
             model = ck_model.copy()

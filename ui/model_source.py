@@ -19,6 +19,7 @@ from makemore_core import sampling
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig
 from ui import eval_jobs, runs, state
+from ui.safe_text import literal
 
 CHOICE_KEY = "model_source_choice"      # the candidate the user picked (survives page switches)
 SEEN_KEY = "model_source_seen"          # candidate keys in the order they first appeared
@@ -155,7 +156,7 @@ def choose(page: str, wanted: str | None = None) -> ModelChoice | None:
         key = st.session_state[CHOICE_KEY]
         kind, item = found[key]
         if len(found) == 1:
-            st.markdown(f"**Model:** {labels[key]}")
+            st.markdown(f"**Model:** {literal(labels[key], 200)}")
         refresh = False
         if kind == "run" and _is_training(item):
             refresh = st.button("Use its newest weights", key=f"{page}_refresh_snapshot",

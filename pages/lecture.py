@@ -3,7 +3,7 @@ look at, shows the lecture's experiment live, suggests one change, and opens the
 changed. The chapters live in ui/lecture/; this page lays them out."""
 import streamlit as st
 
-from ui import links
+from ui import lecture_words, links
 from ui.lecture import CHAPTERS, chapter_id
 from ui.lecture.common import CHAPTER_KEY, context, mark_seen, seen
 
@@ -32,9 +32,10 @@ if ctx.lecture_data:
                "names) are the notebook's digit for digit.")
 else:
     st.warning(f"The data in use is **{ctx.dataset.name}**, not the lecture's names.txt: every experiment runs the "
-               "same way, but the numbers differ from the notebook's. For the notebook's numbers, get names.txt "
-               "from the makemore repository (github.com/karpathy/makemore) and load it with the sidebar's "
-               "upload, or with `--data names.txt` on the command line.")
+               "same way, but the numbers differ from the notebook's. For the notebook's numbers, the button "
+               "below downloads the lecture's list from the makemore repository on GitHub (or upload names.txt "
+               "in the sidebar; on the command line, `--data lecture`).")
+    lecture_words.button("lecture_data_button")
 
 if st.session_state.get(CHAPTER_KEY) in ids:   # a chapter chosen before (or by another page)
     st.session_state.setdefault("lecture_pick", st.session_state[CHAPTER_KEY])

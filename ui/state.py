@@ -159,6 +159,9 @@ def sidebar():
         data_from_link()
         summary = st.empty()           # filled after the uploader, so that it names a list just uploaded
         upload_words_widget("sidebar_upload", "Use your own word list")
+        from ui import lecture_words   # late import: it imports this module
+        if not lecture_words.in_use():
+            lecture_words.button("sidebar_lecture_data")
         if not using_default_data() and st.button("Back to the default names", key="sidebar_default"):
             use_default_words()
             st.rerun()

@@ -225,7 +225,8 @@ def e02(dataset):
     st.markdown(r"""After training, BatchNorm in eval mode is a fixed affine map of each column:
 its running mean and variance no longer depend on the batch. A Linear followed by it is then one Linear
 with other weights: with $s_j = \gamma_j / \sqrt{\mathrm{var}_j + \epsilon}$,
-$W'_{ij} = W_{ij}\, s_j$ and $b'_j = (b_j - \mathrm{mean}_j)\, s_j + \beta_j$.
+$W'_{ij} = W_{ij}\, s_j$ and $b'_j = (b_j - \mathrm{mean}_j)\, s_j + \beta_j$
+(the lecture's own BatchNorm keeps a running std and no $\epsilon$: $s_j = \gamma_j / \mathrm{std}_j$).
 BatchNorm disappears, and the forward pass should not change.""")
     source = st.radio("Fold", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="ex_e02_source")
     found = e02_model(dataset, source)

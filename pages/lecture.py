@@ -4,9 +4,10 @@ changed. The chapters live in ui/lecture/; this page lays them out."""
 import streamlit as st
 
 from ui import lecture_progress, lecture_words, links
-from ui.lecture import CHAPTERS, chapter_id, predict
+from ui.lecture import CHAPTERS, chapter_id, notebook, predict
 from ui.lecture.common import CHAPTER_KEY, context, mark_seen, seen
 from ui.lecture.questions import QUESTIONS, all_questions, top_question
+from ui.safe_text import literal
 
 ctx = context()
 ids = [chapter_id(c) for c in CHAPTERS]
@@ -28,11 +29,13 @@ st.title("The lecture, chapter by chapter")
 st.markdown("Andrej Karpathy's *makemore part 3*: activations, gradients and BatchNorm. First a one-layer net "
             "that starts with a loss of 27.88, fixed step by step; then a deep net, and how to read its insides.")
 if ctx.lecture_data:
-    st.success("The data is the lecture's own names.txt: each chapter shows the notebook's numbers next to its "
-               "own. The step-0 losses, the parameter counts and the deep net's 1,001 steps (statistics, losses, "
-               "names) are the notebook's digit for digit.")
+    st.success("The data is the lecture's own names.txt: each chapter shows the notebook's numbers beside its own, "
+               "at the notebook's precision and with the cell that prints them. Digit for digit: the "
+               f"{notebook.DIGIT_FOR_DIGIT}. The rest (gradient statistics to 7 digits, losses to 17) agree to float "
+               "rounding, or say how far apart they are; 27.8817 and 11,897 are the video's numbers, which the "
+               "notebook does not print.")
 else:
-    st.warning(f"The data in use is **{ctx.dataset.name}**, not the lecture's names.txt: every experiment runs the "
+    st.warning(f"The data in use is **{literal(ctx.dataset.name)}**, not the lecture's names.txt: every experiment runs the "
                "same way, but the numbers differ from the notebook's. For the notebook's numbers, the button "
                "below downloads the lecture's list from the makemore repository on GitHub (or upload names.txt "
                "in the sidebar; on the command line, `--data lecture`).")

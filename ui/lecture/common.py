@@ -49,10 +49,22 @@ def change_one_thing(*ideas: str):
     st.markdown("**Now change one thing**\n" + "\n".join(f"- {idea}" for idea in ideas))
 
 
-def lecture_number(ctx: Context, ours: float, lecture: float, digits: int = 4) -> str:
-    """Our number, with the notebook's next to it when the data is the lecture's."""
-    text = f"{ours:.{digits}f}"
-    if ctx.lecture_data:
-        same = f"{ours:.{digits}f}" == f"{lecture:.{digits}f}"
-        text += f" (notebook: {lecture:.{digits}f}{', the same' if same else ''})"
-    return text
+def lecture_number(ctx: Context, ours: float, printed, digits: int = 4) -> str:
+    """Our number; on the lecture's data, at the notebook's precision beside what it prints and where
+    (printed: a ui.lecture.notebook.Printed), e.g. "3.2870 (cell 14 prints 3.2870; here 3.2870, the same)"."""
+    if not ctx.lecture_data:
+        return f"{ours:.{digits}f}"
+    return f"{printed.fmt(ours)} ({printed.beside(ours)})"
+
+
+DASH = "—"   # an empty table cell: nothing to show (not "None")
+
+
+def sentence(text: str) -> str:
+    """text with a capital first letter and a full stop."""
+    return text[:1].upper() + text[1:] + "."
+
+
+def shown(value, fmt: str = ".4f") -> str:
+    """A table cell: the number formatted, or a dash when there is none."""
+    return DASH if value is None else f"{value:{fmt}}"

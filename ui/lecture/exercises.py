@@ -18,6 +18,7 @@ from ui import lecture_progress, state
 from ui.figures import exercises as figs
 from ui.figures import init_lab as lab_figs
 from ui.init_lab import data_key
+from ui.safe_text import literal
 
 TITLE = "Exercises: zero init and folding BatchNorm"
 
@@ -61,7 +62,7 @@ def context_dataset(ctx):
 def render(ctx=None):
     dataset = context_dataset(ctx)
     st.markdown("The video sets two exercises. Here you do both, on the data set in use "
-                f"({dataset.name}).")
+                f"({literal(dataset.name)}).")
     e01(dataset)
     st.divider()
     e02(dataset)
@@ -239,12 +240,12 @@ BatchNorm disappears, and the forward pass should not change.""")
         return
     model, vocab, label = found
     if not model.batchnorms():
-        st.warning(f"{label} has no BatchNorm layer: there is nothing to fold. Choose a model with BatchNorm.")
+        st.warning(f"{literal(label, 200)} has no BatchNorm layer: there is nothing to fold. Choose a model with BatchNorm.")
         return
     try:
         checkpoint.check_vocab(vocab, dataset.vocab)
     except checkpoint.CheckpointError as e:
-        st.error(f"Cannot compare on this data set: {e}. Use the word list it was trained on.")
+        st.error(f"Cannot compare on this data set: {literal(e, 300)}. Use the word list it was trained on.")
         return
     model.eval()
     folded = fold.fold_batchnorm(model)
@@ -256,7 +257,7 @@ BatchNorm disappears, and the forward pass should not change.""")
     diff64 = fold.max_difference(model, folded, X, torch.float64)
     t_model, t_folded = fold.forward_seconds(model, X, repeats=3), fold.forward_seconds(folded, X, repeats=3)
 
-    st.markdown(f"**Folded: {label}.**")
+    st.markdown(f"**Folded: {literal(label, 200)}.**")
     m = st.columns(4)
     m[0].metric("Largest |logit difference|, float32", f"{diff32:.2e}",
                 help=f"Over all {len(X):,} examples of the validation split: rounding, not a change of function.")

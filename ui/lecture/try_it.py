@@ -55,10 +55,7 @@ def apply(item: TryIt, vocab_size: int):
         st.session_state.update(item.settings)
     elif item.page == TRAINING:
         training_settings.load({**training_settings.stage_settings(item.stage, vocab_size), **item.settings})
-    elif item.page == SAMPLING:
-        st.session_state["sampling_settings"] = dict(item.settings)   # the page's own restore() reads these
-        st.session_state.update(item.settings)
-    else:
+    else:   # the widgets' own keys: the page's links.restore keeps them
         st.session_state.update(item.settings)
 
 

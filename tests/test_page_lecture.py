@@ -111,8 +111,8 @@ def test_try_it_opens_its_page_with_the_chapters_settings(cid, stop_all_runs):
         assert at.selectbox(key="tr_stage").value == item.stage
         assert at.number_input(key="tr_steps").value == item.settings.get("steps", 200_000)
     else:   # without a trained model the page first offers to train one; the settings wait for it
-        assert at.session_state["sampling_settings"]["sampling_n"] == 20
-        assert at.session_state["sampling_settings"]["sampling_seed"] == 2147483647 + 10
+        assert at.session_state["sampling_n"] == 20
+        assert at.session_state["sampling_seed"] == 2147483647 + 10
 
 
 def test_lecture_numbers_on_the_lectures_names(lecture_names):

@@ -18,7 +18,8 @@ import torch
 from makemore_core import sampling
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig
-from ui import eval_jobs, runs, state
+from ui import eval_jobs, run_queue, runs, state
+from ui.safe_text import literal
 
 CHOICE_KEY = "model_source_choice"      # the candidate the user picked (survives page switches)
 SEEN_KEY = "model_source_seen"          # candidate keys in the order they first appeared
@@ -158,7 +159,7 @@ def choose(page: str, wanted: str | None = None) -> ModelChoice | None:
         key = st.session_state[CHOICE_KEY]
         kind, item = found[key]
         if len(found) == 1:
-            st.markdown(f"**Model:** {labels[key]}")
+            st.markdown(f"**Model:** {literal(labels[key], 200)}")
         refresh = False
         if kind == "run" and _is_training(item):
             refresh = st.button("Use its newest weights", key=f"{page}_refresh_snapshot",
@@ -241,7 +242,7 @@ def _quick_progress(run_id):
     recent = t.losses[-200:]
     loss = f" · recent loss {sum(recent) / len(recent):.3f}" if recent else ""
     if run.state == "queued":
-        place = runs.queue_position(run)
+        place = run_queue.queue_position(run)
         st.progress(0.0, text=f"Waiting for a free training slot{f' (number {place} in line)' if place else ''}: "
                               "this server trains only a few models at once, one per browser.")
     else:

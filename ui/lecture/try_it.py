@@ -58,14 +58,11 @@ def apply(item: TryIt, vocab_size: int):
         st.session_state.update(item.settings)
     elif item.page == TRAINING:
         training_settings.load({**training_settings.stage_settings(item.stage, vocab_size), **item.settings})
-    elif item.page == SAMPLING:
-        if item.run_steps:   # the lecture's own run, step for step: the page shows it training, then samples
+    else:   # the widgets' own keys: the page's links.restore keeps them
+        if item.run_steps:   # the lecture's own run, step for step: Sampling shows it training, then samples
             model, train = stage_configs(item.stage, vocab_size, steps=item.run_steps)
             model_source.start_run(f"the lecture's {item.stage} net, {item.run_steps:,} steps", model, train,
                                    engine="fast-uncompiled")
-        st.session_state["sampling_settings"] = dict(item.settings)   # the page's own restore() reads these
-        st.session_state.update(item.settings)
-    else:
         st.session_state.update(item.settings)
 
 

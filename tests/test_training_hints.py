@@ -1,7 +1,7 @@
-"""The Training page's hints (ui.runs.hints) read a run's latest statistics without misleading."""
+"""The Training page's hints (ui.run_hints.hints) read a run's latest statistics without misleading."""
 import math
 
-from ui.runs import hints
+from ui.run_hints import hints
 
 
 def snap(update_to_data, saturation_pct=0.0, batchnorm=True):

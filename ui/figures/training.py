@@ -1,7 +1,7 @@
 """Figures of training runs: ratios over time (the Lecture page) and two runs overlaid.
 The live Training charts are Vega-Lite, in ui/figures/live.py.
 
-Plain functions: a run snapshot (ui.runs.Run.snapshot) in, a plotly figure out. Traces get numpy
+Plain functions: a run snapshot (ui.training_run.Run.snapshot) in, a plotly figure out. Traces get numpy
 arrays already downsampled on the server, so a refresh stays small whatever the run's length.
 
 They are built from plain dicts without plotly's validation (`_validate=False`): a validated figure with a named template cost

@@ -6,6 +6,7 @@ import streamlit as st
 from ui import init_lab as lab
 from ui import classroom, lab_hints, links, state
 from ui.figures import init_lab as figs
+from ui.safe_text import literal
 
 WIDGETS = lab.WIDGETS
 QUERY = {  # setting -> query key: the core's field names (ModelConfig)
@@ -220,7 +221,7 @@ def draw_controls(pinned, dataset, vocab_size):
     with st.expander("Embedding & context"):
         st.slider("Embedding size (n_embd)", 2, 30, key="init_n_embd", on_change=control_moved)
         st.slider("Context length (block_size)", 1, 8, key="init_block", on_change=control_moved)
-    st.markdown(f"**Data:** {dataset.name} · vocabulary {vocab_size}  \n"
+    st.markdown(f"**Data:** {literal(dataset.name)} · vocabulary {vocab_size}  \n"
                 "Use another word list from the sidebar.")
 
 
@@ -285,7 +286,7 @@ def lab_results():
             result = lab.result_for(settings, dataset)
             results = [("", result, False)]
     except (ValueError, RuntimeError) as e:  # e.g. a data set these settings cannot use; the settings are kept
-        st.error(f"These settings could not be run on {dataset.name}: {e}")
+        st.error(f"These settings could not be run on {literal(dataset.name)}: {literal(e, 300)}")
         return
     stats = result["stats"]
 

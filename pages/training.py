@@ -13,6 +13,7 @@ from ui import links, state, training_live
 from ui import runs as run_lib
 from ui import training_settings as form
 from ui.figures import training as figs
+from ui.safe_text import literal
 from ui.training_settings import LECTURE, MODEL_SOURCES, QUICK, SETTINGS
 
 # While a run trains the charts redraw twice a second: static plots (no hover/zoom layers) are
@@ -32,7 +33,7 @@ def start_new_run():
         run = manager.new_run(form.run_label(model, train), dataset, data, model, train, state.device(),
                               engine=form.current_settings()["engine"], stage=form.chosen_stage())
     except ValueError as e:
-        st.session_state["tr_error"] = f"Not started: {e}"
+        st.session_state["tr_error"] = f"Not started: {literal(e, 300)}"
         return
     if note:
         st.session_state["tr_note"] = note
@@ -58,7 +59,7 @@ def shown_run(notice):
         elif linked is not None:
             st.session_state["tr_watching"] = linked.link
         else:
-            notice.warning(f"There is no run {link.split('-')[0]} on this server (any more): runs are forgotten "
+            notice.warning(f"There is no run {literal(link.split('-')[0])} on this server (any more): runs are forgotten "
                            f"{run_lib.KEEP_S / 60:g} minutes after their browser's last tab left, and when the server "
                            "restarts.")
     watched = run_lib.find_run(st.session_state.get("tr_watching"))
@@ -229,7 +230,7 @@ loaded = state.uploaded_checkpoint()
 if loaded is not None:
     ck_model, ck_vocab, ck_label = loaded
     c = ck_model.config
-    st.markdown(f"Loaded **{ck_label}**: {c.hidden_layers} hidden layers of {c.n_hidden}, {c.nonlinearity}, "
+    st.markdown(f"Loaded **{literal(ck_label, 200)}**: {c.hidden_layers} hidden layers of {c.n_hidden}, {c.nonlinearity}, "
                 f"{'BatchNorm' if c.batchnorm else 'no BatchNorm'}, {ck_model.num_parameters():,} parameters.")
     same_vocab = list(ck_vocab.itos) == list(dataset.vocab.itos)
     if not same_vocab:
@@ -240,7 +241,7 @@ if loaded is not None:
         try:
             train = form.train_config()
         except ValueError as e:
-            st.error(f"Not started: {e}")
+            st.error(f"Not started: {literal(e, 300)}")
         else:
             data = state.dataset_tensors(dataset, c.block_size)
             model = ck_model.copy()

@@ -18,6 +18,7 @@ from makemore_core.device import describe, pick_device
 from ui.caches import ByteBudgetCache
 from ui.figures.pipeline import pipeline_figure
 from ui import uploads
+from ui.safe_text import literal
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "names.txt"
 DATASET_KEY = "dataset_upload"          # {"name", "bytes"} of an uploaded word list, or absent
@@ -103,14 +104,14 @@ def data_from_link():
     if wanted and wanted != current and wanted != st.session_state.get(DATA_WRITTEN):
         found = uploads.load(wanted)
         if found is None:
-            st.warning(f"This link names a word list (data={wanted[:16]}) that is not on this server: the "
+            st.warning(f"This link names a word list (data={literal(wanted, 16)}) that is not on this server: the "
                        f"{'list in use' if upload else 'default names'} stay in use.")
         else:
             try:
                 use_uploaded_words(*found)
                 current = st.session_state[DATASET_KEY]["link"]
             except DataError as e:
-                st.warning(f"The link's word list was not used: {e}")
+                st.warning(f"The link's word list was not used: {literal(e, 300)}")
     if current and st.query_params.get("data") != current:
         st.query_params["data"] = current
     elif not current and "data" in st.query_params:
@@ -148,9 +149,9 @@ def upload_words_widget(key: str, label="Upload a word list (.txt, one word a li
     try:
         dataset = use_uploaded_words(file.name, raw)
     except DataError as e:
-        st.error(f"That file was not used: {e}")
+        st.error(f"That file was not used: {literal(e, 300)}")
         return
-    st.success(f"Now using {file.name}: {len(dataset.words):,} words, vocabulary of {len(dataset.vocab)}.")
+    st.success(f"Now using {literal(file.name)}: {len(dataset.words):,} words, vocabulary of {len(dataset.vocab)}.")
 
 
 def sidebar():
@@ -166,7 +167,7 @@ def sidebar():
             use_default_words()
             st.rerun()
         dataset = current_dataset()
-        summary.markdown(f"**Data set:** {dataset.name}  \n{len(dataset.words):,} words · "
+        summary.markdown(f"**Data set:** {literal(dataset.name)}  \n{len(dataset.words):,} words · "
                          f"vocabulary {len(dataset.vocab)}")
         st.markdown(f"**Device:** {device_label()}")
 
@@ -201,12 +202,12 @@ def upload_checkpoint_widget(key: str, label="Checkpoint file (.pt, saved by the
     try:
         use_uploaded_checkpoint(file.name, raw)
     except checkpoint.CheckpointError as e:
-        st.error(f"That file was not used: {e}.")
+        st.error(f"That file was not used: {literal(e, 300)}.")
         return False
     except Exception:  # noqa: BLE001 - any unreadable file gets a message, never a traceback
         st.error("That file was not used: it could not be read as a makemore lab checkpoint.")
         return False
-    st.success(f"Loaded {file.name}.")
+    st.success(f"Loaded {literal(file.name)}.")
     return True
 
 

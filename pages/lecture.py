@@ -3,9 +3,10 @@ look at, shows the lecture's experiment live, suggests one change, and opens the
 changed. The chapters live in ui/lecture/; this page lays them out."""
 import streamlit as st
 
-from ui import lecture_words, links
-from ui.lecture import CHAPTERS, chapter_id, notebook
+from ui import lecture_progress, lecture_words, links
+from ui.lecture import CHAPTERS, chapter_id, notebook, predict
 from ui.lecture.common import CHAPTER_KEY, context, mark_seen, seen
+from ui.lecture.questions import QUESTIONS, all_questions, top_question
 from ui.safe_text import literal
 
 ctx = context()
@@ -46,18 +47,26 @@ links.restore("lecture", CHAPTER_LINK)          # a link names the chapter: ?cha
 current = st.session_state["lecture_pick"]
 st.session_state[CHAPTER_KEY] = current
 mark_seen(current)
+predict.clear_if_asked(QUESTIONS.get(current, []))   # a teacher's link: ?chapter=<id>&ask=1
+lecture_progress.write()
 done = seen()
 
 menu, main = st.columns([1, 4], gap="medium")
 with menu:
-    st.markdown(f"**Chapters** · {len(done & set(ids))} of {len(ids)} seen")
+    record = st.empty()   # filled after the chapter: its reveal may judge a guess
     st.radio("Chapter", ids, key="lecture_pick", label_visibility="collapsed",
              format_func=lambda cid: f"{'✓' if cid in done else '○'} {ids.index(cid) + 1}. {short(cid)}",
              on_change=lambda: go_to(st.session_state["lecture_pick"]))
 with main:
     index = ids.index(current)
     st.header(f"{index + 1}. {titles[current]}")
+    question = top_question(current)
+    if question is not None:
+        predict.ask(question, ctx)
     CHAPTERS[index].render(ctx)
+    lecture_progress.write()   # the reveal may have judged a guess
+    record.markdown(f"**Chapters** · {len(done & set(ids))} of {len(ids)} seen  \n"
+                    f"**Predictions** · {predict.record(all_questions())}")
     st.divider()
     back, _, forward = st.columns([1, 2, 1])
     if index > 0:

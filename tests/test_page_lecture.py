@@ -248,3 +248,28 @@ def test_empty_cells_read_as_a_dash_not_none():
     assert not frame.isna().any().any()
     assert "None" not in frame.to_string()
     assert "notebook train" not in frame.columns   # another data set: no notebook column at all
+
+
+def test_chapter_10_opens_the_lab_on_the_batchnorm_tab():
+    at = open_chapter("bonus")
+    at.button(key="lecture_try_bonus").click().run()
+    assert not at.exception
+    assert at.session_state["init_tab"] == "BatchNorm explained"
+    assert any("x̂ (normalized)" in str(df.value.index.tolist()) for df in at.dataframe), "the BatchNorm tab is drawn"
+
+
+def test_chapter_9_trains_the_exact_1001_steps_and_samples_the_notebooks_names(lecture_names, stop_all_runs):
+    from ui import runs
+    at = open_chapter("after-1001", lecture_session(lecture_names))
+    at.button(key="lecture_try_after-1001").click().run()
+    assert not at.exception
+    import re
+    run = max(runs.all_runs(), key=lambda r: r.created)   # the run the click started, training meanwhile
+    assert run.trainer.config.steps == 1_001 and run.trainer.config.lr_milestones == [150_000]
+    assert any("Training the lecture's deep net, 1,001 steps" in str(p.proto.text) for p in at.get("progress")) \
+        or run.state == "finished"   # the page shows it training (unless it was already done)
+    run.wait(120)
+    at.switch_page("pages/sampling.py").run()   # AppTest reruns its own page: the one the click landed on
+    assert not at.exception
+    chips = next(m.value for m in at.markdown if m.value.startswith(":") and "background[" in m.value)
+    assert re.findall(r"background\[(.*?)\]", chips) == notebook.DEEP_NAMES   # cell 20, name for name

@@ -7,10 +7,10 @@ import streamlit as st
 from makemore_core.data import Dataset
 from ui import state
 from ui.data_stats import digest
+from ui.lecture_progress import SEEN_KEY, seen  # noqa: F401 - kept across reloads there
 
 # sha256 of the lecture's names.txt (the makemore repository's word list, 32,033 names)
 LECTURE_NAMES_SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
-SEEN_KEY = "lecture_seen"        # set of chapter ids the learner has opened (survives page switches)
 CHAPTER_KEY = "lecture_chapter"  # the chapter shown, kept apart from the widget's own key
 
 
@@ -33,10 +33,6 @@ def context() -> Context:
     dataset = state.current_dataset()
     key = digest(dataset)
     return Context(dataset, key, key == LECTURE_NAMES_SHA256)
-
-
-def seen() -> set:
-    return st.session_state.setdefault(SEEN_KEY, set())
 
 
 def mark_seen(chapter_id: str):

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from makemore_core.sampling import SAMPLE_SEED
-from ui import init_lab, training_settings
+from makemore_core.stages import stage_configs
+from ui import init_lab, model_source, training_settings
 
 INIT, TRAINING, EVALUATION, SAMPLING = "pages/init.py", "pages/training.py", "pages/evaluation.py", "pages/sampling.py"
 PAGE_TITLES = {INIT: "Initialization lab", TRAINING: "Training", EVALUATION: "Evaluation", SAMPLING: "Sampling"}
@@ -19,6 +20,7 @@ class TryIt:
     stage: str | None = None                       # a lecture stage (Initialization lab, Training)
     preset: str | None = None                      # an Initialization lab preset
     settings: dict = field(default_factory=dict)   # more of the page's settings
+    run_steps: int | None = None                   # Sampling: first train the stage this many steps, exactly
 
 
 TRY_IT = {
@@ -36,12 +38,13 @@ TRY_IT = {
                         preset="Lecture's final net"),
     "diagnostics": TryIt(TRAINING, "The deep net's first 1,001 steps, diagnostics every 10 steps.", stage="deep",
                          settings={"steps": 1_001, "stats_every": 10, "eval_every": 0}),
-    "after-1001": TryIt(SAMPLING, "20 names from the lecture's sampling seed 2147483657; with no model yet, a "
-                                  "quick one of 1,000 steps is offered first.",
-                        settings={"sampling_quick_steps": 1_000, "sampling_n": 20, "sampling_seed": SAMPLE_SEED, "sampling_temperature": 1.0,
+    "after-1001": TryIt(SAMPLING, "The deep net trained the notebook's exact 1,001 steps (lr 0.1, a few seconds), "
+                                  "then 20 names from the lecture's sampling seed 2147483657.",
+                        stage="deep", run_steps=1_001,
+                        settings={"sampling_n": 20, "sampling_seed": SAMPLE_SEED, "sampling_temperature": 1.0,
                                   "sampling_top_k": 0, "sampling_top_p": 1.0}),
     "bonus": TryIt(INIT, "The lecture's final net, its BatchNorm explained one neuron at a time.",
-                   preset="Lecture's final net", settings={"init_bn_value": 3.0}),
+                   preset="Lecture's final net", settings={"init_bn_value": 3.0, "init_tab": "BatchNorm explained"}),
 }
 
 
@@ -56,6 +59,10 @@ def apply(item: TryIt, vocab_size: int):
     elif item.page == TRAINING:
         training_settings.load({**training_settings.stage_settings(item.stage, vocab_size), **item.settings})
     else:   # the widgets' own keys: the page's links.restore keeps them
+        if item.run_steps:   # the lecture's own run, step for step: Sampling shows it training, then samples
+            model, train = stage_configs(item.stage, vocab_size, steps=item.run_steps)
+            model_source.start_run(f"the lecture's {item.stage} net, {item.run_steps:,} steps", model, train,
+                                   engine="fast-uncompiled")
         st.session_state.update(item.settings)
 
 

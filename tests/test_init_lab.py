@@ -83,7 +83,7 @@ def test_original_init_preset_is_the_unfixed_init():
 
 
 def test_every_preset_sets_every_control():
-    assert len(lab.PRESETS) == 8
+    assert len(lab.PRESETS) == 9
     for p in lab.PRESETS.values():
         assert p["settings"].keys() == lab.DEFAULTS.keys()
     gains = {(p["settings"]["batchnorm"], p["settings"]["nonlinearity"], p["settings"]["gain"])
@@ -91,6 +91,12 @@ def test_every_preset_sets_every_control():
     for g in (lab.TANH_GAIN, 1.0, 0.5, 3.0):
         assert (False, "tanh", g) in gains
     assert (False, "none", lab.TANH_GAIN) in gains and (False, "none", 1.0) in gains
+    assert (False, "tanh", lab.TORCH_GAIN) in gains and lab.gain_label(lab.TORCH_GAIN) == "√(1/3)"
+
+
+def test_pytorch_default_preset_has_nn_linears_weight_std():
+    layer = torch.nn.Linear(1000, 1000, dtype=torch.float64)   # its own init: kaiming_uniform_(a=√5)
+    assert float(layer.weight.std()) * 1000 ** 0.5 == pytest.approx(lab.TORCH_GAIN, rel=0.01)
 
 
 def test_gain_choices_include_the_marks():

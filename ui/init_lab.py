@@ -30,6 +30,7 @@ WIDGETS = {  # setting -> widget key
 }
 
 TANH_GAIN = 5 / 3
+TORCH_GAIN = (1 / 3) ** 0.5   # torch.nn.Linear's default: uniform in ±1/√fan_in, a std of √(1/3)/√fan_in
 SATURATED = 0.99                     # the lecture's saturation image: white where |h| > 0.99
 MAX_IMAGE_ROWS = 128                 # examples drawn in the saturation image (the count uses all)
 
@@ -50,7 +51,7 @@ DEFAULTS = {
     "init": "normal",         # normal | zeros (exercise E01: every weight and bias zero)
 }
 
-GAINS = sorted({round(0.05 * k, 2) for k in range(101)} | {TANH_GAIN})
+GAINS = sorted({round(0.05 * k, 2) for k in range(101)} | {TANH_GAIN, TORCH_GAIN})
 WIDTHS = [10, 25, 50, 100, 200, 300, 500]
 BATCH_SIZES = [8, 16, 32, 64, 128, 256, 512]
 BIAS_CHOICES = {
@@ -64,6 +65,8 @@ INITS = {"normal": "normal (randn, scaled)", "zeros": "all zeros (exercise E01)"
 
 
 def gain_label(g: float) -> str:
+    if abs(g - TORCH_GAIN) < 1e-9:
+        return "√(1/3)"
     return "5/3" if abs(g - TANH_GAIN) < 1e-9 else f"{g:g}"
 
 
@@ -95,6 +98,10 @@ PRESETS = {
     "Linear only, gain 1": _preset(
         "No nonlinearity, gain 1: the spread stays the same through every layer (but the whole stack is "
         "just one linear map).", batchnorm=False, nonlinearity="none", gain=1.0),
+    "PyTorch's default (nn.Linear)": _preset(
+        "What torch.nn.Linear does unless told otherwise: weights uniform in ±1/√fan_in, a std of √(1/3)/√fan_in "
+        "(drawn here as Gaussians of that std): a gain of 0.577 where tanh wants 5/3. Without BatchNorm the "
+        "activations shrink layer by layer.", batchnorm=False, gain=TORCH_GAIN),
     "Original init": _preset(
         "The un-fixed start of the lecture: plain randn weights and biases, no 1/sqrt(fan_in), no softened "
         "last layer, no BatchNorm. The net is confidently wrong: a huge initial loss.",

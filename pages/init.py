@@ -1,5 +1,7 @@
 """Initialization lab: the deep net at step 0. Change the init with sliders and watch what it does to
 the activations, the gradients and the initial loss (one forward + backward of one minibatch)."""
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -231,7 +233,54 @@ def draw_presets():
         st.info(f"**{preset}.** {lab.PRESETS[preset]['description']}")
 
 
-@st.fragment
+SCRUB_FROM = "init_scrub_from"   # the gain the scrubber starts at: the one last set by anything but it
+SCRUB_AT = "init_scrub_at"       # the gain the scrubber last committed
+
+
+def scrub_key():
+    """The chart's key: a new one whenever the scrubber starts at another gain, for Streamlit gives a keyed
+    chart back the selection it had (the thumb would stay where it was, not where the server slider went)."""
+    return f"init_scrub_{lab.GAINS.index(st.session_state[SCRUB_FROM]) if st.session_state[SCRUB_FROM] in lab.GAINS else 'x'}"
+
+
+def scrub_released(key, gains):
+    """The thumb rests (Streamlit reports the selection 150 ms after its last move): that gain becomes the
+    lab's, so the address, the server slider, the tables and the A/B pin follow."""
+    picked = (st.session_state[key] or {}).get("selection", {}).get(figs.SCRUB) or []
+    if not picked:
+        return
+    gain = gains[int(picked[0]["m"])]
+    st.session_state[SCRUB_AT] = gain
+    links.set_values("init", SETTINGS, {"gain": gain})
+    st.rerun("init_lab")   # the whole lab: the gain slider and the presets' note show the new gain too
+
+
+def gain_scrubber(settings, pinned, dataset, result_a, big):
+    """Every gain-dependent view in one chart over a family of gains computed once: the browser answers the
+    thumb. Other controls (depth, width, ...) recompute the family on the server."""
+    if settings["stage"]:
+        st.caption("A lecture stage fixes the gain: choose *none* as the Lecture stage to scrub it.")
+        return
+    gain = settings["gain"]
+    if st.session_state.get(SCRUB_AT) != gain or SCRUB_FROM not in st.session_state \
+            or scrub_key() not in st.session_state:   # the gain came from elsewhere, or a new chart
+        st.session_state[SCRUB_FROM] = st.session_state[SCRUB_AT] = gain
+    gains = lab.family_gains(st.session_state[SCRUB_FROM])
+    if pinned:
+        members = lab.family_for(lab.compared_settings(settings, pinned), gains, dataset, batch_from=pinned)
+    else:
+        members = lab.family_for(settings, gains, dataset)
+    key = scrub_key()
+    st.markdown("**Drag the gain:** every chart below follows the thumb at once (all "
+                f"{len(gains)} gains were computed together); when you let go, the gain becomes the lab's."
+                + (" Dashed: A, pinned." if pinned else ""))
+    st.vega_lite_chart(*figs.gain_scrub_chart(members, gains, gains.index(st.session_state[SCRUB_FROM]),
+                                              result_a["stats"] if pinned else None, big),
+                       key=key, on_select=functools.partial(scrub_released, key, gains), selection_mode=figs.SCRUB,
+                       width="content")
+
+
+@st.fragment(key="init_lab")
 def lab_page():
     """Everything below the intro. A control reruns only this fragment, not the whole app (sidebar,
     navigation), and most steps only its results (`control_moved`): what a slider step costs is then
@@ -315,6 +364,9 @@ def lab_results():
                        "its numbers can differ from B's here.")
         st.caption("The lab and the `stats` command share one code path: the model is drawn from the seed's "
                    "generator, then the minibatch from the same generator, then one forward and backward pass.")
+
+    with st.container(border=True, key="init_scrub"):
+        gain_scrubber(settings, pinned, dataset, result_a if pinned else None, big)
 
     with st.container(border=True):
         st.markdown("**What the numbers say**" + (" (about B)" if pinned else ""))

@@ -243,7 +243,7 @@ def cli_args(settings: dict, data_path: str) -> list[str]:
 
 # ---------------------------------------------------------------- the computation (one code path)
 
-def diagnose_minibatch(config: ModelConfig, Xtr, Ytr, batch_size: int, device="cpu", ix=None):
+def diagnose_minibatch(config: ModelConfig, Xtr, Ytr, batch_size: int, device="cpu", ix=None, params=True):
     """The model at init and one forward + backward of a minibatch: (model, stats, ix).
 
     Exactly what `stats --steps 0` does: the model draws its weights from the seed's generator and
@@ -252,7 +252,7 @@ def diagnose_minibatch(config: ModelConfig, Xtr, Ytr, batch_size: int, device="c
     model = MLP(config, device)
     drawn = torch.randint(0, Xtr.shape[0], (batch_size,), generator=model.generator, device=Xtr.device)
     ix = drawn if ix is None else ix.to(Xtr.device)
-    stats = diagnostics.diagnose(model, Xtr[ix], Ytr[ix])
+    stats = diagnostics.diagnose(model, Xtr[ix], Ytr[ix], params=params)
     return model, stats, ix
 
 
@@ -288,6 +288,44 @@ def compute(settings: dict, Xtr, Ytr, vocab_size: int, device="cpu", ix=None) ->
     model, stats, ix = diagnose_minibatch(config, Xtr, Ytr, int(settings["batch_size"]), device, ix)
     return {"settings": clean(settings), "stats": stats, "views": layer_views(model),
             "ix": ix.cpu().numpy(), "vocab_size": vocab_size}
+
+
+# ---------------------------------------------------------------- the gain scrubber's family
+
+SCRUB_GAINS = tuple(g for g in GAINS if g <= 3)   # what the scrubber offers: 0 to 3 by 0.05, and 5/3
+
+
+def family_gains(start: float) -> tuple:
+    """The scrubber's gains: SCRUB_GAINS, and the gain it starts at when that lies beyond them (up to 5)."""
+    return SCRUB_GAINS if start in SCRUB_GAINS else tuple(sorted(SCRUB_GAINS + (float(start),)))
+
+
+def gain_family(settings: dict, gains, Xtr, Ytr, vocab_size: int, device="cpu", ix=None) -> list[dict]:
+    """The step-0 statistics of the lab's net at each of `gains`, all else as `settings`: each member is
+    what compute() gives at that gain (the same model, minibatch and diagnose), without the saturation
+    images and the parameters' rows, which the scrubber does not draw. The browser then picks a member as the thumb moves."""
+    members = []
+    for gain in gains:
+        config = model_config({**settings, "gain": gain}, vocab_size)
+        _, stats, _ = diagnose_minibatch(config, Xtr, Ytr, int(settings["batch_size"]), device, ix, params=False)
+        members.append(stats)
+    return members
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def cached_family(settings_items: tuple, gains: tuple, key: str, batch_from: tuple | None, _dataset) -> list[dict]:
+    """gain_family(), cached on everything but the gain. Shared by every session: read it, never change it."""
+    from ui import state  # late import: keeps this module importable in plain tests
+    settings = dict(settings_items)
+    X, Y = state.dataset_tensors(_dataset, int(settings["block_size"]))["train"]
+    ix = None if batch_from is None else torch.as_tensor(cached_result(batch_from, key, None, _dataset)["ix"])
+    return gain_family(settings, gains, X, Y, len(_dataset.vocab), state.device(), ix)
+
+
+def family_for(settings: dict, gains, dataset, batch_from: dict | None = None) -> list[dict]:
+    items = tuple(sorted({**clean(settings), "gain": None}.items(), key=lambda kv: kv[0]))
+    source = None if batch_from is None else tuple(sorted(clean(batch_from).items()))
+    return cached_family(items, tuple(gains), data_key(dataset), source, dataset)
 
 
 def data_key(dataset) -> str:

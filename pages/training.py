@@ -33,7 +33,7 @@ def start_new_run():
         model, train, note = form.build_configs(len(dataset.vocab))
         data = state.dataset_tensors(dataset, model.block_size)
         run = manager.new_run(form.run_label(model, train), dataset, data, model, train, state.device(),
-                              engine=form.current_settings()["engine"])
+                              engine=form.current_settings()["engine"], stage=form.chosen_stage())
     except ValueError as e:
         st.session_state["tr_error"] = f"Not started: {literal(e, 300)}"
         return

@@ -144,10 +144,15 @@ def build_configs(vocab_size: int):
     return model, train, note
 
 
+def chosen_stage() -> str | None:
+    """The lecture stage the next run trains, or None."""
+    s = current_settings()
+    return s["stage"] if s.get("stage") and s["model_source"] == "page" else None
+
+
 def run_label(model: ModelConfig, train: TrainConfig) -> str:
     bn = "BatchNorm" if model.batchnorm else "no BatchNorm"
-    s = current_settings()
-    stage = f"stage {s['stage']}, " if s.get("stage") and s["model_source"] == "page" else ""
+    stage = f"stage {chosen_stage()}, " if chosen_stage() else ""
     init = ", all-zero init" if model.init == "zeros" else ""
     return (stage + f"{model.hidden_layers}x{model.n_hidden} {model.nonlinearity}, {bn}{init}, gain {model.gain:.3g}, "
             f"{train.optimizer.upper()} lr {train.lr:g}, {train.steps:,} steps")

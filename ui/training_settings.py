@@ -27,6 +27,7 @@ def form_values(model: ModelConfig, train: TrainConfig) -> dict:
 LECTURE = {**form_values(ModelConfig(), TrainConfig()), "stats_every": 100, "eval_every": 1000,
            "model_source": "page", "engine": "eager", "stage": None}
 QUICK = {**LECTURE, "steps": 5_000, "milestones": str(decay_step(5_000))}
+LECTURE_RUN = {**LECTURE, "engine": "fast"}   # the preset: 200,000 steps are minutes on the fast engine
 
 QUERY = {"milestones": "lr_milestones", "factor": "lr_factor"}   # else the name is the core's field name
 PARSE = {
@@ -55,9 +56,10 @@ def load(settings: dict):
 
 
 def load_preset(preset):
-    """A preset sets the training schedule only: the model and where it comes from stay as chosen
-    (a lecture stage, which comes with its own schedule, is left)."""
-    links.set_values("training", SETTINGS, {**{QUERY.get(n, n): preset[n] for n in TRAINING_KEYS}, "stage": None})
+    """A preset sets the training schedule and its engine only: the model and where it comes from stay as
+    chosen (a lecture stage, which comes with its own schedule, is left)."""
+    links.set_values("training", SETTINGS, {**{QUERY.get(n, n): preset[n] for n in TRAINING_KEYS},
+                                            "engine": preset["engine"], "stage": None})
 
 
 def stage_settings(stage: str | None, vocab_size: int) -> dict:

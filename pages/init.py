@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import init_lab as lab
-from ui import classroom, links, state
+from ui import classroom, lab_hints, links, state
 from ui.figures import init_lab as figs
 from ui.safe_text import literal
 
@@ -168,8 +168,17 @@ def draw_controls(pinned, dataset, vocab_size):
                  help="The lecture's networks, in order: the one-layer net fixed step by step (original, "
                       "softmax-fix, tanh-fix, kaiming, batchnorm), then the deep net. A stage sets the net and "
                       "its init; moving an init control leaves it.")
-    if st.session_state["init_stage"]:
-        st.caption(lab.STAGE_DESCRIPTIONS[st.session_state["init_stage"]])
+    stage, left = st.session_state["init_stage"], st.session_state.pop("init_left_stage", None)
+    # a first-half stage scales plain randn draws itself: the gain and fan-in controls do not show it
+    scales = lab_hints.stage_scales(stage or left, vocab_size, int(st.session_state["init_depth"]))
+    if stage:
+        st.caption(lab.STAGE_DESCRIPTIONS[stage])
+        if scales:
+            st.caption(f"**This stage's scales:** plain randn times {scales}. The gain, fan-in and softening "
+                       "controls below do not describe them: moving one leaves the stage.")
+    elif left:
+        st.warning(f"You left stage **{left}**: a control it fixes was moved, so the model now follows the "
+                   "controls below" + (f", no longer the stage's scales ({scales})" if scales else "") + ".")
     st.markdown("**Network**")
     st.slider("Depth (hidden blocks)", 1, 10, key="init_depth", on_change=control_moved,
               help="How many Linear → (BatchNorm) → nonlinearity blocks come before the output layer.")
@@ -289,7 +298,9 @@ def lab_page():
     dataset = state.current_dataset()
     links.restore("init", SETTINGS)
     if st.session_state["init_stage"] and not lab.keeps_stage(current_settings(), len(dataset.vocab)):
-        st.session_state["init_stage"] = None   # a control the stage fixes was moved: leave it
+        # a control the stage fixes was moved: leave it, and say so beside the stage's box
+        st.session_state["init_left_stage"] = st.session_state["init_stage"]
+        st.session_state["init_stage"] = None
         links.save("init", SETTINGS)
 
     presets = st.container()
@@ -339,7 +350,7 @@ def lab_results():
 
     left, right = st.columns([1, 1])
     with left:
-        level, verdict = lab.verdict(result, lab.hints(result))
+        level, verdict = lab_hints.verdict(result, lab_hints.hints(result))
         m1, m2 = st.columns(2)
         m1.metric("Initial loss", f"{stats['loss']:.4f}")
         m2.metric("Uniform guess", f"{stats['uniform_loss']:.4f}",
@@ -371,7 +382,7 @@ def lab_results():
 
     with st.container(border=True):
         st.markdown("**What the numbers say**" + (" (about B)" if pinned else ""))
-        st.markdown("\n".join(f"- {LEVEL_MARK[lvl]} {text}" for lvl, text in lab.hints(result)))
+        st.markdown("\n".join(f"- {LEVEL_MARK[lvl]} {text}" for lvl, text in lab_hints.hints(result)))
 
     # a tab reruns the results when chosen, so only the open one is drawn: 2 charts instead of 7 per step
     tabs = st.tabs(["Activations", "Gradients", "Weight gradients", "Saturation", "BatchNorm explained"],
@@ -379,7 +390,7 @@ def lab_results():
     with tabs[0]:
         if tabs[0].open:   # only the open tab is drawn (issue 13)
             st.caption("The output of every nonlinearity over the minibatch. Healthy: the same spread in every "
-                       "layer, few values stuck at ±1 (the saturated % counts |h| > 0.97).")
+                       "layer, few values stuck at ±1 (the saturated % counts |t| > 0.97, the lecture's histograms' threshold).")
             st.markdown("**activation distribution**")
             st.vega_lite_chart(*figs.histogram_chart(rows(lambda r: r["stats"]["layers"]), big=big),
                                width="stretch", key="init_act_chart")

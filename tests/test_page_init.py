@@ -214,6 +214,16 @@ def test_every_gain_step_computes_its_own_result():
     assert spreads == sorted(spreads) and len(set(spreads)) == len(spreads)   # a larger gain, a wider spread
 
 
+def test_a_stage_shows_its_real_scales_and_leaving_it_is_said():
+    # issue 26: with tanh-fix chosen the Gain read 1 while W1 was x0.2, and one notch left the stage silently
+    at = open_lab()
+    at.selectbox(key="init_stage").set_value("tanh-fix").run()
+    assert any("W1 x0.2, b1 x0.01; W2 x0.01, b2 x0" in c.value for c in at.caption)
+    at.select_slider(key="init_gain").set_value(1.05).run()
+    assert at.selectbox(key="init_stage").value is None
+    assert any("You left stage **tanh-fix**" in w.value and "W1 x0.2" in w.value for w in at.warning)
+
+
 def scrubber(at):
     """The gain scrubber's chart: (its range input's param, its data)."""
     spec, data = vega_chart(at, "init_scrub_chart")

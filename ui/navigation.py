@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ui import classroom, lecture_progress, links, state
+from ui import classroom, lecture_progress, links, runs, state
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 
@@ -50,6 +50,7 @@ def route():
     home_alias()
     page = st.navigation(pages())
     state.sidebar()
+    runs.keep_runs_alive()     # every page, not only those that list runs: a reconnect there keeps them too
     classroom.apply()
     lecture_progress.carry()   # the Lecture's chapters seen and guesses, kept in the address on every page
     link_box = st.sidebar.container()

@@ -16,7 +16,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 # every run that starts after this line; ui/__init__.py sends the runs that started before it back here.
 PagesManager.uses_pages_directory = False
 
-from ui import classroom, lecture_progress, links, state  # noqa: E402 - after the line above, on purpose
+from ui import classroom, lecture_progress, links, runs, state  # noqa: E402 - after the line above, on purpose
 
 
 def pages():
@@ -56,6 +56,7 @@ def route():
     home_alias()
     page = st.navigation(pages())
     state.sidebar()
+    runs.keep_runs_alive()     # every page, not only those that list runs: a reconnect there keeps them too
     classroom.apply()
     lecture_progress.carry()   # the Lecture's chapters seen and guesses, kept in the address on every page
     link_box = st.sidebar.container()

@@ -280,11 +280,12 @@ def gain_scrubber(settings, pinned, dataset, result_a, big):
     else:
         members = lab.family_for(settings, gains, dataset)
     key = scrub_key()
-    st.markdown("**Drag the gain:** every chart below follows the thumb at once (all "
-                f"{len(gains)} gains were computed together); when you let go, the gain becomes the lab's."
+    st.markdown("**Drag the gain:** every chart below follows the thumb at once (the net at all "
+                f"{len(gains)} gains was computed together); when you let go, the gain becomes the lab's."
                 + (" Dashed: A, pinned." if pinned else ""))
     st.vega_lite_chart(*figs.gain_scrub_chart(members, gains, gains.index(st.session_state[SCRUB_FROM]),
-                                              result_a["stats"] if pinned else None, big),
+                                              result_a["stats"] if pinned else None, big,
+                                              [lab.gain_label(g) for g in gains]),
                        key=key, on_select=functools.partial(scrub_released, key, gains), selection_mode=figs.SCRUB,
                        width="content")
 

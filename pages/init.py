@@ -5,6 +5,7 @@ import functools
 import pandas as pd
 import streamlit as st
 
+from ui.hints import plural
 from ui import init_lab as lab
 from ui import classroom, lab_hints, links, state
 from ui.figures import init_lab as figs
@@ -105,8 +106,8 @@ def batchnorm_explainer():
     xhat, out, mean, std = lab.batchnorm_demo(values, gamma, beta)
     st.plotly_chart(figs.batchnorm_figure(values, xhat, out, len(values) - 1, mean, std, gamma, beta),
                     key="init_bn_chart", config=figs.NO_TOOLBAR)
-    st.markdown(f"batch mean **{mean:+.3f}**, batch std **{std:.3f}** → x̂ = (x − {mean:.3f}) / √({std:.3f}² + 1e-5) "
-                f"has mean 0 and std 1 → out = **{gamma:.1f}** · x̂ + **{beta:+.1f}**")
+    st.markdown(f"batch mean **{mean:+.3f}**, batch std **{std:.3f}** → x̂ = (x {'−' if mean >= 0 else '+'} {abs(mean):.3f}) / √({std:.3f}² + 1e-5) "
+                f"has mean 0 and std 1 → out = **{gamma:.1f}** · x̂ {'+' if beta >= 0 else '−'} **{abs(beta):.1f}**")
     table = pd.DataFrame([values, xhat, out], index=["x", "x̂ (normalized)", "γ·x̂ + β"],
                          columns=[f"example {i + 1}" for i in range(len(values))])
     st.dataframe(table, width="stretch", column_config={c: NUMBER(format="%.3f") for c in table.columns})
@@ -440,7 +441,7 @@ def lab_results():
                         title = f"{tag} · {v['label']}" if tag else v["label"]
                         st.plotly_chart(figs.saturation_figure(v["image"], title), key=f"init_sat_chart_{tag or 'B'}",
                                         config=figs.NO_TOOLBAR)
-                        st.markdown(f"**{v['flat_pct']:.1f}%** of the cells are white · **{v['dead']}** dead neurons "
+                        st.markdown(f"**{v['flat_pct']:.1f}%** of the cells are white · {plural(v['dead'], 'dead neuron', bold=True)} "
                                     f"of {v['image'].shape[1]}" + (f" · first {shown} of {v['examples']} examples drawn"
                                                                    if shown < v["examples"] else ""))
             st.plotly_chart(figs.preactivation_figure(picked, settings["nonlinearity"]), key="init_preact_chart")

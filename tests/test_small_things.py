@@ -1,0 +1,36 @@
+"""Small things a learner trips on (issue 26 item 5), each read as the learner reads it (AppTest)."""
+from conftest import open_app_page
+
+
+def upload(words):
+    return {"dataset_upload": {"name": "few.txt", "bytes": "\n".join(words).encode()}}
+
+
+def test_an_empty_validation_split_is_not_called_checked():
+    # 5 words: train int(0.8*5) = 4, validation int(0.9*5) - 4 = 0, test 1
+    at = open_app_page("data", upload(["anna", "bob", "cleo", "dan", "eve"]))
+    passed = next(s.value for s in at.success if s.value.startswith("Index check passed"))
+    assert "the non-empty splits" in passed and "The validation split is empty: nothing to check" in passed
+
+
+def test_one_letter_is_one_letter():
+    at = open_app_page("context")
+    at.text_input(key="context_name").input("a").run()
+    assert any(m.value.startswith("**1 letter + 1 end marker = 2 examples.**") for m in at.markdown)
+    at.text_input(key="context_name").input("ab").run()
+    assert any(m.value.startswith("**2 letters + 1 end marker") for m in at.markdown)
+
+
+def test_batchnorm_explainer_writes_one_sign():
+    at = open_app_page("init", {"init_tab": "BatchNorm explained", "init_bn_beta": 0.0, "init_bn_value": -6.0})
+    line = next(m.value for m in at.markdown if m.value.startswith("batch mean"))
+    assert "+ **0.0**" in line and "+ **+" not in line and "− -" not in line
+    at.slider(key="init_bn_beta").set_value(-1.5).run()
+    line = next(m.value for m in at.markdown if m.value.startswith("batch mean"))
+    assert line.endswith("− **1.5**")
+
+
+def test_one_dead_neuron_is_singular():
+    from ui.hints import plural
+    assert plural(1, "dead neuron", bold=True) == "**1** dead neuron"
+    assert plural(3, "dead neuron") == "3 dead neurons"

@@ -34,3 +34,27 @@ def test_one_dead_neuron_is_singular():
     from ui.hints import plural
     assert plural(1, "dead neuron", bold=True) == "**1** dead neuron"
     assert plural(3, "dead neuron") == "3 dead neurons"
+
+
+def test_sampling_says_a_links_bad_values_even_without_a_model():
+    from streamlit.testing.v1 import AppTest
+    from conftest import ROOT
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update({"temperature": "-3", "top_k": "abc"})
+    at.run()
+    at.switch_page("pages/sampling.py").run()
+    assert not at.exception
+    warning = next(w.value for w in at.warning if w.value.startswith("Some values in this link were not valid"))
+    assert "temperature" in warning and "top_k" in warning
+    assert at.session_state["sampling_temperature"] == 1.0 and at.session_state["sampling_top_k"] == 0
+
+
+def test_removed_characters_have_grey_letters_since_they_have_no_bar():
+    import numpy as np
+    from ui.figures.sampling import FILTERED, next_char_figure
+    itos = [".", *"abcdefghijklmnopqrstuvwxyz"]
+    probs = np.zeros(27)
+    probs[[1, 5]] = [0.6, 0.4]
+    ticks = list(next_char_figure(probs, itos, chosen=1).layout.xaxis.ticktext)
+    assert ticks[1] == "a" and ticks[5] == "e"
+    assert ticks[2] == f"<span style='color:{FILTERED}'>b</span>" and ticks[0].endswith(">.</span>")

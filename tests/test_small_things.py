@@ -58,3 +58,15 @@ def test_removed_characters_have_grey_letters_since_they_have_no_bar():
     ticks = list(next_char_figure(probs, itos, chosen=1).layout.xaxis.ticktext)
     assert ticks[1] == "a" and ticks[5] == "e"
     assert ticks[2] == f"<span style='color:{FILTERED}'>b</span>" and ticks[0].endswith(">.</span>")
+
+
+def test_embeddings_with_no_hidden_block_speak_of_no_hidden_layer():
+    at = open_app_page("embeddings")
+    at.slider(key="emb_hidden_layers").set_value(0).run()
+    line = next(m.value for m in at.markdown if m.value.startswith("**Where the"))
+    assert "with no hidden block the output Linear (30×27)" in line and "×100 layers" not in line
+    at.slider(key="emb_hidden_layers").set_value(1).run()
+    line = next(m.value for m in at.markdown if m.value.startswith("**Where the"))
+    assert "the one hidden block (30×100)" in line and "100×100" not in line
+    at.slider(key="emb_hidden_layers").set_value(5).run()
+    assert "the hidden 100×100 layers" in next(m.value for m in at.markdown if m.value.startswith("**Where the"))

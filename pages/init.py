@@ -208,7 +208,8 @@ def draw_controls(pinned, dataset, vocab_size):
              on_change=control_moved,
              help="All zeros (the lecture's exercise E01): C and every Linear weight and bias start at 0, so the "
                   "gain, fan-in scaling and bias controls change nothing; BatchNorm keeps gamma 1 and beta 0.")
-    st.caption("All zeros: every activation is 0 and only the output bias can learn (exercise E01).")
+    st.caption("All zeros is the lecture's exercise E01: guess what it does (the Lecture's Exercises chapter) "
+               "before you pick it; the charts below then show it.")   # the caption never gives the answer away
     st.slider("Last-layer softening", 0.0, 1.0, step=0.01, key="init_soften", on_change=control_moved,
               help="With BatchNorm it multiplies the last BatchNorm's gamma, without it the last weights. "
                    "Small values make the first predictions near uniform.")

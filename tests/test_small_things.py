@@ -70,3 +70,10 @@ def test_embeddings_with_no_hidden_block_speak_of_no_hidden_layer():
     assert "the one hidden block (30×100)" in line and "100×100" not in line
     at.slider(key="emb_hidden_layers").set_value(5).run()
     assert "the hidden 100×100 layers" in next(m.value for m in at.markdown if m.value.startswith("**Where the"))
+
+
+def test_the_labs_e01_caption_leaves_the_answer_to_the_exercise():
+    at = open_app_page("init")
+    captions = " ".join(c.value for c in at.caption)
+    assert "exercise E01: guess what it does" in captions
+    assert "only the output bias" not in captions and "every activation is 0" not in captions.lower()

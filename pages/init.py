@@ -161,7 +161,7 @@ def draw_controls(pinned, dataset, vocab_size):
         else:
             st.markdown(f"**A:** {lab.describe(pinned)}  \n**B:** the controls below")
             st.caption("Dashed lines are A, solid B. Same seed, same minibatch.")
-            st.button("Unpin A", key="init_unpin", on_click=lab.unpin, width="stretch")
+            st.button("Unpin A", key="init_unpin", on_click=unpin, width="stretch")
 
     st.selectbox("Lecture stage", [None, *lab.STAGES], key="init_stage", on_change=choose_stage,
                  format_func=lambda stage: stage or "none: the controls below",
@@ -208,7 +208,8 @@ def draw_controls(pinned, dataset, vocab_size):
              on_change=control_moved,
              help="All zeros (the lecture's exercise E01): C and every Linear weight and bias start at 0, so the "
                   "gain, fan-in scaling and bias controls change nothing; BatchNorm keeps gamma 1 and beta 0.")
-    st.caption("All zeros: every activation is 0 and only the output bias can learn (exercise E01).")
+    st.caption("All zeros is the lecture's exercise E01: guess what it does (the Lecture's Exercises chapter) "
+               "before you pick it; the charts below then show it.")   # the caption never gives the answer away
     st.slider("Last-layer softening", **links.bounds(SETTINGS, "init_soften"), step=0.01, key="init_soften", on_change=control_moved,
               help="With BatchNorm it multiplies the last BatchNorm's gamma, without it the last weights. "
                    "Small values make the first predictions near uniform.")
@@ -241,6 +242,56 @@ def draw_presets():
     preset = preset_note(current_settings())
     if preset:
         st.info(f"**{preset}.** {lab.PRESETS[preset]['description']}")
+
+
+PIN_QUERY = "pin"   # A's settings in the address: "default", or "query:value;..." where they differ from it
+
+
+def pin_text(settings: dict) -> str:
+    by_query = {s.query: s for s in SETTINGS}
+    parts = [f"{q}:{by_query[q].text(settings[name])}" for name, q in QUERY.items()
+             if settings[name] != lab.DEFAULTS[name]]
+    return ";".join(parts) or "default"
+
+
+def pin_from_text(text: str) -> dict:
+    """A's settings from the address; ValueError says which part is bad."""
+    by_query = {s.query: (name, s) for name, s in zip(QUERY, SETTINGS)}
+    settings = dict(lab.DEFAULTS)
+    for part in ([] if text == "default" else text.split(";")):
+        query, _, value = part.partition(":")
+        if query not in by_query:
+            raise ValueError(f"{query[:30]!r} is not a setting")
+        name, setting = by_query[query]
+        try:
+            settings[name] = setting.parse(value)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"{query}={value[:30]} ({e})") from None
+    return settings
+
+
+def pin_from_address():
+    """A pinned A survives F5 and travels with a shared link: it is in the address (`pin=`)."""
+    if lab.pinned() is None and PIN_QUERY in st.query_params:
+        try:
+            lab.pin(pin_from_text(st.query_params[PIN_QUERY]))
+        except ValueError as e:
+            st.warning(f"The pinned settings (A) in this link were not valid: {e}. Nothing is pinned.")
+            del st.query_params[PIN_QUERY]
+
+
+def unpin():
+    lab.unpin()
+    if PIN_QUERY in st.query_params:
+        del st.query_params[PIN_QUERY]
+
+
+def pin_to_address(pinned):
+    if pinned is not None:
+        if st.query_params.get(PIN_QUERY) != pin_text(pinned):
+            st.query_params[PIN_QUERY] = pin_text(pinned)
+    elif PIN_QUERY in st.query_params:
+        del st.query_params[PIN_QUERY]
 
 
 SCRUB_FROM = "init_scrub_from"   # the gain the scrubber starts at: the one last set by anything but it
@@ -298,6 +349,7 @@ def lab_page():
     the lab's own work (issue 13)."""
     dataset = state.current_dataset()
     links.restore("init", SETTINGS)
+    pin_from_address()
     if st.session_state["init_stage"] and not lab.keeps_stage(current_settings(), len(dataset.vocab)):
         # a control the stage fixes was moved: leave it, and say so beside the stage's box
         st.session_state["init_left_stage"] = st.session_state["init_stage"]
@@ -325,6 +377,7 @@ def lab_results():
     settings = current_settings()
     lab.save_settings(settings)   # what the Training page reads as "the Initialization lab's settings"
     links.save("init", SETTINGS)  # the address follows every step, also one that reruns the results only
+    pin_to_address(pinned)
 
     # ---------------------------------------------------------------- compute (cached on the settings)
 

@@ -96,3 +96,15 @@ def test_scrubber_is_readable_in_projector_mode(page, app_url):
     size = page.evaluate(f"() => parseFloat(getComputedStyle(document.querySelector('{LAB} .vega-bind label')).fontSize)")
     assert size >= 19
     page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def test_lab_pin_survives_f5(page, app_url):
+    from playwright.sync_api import expect
+    open_scrubber(page, f"{app_url}/init?batchnorm=0", LAB)
+    page.get_by_role("button", name="Pin these settings as A", exact=True).click()
+    expect(page.get_by_role("button", name="Unpin A", exact=True)).to_be_visible(timeout=30_000)
+    page.wait_for_function("() => new URL(location.href).searchParams.get('pin') !== null", timeout=30_000)
+    page.reload()
+    wait_for_app(page)
+    expect(page.get_by_role("button", name="Unpin A", exact=True)).to_be_visible(timeout=60_000)
+    assert "A: No BN, gain 1" in page.inner_text("body").replace("\n", " ")

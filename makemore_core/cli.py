@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from . import checkpoint, fold, sampling
+from . import checkpoint, fold, lecture_data, lossbook, sampling
 from . import diagnostics
 from .data import DataError, Dataset
 from .device import describe, pick_device
@@ -23,6 +23,10 @@ from .training import ENGINES, Trainer, TrainConfig, decay_step
 
 class UsageError(Exception):
     pass
+
+
+LECTURE = "lecture"   # --data lecture: the lecture's own names.txt (makemore_core.lecture_data)
+DATA_HELP = "a word list (one word a line), or `lecture` for the lecture's names.txt (downloaded once, checked)"
 
 
 class Parser(argparse.ArgumentParser):
@@ -96,7 +100,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     train = sub.add_parser("train", help="train a model")
-    train.add_argument("--data", required=True)
+    train.add_argument("--data", required=True, help=DATA_HELP)
     train.add_argument("--steps", type=int, help="required, unless --stage gives the lecture's 200,000")
     schedule_options(train, "75%% of --steps")
     train.add_argument("--stats-every", type=non_negative_int, default=0,
@@ -109,7 +113,7 @@ def build_parser():
     model_options(train)
 
     st = sub.add_parser("stats", help="diagnostics of one forward + backward pass")
-    st.add_argument("--data", required=True)
+    st.add_argument("--data", required=True, help=DATA_HELP)
     st.add_argument("--steps", type=int, default=0,
                     help="training updates first (0: at init), on the lecture's schedule: the statistics of its run at that step")
     schedule_options(st, "the lecture's step 150,000")
@@ -170,9 +174,20 @@ def check_out(path):
         raise UsageError(f"--out {path}: the folder {out.parent} does not exist")
 
 
+def load_dataset(data: str) -> Dataset:
+    """A word list's path, or `lecture`: the lecture's names.txt, downloaded once and checked."""
+    if data != LECTURE or Path(data).exists():
+        return Dataset.from_path(data)
+    try:
+        raw = lecture_data.fetch(lossbook.cache_root() / "uploads" / f"{lecture_data.SHA256}.txt")
+    except lecture_data.LectureDataError as e:
+        raise UsageError(f"--data lecture: {e}") from None
+    return Dataset.from_bytes(raw, lecture_data.NAME)
+
+
 def setup(args):
     """-> device, dataset, its tensors, the model, its TrainConfig."""
-    dataset = Dataset.from_path(args.data)
+    dataset = load_dataset(args.data)
     model_config, train_config = configs(args, len(dataset.vocab))
     device = pick_device(args.device)
     model = MLP(model_config, device)

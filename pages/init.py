@@ -1,11 +1,15 @@
 """Initialization lab: the deep net at step 0. Change the init with sliders and watch what it does to
 the activations, the gradients and the initial loss (one forward + backward of one minibatch)."""
+import functools
+
 import pandas as pd
 import streamlit as st
 
+from ui.hints import plural
 from ui import init_lab as lab
-from ui import classroom, links, state
+from ui import classroom, lab_hints, links, state
 from ui.figures import init_lab as figs
+from ui.safe_text import literal
 
 WIDGETS = lab.WIDGETS
 QUERY = {  # setting -> query key: the core's field names (ModelConfig)
@@ -102,8 +106,8 @@ def batchnorm_explainer():
     xhat, out, mean, std = lab.batchnorm_demo(values, gamma, beta)
     st.plotly_chart(figs.batchnorm_figure(values, xhat, out, len(values) - 1, mean, std, gamma, beta),
                     key="init_bn_chart", config=figs.NO_TOOLBAR)
-    st.markdown(f"batch mean **{mean:+.3f}**, batch std **{std:.3f}** → x̂ = (x − {mean:.3f}) / √({std:.3f}² + 1e-5) "
-                f"has mean 0 and std 1 → out = **{gamma:.1f}** · x̂ + **{beta:+.1f}**")
+    st.markdown(f"batch mean **{mean:+.3f}**, batch std **{std:.3f}** → x̂ = (x {'−' if mean >= 0 else '+'} {abs(mean):.3f}) / √({std:.3f}² + 1e-5) "
+                f"has mean 0 and std 1 → out = **{gamma:.1f}** · x̂ {'+' if beta >= 0 else '−'} **{abs(beta):.1f}**")
     table = pd.DataFrame([values, xhat, out], index=["x", "x̂ (normalized)", "γ·x̂ + β"],
                          columns=[f"example {i + 1}" for i in range(len(values))])
     st.dataframe(table, width="stretch", column_config={c: NUMBER(format="%.3f") for c in table.columns})
@@ -157,7 +161,7 @@ def draw_controls(pinned, dataset, vocab_size):
         else:
             st.markdown(f"**A:** {lab.describe(pinned)}  \n**B:** the controls below")
             st.caption("Dashed lines are A, solid B. Same seed, same minibatch.")
-            st.button("Unpin A", key="init_unpin", on_click=lab.unpin, width="stretch")
+            st.button("Unpin A", key="init_unpin", on_click=unpin, width="stretch")
 
     st.selectbox("Lecture stage", [None, *lab.STAGES], key="init_stage", on_change=choose_stage,
                  format_func=lambda stage: stage or "none: the controls below",
@@ -165,10 +169,19 @@ def draw_controls(pinned, dataset, vocab_size):
                  help="The lecture's networks, in order: the one-layer net fixed step by step (original, "
                       "softmax-fix, tanh-fix, kaiming, batchnorm), then the deep net. A stage sets the net and "
                       "its init; moving an init control leaves it.")
-    if st.session_state["init_stage"]:
-        st.caption(lab.STAGE_DESCRIPTIONS[st.session_state["init_stage"]])
+    stage, left = st.session_state["init_stage"], st.session_state.pop("init_left_stage", None)
+    # a first-half stage scales plain randn draws itself: the gain and fan-in controls do not show it
+    scales = lab_hints.stage_scales(stage or left, vocab_size, int(st.session_state["init_depth"]))
+    if stage:
+        st.caption(lab.STAGE_DESCRIPTIONS[stage])
+        if scales:
+            st.caption(f"**This stage's scales:** plain randn times {scales}. The gain, fan-in and softening "
+                       "controls below do not describe them: moving one leaves the stage.")
+    elif left:
+        st.warning(f"You left stage **{left}**: a control it fixes was moved, so the model now follows the "
+                   "controls below" + (f", no longer the stage's scales ({scales})" if scales else "") + ".")
     st.markdown("**Network**")
-    st.slider("Depth (hidden blocks)", 1, 10, key="init_depth", on_change=control_moved,
+    st.slider("Depth (hidden blocks)", **links.bounds(SETTINGS, "init_depth"), key="init_depth", on_change=control_moved,
               help="How many Linear → (BatchNorm) → nonlinearity blocks come before the output layer.")
     st.select_slider("Width (neurons per layer)", lab.WIDTHS, key="init_width", on_change=control_moved)
     st.radio("Nonlinearity", list(lab.NONLINEARITIES), format_func=lab.NONLINEARITIES.get, key="init_nonlin",
@@ -195,8 +208,9 @@ def draw_controls(pinned, dataset, vocab_size):
              on_change=control_moved,
              help="All zeros (the lecture's exercise E01): C and every Linear weight and bias start at 0, so the "
                   "gain, fan-in scaling and bias controls change nothing; BatchNorm keeps gamma 1 and beta 0.")
-    st.caption("All zeros: every activation is 0 and only the output bias can learn (exercise E01).")
-    st.slider("Last-layer softening", 0.0, 1.0, step=0.01, key="init_soften", on_change=control_moved,
+    st.caption("All zeros is the lecture's exercise E01: guess what it does (the Lecture's Exercises chapter) "
+               "before you pick it; the charts below then show it.")   # the caption never gives the answer away
+    st.slider("Last-layer softening", **links.bounds(SETTINGS, "init_soften"), step=0.01, key="init_soften", on_change=control_moved,
               help="With BatchNorm it multiplies the last BatchNorm's gamma, without it the last weights. "
                    "Small values make the first predictions near uniform.")
 
@@ -205,13 +219,13 @@ def draw_controls(pinned, dataset, vocab_size):
     st.select_slider("Batch size (examples)", lab.BATCH_SIZES, key="init_batch", disabled=bool(pinned),
                      on_change=control_moved,
                      help=locked or "How many examples go through the net; statistics are over all of them.")
-    st.number_input("Seed", min_value=0, max_value=2**53 - 1, step=1, key="init_seed", disabled=bool(pinned),
+    st.number_input("Seed", **links.bounds(SETTINGS, "init_seed"), step=1, key="init_seed", disabled=bool(pinned),
                     on_change=control_moved,
                     help=locked or "Seeds the weights and then the minibatch (2147483647 as in the lecture).")
     with st.expander("Embedding & context"):
-        st.slider("Embedding size (n_embd)", 2, 30, key="init_n_embd", on_change=control_moved)
-        st.slider("Context length (block_size)", 1, 8, key="init_block", on_change=control_moved)
-    st.markdown(f"**Data:** {dataset.name} · vocabulary {vocab_size}  \n"
+        st.slider("Embedding size (n_embd)", **links.bounds(SETTINGS, "init_n_embd"), key="init_n_embd", on_change=control_moved)
+        st.slider("Context length (block_size)", **links.bounds(SETTINGS, "init_block"), key="init_block", on_change=control_moved)
+    st.markdown(f"**Data:** {literal(dataset.name)} · vocabulary {vocab_size}  \n"
                 "Use another word list from the sidebar.")
 
 
@@ -230,15 +244,116 @@ def draw_presets():
         st.info(f"**{preset}.** {lab.PRESETS[preset]['description']}")
 
 
-@st.fragment
+PIN_QUERY = "pin"   # A's settings in the address: "default", or "query:value;..." where they differ from it
+
+
+def pin_text(settings: dict) -> str:
+    by_query = {s.query: s for s in SETTINGS}
+    parts = [f"{q}:{by_query[q].text(settings[name])}" for name, q in QUERY.items()
+             if settings[name] != lab.DEFAULTS[name]]
+    return ";".join(parts) or "default"
+
+
+def pin_from_text(text: str) -> dict:
+    """A's settings from the address; ValueError says which part is bad."""
+    by_query = {s.query: (name, s) for name, s in zip(QUERY, SETTINGS)}
+    settings = dict(lab.DEFAULTS)
+    for part in ([] if text == "default" else text.split(";")):
+        query, _, value = part.partition(":")
+        if query not in by_query:
+            raise ValueError(f"{query[:30]!r} is not a setting")
+        name, setting = by_query[query]
+        try:
+            settings[name] = setting.parse(value)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"{query}={value[:30]} ({e})") from None
+    return settings
+
+
+def pin_from_address():
+    """A pinned A survives F5 and travels with a shared link: it is in the address (`pin=`)."""
+    if lab.pinned() is None and PIN_QUERY in st.query_params:
+        try:
+            lab.pin(pin_from_text(st.query_params[PIN_QUERY]))
+        except ValueError as e:
+            st.warning(f"The pinned settings (A) in this link were not valid: {e}. Nothing is pinned.")
+            del st.query_params[PIN_QUERY]
+
+
+def unpin():
+    lab.unpin()
+    if PIN_QUERY in st.query_params:
+        del st.query_params[PIN_QUERY]
+
+
+def pin_to_address(pinned):
+    if pinned is not None:
+        if st.query_params.get(PIN_QUERY) != pin_text(pinned):
+            st.query_params[PIN_QUERY] = pin_text(pinned)
+    elif PIN_QUERY in st.query_params:
+        del st.query_params[PIN_QUERY]
+
+
+SCRUB_FROM = "init_scrub_from"   # the gain the scrubber starts at: the one last set by anything but it
+SCRUB_AT = "init_scrub_at"       # the gain the scrubber last committed
+
+
+def scrub_key():
+    """The chart's key: a new one whenever the scrubber starts at another gain, for Streamlit gives a keyed
+    chart back the selection it had (the thumb would stay where it was, not where the server slider went)."""
+    return f"init_scrub_{lab.GAINS.index(st.session_state[SCRUB_FROM]) if st.session_state[SCRUB_FROM] in lab.GAINS else 'x'}"
+
+
+def scrub_released(key, gains):
+    """The thumb rests (Streamlit reports the selection 150 ms after its last move): that gain becomes the
+    lab's, so the address, the server slider, the tables and the A/B pin follow."""
+    picked = (st.session_state[key] or {}).get("selection", {}).get(figs.SCRUB) or []
+    if not picked:
+        return
+    gain = gains[int(picked[0]["m"])]
+    st.session_state[SCRUB_AT] = gain
+    links.set_values("init", SETTINGS, {"gain": gain})
+    st.rerun("init_lab")   # the whole lab: the gain slider and the presets' note show the new gain too
+
+
+def gain_scrubber(settings, pinned, dataset, result_a, big):
+    """Every gain-dependent view in one chart over a family of gains computed once: the browser answers the
+    thumb. Other controls (depth, width, ...) recompute the family on the server."""
+    if settings["stage"]:
+        st.caption("A lecture stage fixes the gain: choose *none* as the Lecture stage to scrub it.")
+        return
+    gain = settings["gain"]
+    if st.session_state.get(SCRUB_AT) != gain or SCRUB_FROM not in st.session_state \
+            or scrub_key() not in st.session_state:   # the gain came from elsewhere, or a new chart
+        st.session_state[SCRUB_FROM] = st.session_state[SCRUB_AT] = gain
+    gains = lab.family_gains(st.session_state[SCRUB_FROM])
+    if pinned:
+        members = lab.family_for(lab.compared_settings(settings, pinned), gains, dataset, batch_from=pinned)
+    else:
+        members = lab.family_for(settings, gains, dataset)
+    key = scrub_key()
+    st.markdown("**Drag the gain:** every chart below follows the thumb at once (the net at all "
+                f"{len(gains)} gains was computed together); when you let go, the gain becomes the lab's."
+                + (" Dashed: A, pinned." if pinned else ""))
+    st.vega_lite_chart(*figs.gain_scrub_chart(members, gains, gains.index(st.session_state[SCRUB_FROM]),
+                                              result_a["stats"] if pinned else None, big,
+                                              [lab.gain_label(g) for g in gains]),
+                       key=key, on_select=functools.partial(scrub_released, key, gains), selection_mode=figs.SCRUB,
+                       width="content")
+
+
+@st.fragment(key="init_lab")
 def lab_page():
     """Everything below the intro. A control reruns only this fragment, not the whole app (sidebar,
     navigation), and most steps only its results (`control_moved`): what a slider step costs is then
     the lab's own work (issue 13)."""
     dataset = state.current_dataset()
     links.restore("init", SETTINGS)
+    pin_from_address()
     if st.session_state["init_stage"] and not lab.keeps_stage(current_settings(), len(dataset.vocab)):
-        st.session_state["init_stage"] = None   # a control the stage fixes was moved: leave it
+        # a control the stage fixes was moved: leave it, and say so beside the stage's box
+        st.session_state["init_left_stage"] = st.session_state["init_stage"]
+        st.session_state["init_stage"] = None
         links.save("init", SETTINGS)
 
     presets = st.container()
@@ -262,6 +377,7 @@ def lab_results():
     settings = current_settings()
     lab.save_settings(settings)   # what the Training page reads as "the Initialization lab's settings"
     links.save("init", SETTINGS)  # the address follows every step, also one that reruns the results only
+    pin_to_address(pinned)
 
     # ---------------------------------------------------------------- compute (cached on the settings)
 
@@ -274,7 +390,7 @@ def lab_results():
             result = lab.result_for(settings, dataset)
             results = [("", result, False)]
     except (ValueError, RuntimeError) as e:  # e.g. a data set these settings cannot use; the settings are kept
-        st.error(f"These settings could not be run on {dataset.name}: {e}")
+        st.error(f"These settings could not be run on {literal(dataset.name)}: {literal(e, 300)}")
         return
     stats = result["stats"]
 
@@ -288,7 +404,7 @@ def lab_results():
 
     left, right = st.columns([1, 1])
     with left:
-        level, verdict = lab.verdict(result, lab.hints(result))
+        level, verdict = lab_hints.verdict(result, lab_hints.hints(result))
         m1, m2 = st.columns(2)
         m1.metric("Initial loss", f"{stats['loss']:.4f}")
         m2.metric("Uniform guess", f"{stats['uniform_loss']:.4f}",
@@ -315,9 +431,12 @@ def lab_results():
         st.caption("The lab and the `stats` command share one code path: the model is drawn from the seed's "
                    "generator, then the minibatch from the same generator, then one forward and backward pass.")
 
+    with st.container(border=True, key="init_scrub"):
+        gain_scrubber(settings, pinned, dataset, result_a if pinned else None, big)
+
     with st.container(border=True):
         st.markdown("**What the numbers say**" + (" (about B)" if pinned else ""))
-        st.markdown("\n".join(f"- {LEVEL_MARK[lvl]} {text}" for lvl, text in lab.hints(result)))
+        st.markdown("\n".join(f"- {LEVEL_MARK[lvl]} {text}" for lvl, text in lab_hints.hints(result)))
 
     # a tab reruns the results when chosen, so only the open one is drawn: 2 charts instead of 7 per step
     tabs = st.tabs(["Activations", "Gradients", "Weight gradients", "Saturation", "BatchNorm explained"],
@@ -325,7 +444,7 @@ def lab_results():
     with tabs[0]:
         if tabs[0].open:   # only the open tab is drawn (issue 13)
             st.caption("The output of every nonlinearity over the minibatch. Healthy: the same spread in every "
-                       "layer, few values stuck at ±1 (the saturated % counts |h| > 0.97).")
+                       "layer, few values stuck at ±1 (the saturated % counts |t| > 0.97, the lecture's histograms' threshold).")
             st.markdown("**activation distribution**")
             st.vega_lite_chart(*figs.histogram_chart(rows(lambda r: r["stats"]["layers"]), big=big),
                                width="stretch", key="init_act_chart")
@@ -375,7 +494,7 @@ def lab_results():
                         title = f"{tag} · {v['label']}" if tag else v["label"]
                         st.plotly_chart(figs.saturation_figure(v["image"], title), key=f"init_sat_chart_{tag or 'B'}",
                                         config=figs.NO_TOOLBAR)
-                        st.markdown(f"**{v['flat_pct']:.1f}%** of the cells are white · **{v['dead']}** dead neurons "
+                        st.markdown(f"**{v['flat_pct']:.1f}%** of the cells are white · {plural(v['dead'], 'dead neuron', bold=True)} "
                                     f"of {v['image'].shape[1]}" + (f" · first {shown} of {v['examples']} examples drawn"
                                                                    if shown < v["examples"] else ""))
             st.plotly_chart(figs.preactivation_figure(picked, settings["nonlinearity"]), key="init_preact_chart")

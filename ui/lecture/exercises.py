@@ -14,10 +14,11 @@ from makemore_core import checkpoint, fold, sampling
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import Trainer, TrainConfig
 from makemore_core.zero_init import train_watched, unigram_loss
-from ui import state
+from ui import lecture_progress, state
 from ui.figures import exercises as figs
 from ui.figures import init_lab as lab_figs
 from ui.init_lab import data_key
+from ui.safe_text import literal
 
 TITLE = "Exercises: zero init and folding BatchNorm"
 
@@ -61,7 +62,7 @@ def context_dataset(ctx):
 def render(ctx=None):
     dataset = context_dataset(ctx)
     st.markdown("The video sets two exercises. Here you do both, on the data set in use "
-                f"({dataset.name}).")
+                f"({literal(dataset.name)}).")
     e01(dataset)
     st.divider()
     e02(dataset)
@@ -101,7 +102,10 @@ def e01(dataset):
     st.subheader("E01: initialize all weights and biases to zero")
     st.markdown("Take the lecture's deep net (5 hidden blocks of Linear → BatchNorm → tanh) and start it with "
                 "**C and every weight and bias at zero** (BatchNorm keeps its γ = 1, β = 0). Then train it.")
-    guess = st.radio("What do you expect?", list(GUESSES), format_func=GUESSES.get, index=None, key="ex_e01_guess")
+    kept = lecture_progress.guess("e01")   # kept in the address: F5 keeps the guess
+    st.session_state.setdefault("ex_e01_guess", kept[0] if kept and kept[0] in GUESSES else None)
+    guess = st.radio("What do you expect?", list(GUESSES), format_func=GUESSES.get, index=None, key="ex_e01_guess",
+                     on_change=lambda: lecture_progress.set_guess("e01", st.session_state["ex_e01_guess"]))
     if guess is None:
         st.info("Make your guess first: then train it and see.")
         return
@@ -129,6 +133,8 @@ def e01_show(runs, guess):
                 help="The entropy of the next-character distribution of the training split: the best loss a net "
                      "can reach when its output ignores the input.")
     moved = [p["name"] for p in zeros["params"] if p["update_max"] > 0]
+    answer = "part" if 0 < len(moved) < len(zeros["params"]) else ("fine" if moved else "none")
+    lecture_progress.set_guess("e01", guess, lecture_progress.CLOSE if guess == answer else lecture_progress.FAR)
     m[3].metric("Parameters that moved (zeros)", f"{len(moved)} of {len(zeros['params'])}")
     st.plotly_chart(figs.loss_figure([("normal init", normal), ("all zeros", zeros)], unigram),
                     key="ex_e01_loss", config=lab_figs.NO_TOOLBAR)
@@ -234,12 +240,12 @@ BatchNorm disappears, and the forward pass should not change.""")
         return
     model, vocab, label = found
     if not model.batchnorms():
-        st.warning(f"{label} has no BatchNorm layer: there is nothing to fold. Choose a model with BatchNorm.")
+        st.warning(f"{literal(label, 200)} has no BatchNorm layer: there is nothing to fold. Choose a model with BatchNorm.")
         return
     try:
         checkpoint.check_vocab(vocab, dataset.vocab)
     except checkpoint.CheckpointError as e:
-        st.error(f"Cannot compare on this data set: {e}. Use the word list it was trained on.")
+        st.error(f"Cannot compare on this data set: {literal(e, 300)}. Use the word list it was trained on.")
         return
     model.eval()
     folded = fold.fold_batchnorm(model)
@@ -251,7 +257,7 @@ BatchNorm disappears, and the forward pass should not change.""")
     diff64 = fold.max_difference(model, folded, X, torch.float64)
     t_model, t_folded = fold.forward_seconds(model, X, repeats=3), fold.forward_seconds(folded, X, repeats=3)
 
-    st.markdown(f"**Folded: {label}.**")
+    st.markdown(f"**Folded: {literal(label, 200)}.**")
     m = st.columns(4)
     m[0].metric("Largest |logit difference|, float32", f"{diff32:.2e}",
                 help=f"Over all {len(X):,} examples of the validation split: rounding, not a change of function.")

@@ -276,7 +276,7 @@ def pin_from_address():
         try:
             lab.pin(pin_from_text(st.query_params[PIN_QUERY]))
         except ValueError as e:
-            st.warning(f"The pinned settings (A) in this link were not valid: {e}. Nothing is pinned.")
+            st.warning(f"The pinned settings (A) in this link were not valid: {literal(e, 300)}. Nothing is pinned.")
             del st.query_params[PIN_QUERY]
 
 

@@ -265,7 +265,11 @@ def cli_trainer(path, steps=200_000):
 
 
 def lecture_run_from_page(at, n):
+    """The Lecture run preset, started on the eager engine: the preset picks the fast engine (a chapter
+    promises its minutes), whose step rounds differently; eager is the CLI's reference step, bit for bit."""
     at.button(key="tr_preset_lecture").click().run()
+    assert at.selectbox(key="tr_engine").value == "fast"
+    at.selectbox(key="tr_engine").set_value("eager").run()
     run = start(at)
     assert run.wait_until(lambda r: r.trainer.step_num >= n, 60)
     at.button(key="tr_pause").click().run()

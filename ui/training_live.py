@@ -8,6 +8,7 @@ import streamlit as st
 import torch
 
 from makemore_core.model import LECTURE_SEED
+from ui.hints import plural
 from ui import classroom, init_lab, run_hints, run_queue, runs
 from ui.figures import init_lab as init_figs
 from ui.figures import live as live_figs
@@ -138,7 +139,7 @@ def inside_the_net(run):
         st.plotly_chart(init_figs.saturation_figure(view["image"], f"{view['label']}, 32 examples"),
                         key="tr_sat_image", config=init_figs.NO_TOOLBAR)
         st.caption(f"White where the unit is flat (|h| > 0.99 for tanh): **{view['flat_pct']:.1f}%** of the cells, "
-                   f"**{view['dead']}** dead neurons (white for every example).")
+                   f"{plural(view['dead'], 'dead neuron', bold=True)} (white for every example).")
 
 
 def draw_controls(run, status, manager):

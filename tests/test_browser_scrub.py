@@ -156,3 +156,39 @@ def test_sampling_temperature_scrubber_keys_and_mouse(page, app_url, checkpoint_
     assert spread(read()) > low   # hotter: flatter
     page.wait_for_function("() => new URL(location.href).searchParams.get('compare_temperature') === '3.0'",
                            timeout=30_000)   # on release it became the compared temperature
+
+
+FAN_IN = '.st-key-lecture_fan_in_demo'
+
+
+def test_lecture_fan_in_demo_answers_in_the_browser(page, app_url):
+    """Chapter 4: the fan_in range, the w / √fan_in checkbox and the gain radio are bound inside the chart."""
+    page.goto(f"{app_url}/lecture?chapter=kaiming")
+    wait_for_app(page)
+    thumb = page.locator(f"{FAN_IN} .vega-bind input[type=range]")
+    thumb.wait_for(timeout=120_000)
+    read = lambda: page.evaluate(NOTE.replace("gain ", "fan_in "), FAN_IN)   # noqa: E731
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'fan_in ')})('{FAN_IN}') !== null", timeout=60_000)
+    thumb.scroll_into_view_if_needed()
+    assert read().startswith("fan_in 10 ·") and "std(x @ w) 0.9" in read() or "std(x @ w) 1.0" in read()
+    page.get_by_label("w / √fan_in").uncheck()   # not divided: std grows like √fan_in
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'fan_in ')})('{FAN_IN}').includes('√fan_in = 3.16')",
+                           timeout=10_000)
+    thumb.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")   # 10 -> 30 -> 50 -> 100
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'fan_in ')})('{FAN_IN}').startsWith('fan_in 100 ·')",
+                           timeout=10_000)
+    assert re.search(r"std\(x @ w\) (9\.|10\.)", read())
+    box = thumb.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 6 / 9, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 2, box["y"] + box["height"] / 2, steps=6)
+    page.mouse.up()
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'fan_in ')})('{FAN_IN}').startsWith('fan_in 1 ·')",
+                           timeout=10_000)
+    page.get_by_label("w / √fan_in").check()
+    page.get_by_label("5/3 (tanh)").check()
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'fan_in ')})('{FAN_IN}').includes('gain = 1.667')",
+                           timeout=10_000)
+    assert page.locator('[data-testid="stException"]').count() == 0

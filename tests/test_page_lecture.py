@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from conftest import open_app_page, vega_chart
+from conftest import open_app_page, redraw, vega_chart
 from ui import state
 from ui.lecture import CHAPTERS, chapter_id, notebook
 from ui.lecture.common import CHAPTER_KEY, SEEN_KEY
@@ -84,17 +84,24 @@ def test_softmax_toy_loss_is_minus_log_of_the_correct_probability():
 
 
 def test_kaiming_demo_std_grows_with_fan_in_unless_divided():
+    """The demo's family travels with its chart (inputs bound inside it): each member is the core's demo."""
+    from makemore_core import lecture_demos as demos
+    from ui.lecture.ch04_kaiming import FAN_INS
     at = open_chapter("kaiming")
-    at.toggle(key="lecture_divide").set_value(False).run()
-    at.select_slider(key="lecture_fan_in").set_value(100).run()
-    assert "std(x @ w) **10." in text(at) or "std(x @ w) **9." in text(at)   # about sqrt(100)
-    spec, lines = vega_chart(at, "lecture_fan_in")
-    at.toggle(key="lecture_divide").set_value(True).run()
-    assert "std(x @ w) **1.0" in text(at) or "std(x @ w) **0.9" in text(at)
-    again, divided = vega_chart(at, "lecture_fan_in")
-    assert again == spec and set(divided["series"]) == {"x", "y = x @ w"}   # new data, same chart
-    peak = lambda d: d[d["series"] == "y = x @ w"]["density"].max()   # noqa: E731
-    assert peak(divided) > 5 * peak(lines)   # std 1 instead of 10: a narrower, taller density
+    spec, data = vega_chart(at, "lecture_fan_in")
+    assert [p["name"] for p in spec["params"]] == ["fan", "divide", "gain"]
+    assert spec["params"][0]["bind"]["input"] == "range" and spec["params"][1]["bind"]["input"] == "checkbox"
+    f = FAN_INS.index(100)
+    note = lambda g: data[(data["f"] == f) & (data["g"] == g) & (data["series"] == "note")]["note"].iloc[0]  # noqa: E731
+    assert "std(x @ w) 10." in note(-1) or "std(x @ w) 9." in note(-1)   # about sqrt(100)
+    assert "std(x @ w) 1.0" in note(0) or "std(x @ w) 0.9" in note(0)
+    assert f"std(x @ w) {demos.fan_in_demo(100, True, 5 / 3)['y_std']:.3f}" in note(1)
+    peak = lambda g: max(float(v) for v in data[(data["f"] == f) & (data["g"] == g)  # noqa: E731
+                                                & (data["series"] == "y = x @ w")]["ys"].iloc[0].split(","))
+    assert peak(0) > 5 * peak(-1)   # std 1 instead of 10: a narrower, taller density
+    redraw(at)
+    again, _ = vega_chart(at, "lecture_fan_in")
+    assert again == spec
 
 
 @pytest.mark.parametrize("cid", LECTURE_IDS)

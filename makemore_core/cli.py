@@ -1,4 +1,4 @@
-"""Command line: `python -m makemore_core train | stats | sample ...`.
+"""Command line: `python -m makemore_core train | stats | sample | fold | prepare ...`.
 
 Bad input ends with exit status 2 and one line on stderr, never a traceback.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from . import checkpoint, fold, sampling
+from . import checkpoint, fold, lossbook, prepare, sampling
 from . import diagnostics
 from .data import DataError, Dataset
 from .device import describe, pick_device
@@ -129,6 +129,14 @@ def build_parser():
     fd = sub.add_parser("fold", help="fold BatchNorm into the Linear layers of a checkpoint (exercise E02)")
     fd.add_argument("--checkpoint", required=True)
     fd.add_argument("--out", required=True)
+
+    pr = sub.add_parser("prepare", help="compute everything the Lecture page shows, once, into the cache the "
+                                         "server reads ($MAKEMORE_CACHE_DIR)")
+    pr.add_argument("--data", required=True)
+    pr.add_argument("--loss-log-steps", type=positive_int, default=None,
+                    help="steps of each loss log run (default: the lecture's 200,000, what the page reads)")
+    pr.add_argument("--quick", action="store_true", help="loss log runs of 1,000 steps (a test of the setup)")
+    pr.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
 
     b = sub.add_parser("bench", help="time the training engines and the init statistics (from the repository root)")
     b.add_argument("--data", default=None, help="word list (default: data/names.txt)")
@@ -294,6 +302,34 @@ def cmd_fold(args):
           f"wrote {args.out}")
 
 
+def cmd_prepare(args):
+    steps = args.loss_log_steps or (1_000 if args.quick else lossbook.STEPS)
+    dataset = Dataset.from_path(args.data)
+    bar = PrepareBar()
+    timings = prepare.prepare(dataset, bar, loss_log_steps=steps, device=pick_device(args.device))
+    bar.close()
+    for label, seconds in timings:
+        print(f"{seconds:8.1f} s  {label}" if seconds else f"   ready    {label}")
+    print(f"{sum(s for _, s in timings):8.1f} s  in all; cache: {lossbook.cache_root()}")
+
+
+class PrepareBar:
+    """prepare's progress on one terminal line (silent when stderr is not a terminal)."""
+
+    def __init__(self):
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, fraction, text):
+        if self.enabled:
+            filled = int(30 * fraction)
+            sys.stderr.write(f"\r\033[K[{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} {text[:90]}")
+            sys.stderr.flush()
+
+    def close(self):
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
 def cmd_bench(args):
     try:   # a benchmark, not part of the library: bench/engines.py, next to the app
         from bench import engines
@@ -305,7 +341,8 @@ def cmd_bench(args):
         raise UsageError("the engines' first 100 losses disagree (see the table)")
 
 
-COMMANDS = {"train": cmd_train, "stats": cmd_stats, "sample": cmd_sample, "fold": cmd_fold, "bench": cmd_bench}
+COMMANDS = {"train": cmd_train, "stats": cmd_stats, "sample": cmd_sample, "fold": cmd_fold, "prepare": cmd_prepare,
+            "bench": cmd_bench}
 
 
 def main(argv=None):

@@ -108,12 +108,18 @@ def loss_curve(losses, points=CURVE_POINTS):
 
 
 def write_atomically(path: Path, result: dict):
-    """Write to a temporary file in the same folder, then rename: a reader never sees half a file."""
+    """`result` as JSON; see write_bytes_atomically."""
+    write_bytes_atomically(path, json.dumps(result).encode())
+
+
+def write_bytes_atomically(path: Path, raw: bytes):
+    """Write to a temporary file in the same folder, then rename: a reader (another server on the same
+    folder included) never sees half a file, and a crash mid-write leaves only a stray .tmp."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(result, f)
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -4,7 +4,7 @@ changed. The chapters live in ui/lecture/; this page lays them out."""
 import streamlit as st
 
 from ui import links
-from ui.lecture import CHAPTERS, chapter_id
+from ui.lecture import CHAPTERS, chapter_id, prepare_panel
 from ui.lecture.common import CHAPTER_KEY, context, mark_seen, seen
 
 ctx = context()
@@ -50,6 +50,7 @@ with menu:
     st.radio("Chapter", ids, key="lecture_pick", label_visibility="collapsed",
              format_func=lambda cid: f"{'✓' if cid in done else '○'} {ids.index(cid) + 1}. {short(cid)}",
              on_change=lambda: go_to(st.session_state["lecture_pick"]))
+    prepare_panel.render(ctx)   # the teacher's step before class: every chapter computed once
 with main:
     index = ids.index(current)
     st.header(f"{index + 1}. {titles[current]}")

@@ -16,7 +16,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 # every run that starts after this line; ui/__init__.py sends the runs that started before it back here.
 PagesManager.uses_pages_directory = False
 
-from ui import classroom, links, state  # noqa: E402 - after the line above, on purpose
+from ui import classroom, lecture_progress, links, state  # noqa: E402 - after the line above, on purpose
 
 
 def pages():
@@ -57,6 +57,7 @@ def route():
     page = st.navigation(pages())
     state.sidebar()
     classroom.apply()
+    lecture_progress.carry()   # the Lecture's chapters seen and guesses, kept in the address on every page
     link_box = st.sidebar.container()
     try:
         page.run()
@@ -68,5 +69,8 @@ def route():
 if __name__ == "__main__":      # a page view: Streamlit runs this file as a script
     route()
 else:                           # server start: `streamlit run app.py` imports this file and serves `app`
+    from starlette.middleware import Middleware
+
+    from ui.upload_limit import SessionUploadLimit
     from ui.warm import warm_up
-    app = st.App("app.py", lifespan=warm_up)
+    app = st.App("app.py", lifespan=warm_up, middleware=[Middleware(SessionUploadLimit)])

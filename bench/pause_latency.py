@@ -2,7 +2,7 @@
 
     nice -n 10 python bench/pause_latency.py [--rounds 15] [--engine eager fast-uncompiled] [--json]
 
-A Training-page run (ui.runs.Run) of the lecture's deep net, statistics every 100 steps, while a
+A Training-page run (ui.training_run.Run) of the lecture's deep net, statistics every 100 steps, while a
 second thread reads run.snapshot() four times a second, as the page's live view does. Each round:
 let it train for a random 0.3 to 0.8 s, request the pause, and time until the run's state is
 "paused" (its thread has left the training loop and holds no lock); then resume. Median and
@@ -25,7 +25,7 @@ from makemore_core.data import Dataset  # noqa: E402
 from makemore_core.device import configure_threads  # noqa: E402
 from makemore_core.model import ModelConfig  # noqa: E402
 from makemore_core.training import TrainConfig  # noqa: E402
-from ui.runs import Run  # noqa: E402
+from ui.training_run import Run  # noqa: E402
 
 
 def pause_latencies(dataset, data, engine, rounds):

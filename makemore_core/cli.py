@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from . import checkpoint, fold, lossbook, prepare, sampling
+from . import checkpoint, fold, lecture_data, lossbook, prepare, sampling
 from . import diagnostics
 from .data import DataError, Dataset
 from .device import describe, pick_device
@@ -23,6 +23,10 @@ from .training import ENGINES, Trainer, TrainConfig, decay_step
 
 class UsageError(Exception):
     pass
+
+
+LECTURE = "lecture"   # --data lecture: the lecture's own names.txt (makemore_core.lecture_data)
+DATA_HELP = "a word list (one word a line), or `lecture` for the lecture's names.txt (downloaded once, checked)"
 
 
 class Parser(argparse.ArgumentParser):
@@ -82,11 +86,11 @@ def model_options(p):
     m.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
 
 
-def schedule_options(p):
+def schedule_options(p, decay_default):
     d = TrainConfig()
     p.add_argument("--batch-size", type=positive_int, help=f"default {d.batch_size}")
     p.add_argument("--lr", type=float, help=f"default {d.lr}")
-    p.add_argument("--lr-decay-at", type=non_negative_int, help="default: the --stage's, else 75%% of --steps")
+    p.add_argument("--lr-decay-at", type=non_negative_int, help=f"default: the --stage's, else {decay_default}")
     p.add_argument("--lr-decay", type=float, help=f"lr x this at --lr-decay-at (default {d.lr_factor})")
     p.add_argument("--optimizer", choices=["sgd", "adam"], help=f"default {d.optimizer}")
 
@@ -96,9 +100,9 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     train = sub.add_parser("train", help="train a model")
-    train.add_argument("--data", required=True)
+    train.add_argument("--data", required=True, help=DATA_HELP)
     train.add_argument("--steps", type=int, help="required, unless --stage gives the lecture's 200,000")
-    schedule_options(train)
+    schedule_options(train, "75%% of --steps")
     train.add_argument("--stats-every", type=non_negative_int, default=0,
                        help="take the diagnostics every N steps (0: never); for timing their cost")
     train.add_argument("--engine", choices=list(ENGINES), default="fast",
@@ -109,9 +113,10 @@ def build_parser():
     model_options(train)
 
     st = sub.add_parser("stats", help="diagnostics of one forward + backward pass")
-    st.add_argument("--data", required=True)
-    st.add_argument("--steps", type=int, default=0, help="training updates first (0: at init)")
-    schedule_options(st)
+    st.add_argument("--data", required=True, help=DATA_HELP)
+    st.add_argument("--steps", type=int, default=0,
+                    help="training updates first (0: at init), on the lecture's schedule: the statistics of its run at that step")
+    schedule_options(st, "the lecture's step 150,000")
     st.add_argument("--json", action="store_true")
     model_options(st)
 
@@ -158,7 +163,8 @@ def configs(args, vocab_size):
     if args.stage:
         model_config, train_config = stage_configs(args.stage, vocab_size, **model, **train)
     else:
-        train.setdefault("lr_milestones", [decay_step(train.get("steps", 0))])
+        if args.command == "train":   # stats: the lecture's run at step K (TrainConfig's x0.1 at 150,000)
+            train.setdefault("lr_milestones", [decay_step(train.get("steps", 0))])
         model_config, train_config = ModelConfig(vocab_size=vocab_size, **model), TrainConfig(**train)
     if model_config.batchnorm and train_config.batch_size < 2:
         raise UsageError("--batch-size must be at least 2 with BatchNorm (one example has no variance)")
@@ -176,9 +182,20 @@ def check_out(path):
         raise UsageError(f"--out {path}: the folder {out.parent} does not exist")
 
 
+def load_dataset(data: str) -> Dataset:
+    """A word list's path, or `lecture`: the lecture's names.txt, downloaded once and checked."""
+    if data != LECTURE or Path(data).exists():
+        return Dataset.from_path(data)
+    try:
+        raw = lecture_data.fetch(lossbook.cache_root() / "uploads" / f"{lecture_data.SHA256}.txt")
+    except lecture_data.LectureDataError as e:
+        raise UsageError(f"--data lecture: {e}") from None
+    return Dataset.from_bytes(raw, lecture_data.NAME)
+
+
 def setup(args):
     """-> device, dataset, its tensors, the model, its TrainConfig."""
-    dataset = Dataset.from_path(args.data)
+    dataset = load_dataset(args.data)
     model_config, train_config = configs(args, len(dataset.vocab))
     device = pick_device(args.device)
     model = MLP(model_config, device)

@@ -18,7 +18,7 @@ from .model import MLP
 def folded_linear(weight, bias, bn: BatchNorm1d):
     """The (W', b') of one Linear (W, b) followed by an eval-mode BatchNorm, per output column j:
 
-        s_j  = gamma_j / sqrt(running_var_j + eps)
+        s_j  = gamma_j / sqrt(running_var_j + eps)      (the lecture's own BatchNorm: gamma_j / running_std_j)
         W'_ij = W_ij * s_j
         b'_j  = (b_j - running_mean_j) * s_j + beta_j          (b = 0 for a Linear without bias)
 
@@ -27,9 +27,10 @@ def folded_linear(weight, bias, bn: BatchNorm1d):
     """
     dtype = weight.dtype
     b = torch.zeros(weight.shape[1], dtype=torch.float64, device=weight.device) if bias is None else bias.double()
-    s = bn.gamma.double() / torch.sqrt(bn.running_var.double() + bn.eps)
+    mean, spread = (t.double() for t in bn.running)
+    s = bn.gamma.double() / bn.divisor(spread)
     w_folded = weight.double() * s                               # scales column j of W by s_j
-    b_folded = (b - bn.running_mean.double()) * s + bn.beta.double()
+    b_folded = (b - mean) * s + bn.beta.double()
     return w_folded.to(dtype), b_folded.to(dtype)
 
 
@@ -71,8 +72,7 @@ def with_dtype(model: MLP, dtype) -> MLP:
             if p is not None:
                 setattr(layer, attr, p.detach().to(dtype).clone().requires_grad_())
         if isinstance(layer, BatchNorm1d):
-            layer.running_mean = source.running_mean.to(dtype).clone()
-            layer.running_var = source.running_var.to(dtype).clone()
+            layer.running = tuple(t.to(dtype).clone() for t in source.running)
     return clone.train(model.training)
 
 

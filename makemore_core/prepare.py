@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from . import checkpoint, evaluation, lossbook, sampling
+from . import atomic, checkpoint, evaluation, lossbook, sampling
 from . import lecture_demos as demos
 from .device import configure_threads
 from .model import MLP, ModelConfig
@@ -171,7 +171,7 @@ def e02_model_bytes(dataset, data, device="cpu", steps=FOLD_STEPS) -> bytes:
     Trainer(model, data, TrainConfig(steps=steps, lr_milestones=[]), engine="fast-uncompiled").run()
     raw = checkpoint.to_bytes(model, dataset.vocab)
     try:
-        lossbook.write_bytes_atomically(path, raw)
+        atomic.write_atomically(path, raw)
     except OSError:
         pass
     return raw

@@ -8,6 +8,7 @@ from makemore_core.data import END, SPLITS, DataError, context_windows
 from ui import classroom, links, state
 from ui.data_stats import dataset_stats
 from ui.figures.context import window_chart
+from ui.safe_text import literal
 
 SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
 
@@ -76,7 +77,7 @@ def context_page():
         st.button("Random name", key="context_random", help="A name drawn at random from the data in use.", on_click=random_name)
 
     # ---------------------------------------------------------------- one name, every example
-    st.header(f"1 · '{name}' as training examples" if name else "1 · A name as training examples")
+    st.header(f"1 · '{literal(name)}' as training examples" if name else "1 · A name as training examples")
     pairs = None
     if not name:
         st.info("Type a name above, or pick one from the data.")
@@ -87,10 +88,10 @@ def context_page():
             pairs = context_windows(name, vocab, block_size)
         except DataError:
             unknown = sorted(set(name) - set(vocab.stoi))
-            hint = f" Try **{name.lower()}**: the data is lower case." if set(name.lower()) <= set(vocab.stoi) else ""
-            st.error(f"'{name}' uses characters that are not in this data's vocabulary: "
-                     f"{', '.join(repr(c) for c in unknown)}. The network has no index, and so no embedding, for them. "
-                     f"The vocabulary is: {' '.join(vocab.itos)}.{hint}")
+            hint = f" Try **{literal(name.lower())}**: the data is lower case." if set(name.lower()) <= set(vocab.stoi) else ""
+            st.error(f"'{literal(name)}' uses characters that are not in this data's vocabulary: "
+                     f"{literal(', '.join(repr(c) for c in unknown), None)}. The network has no index, and so no embedding, for them. "
+                     f"The vocabulary is: {literal(' '.join(vocab.itos), None)}.{hint}")
 
     if pairs:
         st.markdown(

@@ -6,6 +6,7 @@ from makemore_core.data import END, SPLITS
 from ui import classroom, state
 from ui.data_stats import dataset_stats, find_word
 from ui.figures.data import bigram_heatmap, char_frequency, length_histogram
+from ui.safe_text import literal
 
 NOTICE_KEY = "data_page_notice"  # a message that must survive the rerun an upload triggers
 SPLIT_NAMES = {"train": "train (80%)", "val": "validation (10%)", "test": "test (10%)"}
@@ -48,7 +49,7 @@ vocab = dataset.vocab
 
 # ---------------------------------------------------------------- 1. the words
 st.header("1 · The words")
-st.caption(f"Data set in use: **{dataset.name}**" + (" (the app's default list of 2015 US baby names)"
+st.caption(f"Data set in use: **{literal(dataset.name)}**" + (" (the app's default list of 2015 US baby names)"
                                                     if state.using_default_data() else ""))
 cols = st.columns(6)
 cols[0].metric("words", f"{summary['words']:,}", help="Lines in the file (blank lines skipped).")
@@ -81,16 +82,16 @@ if word:
         where = " and ".join(f"the **{s}** split" + (f" ({n} times)" if n > 1 else "")
                              for s, n in found["splits"].items())
         times = "once" if found["total"] == 1 else f"{found['total']} times"
-        st.success(f"**{word}** is in the data {times}: in {where}.")
+        st.success(f"**{literal(word)}** is in the data {times}: in {where}.")
     else:
         hint = ""
         if word.lower() != word and find_word(dataset, word.lower())["total"]:
-            hint = f" (but **{word.lower()}** is: the data is lower case)"
+            hint = f" (but **{literal(word.lower())}** is: the data is lower case)"
         if unknown:
-            st.warning(f"**{word}** is not in the data{hint}, and it could not be: it uses characters that are not "
-                       f"in the vocabulary: {' '.join(repr(c) for c in unknown)}.")
+            st.warning(f"**{literal(word)}** is not in the data{hint}, and it could not be: it uses characters that are not "
+                       f"in the vocabulary: {literal(' '.join(repr(c) for c in unknown), None)}.")
         else:
-            st.info(f"**{word}** is not in the data{hint}. A good model should still find it a plausible name if "
+            st.info(f"**{literal(word)}** is not in the data{hint}. A good model should still find it a plausible name if "
                     f"it looks like one: that is what generalizing means.")
 
 # ---------------------------------------------------------------- 2. the vocabulary

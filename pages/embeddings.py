@@ -10,6 +10,7 @@ from makemore_core.shapes import format_shape, total_parameters, trace_shapes
 from ui import classroom, links, state
 from ui.embedding_map import project_2d
 from ui.figures.embeddings import embedding_heatmap, embedding_map, parameter_share
+from ui.safe_text import literal
 
 LECTURE = {"emb_n_embd": 10, "emb_block_size": 3, "emb_n_hidden": 100, "emb_hidden_layers": 5,
            "emb_batch_size": 32, "emb_batchnorm": True}
@@ -176,7 +177,7 @@ def embeddings_page():
         character_map(b, model.C, trained_vocab.itos, "trained", "emb_map_trained")
         start_C = fresh_model(model.config).C.detach()  # the same seed and settings give the trained model's starting C
         moved = float((model.C.detach().cpu() - start_C).norm() / start_C.norm())
-        st.caption(f"Right: {label}. It has its own settings (n_embd {model.config.n_embd}, block_size "
+        st.caption(f"Right: {literal(label, 200)}. It has its own settings (n_embd {model.config.n_embd}, block_size "
                    f"{model.config.block_size}); the sliders above change only the model on the left. Training has "
                    f"moved its C by **{moved:.0%}** of C's initial size (‖C − C₀‖ / ‖C₀‖).")
 

@@ -8,6 +8,7 @@ from makemore_core import evaluation, sampling
 from makemore_core.data import DataError
 from ui import eval_jobs, links, model_source, runs, state
 from ui.figures.evaluation import batchnorm_modes_figure, history_figure, nll_strip_figure
+from ui.safe_text import literal
 
 SAMPLES_PER_MODE = 5
 SETTINGS = [links.Setting("word", "eval_word", "emma", links.text(40))]   # ?word=<name>
@@ -118,7 +119,7 @@ same_vocab = dataset.vocab.itos == vocab.itos
 # ---------------------------------------------------------------- 1. loss per split
 st.header("Loss on train, val and test")
 if not same_vocab:
-    st.warning(f"This model knows {len(vocab)} characters, but the data set in use ({dataset.name}) has "
+    st.warning(f"This model knows {len(vocab)} characters, but the data set in use ({literal(dataset.name)}) has "
                f"{len(dataset.vocab)}: its losses need the word list it was trained on. Pick that word list in the "
                "sidebar. The name likelihood below still works.")
 else:
@@ -137,13 +138,13 @@ else:
     cols[2].metric("test loss", shown(test), delta=gap(test), delta_color="off",
                    help="Held back until the very end: a last, honest check.")
     cols[3].metric("uniform guess", f"{uniform:.4f}", help=f"-ln(1/{len(vocab)}): the loss of knowing nothing.")
-    st.caption(f"On {dataset.name}, with BatchNorm in eval mode (running statistics) and no gradients. "
+    st.caption(f"On {literal(dataset.name)}, with BatchNorm in eval mode (running statistics) and no gradients. "
                "A small gap between train and val means the net is not memorizing names: it could afford to be "
                "bigger. A val loss well above train means it is overfitting. The lecture's deep net reaches about "
                "2.0 on train and 2.1 on val after 200,000 steps.")
 
     if empty:
-        st.info(f"The {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} empty: {dataset.name} has "
+        st.info(f"The {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} empty: {literal(dataset.name)} has "
                 f"{len(dataset.words)} words, and an 80/10/10 split of so few leaves no names for "
                 f"{'them' if len(empty) > 1 else 'it'}. Use a list of at least 10 words to see every split's loss.")
 
@@ -193,8 +194,8 @@ else:
         unknown = "".join(sorted(set(word) - set(vocab.itos)))
         hint = " (the vocabulary is lowercase: try it in lowercase)" if word.lower() != word and \
             not set(word.lower()) - set(vocab.itos) else ""
-        st.error(f"The model cannot read {word!r}: {unknown!r} is not in its vocabulary{hint}. It knows: "
-                 f"{''.join(vocab.itos[1:])}")
+        st.error(f"The model cannot read {literal(repr(word))}: {literal(repr(unknown))} is not in its vocabulary{hint}. "
+                 f"It knows: {literal(''.join(vocab.itos[1:]), None)}")
     else:
         st.plotly_chart(strip_chart(choice.key, word, rows), key="eval_nll_strip", config={"displayModeBar": False})
         total = sum(r["nll"] for r in rows)

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from ui import state
+from ui.safe_text import literal
 
 st.title("makemore lab")
 st.markdown(
@@ -12,7 +13,7 @@ st.markdown(
 st.plotly_chart(state.home_picture(), key="pipeline", config={"displayModeBar": False})
 
 dataset = state.current_dataset()
-st.caption(f"Data set in use: **{dataset.name}** — {len(dataset.words):,} words, vocabulary of "
+st.caption(f"Data set in use: **{literal(dataset.name)}** — {len(dataset.words):,} words, vocabulary of "
            f"{len(dataset.vocab)} characters ('.' included). Device: {state.device_label()}.")
 
 STEPS = [

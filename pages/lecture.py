@@ -3,9 +3,11 @@ look at, shows the lecture's experiment live, suggests one change, and opens the
 changed. The chapters live in ui/lecture/; this page lays them out."""
 import streamlit as st
 
-from ui import links
-from ui.lecture import CHAPTERS, chapter_id, prepare_panel
+from ui import lecture_progress, lecture_words, links
+from ui.lecture import CHAPTERS, chapter_id, notebook, predict, prepare_panel
 from ui.lecture.common import CHAPTER_KEY, context, mark_seen, seen
+from ui.lecture.questions import QUESTIONS, all_questions, top_question
+from ui.safe_text import literal
 
 ctx = context()
 ids = [chapter_id(c) for c in CHAPTERS]
@@ -27,14 +29,17 @@ st.title("The lecture, chapter by chapter")
 st.markdown("Andrej Karpathy's *makemore part 3*: activations, gradients and BatchNorm. First a one-layer net "
             "that starts with a loss of 27.88, fixed step by step; then a deep net, and how to read its insides.")
 if ctx.lecture_data:
-    st.success("The data is the lecture's own names.txt: each chapter shows the notebook's numbers next to its "
-               "own. The step-0 losses, the parameter counts and the deep net's 1,001 steps (statistics, losses, "
-               "names) are the notebook's digit for digit.")
+    st.success("The data is the lecture's own names.txt: each chapter shows the notebook's numbers beside its own, "
+               "at the notebook's precision and with the cell that prints them. Digit for digit: the "
+               f"{notebook.DIGIT_FOR_DIGIT}. The rest (gradient statistics to 7 digits, losses to 17) agree to float "
+               "rounding, or say how far apart they are; 27.8817 and 11,897 are the video's numbers, which the "
+               "notebook does not print.")
 else:
-    st.warning(f"The data in use is **{ctx.dataset.name}**, not the lecture's names.txt: every experiment runs the "
-               "same way, but the numbers differ from the notebook's. For the notebook's numbers, get names.txt "
-               "from the makemore repository (github.com/karpathy/makemore) and load it with the sidebar's "
-               "upload, or with `--data names.txt` on the command line.")
+    st.warning(f"The data in use is **{literal(ctx.dataset.name)}**, not the lecture's names.txt: every experiment runs the "
+               "same way, but the numbers differ from the notebook's. For the notebook's numbers, the button "
+               "below downloads the lecture's list from the makemore repository on GitHub (or upload names.txt "
+               "in the sidebar; on the command line, `--data lecture`).")
+    lecture_words.button("lecture_data_button")
 
 if st.session_state.get(CHAPTER_KEY) in ids:   # a chapter chosen before (or by another page)
     st.session_state.setdefault("lecture_pick", st.session_state[CHAPTER_KEY])
@@ -42,11 +47,13 @@ links.restore("lecture", CHAPTER_LINK)          # a link names the chapter: ?cha
 current = st.session_state["lecture_pick"]
 st.session_state[CHAPTER_KEY] = current
 mark_seen(current)
+predict.clear_if_asked(QUESTIONS.get(current, []))   # a teacher's link: ?chapter=<id>&ask=1
+lecture_progress.write()
 done = seen()
 
 menu, main = st.columns([1, 4], gap="medium")
 with menu:
-    st.markdown(f"**Chapters** · {len(done & set(ids))} of {len(ids)} seen")
+    record = st.empty()   # filled after the chapter: its reveal may judge a guess
     st.radio("Chapter", ids, key="lecture_pick", label_visibility="collapsed",
              format_func=lambda cid: f"{'✓' if cid in done else '○'} {ids.index(cid) + 1}. {short(cid)}",
              on_change=lambda: go_to(st.session_state["lecture_pick"]))
@@ -54,7 +61,13 @@ with menu:
 with main:
     index = ids.index(current)
     st.header(f"{index + 1}. {titles[current]}")
+    question = top_question(current)
+    if question is not None:
+        predict.ask(question, ctx)
     CHAPTERS[index].render(ctx)
+    lecture_progress.write()   # the reveal may have judged a guess
+    record.markdown(f"**Chapters** · {len(done & set(ids))} of {len(ids)} seen  \n"
+                    f"**Predictions** · {predict.record(all_questions())}")
     st.divider()
     back, _, forward = st.columns([1, 2, 1])
     if index > 0:

@@ -10,6 +10,7 @@ from makemore_core import checkpoint, sampling
 from ui import links, model_source, state
 from ui.choices import numbered_index
 from ui.figures.sampling import entropy_bits, next_char_figure
+from ui.safe_text import literal
 
 SETTINGS = [  # the page's settings in the address (query key, widget key, default, parser)
     links.Setting("n", "sampling_n", 20, links.integer(1, 100)),
@@ -105,8 +106,8 @@ cols[3].download_button("Download the names (.txt)", "\n".join(names) + "\n", fi
 try:
     checkpoint.check_vocab(vocab, dataset.vocab)
 except checkpoint.CheckpointError as e:
-    st.warning(f"{str(e)[0].upper()}{str(e)[1:]}: the marks below compare against a list it never saw.")
-st.caption(f"Checked against the word list in use ({dataset.name}). Names in the training set were memorized or "
+    st.warning(f"{literal(str(e)[0].upper() + str(e)[1:], 300)}: the marks below compare against a list it never saw.")
+st.caption(f"Checked against the word list in use ({literal(dataset.name)}). Names in the training set were memorized or "
            "re-invented; names only in val or test are real names the model never saw; new ones are its own. "
            "Lower the temperature and more names come from the training set.")
 

@@ -127,11 +127,11 @@ def test_stats_at_init_is_the_first_minibatch_of_train(capsys, small):
     assert json.loads(stats_out)["loss"] == pytest.approx(json.loads(train_out)["init_loss"], abs=1e-5)
 
 
-def test_stats_after_k_updates_follows_the_train_schedule(capsys, default_names):
+def test_stats_after_k_updates_follows_the_lectures_schedule(capsys, default_names):
     _, stdout, _ = run_main(capsys, "stats", "--data", NAMES, "--steps", "5", "--json")
     dataset = Dataset.from_path(default_names)
-    # lr 0.1, decayed at 75% of the 5 steps (as `train` decays): step 3
-    trainer = Trainer(MLP(ModelConfig()), dataset.tensors(3), TrainConfig(steps=6, lr_milestones=[3]))
+    # lr 0.1 throughout: the lecture decays at step 150,000, not at 75% of the 5 steps
+    trainer = Trainer(MLP(ModelConfig()), dataset.tensors(3), TrainConfig(steps=6, lr_milestones=[150_000]))
     trainer.run()
     assert json.loads(stdout)["loss"] == pytest.approx(trainer.losses[5], abs=1e-6)
 
@@ -408,7 +408,12 @@ def test_a_learning_rate_far_too_high_is_reported_as_diverged(capsys, small):
     assert len(lines) == 1 and "uniform guess" in lines[0] and "Lower the learning rate" in lines[0]
 
 
-def test_train_and_stats_default_to_the_same_decay_step():
-    for command in ("train", "stats"):
-        args = cli.build_parser().parse_args([command, "--data", NAMES, "--steps", "1000"])
-        assert cli.configs(args, 27)[1].lr_milestones == [750], command      # 75% of the steps
+def test_train_decays_at_75_percent_and_stats_at_the_lectures_step():
+    """`train --steps K` decays at 75% of K; `stats --steps K` is the lecture's run at step K (x0.1 at
+    150,000) unless a schedule is given."""
+    def milestones(*argv):
+        return cli.configs(cli.build_parser().parse_args([*argv, "--data", NAMES, "--steps", "1000"]), 27)[1].lr_milestones
+    assert milestones("train") == [750]
+    assert milestones("stats") == [150_000]
+    assert milestones("stats", "--lr-decay-at", "750") == [750]
+    assert milestones("stats", "--stage", "kaiming") == [100_000]

@@ -5,7 +5,7 @@ from makemore_core import evaluation
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig
 from ui import eval_jobs, jobs
-from ui.runs import Run
+from ui.training_run import Run
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,8 @@ from makemore_core import checkpoint, sampling
 from makemore_core.cli import main
 from makemore_core.device import configure_threads
 from makemore_core.fold import fold_batchnorm, folded_linear, logits_eval, max_difference, with_dtype
+from makemore_core.layers import LectureBatchNorm
+from makemore_core.stages import stage_configs
 
 configure_threads()  # one intra-op thread: two, on a busy 2-core machine, were 40x slower here
 
@@ -50,6 +52,16 @@ def three_layer(dataset):
     return trained(dataset, hidden_layers=2)     # 3 Linear layers, each followed by BatchNorm
 
 
+@pytest.fixture(scope="module")
+def lecture_bn(dataset):
+    """The lecture's own BatchNorm (running std, no eps; the batchnorm stage): 1,000 steps at its momentum
+    0.001 move the running statistics well away from their start (mean 0, std 1)."""
+    d, data = dataset
+    model = MLP(stage_configs("batchnorm", len(d.vocab))[0])
+    Trainer(model, data, TrainConfig(steps=1000, lr_milestones=[]), engine="fast-uncompiled").run()
+    return model.eval()
+
+
 def tolerance(model, X, dtype):
     linears = [layer for layer in model.layers if isinstance(layer, Linear)]
     fan_in = max(layer.weight.shape[0] for layer in linears)
@@ -63,7 +75,7 @@ def test_the_nets_have_learned_something_to_fold(deep):
                 and (bn.gamma - bn.gamma.mean()).abs().max() > 1e-3 and bn.beta.abs().max() > 1e-3)
 
 
-@pytest.mark.parametrize("net", ["deep", "three_layer"])
+@pytest.mark.parametrize("net", ["deep", "three_layer", "lecture_bn"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
 def test_folded_logits_equal_eval_mode_logits(dataset, net, dtype, request):
     model = request.getfixturevalue(net)
@@ -83,6 +95,17 @@ def test_float64_fold_by_hand_against_the_formula(three_layer):
         s = gamma / math.sqrt(var + bn.eps)
         assert torch.allclose(W[:, j], linear.weight[:, j].detach().double() * s, rtol=1e-12, atol=0)
         assert float(b[j]) == pytest.approx((0 - mean) * s + beta, rel=1e-12)
+
+
+def test_float64_fold_of_the_lectures_batchnorm_divides_by_its_running_std(lecture_bn):
+    """The lecture's layer normalizes by its running std itself, no eps: s = gamma / std."""
+    linear, bn = lecture_bn.layers[0], lecture_bn.layers[1]
+    assert isinstance(bn, LectureBatchNorm) and (bn.running_std - 1).abs().max() > 0.05   # a fold that can fail
+    W, b = folded_linear(linear.weight.double(), None, bn)
+    for j in (0, 7, 199):
+        gamma, beta, mean, std = (float(t[j].detach()) for t in (bn.gamma, bn.beta, bn.running_mean, bn.running_std))
+        assert torch.allclose(W[:, j], linear.weight[:, j].detach().double() * gamma / std, rtol=1e-12, atol=0)
+        assert float(b[j]) == pytest.approx(-mean * gamma / std + beta, rel=1e-12)
 
 
 def test_folded_model_has_no_batchnorm_and_biases_everywhere(deep):
@@ -150,6 +173,19 @@ def test_cli_fold_round_trip(tmp_path, deep, dataset, capsys):
         names.append(capsys.readouterr().out.split("\n"))
     assert names[0] == names[1] and len(names[0]) == 31
     assert sampling.sample(folded, vocab, n=30, seed=7) == names[1][:30]
+
+
+def test_cli_train_batchnorm_stage_then_fold(tmp_path, dataset, default_names, capsys):
+    """`train --stage batchnorm --out bn.pt` then `fold`: the lecture's own BatchNorm folds too."""
+    bn, out = tmp_path / "bn.pt", tmp_path / "folded.pt"
+    assert main(["train", "--stage", "batchnorm", "--data", str(default_names), "--steps", "300", "--engine", "eager",
+                 "--device", "cpu", "--json", "--out", str(bn)]) == 0
+    assert main(["fold", "--checkpoint", str(bn), "--out", str(out)]) == 0
+    assert "folded 1 BatchNorm layers" in capsys.readouterr().out
+    model, folded = checkpoint.load(bn)[0], checkpoint.load(out)[0]
+    assert isinstance(model.layers[1], LectureBatchNorm) and not folded.batchnorms()
+    X = dataset[1]["val"][0]
+    assert max_difference(model, folded, X) <= tolerance(model, X, torch.float32)
 
 
 def test_cli_fold_errors(tmp_path, capsys):

@@ -6,8 +6,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import vega_chart
-from makemore_core import MLP, ModelConfig, Vocab, checkpoint
+from makemore_core import MLP, Dataset, ModelConfig, Trainer, TrainConfig, Vocab, checkpoint
 from makemore_core.device import configure_threads
+from makemore_core.stages import stage_configs
 from ui.lecture import exercises
 from ui.state import CHECKPOINT_KEY
 
@@ -107,3 +108,14 @@ def test_e02_refuses_a_model_without_batchnorm_and_a_foreign_vocabulary():
     assert any("nothing to fold" in w.value for w in at.warning)
     at = open_chapter(upload(MLP(ModelConfig(vocab_size=4)), Vocab("xyz")))
     assert any("Cannot compare on this data set" in e.value for e in at.error)
+
+
+def test_e02_folds_a_run_of_the_lectures_own_batchnorm(default_names):
+    """The batchnorm stage's layer keeps a running std and no eps: it folds like torch's BatchNorm1d."""
+    dataset = Dataset.from_path(default_names)
+    model = MLP(stage_configs("batchnorm", len(dataset.vocab))[0])
+    Trainer(model, dataset.tensors(3), TrainConfig(steps=300, lr_milestones=[]), engine="fast-uncompiled").run()
+    at = open_chapter(upload(model, dataset.vocab))
+    assert float(metric(at, "Largest |logit difference|, float32")) < 1e-4
+    assert float(metric(at, "… in float64")) < 1e-10
+    assert metric(at, "Parameters") == f"{30 * 200 + 200 + 200 * 27 + 27 + 27 * 10:,}"

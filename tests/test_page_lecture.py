@@ -111,28 +111,34 @@ def test_try_it_opens_its_page_with_the_chapters_settings(cid, stop_all_runs):
         assert at.selectbox(key="tr_stage").value == item.stage
         assert at.number_input(key="tr_steps").value == item.settings.get("steps", 200_000)
     else:   # without a trained model the page first offers to train one; the settings wait for it
-        assert at.session_state["sampling_settings"]["sampling_n"] == 20
-        assert at.session_state["sampling_settings"]["sampling_seed"] == 2147483647 + 10
+        assert at.session_state["sampling_n"] == 20
+        assert at.session_state["sampling_seed"] == 2147483647 + 10
 
 
 def test_lecture_numbers_on_the_lectures_names(lecture_names):
     session = lecture_session(lecture_names)
     at = open_chapter("start", session)
     assert any("the notebook's" in s.value for s in at.success)
-    assert "27.8817 (notebook: 27.8817, the same)" in text(at)
+    assert "27.8817 (the video shows 27.8817; here 27.8817, the same)" in text(at)   # not the notebook's
+    assert "the notebook holds the lecture's final code" in text(at)
     assert next(m.value for m in at.metric if m.label == "Parameters") == "11,897"
 
     at = open_chapter("after-1001", session)
-    split = at.dataframe[0].value.set_index("split")["loss"]
-    assert round(split["train"], 4) == notebook.DEEP_SPLIT["train"]
-    assert round(split["val"], 4) == notebook.DEEP_SPLIT["val"]
+    split = at.dataframe[0].value.set_index("split")
+    for name in ("train", "val"):   # cell 19 at its full precision; here within float rounding of it
+        printed = notebook.DEEP_SPLIT[name]
+        assert split["cell 19 prints"][name] == printed.text
+        assert split["here"][name] == printed.fmt(split["loss"][name])
+        assert split["vs notebook"][name] in ("the same", "float rounding")
+    assert split["cell 19 prints"]["test"] == "—"
     assert at.code[0].value.split() == [f"{name}." for name in notebook.DEEP_NAMES]
-    assert "the notebook's, name for name" in text(at)
+    assert "cell 20's, name for name" in text(at)
 
     at = open_chapter("diagnostics", session)
     table = at.dataframe[0].value
-    assert [round(v, 2) for v in table["std"]] == [row[2] for row in notebook.DEEP_ACTIVATIONS]
-    assert [round(v, 2) for v in table["saturated %"]] == [row[3] for row in notebook.DEEP_ACTIVATIONS]
+    assert [f"{v:.2f}" for v in table["std"]] == [p.text for p in notebook.DEEP_ACT_STD] == list(table["cell 15 std"])
+    assert [f"{v:.2f}" for v in table["saturated %"]] == [p.text for p in notebook.DEEP_SATURATED]
+    assert "cell 16 prints 2.640702e-03" in text(at) and "cell 17 prints 8.012630e-03" in text(at)
     act, grad = vega_chart(at, "lecture_diag_act")[1], vega_chart(at, "lecture_diag_grad")[1]
     assert act["line"].nunique() == grad["line"].nunique() == 5   # a line per tanh layer, forward and backward
     # the gain sweep: a step swaps the data of one drawn chart (same spec); gain 3 saturates every layer more
@@ -146,12 +152,18 @@ def test_lecture_numbers_on_the_lectures_names(lecture_names):
 
 def test_bonus_statistics_are_the_notebooks():
     at = open_chapter("bonus")
-    linear = at.dataframe[0].value.set_index("tensor")["std here"]
-    assert linear["c std"] == pytest.approx(31.0124, abs=1e-3)
-    assert linear["a grad std"] == pytest.approx(30.8818, abs=1e-3)
-    with_bn = at.dataframe[1].value.set_index("tensor")["std here"]
-    assert with_bn["out std"] == pytest.approx(1.0, abs=1e-5)
-    assert with_bn["x grad std"] == pytest.approx(0.0315, abs=1e-4)
+    linear = at.dataframe[0].value.set_index("tensor")
+    assert float(linear["here"]["c std"]) == pytest.approx(31.0124, abs=1e-3)
+    assert float(linear["here"]["a grad std"]) == pytest.approx(30.8818, abs=1e-3)
+    assert linear["notebook prints"]["c std"] == "31.01241683959961"   # cell 23, as printed
+    with_bn = at.dataframe[1].value.set_index("tensor")
+    assert float(with_bn["here"]["out std"]) == pytest.approx(1.0, abs=1e-5)
+    assert float(with_bn["here"]["x grad std"]) == pytest.approx(0.0315, abs=1e-4)
+    # every row at the notebook's precision, and honest about it: the same, or float rounding
+    for table in (linear, with_bn):
+        for here, printed, verdict in zip(table["here"], table["notebook prints"], table["vs notebook"]):
+            assert len(here.split(".")[1]) == len(printed.split(".")[1])
+            assert verdict == ("the same" if here == printed else "float rounding")
     assert "the five inputs: mean 1.56, std 2.39" in text(at)
     spec, data = vega_chart(at, "lecture_widget")
     normalized = data[(data["part"] == "point") & (data["point"] == "normalized")]["value"]
@@ -178,14 +190,14 @@ def test_loss_log_runs_the_missing_stages_once_and_keeps_them_for_everyone(monke
 
     monkeypatch.setattr(lossbook, "run_stage", quick_run)
     at = open_chapter("loss-log")
-    assert at.dataframe[0].value["train"].isna().all()
+    assert (at.dataframe[0].value["train"] == "—").all()
     assert "Not run yet on this data set" in text(at)
     at.button(key="lecture_run_log").click().run()
     loss_log_jobs.job(digest_of(at)).runner_job.wait(30)   # the runs go on in a background job
     at.run()
     assert runs == FIRST_HALF
     table = at.dataframe[0].value
-    assert table["train"].tolist() == pytest.approx([2.01, 2.02, 2.03, 2.04, 2.05])
+    assert table["train"].tolist() == ["2.0100", "2.0200", "2.0300", "2.0400", "2.0500"]
     assert not any(b.key == "lecture_run_log" for b in at.button)
 
     second_learner = open_chapter("loss-log")   # a new session reads them from disk: nothing runs again
@@ -212,3 +224,94 @@ def test_a_link_opens_its_chapter_and_a_bad_one_the_first():
         at.switch_page("pages/lecture.py").run()
         assert not at.exception and at.header[0].value.startswith(header)
         assert any("chapter=nope" in w.value for w in at.warning) == warned
+
+
+def test_the_banners_digit_for_digit_holds_for_every_number_it_covers(lecture_names):
+    """The banner names cells 6, 7, 13, 14, 15 and 20: each chapter that shows them says "the same"."""
+    session = lecture_session(lecture_names)
+    at = open_chapter("batchnorm", session)
+    assert notebook.DIGIT_FOR_DIGIT in next(s.value for s in at.success)
+    assert "(cell 7 prints 3.3239; here 3.3239, the same)" in text(at)
+    assert "cell 6 prints 12097; here 12097, the same" in text(at)
+    at = open_chapter("pytorchify", session)
+    assert "Cell 13 prints 47024; here 47024, the same. Cell 14 prints 3.2870; here 3.2870, the same." in text(at)
+    at = open_chapter("diagnostics", session)
+    lines = [line for line in text(at).splitlines() if line.startswith("- cell 15 prints")]
+    assert len(lines) == 3 and all("the same, digit for digit" in line for line in lines)
+    at = open_chapter("after-1001", session)
+    assert "cell 20's, name for name" in text(at)
+
+
+def test_empty_cells_read_as_a_dash_not_none():
+    at = open_chapter("loss-log")   # no stage run on this data set yet (or some): nothing reads "None"
+    frame = at.dataframe[0].value
+    assert not frame.isna().any().any()
+    assert "None" not in frame.to_string()
+    assert "notebook train" not in frame.columns   # another data set: no notebook column at all
+
+
+def test_chapter_10_opens_the_lab_on_the_batchnorm_tab():
+    at = open_chapter("bonus")
+    at.button(key="lecture_try_bonus").click().run()
+    assert not at.exception
+    assert at.session_state["init_tab"] == "BatchNorm explained"
+    assert any("x̂ (normalized)" in str(df.value.index.tolist()) for df in at.dataframe), "the BatchNorm tab is drawn"
+
+
+def test_chapter_9_trains_the_exact_1001_steps_and_samples_the_notebooks_names(lecture_names, stop_all_runs):
+    from ui import runs
+    at = open_chapter("after-1001", lecture_session(lecture_names))
+    at.button(key="lecture_try_after-1001").click().run()
+    assert not at.exception
+    import re
+    run = max(runs.all_runs(), key=lambda r: r.created)   # the run the click started, training meanwhile
+    assert run.trainer.config.steps == 1_001 and run.trainer.config.lr_milestones == [150_000]
+    assert any("Training the lecture's deep net, 1,001 steps" in str(p.proto.text) for p in at.get("progress")) \
+        or run.state == "finished"   # the page shows it training (unless it was already done)
+    run.wait(120)
+    at.switch_page("pages/sampling.py").run()   # AppTest reruns its own page: the one the click landed on
+    assert not at.exception
+    chips = next(m.value for m in at.markdown if m.value.startswith(":") and "background[" in m.value)
+    assert re.findall(r"background\[(.*?)\]", chips) == notebook.DEEP_NAMES   # cell 20, name for name
+
+
+@pytest.mark.parametrize("cid", ["loss-log", "diagnostics"])
+def test_a_training_try_it_lands_with_the_chapters_experiment_on_top(cid, stop_all_runs):
+    """Chapters 6 and 8: an earlier run is out of the way, the chapter's experiment is on top with one
+    button (the form closed), the expected time comes from a rate measured here; the button starts it."""
+    from ui import runs
+    at = open_app_page("training", timeout=240)
+    at.number_input(key="tr_steps").set_value(50).run()
+    at.button(key="tr_start").click().run()        # the learner's earlier run
+    earlier = max(runs.all_runs(), key=lambda r: r.created)
+    at.switch_page("pages/lecture.py")
+    at.session_state[CHAPTER_KEY] = at.session_state["lecture_pick"] = cid
+    at.run()
+    at.button(key=f"lecture_try_{cid}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Training"
+    at.switch_page("pages/training.py").run()   # AppTest reruns its own page: the one the click landed on
+    number = IDS.index(cid) + 1
+    start = at.button(key="tr_lecture_start")
+    assert start.label == f"Run chapter {number}'s experiment" and start.proto.type == "primary"
+    assert f"Chapter {number}'s experiment:" in text(at) and TRY_IT[cid].what in text(at)
+    assert any(c.value.startswith("Expected time (") and "steps/s" in c.value for c in at.caption)
+    assert not any(e.label == "Settings for a new run" and e.proto.expanded for e in at.expander)
+    assert any("No run shown" in i.value for i in at.info), "the earlier run is out of the way"
+    assert f"run {earlier.id}:" in str(at.dataframe[0].value["run"].tolist()) or \
+        earlier.id in at.dataframe[0].value["run"].tolist(), "and still in the run list"
+    assert at.session_state["tr_engine"] == ("fast" if cid == "loss-log" else "eager")
+    start.click().run()
+    run = max(runs.all_runs(), key=lambda r: r.created)
+    assert run is not earlier and run.engine == at.session_state["tr_engine"]
+    assert run.train_config.steps == TRY_IT[cid].settings.get("steps", 200_000)
+    assert f"**Running** as run {run.id}" in text(at)
+    assert not any(b.key == "tr_lecture_start" for b in at.button), "one run per click, no second button"
+
+
+def test_the_lecture_preset_uses_the_fast_engine_and_says_how_long():
+    at = open_app_page("training", timeout=240)
+    at.button(key="tr_preset_lecture").click().run()
+    assert at.session_state["tr_engine"] == "fast" and at.number_input(key="tr_steps").value == 200_000
+    line = next(c.value for c in at.caption if c.value.startswith("Expected time with the fast engine"))
+    assert "200,000 steps at" in line and "steps/s" in line

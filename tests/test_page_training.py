@@ -10,6 +10,7 @@ from makemore_core import checkpoint, cli
 from makemore_core.data import Dataset
 from makemore_core.model import MLP
 from makemore_core.training import Trainer, TrainConfig
+from ui import run_queue
 from ui import runs as run_lib
 from ui.state import DATASET_KEY
 
@@ -190,7 +191,7 @@ def test_checkpoint_download_upload_and_continue():
 
 
 def test_server_busy_queues_the_run(monkeypatch):
-    monkeypatch.setattr(run_lib, "MAX_TRAINERS", 1)
+    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 1)
     dataset = Dataset.from_path(ROOT / "data" / "names.txt")
     blocker = run_lib.Run("another tab", dataset, dataset.tensors(3, "cpu"), cli_model_config(dataset),
                           TrainConfig(steps=1_000_000), "cpu")

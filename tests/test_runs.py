@@ -10,8 +10,10 @@ import torch
 from makemore_core import checkpoint
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import Trainer, TrainConfig
+from ui import run_hints, run_queue, run_series
 from ui import runs as run_lib
-from ui.runs import LossHistory, Run
+from ui.run_series import LossHistory
+from ui.training_run import Run
 
 
 @pytest.fixture(autouse=True)
@@ -100,30 +102,30 @@ def test_divergence_stops_the_run_and_keeps_history(dataset, data):
     snap = run.snapshot()
     assert snap["step"] < 1000 and snap["loss_log10"].size == snap["step"] > 0
     assert f"step {snap['step']}" in snap["message"]
-    level, text = run_lib.hints(snap)[0]
+    level, text = run_hints.hints(snap)[0]
     assert level == "error" and "Lower the learning rate" in text
 
 
 def test_server_cap_queues_runs_until_a_slot_frees(dataset, data, monkeypatch):
-    monkeypatch.setattr(run_lib, "MAX_TRAINERS", 1)
+    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 1)
     first = make_run(dataset, data, steps=100_000)
     second = make_run(dataset, data, steps=100_000)
     first.start()
     assert first.wait_until(lambda r: r.state == "running", 10)
     second.start()
-    assert second.wait_until(lambda r: run_lib.queued_runs() == 1, 10)
+    assert second.wait_until(lambda r: run_queue.queued_runs() == 1, 10)
     assert second.state == "queued" and second.trainer.step_num == 0
-    assert run_lib.running_trainers() == 1
+    assert run_queue.running_trainers() == 1
     first.stop()
     assert second.wait_until(lambda r: r.trainer.step_num > 0, 20)
     assert second.state == "running" and first.state == "stopped"
     second.stop()
     second.wait(10)
-    assert run_lib.running_trainers() == 0
+    assert run_queue.running_trainers() == 0
 
 
 def test_a_queued_run_can_be_stopped(dataset, data, monkeypatch):
-    monkeypatch.setattr(run_lib, "MAX_TRAINERS", 1)
+    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 1)
     blocker = make_run(dataset, data, steps=100_000)
     blocker.start()
     queued = make_run(dataset, data, steps=100)
@@ -141,11 +143,11 @@ def test_snapshot_is_small_for_long_runs(dataset, data):
     run.trainer.step_num = len(fake)
     for k in range(2000):                # 2,000 statistics steps' worth of series
         run.series["steps"].append(k * 100)
-        run_lib._append(run.series["update_to_data"], "C", k, -3.0)
+        run_series._append(run.series["update_to_data"], "C", k, -3.0)
     snap = run.snapshot()
-    assert len(snap["loss_x"]) <= run_lib.MAX_POINTS
-    assert snap["bucket"] == 2 ** math.ceil(math.log2(200_000 / run_lib.MAX_POINTS))
-    assert len(snap["series"]["steps"]) <= run_lib.MAX_SERIES + 1
+    assert len(snap["loss_x"]) <= run_series.MAX_POINTS
+    assert snap["bucket"] == 2 ** math.ceil(math.log2(200_000 / run_series.MAX_POINTS))
+    assert len(snap["series"]["steps"]) <= run_series.MAX_SERIES + 1
     assert snap["series"]["steps"][-1] == 199_900
     assert len(snap["series"]["update_to_data"]["C"]) == len(snap["series"]["steps"])
 
@@ -166,15 +168,15 @@ def test_hints_read_the_numbers():
                  "params": [{"name": "layers.0.weight", "ndim": 2, "update_to_data": update_to_data}]}
         return {"state": "running", "message": "", "uniform_loss": 3.2958, "loss": 2.5, "step": 500,
                 "loss_smooth": np.array([math.log10(2.5)]), "stats": (500, stats), "val": []}
-    assert "too high" in run_lib.hints(snap_with(-1.0))[0][1]
-    assert "barely move" in run_lib.hints(snap_with(-5.0))[0][1]
-    assert run_lib.hints(snap_with(-1.9))[0][0] == "warning"            # 10x the lecture's lr: not "fine"
-    assert "times the 10^-3 guide" in run_lib.hints(snap_with(-2.4))[0][1]
-    assert run_lib.hints(snap_with(-3.0))[0][0] == "success"
-    assert any("saturated" in t for _, t in run_lib.hints(snap_with(-3.0, saturation=40)))
-    assert any("ReLU" in t for _, t in run_lib.hints(snap_with(-3.0, saturation=90, kind="relu")))
+    assert "too high" in run_hints.hints(snap_with(-1.0))[0][1]
+    assert "barely move" in run_hints.hints(snap_with(-5.0))[0][1]
+    assert run_hints.hints(snap_with(-1.9))[0][0] == "warning"            # 10x the lecture's lr: not "fine"
+    assert "times the 10^-3 guide" in run_hints.hints(snap_with(-2.4))[0][1]
+    assert run_hints.hints(snap_with(-3.0))[0][0] == "success"
+    assert any("saturated" in t for _, t in run_hints.hints(snap_with(-3.0, saturation=40)))
+    assert any("ReLU" in t for _, t in run_hints.hints(snap_with(-3.0, saturation=90, kind="relu")))
     exploding = {**snap_with(-3.0), "loss_smooth": np.array([math.log10(9.0)])}
-    assert any("far above a uniform guess" in t for _, t in run_lib.hints(exploding))
+    assert any("far above a uniform guess" in t for _, t in run_hints.hints(exploding))
 
 
 def test_fast_engine_runs_in_chunks_and_honours_step_budgets(dataset, data):
@@ -223,32 +225,32 @@ def training(run):
 
 
 def test_queue_is_first_come_first_served_with_one_training_run_per_owner(dataset, data, monkeypatch):
-    monkeypatch.setattr(run_lib, "MAX_TRAINERS", 2)
+    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 2)
     a1, a2 = owned_run(dataset, data, "a"), owned_run(dataset, data, "a")
     b1, c1 = owned_run(dataset, data, "b"), owned_run(dataset, data, "c")
     a1.start()
     assert training(a1)
     a2.start()
-    assert a2.wait_until(lambda r: run_lib.queue_position(r) == 1, 5)
+    assert a2.wait_until(lambda r: run_queue.queue_position(r) == 1, 5)
     b1.start()                                 # a's second run waits for a's first; b's run takes the free slot
     assert training(b1)
     assert a2.state == "queued" and a2.trainer.step_num == 0
     c1.start()
-    assert c1.wait_until(lambda r: run_lib.queue_position(r) == 2, 5)   # behind a2, which came first
-    assert run_lib.running_trainers() == 2 and run_lib.queued_runs() == 2
+    assert c1.wait_until(lambda r: run_queue.queue_position(r) == 2, 5)   # behind a2, which came first
+    assert run_queue.running_trainers() == 2 and run_queue.queued_runs() == 2
     a1.stop()
     assert training(a2)                        # first in line when a slot freed, not the newest
-    assert c1.state == "queued" and run_lib.queue_position(c1) == 1
+    assert c1.state == "queued" and run_queue.queue_position(c1) == 1
     b1.stop()
     assert training(c1)
     for run in (a2, c1):
         run.stop()
         run.wait(10)
-    assert run_lib.running_trainers() == 0 and run_lib.queued_runs() == 0
+    assert run_queue.running_trainers() == 0 and run_queue.queued_runs() == 0
 
 
 def test_a_paused_run_gives_its_slot_to_the_next_in_line(dataset, data, monkeypatch):
-    monkeypatch.setattr(run_lib, "MAX_TRAINERS", 1)
+    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 1)
     mine, theirs = owned_run(dataset, data, "a"), owned_run(dataset, data, "b")
     mine.start()
     assert training(mine)
@@ -288,7 +290,7 @@ def test_runs_outlive_their_tab_until_the_keep_time(dataset, data, monkeypatch):
 
 
 def test_statistics_every_step_keep_bounded_memory(dataset, data, monkeypatch):
-    monkeypatch.setattr(run_lib, "MAX_STATS_STEPS", 64)
+    monkeypatch.setattr(run_series, "MAX_STATS_STEPS", 64)
     run = make_run(dataset, data, steps=300, stats_every=1)
     run.start()
     run.wait(60)

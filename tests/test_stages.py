@@ -4,6 +4,8 @@ The exactness tests replay the notebook's own recipe literally (its cells 6-7 fo
 with each stage's scaling written as the notebook writes it) and compare with the core and with
 the numbers the notebook prints.
 """
+import json
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -301,6 +303,18 @@ def test_deep_net_statistics_after_1001_steps(deep_1001):
         assert p["grad_mean"] == pytest.approx(grad_mean, abs=1e-6)
         assert p["grad_std"] == pytest.approx(grad_std, rel=1e-5)
         assert p["grad_to_data"] == pytest.approx(ratio, rel=1e-5)
+
+
+def test_stats_command_after_1000_updates_is_the_notebooks_step_1000(lecture_names, capsys):
+    """`stats --steps 1000` follows the lecture's schedule (x0.1 at 150,000, not at 75% of the 1,000):
+    its statistics are the notebook's cells 15-16 after its loop broke at step 1,000."""
+    from makemore_core.cli import main
+    assert main(["stats", "--data", str(lecture_names), "--steps", "1000", "--device", "cpu", "--json"]) == 0
+    layers = json.loads(capsys.readouterr().out)["layers"]
+    assert [r["index"] for r in layers] == [i for i, *_ in DEEP_TANH]
+    for r, (_, std, saturated, grad_std) in zip(layers, DEEP_TANH):
+        assert round(r["std"], 2) == std and round(r["saturation_pct"], 2) == saturated
+        assert r["grad_std"] == pytest.approx(grad_std, rel=1e-5)
 
 
 def test_deep_net_split_losses_and_names_after_1001_steps(lecture, deep_1001):

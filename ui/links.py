@@ -16,6 +16,8 @@ from typing import Any, Callable
 
 import streamlit as st
 
+from ui.safe_text import literal
+
 KEPT = "links_kept"              # {page: {query key: value}}: the values of a page left
 WRITTEN = "links_written"        # {page: {query key: text}}: what this tab last wrote to the address
 
@@ -119,7 +121,7 @@ def _from_address(settings) -> tuple[dict, list[str]]:
             values[s.query] = s.parse(raw)
         except (ValueError, TypeError) as e:
             values[s.query] = s.default
-            bad.append(f"{s.query}={raw[:40]} ({e}; the default {s.text(s.default)} is used)")
+            bad.append(f"{s.query}={literal(raw, 40)} ({e}; the default {s.text(s.default)} is used)")
     return values, bad
 
 

@@ -18,7 +18,8 @@ import torch
 from makemore_core import sampling
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig
-from ui import eval_jobs, runs, state
+from ui import eval_jobs, run_queue, runs, state
+from ui.safe_text import literal
 
 CHOICE_KEY = "model_source_choice"      # the candidate the user picked (survives page switches)
 SEEN_KEY = "model_source_seen"          # candidate keys in the order they first appeared
@@ -130,11 +131,14 @@ def choose(page: str, wanted: str | None = None) -> ModelChoice | None:
     `wanted`: a candidate key to choose (a link asked for it), when it is one."""
     with st.container(border=True):
         found = _candidates()
+        before = st.session_state.get(CHOICE_KEY)   # a run just started is the choice before its first step
         seen = _remember_order(found)
         if wanted in found:
             st.session_state[CHOICE_KEY] = wanted
         quick = _training_quick_run()
-        if quick is not None and st.session_state.get(CHOICE_KEY) in (None, f"run:{quick.id}"):
+        if quick is not None and f"run:{quick.id}" in (before, st.session_state.get(CHOICE_KEY)) or (
+                quick is not None and st.session_state.get(CHOICE_KEY) is None):
+            st.session_state[CHOICE_KEY] = f"run:{quick.id}"
             _quick_progress(quick.id)
             return None
         if not found:
@@ -155,7 +159,7 @@ def choose(page: str, wanted: str | None = None) -> ModelChoice | None:
         key = st.session_state[CHOICE_KEY]
         kind, item = found[key]
         if len(found) == 1:
-            st.markdown(f"**Model:** {labels[key]}")
+            st.markdown(f"**Model:** {literal(labels[key], 200)}")
         refresh = False
         if kind == "run" and _is_training(item):
             refresh = st.button("Use its newest weights", key=f"{page}_refresh_snapshot",
@@ -194,6 +198,19 @@ def untrained_samples(itos: tuple, n=8) -> list[str]:
     return sampling.sample(model, vocab, n=n)
 
 
+def start_run(label, model_config, train_config, engine="eager"):
+    """Train a model for this tab in the background, on the data in use, and make it the choice: the
+    Evaluation and Sampling pages show its progress until it is done, then use its final weights."""
+    dataset = state.current_dataset()
+    data = state.dataset_tensors(dataset, model_config.block_size)
+    run = runs.session_runs().new_run(label, dataset, data, model_config, train_config, state.device(),
+                                      engine=engine)
+    run.start()
+    st.session_state.setdefault(QUICK_KEY, []).append(f"run:{run.id}")
+    st.session_state[CHOICE_KEY] = f"run:{run.id}"
+    return run
+
+
 def _offer_quick_model(page):
     dataset = state.current_dataset()
     st.markdown("**No trained model yet.** Train one on the Training page, upload a checkpoint below, "
@@ -206,12 +223,8 @@ def _offer_quick_model(page):
                                     "(x0.1 for the last quarter). 5,000 steps take about half a minute here "
                                     "and reach a loss near 2.4; the lecture trains 200,000.")
     if right.button("Train a quick model", key=f"{page}_quick_train", type="primary"):
-        data = state.dataset_tensors(dataset, 3)
-        train_config = TrainConfig.decayed_at(steps, eval_every=max(steps // 10, 1))
-        run = runs.session_runs().new_run(f"quick model, {steps:,} steps", dataset, data,
-                                          ModelConfig(vocab_size=len(dataset.vocab)), train_config, state.device())
-        run.start()
-        st.session_state.setdefault(QUICK_KEY, []).append(f"run:{run.id}")
+        start_run(f"a quick model, {steps:,} steps", ModelConfig(vocab_size=len(dataset.vocab)),
+                  TrainConfig.decayed_at(steps, eval_every=max(steps // 10, 1)))
         st.rerun()
     st.markdown("Until then, here is what an **untrained** model makes up: its weights are random, so every "
                 "character is about equally likely and the names are gibberish. Training turns this into "
@@ -229,12 +242,12 @@ def _quick_progress(run_id):
     recent = t.losses[-200:]
     loss = f" · recent loss {sum(recent) / len(recent):.3f}" if recent else ""
     if run.state == "queued":
-        place = runs.queue_position(run)
+        place = run_queue.queue_position(run)
         st.progress(0.0, text=f"Waiting for a free training slot{f' (number {place} in line)' if place else ''}: "
                               "this server trains only a few models at once, one per browser.")
     else:
         st.progress(min(t.step_num / max(t.config.steps, 1), 1.0),
-                    text=f"Training a quick model: step {t.step_num:,} of {t.config.steps:,}{loss}")
+                    text=f"Training {run.label}: step {t.step_num:,} of {t.config.steps:,}{loss}")
     st.caption("This page fills in when it is done. Untrained, the model makes up names like these "
                "(random weights: every character about equally likely, so gibberish):")
     st.code("\n".join(untrained_samples(tuple(run.vocab.itos), 5)), language=None)

@@ -17,13 +17,16 @@ from makemore_core.data import DataError, Dataset
 from makemore_core.device import describe, pick_device
 from ui.caches import ByteBudgetCache
 from ui.figures.pipeline import pipeline_figure
-from ui import uploads
+from ui import upload_limit, uploads
+from ui.safe_text import literal
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "names.txt"
 DATASET_KEY = "dataset_upload"          # {"name", "bytes"} of an uploaded word list, or absent
 CHECKPOINT_KEY = "uploaded_checkpoint"  # {"name", "bytes"} of an uploaded checkpoint, or absent
 UPLOADER_VERSION = "dataset_uploader_version"  # part of the uploaders' keys: a new one empties them
 DATA_WRITTEN = "dataset_link_written"   # the data= this tab last wrote to the address
+NOT_STORED = ("The server could not keep a copy of this word list (its disk is full or read-only): it works in "
+              "this tab, but its link will not open it in another browser. Upload it again later to share it.")
 # Files over the server's maxUploadSize never reach the app: the browser refuses them with only a small
 # mark on the file, so the limit is said up front.
 BROWSER_LIMIT = ("The browser refuses any file over 20 MB before it reaches the app (only a small red mark on the "
@@ -79,8 +82,8 @@ def use_uploaded_words(name: str, raw: bytes) -> Dataset:
     """Validate an uploaded word list and make it the data set in use. Raises DataError; on error
     the previous data set stays in use."""
     dataset = _dataset(_digest(raw), name, raw)
-    link = uploads.keep(name, raw)
-    st.session_state[DATASET_KEY] = {"name": name, "bytes": raw, "link": link}
+    link, stored = uploads.store(name, raw)
+    st.session_state[DATASET_KEY] = {"name": name, "bytes": raw, "link": link, "stored": stored}
     st.query_params["data"] = st.session_state[DATA_WRITTEN] = link   # the address now opens this list
     return dataset
 
@@ -103,14 +106,14 @@ def data_from_link():
     if wanted and wanted != current and wanted != st.session_state.get(DATA_WRITTEN):
         found = uploads.load(wanted)
         if found is None:
-            st.warning(f"This link names a word list (data={wanted[:16]}) that is not on this server: the "
+            st.warning(f"This link names a word list (data={literal(wanted, 16)}) that is not on this server: the "
                        f"{'list in use' if upload else 'default names'} stay in use.")
         else:
             try:
                 use_uploaded_words(*found)
                 current = st.session_state[DATASET_KEY]["link"]
             except DataError as e:
-                st.warning(f"The link's word list was not used: {e}")
+                st.warning(f"The link's word list was not used: {literal(e, 300)}")
     if current and st.query_params.get("data") != current:
         st.query_params["data"] = current
     elif not current and "data" in st.query_params:
@@ -134,23 +137,31 @@ def dataset_tensors(dataset: Dataset, block_size: int):
 
 
 def upload_words_widget(key: str, label="Upload a word list (.txt, one word a line)"):
-    """A file uploader that swaps the data set in use; invalid files get a clear message and change nothing."""
-    file = st.file_uploader(label, type=["txt"], key=f"{key}_{st.session_state.get(UPLOADER_VERSION, 0)}",
+    """A file uploader that swaps the data set in use; invalid files get a clear message and change nothing,
+    and a list the server's disk could not keep says so as long as it is in use."""
+    _words_uploader(key, label)
+    if (st.session_state.get(DATASET_KEY) or {}).get("stored") is False:
+        st.warning(NOT_STORED)
+
+
+def _words_uploader(key: str, label: str):
+    widget_key = f"{key}_{st.session_state.get(UPLOADER_VERSION, 0)}"
+    file = st.file_uploader(label, type=["txt"], key=widget_key,
                             help="Any characters except '.', which is reserved as the start/end token. "
                                  "At most 5 MB and 500,000 lines.")
     st.caption("At most 5 MB and 500,000 lines. " + BROWSER_LIMIT)
     if file is None:
         return
-    raw = file.getvalue()
+    raw = upload_limit.take(file, widget_key)
     upload = st.session_state.get(DATASET_KEY)
     if upload and upload["bytes"] == raw:
         return
     try:
         dataset = use_uploaded_words(file.name, raw)
     except DataError as e:
-        st.error(f"That file was not used: {e}")
+        st.error(f"That file was not used: {literal(e, 300)}")
         return
-    st.success(f"Now using {file.name}: {len(dataset.words):,} words, vocabulary of {len(dataset.vocab)}.")
+    st.success(f"Now using {literal(file.name)}: {len(dataset.words):,} words, vocabulary of {len(dataset.vocab)}.")
 
 
 def sidebar():
@@ -159,11 +170,14 @@ def sidebar():
         data_from_link()
         summary = st.empty()           # filled after the uploader, so that it names a list just uploaded
         upload_words_widget("sidebar_upload", "Use your own word list")
+        from ui import lecture_words   # late import: it imports this module
+        if not lecture_words.in_use():
+            lecture_words.button("sidebar_lecture_data")
         if not using_default_data() and st.button("Back to the default names", key="sidebar_default"):
             use_default_words()
             st.rerun()
         dataset = current_dataset()
-        summary.markdown(f"**Data set:** {dataset.name}  \n{len(dataset.words):,} words · "
+        summary.markdown(f"**Data set:** {literal(dataset.name)}  \n{len(dataset.words):,} words · "
                          f"vocabulary {len(dataset.vocab)}")
         st.markdown(f"**Device:** {device_label()}")
 
@@ -191,19 +205,19 @@ def upload_checkpoint_widget(key: str, label="Checkpoint file (.pt, saved by the
     st.caption(BROWSER_LIMIT)
     if file is None:
         return False
-    raw = file.getvalue()
+    raw = upload_limit.take(file, key)
     current = st.session_state.get(CHECKPOINT_KEY)
     if current and current["bytes"] == raw:
         return False
     try:
         use_uploaded_checkpoint(file.name, raw)
     except checkpoint.CheckpointError as e:
-        st.error(f"That file was not used: {e}.")
+        st.error(f"That file was not used: {literal(e, 300)}.")
         return False
     except Exception:  # noqa: BLE001 - any unreadable file gets a message, never a traceback
         st.error("That file was not used: it could not be read as a makemore lab checkpoint.")
         return False
-    st.success(f"Loaded {file.name}.")
+    st.success(f"Loaded {literal(file.name)}.")
     return True
 
 

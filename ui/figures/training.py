@@ -1,7 +1,7 @@
 """Figures of training runs: ratios over time (the Lecture page) and two runs overlaid.
 The live Training charts are Vega-Lite, in ui/figures/live.py.
 
-Plain functions: a run snapshot (ui.runs.Run.snapshot) in, a plotly figure out. Traces get numpy
+Plain functions: a run snapshot (ui.training_run.Run.snapshot) in, a plotly figure out. Traces get numpy
 arrays already downsampled on the server, so a refresh stays small whatever the run's length.
 
 They are built from plain dicts without plotly's validation (`_validate=False`): a validated figure with a named template cost
@@ -11,9 +11,8 @@ follows common.styled: same font size, margins, colours and uirevision.
 import numpy as np
 import plotly.graph_objects as go
 
+from ..hints import UPDATE_GUIDE as GUIDE   # update:data of about 1e-3 is healthy (the lecture's rule of thumb)
 from .common import FONT_SIZE, color
-
-GUIDE = -3.0   # update:data of about 1e-3 is healthy (the lecture's rule of thumb)
 
 
 def _line(x, y, name, line_color, width=2, **extra):

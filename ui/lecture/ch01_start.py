@@ -40,6 +40,10 @@ def render(ctx):
     c.metric("Parameters", f"{result['params']:,}")
     st.markdown(f"Step-0 loss: **{lecture_number(ctx, stats['loss'], notebook.STEP0_LOSS['original'])}**; "
                 f"the logits' std is {stats['logits_std']:.1f} (near 0 would be unsure).")
+    if ctx.lecture_data:
+        st.caption(f"27.8817 and {result['params']:,} parameters are the video's numbers: the notebook holds the "
+                   "lecture's final code, its cells rerun after every fix, so it prints neither "
+                   f"({notebook.STEP0_LOSS['batchnorm'].source} the fixed net's {notebook.STEP0_LOSS['batchnorm'].text}).")
 
     st.subheader("Why confident wrong logits cost so much: four characters")
     st.caption("Four logits go through softmax; the loss is −log of the probability of the correct one "

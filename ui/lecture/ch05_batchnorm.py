@@ -25,7 +25,8 @@ def render(ctx):
     b.metric("tanh input std at step 0", f"{view['pre_std']:.3f}", help="BatchNorm's output: 1 by construction")
     c.metric("Step-0 loss", f"{result['stats']['loss']:.4f}")
     st.markdown(f"Step-0 loss **{lecture_number(ctx, result['stats']['loss'], notebook.STEP0_LOSS['batchnorm'])}**"
-                + (f", {notebook.PARAMS['batchnorm']:,} parameters in the notebook." if ctx.lecture_data else "."))
+                + (f"; parameters: {notebook.PARAMS['batchnorm'].beside(result['params'])}." if ctx.lecture_data
+                   else "."))
     st.markdown(f"Put b1 back and its gradient at step 0 has a std of **{compute.b1_gradient(ctx.digest, ctx):.1e}**: "
                 "float rounding. BatchNorm subtracts the batch mean, and b1 with it; BatchNorm's own bnbias "
                 "does b1's job.")
@@ -49,7 +50,7 @@ def render(ctx):
     after = (f" This app's 200,000-step run (the loss log chapter): val {logged['val']:.4f} running, "
              f"{logged['calibrated']['val']:.4f} calibrated." if logged and logged.get("calibrated") else "")
     st.caption("After 200,000 steps the running statistics have caught up with the calibrated ones, which is why "
-               f"practice keeps only the running ones. The notebook's cell 10: val {notebook.BATCHNORM_RUNNING[1]} "
+               f"practice keeps only the running ones. The notebook's cell 10 prints val {notebook.BATCHNORM_RUNNING[1].text} "
                "with the running mean and std." + after)
     change_one_thing("On the Evaluation page, compare running, calibrated and batch statistics for any model you "
                      "trained, and see why a batch of one gives NaN.",

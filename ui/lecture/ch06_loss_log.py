@@ -5,22 +5,34 @@ import streamlit as st
 from makemore_core import lossbook
 from ui.figures.lecture import NO_TOOLBAR, loss_log_figure
 from ui.lecture import compute, loss_log_jobs, notebook, try_it
-from ui.lecture.common import change_one_thing, look_at
+from ui.lecture.common import DASH, change_one_thing, look_at, shown
 
 ID = "loss-log"
 TITLE = "The loss log: every fix, 200,000 steps each"
 
 
 
+def versus(got: dict, printed) -> str:
+    """How train and val compare with the notebook's loss log, e.g. "the same / float rounding"."""
+    if got.get("train") is None:
+        return DASH
+    return " / ".join(p.verdict(got[split]) for p, split in zip(printed, ("train", "val")))
+
+
 def table(ctx, results: dict) -> pd.DataFrame:
+    """One row a stage, every cell text: our losses at 4 decimals, the notebook's as its loss log
+    records them, a dash where there is nothing (a stage not run yet, another data set)."""
     rows = []
     for stage in compute.FIRST_HALF:
         got = results.get(stage) or {}
-        lecture = notebook.LOSS_LOG[stage] if ctx.lecture_data else (None, None)
         calibrated = got.get("calibrated") or {}
-        rows.append({"stage": stage, "train": got.get("train"), "val": got.get("val"),
-                     "calibrated train": calibrated.get("train"), "calibrated val": calibrated.get("val"),
-                     "notebook train": lecture[0], "notebook val": lecture[1], "run took (s)": got.get("seconds")})
+        row = {"stage": stage, "train": shown(got.get("train")), "val": shown(got.get("val")),
+               "calibrated train": shown(calibrated.get("train")), "calibrated val": shown(calibrated.get("val"))}
+        if ctx.lecture_data:
+            printed = notebook.LOSS_LOG[stage]
+            row.update({"notebook train": printed[0].text, "notebook val": printed[1].text,
+                        "vs notebook": versus(got, printed)})
+        rows.append(row | {"took (s)": shown(got.get("seconds"), ".0f")})
     return pd.DataFrame(rows)
 
 
@@ -55,20 +67,21 @@ def render(ctx):
             loss_log_jobs.start(ctx.dataset, ctx.digest, missing)
             st.rerun()
     frame = table(ctx, results)
-    number = st.column_config.NumberColumn(format="%.4f")
-    st.dataframe(frame, hide_index=True, width="stretch", key="lecture_log_table",
-                 column_config={"train": number, "val": number, "notebook train": number, "notebook val": number,
-                                "calibrated train": number, "calibrated val": number,
-                                "run took (s)": st.column_config.NumberColumn(format="%.0f")})
+    st.dataframe(frame, hide_index=True, width="stretch", key="lecture_log_table")
     st.caption("train / val: BatchNorm with its running mean and std (the notebook's cell 10). calibrated: with the "
-               "mean and std measured over the whole training split (cell 9). The notebook's loss log records "
-               "2.0668 / 2.1048 for the batchnorm stage: measured with b1 still in the net and each split "
-               "normalized by its own mean and std (cell 10's commented-out line); cell 10 itself prints 2.0674 / "
-               "2.1057 with the running statistics. `original` cannot match to the digit: its hockey stick "
-               "amplifies float rounding, so any two engines part after about 100 steps. Each run uses the fast engine (its losses agree with the lecture's step to "
-               "about 1e-5); the time is this server's.")
-    if frame["train"].notna().any():
-        st.plotly_chart(loss_log_figure(frame.to_dict("records")), key="lecture_log_chart", config=NO_TOOLBAR)
+               "mean and std measured over the whole training split (cell 9). notebook: as its loss log (the markdown "
+               "cell after cell 10) records them, at full float precision; softmax-fix only to 2 decimals. For the "
+               f"batchnorm stage it records {notebook.LOSS_LOG['batchnorm'][0].text} / "
+               f"{notebook.LOSS_LOG['batchnorm'][1].text}: measured with b1 still in the net and each split "
+               "normalized by its own mean and std (cell 10's commented-out line); cell 10 itself prints "
+               f"{notebook.BATCHNORM_RUNNING[0].text} / {notebook.BATCHNORM_RUNNING[1].text} with the running "
+               "statistics. `original` cannot match to the digit: its hockey stick amplifies float rounding, so any "
+               "two engines part after about 100 steps. vs notebook: the same (at the notebook's precision), float "
+               f"rounding (within {notebook.ROUNDING:.0e} of it) or how far apart. Each run uses the fast engine "
+               "(its losses agree with the lecture's step to about 1e-5); the time is this server's.")
+    ran = [{"stage": stage, **(got or {})} for stage, got in results.items()]
+    if any(got for got in results.values()):
+        st.plotly_chart(loss_log_figure(ran), key="lecture_log_chart", config=NO_TOOLBAR)
     change_one_thing("On the Training page, pick the stage kaiming and change the seed: how much of the difference "
                      "between two stages is just the seed?",
                      "Train the batchnorm stage with 400 neurons (Neurons per layer): does a wider net beat 2.10?")

@@ -6,8 +6,8 @@ import streamlit as st
 
 from makemore_core import layers
 from makemore_core.model import MLP, ModelConfig
-from ui.lecture import notebook, try_it
-from ui.lecture.common import change_one_thing, look_at
+from ui.lecture import compute, notebook, try_it
+from ui.lecture.common import change_one_thing, look_at, sentence
 
 ID = "pytorchify"
 TITLE = "PyTorch-ifying: Linear, BatchNorm1d, Tanh"
@@ -35,8 +35,11 @@ def render(ctx):
     left, right = st.columns([2, 1])
     left.dataframe(table, hide_index=True, width="stretch", key="lecture_layer_table")
     right.metric("Parameters", f"{total:,}")
+    loss = compute.stage_step0(ctx.digest, "deep", ctx)["stats"]["loss"]
+    right.metric("Step-0 loss", f"{loss:.4f}", help="The lecture's first minibatch of 32, before any update.")
     if ctx.lecture_data:
-        right.caption(f"The notebook prints {notebook.PARAMS['deep']:,}.")
+        right.caption(sentence(notebook.PARAMS["deep"].beside(total)) + " "
+                      + sentence(notebook.STEP0_LOSS["deep"].beside(loss)))
     change_one_thing("In the Initialization lab (preset Lecture's final net), turn BatchNorm off: the Linear layers "
                      "get their biases back and the count changes.",
                      "Set the depth to 10 there: BatchNorm keeps the 10 layers' activations alike.")

@@ -22,11 +22,23 @@ def activation_table(run, lecture_data):
     table = pd.DataFrame({"layer": [r["label"] for r in layers], "mean": [r["mean"] for r in layers],
                           "std": [r["std"] for r in layers], "saturated %": [r["saturation_pct"] for r in layers],
                           "grad std": [r.get("grad_std") for r in layers]})
-    if lecture_data:
-        table["notebook std"] = [row[2] for row in notebook.DEEP_ACTIVATIONS][:len(table)]
-        table["notebook sat. %"] = [row[3] for row in notebook.DEEP_ACTIVATIONS][:len(table)]
-        table["notebook grad std"] = notebook.DEEP_GRAD_STD[:len(table)]
+    if lecture_data:   # as the notebook prints them (text: its own precision)
+        table["cell 15 std"] = [p.text for p in notebook.DEEP_ACT_STD][:len(table)]
+        table["cell 15 sat. %"] = [p.text for p in notebook.DEEP_SATURATED][:len(table)]
+        table["cell 16 grad std"] = [p.text for p in notebook.DEEP_GRAD_STD][:len(table)]
     return table
+
+
+def versus_notebook(run) -> str:
+    """The table's and the weights' numbers against the notebook's cells 15, 16 and 17, one line each."""
+    layers = run["last"]["layers"]
+    weights = [p["grad_to_data"] for p in run["last"]["params"] if p["ndim"] == 2]
+    lines = [notebook.compare_all(notebook.DEEP_ACT_MEAN, [r["mean"] for r in layers]) + " (means)",
+             notebook.compare_all(notebook.DEEP_ACT_STD, [r["std"] for r in layers]) + " (stds)",
+             notebook.compare_all(notebook.DEEP_SATURATED, [r["saturation_pct"] for r in layers]) + " (saturated %)",
+             notebook.compare_all(notebook.DEEP_GRAD_STD, [r["grad_std"] for r in layers]) + " (gradient stds)",
+             notebook.compare_all(notebook.DEEP_GRAD_TO_DATA, weights) + " (grad:data)"]
+    return "\n".join(f"- {line}" for line in lines)
 
 
 @st.fragment   # its controls rerun only the sweep, not the chapter (issue 13)
@@ -65,8 +77,7 @@ def render(ctx):
                  column_config={"mean": st.column_config.NumberColumn(format="%+.2f"),
                                 "std": st.column_config.NumberColumn(format="%.2f"),
                                 "saturated %": st.column_config.NumberColumn(format="%.2f"),
-                                "grad std": st.column_config.NumberColumn(format="%.6e"),
-                                "notebook grad std": st.column_config.NumberColumn(format="%.6e")})
+                                "grad std": st.column_config.NumberColumn(format="%.6e")})
     left, right = st.columns(2)
     left.plotly_chart(legend_below(figs.weight_grad_figure([("", run["last"]["params"], False)]), height=460),
                       key="lecture_diag_wgrad", config=figs.NO_TOOLBAR)
@@ -75,9 +86,10 @@ def render(ctx):
                                      guide=GUIDE, height=460, legend="below"),
                        key="lecture_diag_ud", config=figs.NO_TOOLBAR)
     weights = [p for p in run["last"]["params"] if p["ndim"] == 2]
-    ratios = ", ".join(f"{p['name']} {p['grad_to_data']:.3e}" for p in weights)
-    st.caption(f"grad:data at step 1,000: {ratios}." + (
-        " The notebook: " + ", ".join(f"{r:.3e}" for r in notebook.DEEP_GRAD_TO_DATA) + "." if same_run else ""))
+    ratios = ", ".join(f"{p['name']} {p['grad_to_data']:.6e}" for p in weights)
+    st.caption(f"grad:data at step 1,000: {ratios}.")
+    if same_run:
+        st.markdown("**Against the notebook** (same step, same random numbers):\n" + versus_notebook(run))
 
     st.subheader("The gain, without BatchNorm, at step 0")
     st.caption("Five tanh layers without BatchNorm, drawn at each gain (the Initialization lab's numbers). Too "

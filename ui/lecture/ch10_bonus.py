@@ -14,8 +14,10 @@ TITLE = "Bonus: BatchNorm's widget and statistics"
 
 
 def stats_table(ours: dict, lecture: dict) -> pd.DataFrame:
-    return pd.DataFrame({"tensor": list(ours), "std here": list(ours.values()),
-                         "notebook": [lecture.get(k) for k in ours]})
+    """Our stds beside the notebook's printout, at its precision (lecture: {name: Printed})."""
+    return pd.DataFrame({"tensor": list(ours), "notebook prints": [lecture[k].text for k in ours],
+                         "here": [lecture[k].fmt(v) for k, v in ours.items()],
+                         "vs notebook": [lecture[k].verdict(v) for k, v in ours.items()]})
 
 
 @st.fragment   # its slider reruns only this picture, not the page (issue 13)
@@ -34,18 +36,15 @@ def render(ctx):
             "1000 unit Gaussians multiplies the forward *and* the backward std by about √1000 ≈ 31; with a "
             "BatchNorm behind it the output is back to std 1, and the gradient into the input too.")
     five_values()
-    left, right = st.columns(2)
-    number = {"std here": st.column_config.NumberColumn(format="%.4f"),
-              "notebook": st.column_config.NumberColumn(format="%.4f")}
-    with left:
-        st.markdown("**Linear: c = b @ a** (cell 23)")
-        st.dataframe(stats_table(demos.linear_statistics(), notebook.LINEAR), hide_index=True, width="stretch",
-                     key="lecture_linear_table", column_config=number)
-    with right:
-        st.markdown("**Linear + BatchNorm** (cell 24)")
-        st.dataframe(stats_table(demos.linear_batchnorm_statistics(), notebook.LINEAR_BATCHNORM), hide_index=True,
-                     width="stretch", key="lecture_linear_bn_table", column_config=number)
-    st.caption("These use no data set: the numbers are the notebook's on any word list.")
+    st.markdown("**Linear: c = b @ a** (cell 23)")
+    st.dataframe(stats_table(demos.linear_statistics(), notebook.LINEAR), hide_index=True, width="stretch",
+                 key="lecture_linear_table")
+    st.markdown("**Linear + BatchNorm** (cell 24)")
+    st.dataframe(stats_table(demos.linear_batchnorm_statistics(), notebook.LINEAR_BATCHNORM), hide_index=True,
+                 width="stretch", key="lecture_linear_bn_table")
+    st.caption("These use no data set, so they compare with the notebook on any word list. The notebook prints "
+               "full float precision; float rounding: within "
+               f"{notebook.ROUNDING:.0e} of it (the sums ran in another order).")
     change_one_thing("Drag x0 to 30: the other four outputs bunch together, since one outlier now sets the std.",
                      "In the Initialization lab's 'BatchNorm explained' tab, change γ and β: the normalized "
                      "values are scaled and shifted back, as bngain and bnbias do.")

@@ -7,10 +7,10 @@ import streamlit as st
 from makemore_core.data import Dataset
 from ui import state
 from ui.data_stats import digest
+from ui.lecture_progress import SEEN_KEY, seen  # noqa: F401 - kept across reloads there
 
 # sha256 of the lecture's names.txt (the makemore repository's word list, 32,033 names)
 LECTURE_NAMES_SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
-SEEN_KEY = "lecture_seen"        # set of chapter ids the learner has opened (survives page switches)
 CHAPTER_KEY = "lecture_chapter"  # the chapter shown, kept apart from the widget's own key
 
 
@@ -35,10 +35,6 @@ def context() -> Context:
     return Context(dataset, key, key == LECTURE_NAMES_SHA256)
 
 
-def seen() -> set:
-    return st.session_state.setdefault(SEEN_KEY, set())
-
-
 def mark_seen(chapter_id: str):
     seen().add(chapter_id)
 
@@ -53,10 +49,22 @@ def change_one_thing(*ideas: str):
     st.markdown("**Now change one thing**\n" + "\n".join(f"- {idea}" for idea in ideas))
 
 
-def lecture_number(ctx: Context, ours: float, lecture: float, digits: int = 4) -> str:
-    """Our number, with the notebook's next to it when the data is the lecture's."""
-    text = f"{ours:.{digits}f}"
-    if ctx.lecture_data:
-        same = f"{ours:.{digits}f}" == f"{lecture:.{digits}f}"
-        text += f" (notebook: {lecture:.{digits}f}{', the same' if same else ''})"
-    return text
+def lecture_number(ctx: Context, ours: float, printed, digits: int = 4) -> str:
+    """Our number; on the lecture's data, at the notebook's precision beside what it prints and where
+    (printed: a ui.lecture.notebook.Printed), e.g. "3.2870 (cell 14 prints 3.2870; here 3.2870, the same)"."""
+    if not ctx.lecture_data:
+        return f"{ours:.{digits}f}"
+    return f"{printed.fmt(ours)} ({printed.beside(ours)})"
+
+
+DASH = "—"   # an empty table cell: nothing to show (not "None")
+
+
+def sentence(text: str) -> str:
+    """text with a capital first letter and a full stop."""
+    return text[:1].upper() + text[1:] + "."
+
+
+def shown(value, fmt: str = ".4f") -> str:
+    """A table cell: the number formatted, or a dash when there is none."""
+    return DASH if value is None else f"{value:{fmt}}"

@@ -9,10 +9,11 @@ import streamlit as st
 import torch
 
 from makemore_core import checkpoint, fold, prepare, sampling
-from ui import jobs, state
+from ui import jobs, lecture_progress, state
 from ui.figures import exercises as figs
 from ui.figures import init_lab as lab_figs
 from ui.lecture.compute import lecture_job, show_progress
+from ui.safe_text import literal
 
 TITLE = "Exercises: zero init and folding BatchNorm"
 
@@ -35,7 +36,7 @@ def context_dataset(ctx):
 def render(ctx=None):
     dataset = context_dataset(ctx)
     st.markdown("The video sets two exercises. Here you do both, on the data set in use "
-                f"({dataset.name}).")
+                f"({literal(dataset.name)}).")
     e01(dataset)
     st.divider()
     e02(dataset)
@@ -62,7 +63,10 @@ def e01(dataset):
     st.subheader("E01: initialize all weights and biases to zero")
     st.markdown("Take the lecture's deep net (5 hidden blocks of Linear → BatchNorm → tanh) and start it with "
                 "**C and every weight and bias at zero** (BatchNorm keeps its γ = 1, β = 0). Then train it.")
-    guess = st.radio("What do you expect?", list(GUESSES), format_func=GUESSES.get, index=None, key="ex_e01_guess")
+    kept = lecture_progress.guess("e01")   # kept in the address: F5 keeps the guess
+    st.session_state.setdefault("ex_e01_guess", kept[0] if kept and kept[0] in GUESSES else None)
+    guess = st.radio("What do you expect?", list(GUESSES), format_func=GUESSES.get, index=None, key="ex_e01_guess",
+                     on_change=lambda: lecture_progress.set_guess("e01", st.session_state["ex_e01_guess"]))
     if guess is None:
         st.info("Make your guess first: then train it and see.")
         return
@@ -89,6 +93,8 @@ def e01_show(runs, guess):
                 help="The entropy of the next-character distribution of the training split: the best loss a net "
                      "can reach when its output ignores the input.")
     moved = [p["name"] for p in zeros["params"] if p["update_max"] > 0]
+    answer = "part" if 0 < len(moved) < len(zeros["params"]) else ("fine" if moved else "none")
+    lecture_progress.set_guess("e01", guess, lecture_progress.CLOSE if guess == answer else lecture_progress.FAR)
     m[3].metric("Parameters that moved (zeros)", f"{len(moved)} of {len(zeros['params'])}")
     st.plotly_chart(figs.loss_figure([("normal init", normal), ("all zeros", zeros)], unigram),
                     key="ex_e01_loss", config=lab_figs.NO_TOOLBAR)
@@ -185,7 +191,8 @@ def e02(dataset):
     st.markdown(r"""After training, BatchNorm in eval mode is a fixed affine map of each column:
 its running mean and variance no longer depend on the batch. A Linear followed by it is then one Linear
 with other weights: with $s_j = \gamma_j / \sqrt{\mathrm{var}_j + \epsilon}$,
-$W'_{ij} = W_{ij}\, s_j$ and $b'_j = (b_j - \mathrm{mean}_j)\, s_j + \beta_j$.
+$W'_{ij} = W_{ij}\, s_j$ and $b'_j = (b_j - \mathrm{mean}_j)\, s_j + \beta_j$
+(the lecture's own BatchNorm keeps a running std and no $\epsilon$: $s_j = \gamma_j / \mathrm{std}_j$).
 BatchNorm disappears, and the forward pass should not change.""")
     source = st.radio("Fold", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="ex_e02_source")
     found = e02_model(dataset, source)
@@ -193,12 +200,12 @@ BatchNorm disappears, and the forward pass should not change.""")
         return
     model, vocab, label = found
     if not model.batchnorms():
-        st.warning(f"{label} has no BatchNorm layer: there is nothing to fold. Choose a model with BatchNorm.")
+        st.warning(f"{literal(label, 200)} has no BatchNorm layer: there is nothing to fold. Choose a model with BatchNorm.")
         return
     try:
         checkpoint.check_vocab(vocab, dataset.vocab)
     except checkpoint.CheckpointError as e:
-        st.error(f"Cannot compare on this data set: {e}. Use the word list it was trained on.")
+        st.error(f"Cannot compare on this data set: {literal(e, 300)}. Use the word list it was trained on.")
         return
     model.eval()
     folded = fold.fold_batchnorm(model)
@@ -210,7 +217,7 @@ BatchNorm disappears, and the forward pass should not change.""")
     diff64 = fold.max_difference(model, folded, X, torch.float64)
     t_model, t_folded = fold.forward_seconds(model, X, repeats=3), fold.forward_seconds(folded, X, repeats=3)
 
-    st.markdown(f"**Folded: {label}.**")
+    st.markdown(f"**Folded: {literal(label, 200)}.**")
     m = st.columns(4)
     m[0].metric("Largest |logit difference|, float32", f"{diff32:.2e}",
                 help=f"Over all {len(X):,} examples of the validation split: rounding, not a change of function.")

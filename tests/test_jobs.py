@@ -111,3 +111,19 @@ def _until(predicate, timeout=30.0) -> bool:
             return True
         time.sleep(0.01)
     return predicate()
+
+
+def test_training_runs_and_jobs_take_their_slots_from_the_same_bound(dataset, data, monkeypatch, stop_all_runs):
+    from makemore_core.model import ModelConfig
+    from makemore_core.training import TrainConfig
+    from ui import run_queue
+    from ui.training_run import Run
+    monkeypatch.setattr(run_queue.queue, "size", 1)
+    run = Run("test", dataset, data, ModelConfig(vocab_size=len(dataset.vocab), n_hidden=16, hidden_layers=1),
+              TrainConfig(steps=1_000_000, eval_every=0), "cpu")
+    run.start()
+    assert run.wait_until(lambda r: r.state == "running", 30)
+    job = jobs.submit(("test", "bound"), lambda job: list(run_queue.queue.holding) == [job])   # behind the run
+    assert _until(lambda: job.position() == 1) and job.state == "waiting" and not job.done()
+    run.stop()
+    assert job.result(timeout=30)   # it ran alone, once the run had given its slot back

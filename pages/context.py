@@ -65,7 +65,8 @@ def context_page():
     # ---------------------------------------------------------------- controls
     c1, c2, c3 = st.columns([2, 2, 1.2])
     with c1:
-        block_size = st.slider("block_size: how many characters the network sees", 1, 10, key="context_block_size",
+        block_size = st.slider("block_size: how many characters the network sees", **links.bounds(SETTINGS, "context_block_size"),
+                               key="context_block_size",
                                on_change=keep,
                                help="The lecture uses 3. A longer context can capture more, but costs more inputs.")
     with c2:
@@ -95,7 +96,7 @@ def context_page():
 
     if pairs:
         st.markdown(
-            f"**{len(name)} letters + 1 end marker = {len(pairs)} examples.** Each row is one example: the blue (and "
+            f"**{len(name)} letter{'s' * (len(name) != 1)} + 1 end marker = {len(pairs)} examples.** Each row is one example: the blue (and "
             f"grey) cells are what the network is given, the orange cell what it must predict. The grey '.' cells are "
             f"**padding**: before the name starts there is nothing to look at, so the context is filled with '.'."
         )

@@ -11,7 +11,6 @@ import collections
 import itertools
 import os
 import threading
-import time
 from concurrent.futures import CancelledError
 
 MAX_SLOTS = max(1, int(os.environ.get("MAKEMORE_MAX_TRAINERS", "2")))
@@ -81,7 +80,6 @@ class Job:
         self.fraction, self.text = 0.0, ""
         self.value = None
         self.error = None             # the exception, when it failed
-        self.started = self.ended = None   # time.monotonic() at its slot and at its end
         self.stop_requested = threading.Event()
         self._ended = threading.Event()
 
@@ -144,7 +142,7 @@ class Runner:
             if not self.slots.acquire(job):
                 raise CancelledError(f"job {job.key!r} cancelled before it started")
             try:
-                job.state, job.started = "running", time.monotonic()
+                job.state = "running"
                 job.value = compute(job)
                 job.fraction = 1.0
             finally:
@@ -152,7 +150,6 @@ class Runner:
         except BaseException as e:   # noqa: BLE001 - kept for the page to show; the thread must not die silently
             job.error = e
         job.state = "failed" if job.error is not None else "done"
-        job.ended = time.monotonic()
         job._ended.set()
 
 

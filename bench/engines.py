@@ -26,7 +26,7 @@ from makemore_core.data import DataError, Dataset  # noqa: E402
 from makemore_core.device import configure_threads  # noqa: E402
 from makemore_core.model import LECTURE_SEED, MLP, ModelConfig  # noqa: E402
 from makemore_core.notebook import BATCH, NotebookLoop  # noqa: E402
-from makemore_core.training import Trainer, TrainConfig  # noqa: E402
+from makemore_core.training import TrainConfig, Trainer  # noqa: E402
 
 TOLERANCE = 1e-4
 

@@ -10,15 +10,14 @@ from pathlib import Path
 
 import torch
 
-from . import checkpoint, fold, lecture_data, lossbook, sampling
-from . import diagnostics
+from . import checkpoint, diagnostics, fold, lecture_data, lossbook, sampling
 from .data import DataError, Dataset
 from .device import describe, pick_device
 from .engine import COMPILE_PAYS_OFF_AT
 from .evaluation import calibrated_split_losses, split_loss
 from .model import MLP, ModelConfig
 from .stages import STAGE_DESCRIPTIONS, STAGES, stage_configs
-from .training import ENGINES, Trainer, TrainConfig, decay_step
+from .training import ENGINES, TrainConfig, Trainer, decay_step
 
 
 class UsageError(Exception):

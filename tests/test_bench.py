@@ -10,7 +10,9 @@ from makemore_core.data import Dataset
 from makemore_core.device import configure_threads
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.notebook import NotebookLoop
-from makemore_core.training import Trainer, TrainConfig
+from makemore_core.training import TrainConfig, Trainer
+
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
 
 configure_threads()
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import open_app_page
+
 import ui.runs
-from ui.choices import numbered_index
 from makemore_core import checkpoint, sampling
 from makemore_core.data import Dataset
 from makemore_core.model import ModelConfig
 from makemore_core.training import TrainConfig
+from ui.choices import numbered_index
 from ui.figures.sampling import CHOSEN
 
 ROOT = Path(__file__).resolve().parent.parent

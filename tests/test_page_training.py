@@ -4,16 +4,16 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import open_app_page, vega_chart
+
 from makemore_core import checkpoint, cli
 from makemore_core.data import Dataset
 from makemore_core.model import MLP
-from makemore_core.training import Trainer, TrainConfig
+from makemore_core.training import TrainConfig, Trainer
 from ui import run_queue
 from ui import runs as run_lib
-from ui.training_run import all_runs
 from ui.state import DATASET_KEY
+from ui.training_run import all_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -255,9 +255,12 @@ if loaded is not None:
             st.error(f"Not started: {literal(e, 300)}")
         else:
             data = state.dataset_tensors(dataset, c.block_size)
-            model = ck_model.copy()
-            run = manager.new_run(form.continued_label(ck_label, train), dataset, data, c, train, state.device(),
-                                  model=model, source=ck_label,
-                                  engine=form.current_settings()["engine"])
-            run.start()
-            st.rerun()
+            try:
+                run = manager.new_run(form.continued_label(ck_label, train), dataset, data, c, train,
+                                      state.device(), model=ck_model.copy(), source=ck_label,
+                                      engine=form.current_settings()["engine"])
+            except ValueError as e:
+                st.error(f"Not started: {e}")
+            else:
+                run.start()
+                st.rerun()

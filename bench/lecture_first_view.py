@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, wait_for_app, wait_for_rerun  # noqa: E402
+
 from ui.lecture import CHAPTERS, chapter_id  # noqa: E402
 
 

@@ -22,7 +22,7 @@ from . import lecture_demos as demos
 from .device import configure_threads
 from .model import MLP, ModelConfig
 from .stages import STAGES, stage_configs
-from .training import Trainer, TrainConfig
+from .training import TrainConfig, Trainer
 from .zero_init import train_watched, unigram_loss
 
 DISK_VERSION = 1           # bump when what a result holds changes: old files are then ignored

@@ -2,8 +2,8 @@
 the headline numbers are the largest text, chart tick labels are at least 18 px, each Lecture chapter's
 first chart is on the first screen, and `hide=controls` takes what belongs to the controls with them."""
 import pytest
-
 from conftest import wait_for_app, wait_for_rerun
+
 from ui.lecture import CHAPTERS, chapter_id
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, _free_port, start_app_server, wait_for_app, wait_for_rerun
 
 pytestmark = pytest.mark.browser

@@ -1,8 +1,8 @@
 """`prepare` (makemore_core.prepare and the command line) computes everything the Lecture shows, once, into the
 disk cache the server reads: after it, no chapter computes anything. Step counts are lowered (the same code runs)."""
 import pytest
-
 from conftest import open_app_page
+
 from makemore_core import cli, lossbook, prepare
 from ui import state
 from ui.lecture import CHAPTERS, chapter_id, compute, exercises

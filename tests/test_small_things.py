@@ -37,8 +37,8 @@ def test_one_dead_neuron_is_singular():
 
 
 def test_sampling_says_a_links_bad_values_even_without_a_model():
-    from streamlit.testing.v1 import AppTest
     from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params.update({"temperature": "-3", "top_k": "abc"})
     at.run()
@@ -51,6 +51,7 @@ def test_sampling_says_a_links_bad_values_even_without_a_model():
 
 def test_removed_characters_have_grey_letters_since_they_have_no_bar():
     import numpy as np
+
     from ui.figures.sampling import FILTERED, next_char_figure
     itos = [".", *"abcdefghijklmnopqrstuvwxyz"]
     probs = np.zeros(27)
@@ -77,3 +78,30 @@ def test_the_labs_e01_caption_leaves_the_answer_to_the_exercise():
     captions = " ".join(c.value for c in at.caption)
     assert "exercise E01: guess what it does" in captions
     assert "only the output bias" not in captions and "every activation is 0" not in captions.lower()
+
+
+def test_the_loss_chart_marks_a_rate_changed_by_hand(dataset, data):
+    import json
+    import math
+
+    import numpy as np
+
+    from makemore_core.model import ModelConfig
+    from makemore_core.training import TrainConfig
+    from ui.figures import live
+    from ui.training_run import Run
+    run = Run("test", dataset, data, ModelConfig(vocab_size=len(dataset.vocab), n_hidden=16, hidden_layers=1),
+              TrainConfig(steps=40), "cpu")
+    run.start(steps=20)
+    run.wait_until(lambda r: r.trainer.step_num >= 20 and r.state == "paused", timeout=60)
+    run.set_lr(0.05)                       # by hand, at step 20
+    snap = run.snapshot()
+    run.stop()
+    run.wait(10)
+    assert snap["lr_changes"] == [(20, 0.05)]
+    chart, spec = live.loss_chart(snap)
+    marks = chart[chart["series"] == live.LR_BY_HAND]
+    assert list(marks["step"]) == [20.0] and list(marks["label"]) == ["lr 0.05"]
+    plain = {"loss_x": np.arange(3.0), "loss_log10": np.zeros(3), "loss_smooth": np.zeros(3), "bucket": 1, "val": [],
+             "uniform_loss": math.log(27)}
+    assert json.dumps(live.loss_chart(plain)[1]) == json.dumps(spec)   # the same spec: the mark is data

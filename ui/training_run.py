@@ -15,7 +15,7 @@ import weakref
 
 from makemore_core import checkpoint
 from makemore_core.model import MLP, ModelConfig
-from makemore_core.training import Trainer, TrainConfig
+from makemore_core.training import TrainConfig, Trainer
 from ui import eval_jobs, run_queue, run_series
 
 READ_WAIT_S = 0.05   # a page refresh waits at most this long for a training run's lock (see Run._copied)
@@ -265,6 +265,7 @@ class Run:
             return {"first_loss": t.losses[0] if t.losses else None,
                     "loss_x": x, "loss_log10": y, "loss_smooth": smooth, "bucket": width,
                     "val": list(t.val_losses), "stats": self.latest_stats, "series": run_series.thinned(self.series),
+                    "lr_changes": list(t.config.lr_changes),   # the loss chart marks them
                     "message": self.error or t.message}
         return {**self.status_line(), **self._copied("charts", charts)}
 

@@ -80,6 +80,7 @@ class Scrubber:
 
 def lab_family():
     import torch
+
     from makemore_core.data import Dataset
     from ui import init_lab as lab
     from ui.figures import init_lab as figs
@@ -109,6 +110,7 @@ def small_model():
 
 def upload_checkpoint(page):
     import tempfile
+
     from makemore_core import checkpoint
     path = Path(tempfile.gettempdir()) / "bench_scrub_small.pt"
     path.write_bytes(checkpoint.to_bytes(*small_model()))

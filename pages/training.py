@@ -13,9 +13,9 @@ from ui import links, state, training_live
 from ui import runs as run_lib
 from ui import training_settings as form
 from ui.figures import training as figs
-from ui.safe_text import literal
 from ui.lecture import try_it
 from ui.run_rates import expected_time
+from ui.safe_text import literal
 from ui.training_settings import LECTURE_RUN, MODEL_SOURCES, QUICK, SETTINGS
 
 # While a run trains the charts redraw twice a second: static plots (no hover/zoom layers) are

@@ -3,8 +3,8 @@ chart at the chosen member (the text mark that says it), and see the member reac
 import re
 
 import pytest
-
 from conftest import wait_for_app, wait_for_rerun
+
 from ui import init_lab as lab
 
 pytestmark = pytest.mark.browser

@@ -4,8 +4,8 @@ lecture's names.txt the numbers are the notebook's."""
 import math
 
 import pytest
-
 from conftest import open_app_page, redraw, vega_chart
+
 from ui import state
 from ui.lecture import CHAPTERS, chapter_id, notebook
 from ui.lecture.common import CHAPTER_KEY, SEEN_KEY
@@ -207,7 +207,7 @@ def test_loss_log_runs_the_missing_stages_once_and_keeps_them_for_everyone(monke
     assert (at.dataframe[0].value["train"] == "—").all()
     assert "Not run yet on this data set" in text(at)
     at.button(key="lecture_run_log").click().run()
-    loss_log_jobs.job(digest_of(at)).thread.join(30)     # the runs go on in a background thread
+    loss_log_jobs.job(digest_of(at)).runner_job.wait(30)   # the runs go on in a background job
     at.run()
     assert runs == FIRST_HALF
     table = at.dataframe[0].value
@@ -229,8 +229,8 @@ def test_batchnorm_chapter_shows_b1_has_no_gradient_and_the_lecture_batchnorm_so
 
 def test_a_link_opens_its_chapter_and_a_bad_one_the_first():
     """?chapter=<id> opens that chapter (a shared link, F5); an unknown id gets the first and a warning."""
-    from streamlit.testing.v1 import AppTest
     from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
     for chapter, header, warned in (("bonus", f"{IDS.index('bonus') + 1}. ", False), ("nope", "1. ", True)):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
         at.query_params["chapter"] = chapter

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import open_app_page
+
 import ui.runs
-from ui.choices import numbered_index
 from makemore_core import checkpoint, sampling
 from makemore_core.data import Dataset
 from makemore_core.model import ModelConfig
 from makemore_core.training import TrainConfig
+from ui.choices import numbered_index
 from ui.figures.sampling import CHOSEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,7 +127,8 @@ def test_step_by_step_highlights_the_drawn_character(monkeypatch, manager, model
     used = next(s for s in specs if "(used)" in json.dumps(s["layout"]["title"]))
     colors = used["data"][0]["marker"]["color"]
     assert colors.count(CHOSEN) == 1 and colors.index(CHOSEN) == steps[1]["chosen"]
-    from conftest import vega_chart   # the temperature scrubber, at the compared temperature 0.5
+    from conftest import vega_chart  # the temperature scrubber, at the compared temperature 0.5
+
     from ui import families
     _, data = vega_chart(at, "sampling_temperature_chart")
     other = data[(data["m"] == families.TEMPERATURES.index(0.5)) & (data["kind"] != "note")]
@@ -219,6 +220,7 @@ def test_temperature_scrubber_family_is_the_cores_distribution(monkeypatch, mana
     """The scrubber's member at a temperature holds sampling.next_char_probs there for the followed
     name's context, and top-k marks what next_char_probs with top-k cuts."""
     from conftest import vega_chart
+
     from ui import families
     at = open_page(monkeypatch, manager)
     at.slider(key="sampling_top_k").set_value(5).run()

@@ -4,16 +4,16 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import open_app_page, vega_chart
+
 from makemore_core import checkpoint, cli
 from makemore_core.data import Dataset
 from makemore_core.model import MLP
-from makemore_core.training import Trainer, TrainConfig
+from makemore_core.training import TrainConfig, Trainer
 from ui import run_queue
 from ui import runs as run_lib
-from ui.training_run import all_runs
 from ui.state import DATASET_KEY
+from ui.training_run import all_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -192,7 +192,7 @@ def test_checkpoint_download_upload_and_continue():
 
 
 def test_server_busy_queues_the_run(monkeypatch):
-    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 1)
+    monkeypatch.setattr(run_queue.queue, "size", 1)   # the one bound of ui.jobs
     dataset = Dataset.from_path(ROOT / "data" / "names.txt")
     blocker = run_lib.Run("another tab", dataset, dataset.tensors(3, "cpu"), cli_model_config(dataset),
                           TrainConfig(steps=1_000_000), "cpu")

@@ -105,7 +105,8 @@ def landing(start_run, vocab_size: int) -> bool:
     """On the Training page after a chapter's "try it": the chapter's experiment at the top with one button
     to run it (the form's Start, with the settings the chapter put there), then its run's state. Returns
     whether it is shown (the page then keeps its settings closed)."""
-    from ui.lecture import CHAPTERS, chapter_id as id_of   # late: the chapters import this module
+    from ui.lecture import CHAPTERS  # late: the chapters import this module
+    from ui.lecture import chapter_id as id_of
     landed = st.session_state.get(LANDING_KEY)
     if not landed or landed.get("chapter") not in TRY_IT:
         return False

@@ -10,15 +10,14 @@ from pathlib import Path
 
 import torch
 
-from . import checkpoint, fold, lecture_data, lossbook, sampling
-from . import diagnostics
+from . import checkpoint, diagnostics, fold, lecture_data, lossbook, sampling
 from .data import DataError, Dataset
 from .device import describe, pick_device
 from .engine import COMPILE_PAYS_OFF_AT
 from .evaluation import calibrated_split_losses, split_loss
 from .model import MLP, ModelConfig
 from .stages import STAGE_DESCRIPTIONS, STAGES, stage_configs
-from .training import ENGINES, Trainer, TrainConfig, decay_step
+from .training import ENGINES, TrainConfig, Trainer, decay_step
 
 
 class UsageError(Exception):
@@ -135,13 +134,6 @@ def build_parser():
     fd.add_argument("--checkpoint", required=True)
     fd.add_argument("--out", required=True)
 
-    b = sub.add_parser("bench", help="time the training engines and the init statistics (from the repository root)")
-    b.add_argument("--data", default=None, help="word list (default: data/names.txt)")
-    b.add_argument("--quick", action="store_true", help="a run of under a minute")
-    b.add_argument("--json", action="store_true", help="one JSON object instead of the table")
-    b.add_argument("--no-compile", action="store_true", help="time the hand-written step uncompiled")
-    b.add_argument("--long-steps", type=int, default=None,
-                   help="steps of the eager-vs-engine long run (default 20,000; --quick 1,000; 0 skips)")
     return parser
 
 
@@ -311,18 +303,7 @@ def cmd_fold(args):
           f"wrote {args.out}")
 
 
-def cmd_bench(args):
-    try:   # a benchmark, not part of the library: bench/engines.py, next to the app
-        from bench import engines
-    except ModuleNotFoundError as e:
-        if e.name not in ("bench", "bench.engines"):
-            raise
-        raise UsageError("the benchmark is bench/engines.py in the repository: run this from its root") from None
-    if engines.main(args) != 0:
-        raise UsageError("the engines' first 100 losses disagree (see the table)")
-
-
-COMMANDS = {"train": cmd_train, "stats": cmd_stats, "sample": cmd_sample, "fold": cmd_fold, "bench": cmd_bench}
+COMMANDS = {"train": cmd_train, "stats": cmd_stats, "sample": cmd_sample, "fold": cmd_fold}
 
 
 def main(argv=None):

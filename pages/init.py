@@ -5,10 +5,10 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from ui.hints import plural
-from ui import init_lab as lab
 from ui import classroom, lab_hints, links, state
+from ui import init_lab as lab
 from ui.figures import init_lab as figs
+from ui.hints import plural
 from ui.safe_text import literal
 
 WIDGETS = lab.WIDGETS
@@ -276,7 +276,7 @@ def pin_from_address():
         try:
             lab.pin(pin_from_text(st.query_params[PIN_QUERY]))
         except ValueError as e:
-            st.warning(f"The pinned settings (A) in this link were not valid: {e}. Nothing is pinned.")
+            st.warning(f"The pinned settings (A) in this link were not valid: {literal(e, 300)}. Nothing is pinned.")
             del st.query_params[PIN_QUERY]
 
 

@@ -13,9 +13,9 @@ from ui import links, state, training_live
 from ui import runs as run_lib
 from ui import training_settings as form
 from ui.figures import training as figs
-from ui.safe_text import literal
 from ui.lecture import try_it
 from ui.run_rates import expected_time
+from ui.safe_text import literal
 from ui.training_settings import LECTURE_RUN, MODEL_SOURCES, QUICK, SETTINGS
 
 # While a run trains the charts redraw twice a second: static plots (no hover/zoom layers) are
@@ -255,9 +255,12 @@ if loaded is not None:
             st.error(f"Not started: {literal(e, 300)}")
         else:
             data = state.dataset_tensors(dataset, c.block_size)
-            model = ck_model.copy()
-            run = manager.new_run(form.continued_label(ck_label, train), dataset, data, c, train, state.device(),
-                                  model=model, source=ck_label,
-                                  engine=form.current_settings()["engine"])
-            run.start()
-            st.rerun()
+            try:
+                run = manager.new_run(form.continued_label(ck_label, train), dataset, data, c, train,
+                                      state.device(), model=ck_model.copy(), source=ck_label,
+                                      engine=form.current_settings()["engine"])
+            except ValueError as e:
+                st.error(f"Not started: {e}")
+            else:
+                run.start()
+                st.rerun()

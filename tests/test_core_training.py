@@ -17,6 +17,8 @@ from makemore_core.evaluation import split_loss
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig, Trainer
 
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
+
 configure_threads()  # one intra-op thread, as the app and the CLI run
 
 
@@ -378,7 +380,7 @@ def test_lecture_stats_at_init_are_the_notebook_plots(lecture_names, core_run):
 def test_batchnorm_with_a_batch_of_one_is_refused():
     from makemore_core.data import Dataset
     from makemore_core.model import MLP, ModelConfig
-    from makemore_core.training import Trainer, TrainConfig
+    from makemore_core.training import TrainConfig, Trainer
     ds = Dataset.from_words(["anna", "bob", "carl", "dina", "emma", "fred", "gina", "hugo", "ida", "jon"])
     data = ds.tensors(3)
     with pytest.raises(ValueError, match="BatchNorm needs a batch of at least 2"):

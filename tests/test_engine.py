@@ -12,7 +12,9 @@ from makemore_core.device import configure_threads
 from makemore_core.engine import plan_of, train_step
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.stages import STAGES, stage_configs
-from makemore_core.training import MAX_CHUNK, Trainer, TrainConfig
+from makemore_core.training import MAX_CHUNK, TrainConfig, Trainer
+
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
 
 TIGHT = 1e-5
 configure_threads()  # one thread, as the app runs (two threads oversubscribe a busy 2-core machine)

@@ -4,8 +4,8 @@ import json
 
 import pytest
 import streamlit as st
-
 from conftest import open_app_page
+
 from ui.lecture import compute
 
 

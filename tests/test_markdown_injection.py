@@ -4,9 +4,9 @@ come out escaped and capped, never as live markup."""
 import re
 
 import pytest
+from conftest import ROOT, open_app_page
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, open_app_page
 from makemore_core import checkpoint
 from makemore_core.model import MLP, ModelConfig
 from ui import state
@@ -87,10 +87,10 @@ def test_link_values_are_echoed_as_text(payload):
     assert_inert(at)                                    # data=: "not on this server"
     at.switch_page("pages/training.py").run()
     assert_inert(at)                                    # run=: "there is no run ..."
-    at = app({"n_hidden": payload, "name": payload[:30]})
+    at = app({"n_hidden": payload, "name": payload[:30], "pin": payload})
     at.run()
     at.switch_page("pages/init.py").run()
-    assert_inert(at)                                    # a bad setting's value
+    assert_inert(at)                                    # a bad setting's value, a bad pinned A (pin=)
     at.switch_page("pages/context.py").run()
     assert_inert(at)                                    # the name typed or linked: header and error
 

@@ -4,8 +4,8 @@ lecture's names.txt the numbers are the notebook's."""
 import math
 
 import pytest
-
 from conftest import open_app_page, vega_chart
+
 from ui import state
 from ui.lecture import CHAPTERS, chapter_id, notebook
 from ui.lecture.common import CHAPTER_KEY, SEEN_KEY
@@ -222,8 +222,8 @@ def test_batchnorm_chapter_shows_b1_has_no_gradient_and_the_lecture_batchnorm_so
 
 def test_a_link_opens_its_chapter_and_a_bad_one_the_first():
     """?chapter=<id> opens that chapter (a shared link, F5); an unknown id gets the first and a warning."""
-    from streamlit.testing.v1 import AppTest
     from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
     for chapter, header, warned in (("bonus", f"{IDS.index('bonus') + 1}. ", False), ("nope", "1. ", True)):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
         at.query_params["chapter"] = chapter

@@ -11,11 +11,13 @@ import torch
 
 from makemore_core import checkpoint
 from makemore_core.model import MLP, ModelConfig
-from makemore_core.training import Trainer, TrainConfig
+from makemore_core.training import TrainConfig, Trainer
 from ui import run_hints, run_queue, run_series
 from ui import runs as run_lib
 from ui.run_series import LossHistory
 from ui.training_run import Run
+
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
 
 
 @pytest.fixture(autouse=True)

@@ -37,8 +37,8 @@ def test_one_dead_neuron_is_singular():
 
 
 def test_sampling_says_a_links_bad_values_even_without_a_model():
-    from streamlit.testing.v1 import AppTest
     from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params.update({"temperature": "-3", "top_k": "abc"})
     at.run()
@@ -51,6 +51,7 @@ def test_sampling_says_a_links_bad_values_even_without_a_model():
 
 def test_removed_characters_have_grey_letters_since_they_have_no_bar():
     import numpy as np
+
     from ui.figures.sampling import FILTERED, next_char_figure
     itos = [".", *"abcdefghijklmnopqrstuvwxyz"]
     probs = np.zeros(27)
@@ -82,7 +83,9 @@ def test_the_labs_e01_caption_leaves_the_answer_to_the_exercise():
 def test_the_loss_chart_marks_a_rate_changed_by_hand(dataset, data):
     import json
     import math
+
     import numpy as np
+
     from makemore_core.model import ModelConfig
     from makemore_core.training import TrainConfig
     from ui.figures import live

@@ -20,6 +20,8 @@ from makemore_core.sampling import sample
 from makemore_core.stages import STAGE_DESCRIPTIONS, STAGES, stage_configs
 from makemore_core.training import Trainer
 
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
+
 configure_threads()
 
 FIRST_HALF = ("original", "softmax-fix", "tanh-fix", "kaiming", "batchnorm")

@@ -8,10 +8,10 @@ import streamlit as st
 import torch
 
 from makemore_core.model import LECTURE_SEED
-from ui.hints import plural
 from ui import classroom, init_lab, run_hints, run_queue, runs
 from ui.figures import init_lab as init_figs
 from ui.figures import live as live_figs
+from ui.hints import plural
 from ui.safe_text import literal
 
 LIVE_HEIGHT = 95                   # six live charts' plotting areas, two a row: the first four and the

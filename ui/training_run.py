@@ -15,7 +15,7 @@ import weakref
 
 from makemore_core import checkpoint
 from makemore_core.model import MLP, ModelConfig
-from makemore_core.training import Trainer, TrainConfig
+from makemore_core.training import TrainConfig, Trainer
 from ui import eval_jobs, run_queue, run_series
 
 READ_WAIT_S = 0.05   # a page refresh waits at most this long for a training run's lock (see Run._copied)

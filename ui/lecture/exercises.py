@@ -12,7 +12,7 @@ import torch
 
 from makemore_core import checkpoint, fold, sampling
 from makemore_core.model import MLP, ModelConfig
-from makemore_core.training import Trainer, TrainConfig
+from makemore_core.training import TrainConfig, Trainer
 from makemore_core.zero_init import train_watched, unigram_loss
 from ui import lecture_progress, state
 from ui.figures import exercises as figs

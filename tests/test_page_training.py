@@ -82,7 +82,7 @@ def test_start_pause_step_resume_stop_and_reset():
     at.button(key="tr_stop").click().run()
     assert not run.alive and run.state == "stopped"
     assert "No run shown" in text(at)
-    row = at.dataframe[0].value.set_index("run").loc[run.id]
+    row = at.dataframe[0].value.set_index("run").loc[run.number]
     assert row["state"] == "stopped" and row["steps"].startswith(f"{run.trainer.step_num:,} /")
 
 

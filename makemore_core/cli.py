@@ -1,4 +1,4 @@
-"""Command line: `python -m makemore_core train | stats | sample ...`.
+"""Command line: `python -m makemore_core train | stats | sample | fold | prepare ...`.
 
 Bad input ends with exit status 2 and one line on stderr, never a traceback.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from . import checkpoint, diagnostics, fold, lecture_data, lossbook, sampling
+from . import checkpoint, diagnostics, fold, lecture_data, lossbook, prepare, sampling
 from .data import DataError, Dataset
 from .device import describe, pick_device
 from .engine import COMPILE_PAYS_OFF_AT
@@ -134,6 +134,13 @@ def build_parser():
     fd.add_argument("--checkpoint", required=True)
     fd.add_argument("--out", required=True)
 
+    pr = sub.add_parser("prepare", help="compute everything the Lecture page shows, once, into the cache the "
+                                         "server reads ($MAKEMORE_CACHE_DIR)")
+    pr.add_argument("--data", required=True)
+    pr.add_argument("--loss-log-steps", type=positive_int, default=None,
+                    help="steps of each loss log run (default: the lecture's 200,000, what the page reads)")
+    pr.add_argument("--quick", action="store_true", help="loss log runs of 1,000 steps (a test of the setup)")
+    pr.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     return parser
 
 
@@ -303,7 +310,35 @@ def cmd_fold(args):
           f"wrote {args.out}")
 
 
-COMMANDS = {"train": cmd_train, "stats": cmd_stats, "sample": cmd_sample, "fold": cmd_fold}
+def cmd_prepare(args):
+    steps = args.loss_log_steps or (1_000 if args.quick else lossbook.STEPS)
+    dataset = Dataset.from_path(args.data)
+    bar = PrepareBar()
+    timings = prepare.prepare(dataset, bar, loss_log_steps=steps, device=pick_device(args.device))
+    bar.close()
+    for label, seconds in timings:
+        print(f"{seconds:8.1f} s  {label}" if seconds else f"   ready    {label}")
+    print(f"{sum(s for _, s in timings):8.1f} s  in all; cache: {lossbook.cache_root()}")
+
+
+class PrepareBar:
+    """prepare's progress on one terminal line (silent when stderr is not a terminal)."""
+
+    def __init__(self):
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, fraction, text):
+        if self.enabled:
+            filled = int(30 * fraction)
+            sys.stderr.write(f"\r\033[K[{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} {text[:90]}")
+            sys.stderr.flush()
+
+    def close(self):
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+COMMANDS = {"train": cmd_train, "stats": cmd_stats, "sample": cmd_sample, "fold": cmd_fold, "prepare": cmd_prepare}
 
 
 def main(argv=None):

@@ -21,7 +21,8 @@ def chapter():
 
 
 @pytest.fixture(autouse=True)
-def short_runs(monkeypatch):
+def short_runs(monkeypatch, tmp_path):
+    monkeypatch.setenv("MAKEMORE_CACHE_DIR", str(tmp_path))   # the chapter's results go to disk: start empty
     monkeypatch.setattr(exercises, "E01_STEPS", [200, 400])
     monkeypatch.setattr(exercises, "FOLD_STEPS", 300)
 

@@ -200,7 +200,7 @@ def test_loss_log_runs_the_missing_stages_once_and_keeps_them_for_everyone(monke
     assert (at.dataframe[0].value["train"] == "—").all()
     assert "Not run yet on this data set" in text(at)
     at.button(key="lecture_run_log").click().run()
-    loss_log_jobs.job(digest_of(at)).thread.join(30)     # the runs go on in a background thread
+    loss_log_jobs.job(digest_of(at)).runner_job.wait(30)   # the runs go on in a background job
     at.run()
     assert runs == FIRST_HALF
     table = at.dataframe[0].value

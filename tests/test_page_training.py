@@ -192,7 +192,7 @@ def test_checkpoint_download_upload_and_continue():
 
 
 def test_server_busy_queues_the_run(monkeypatch):
-    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 1)
+    monkeypatch.setattr(run_queue.queue, "size", 1)   # the one bound of ui.jobs
     dataset = Dataset.from_path(ROOT / "data" / "names.txt")
     blocker = run_lib.Run("another tab", dataset, dataset.tensors(3, "cpu"), cli_model_config(dataset),
                           TrainConfig(steps=1_000_000), "cpu")

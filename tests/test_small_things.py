@@ -129,3 +129,11 @@ def test_the_training_page_numbers_the_runs_of_its_browser(stop_all_runs):
     numbers = at.dataframe[0].value["run"].tolist()
     assert numbers == list(range(1, len(numbers) + 1))
     assert f"**Run {numbers[-1]}**" in " ".join(m.value for m in at.markdown)
+
+
+def test_the_chapters_code_wraps_instead_of_running_off_the_screen():
+    from ui.lecture.common import CHAPTER_KEY
+    for cid in ("batchnorm", "pytorchify"):
+        at = open_app_page("lecture", {CHAPTER_KEY: cid, "lecture_pick": cid}, timeout=240)
+        code = [c for c in at.code if "class " in c.value]
+        assert code and all(c.proto.wrap_lines for c in code), cid

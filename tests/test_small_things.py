@@ -137,3 +137,10 @@ def test_the_chapters_code_wraps_instead_of_running_off_the_screen():
         at = open_app_page("lecture", {CHAPTER_KEY: cid, "lecture_pick": cid}, timeout=240)
         code = [c for c in at.code if "class " in c.value]
         assert code and all(c.proto.wrap_lines for c in code), cid
+
+
+def test_e01_table_says_moved_in_one_word():
+    from ui.lecture.exercises import param_table
+    one = {"name": "C", "shape": [27, 10], "grad_max": 0.0, "update_mean": 0.0, "update_max": 0.0}
+    table = param_table({"params": [one]}, {"params": [one]})
+    assert table["zeros: moved?"].tolist() == ["no"]

@@ -101,7 +101,7 @@ def test_the_loss_chart_marks_a_rate_changed_by_hand(dataset, data):
     assert snap["lr_changes"] == [(20, 0.05)]
     chart, spec = live.loss_chart(snap)
     marks = chart[chart["series"] == live.LR_BY_HAND]
-    assert list(marks["step"]) == [20.0] and list(marks["label"]) == ["lr 0.05"]
+    assert list(marks["step"]) == [20.0] and list(marks["label"]) == ["lr 0.05 by hand"]
     plain = {"loss_x": np.arange(3.0), "loss_log10": np.zeros(3), "loss_smooth": np.zeros(3), "bucket": 1, "val": [],
              "uniform_loss": math.log(27)}
     assert json.dumps(live.loss_chart(plain)[1]) == json.dumps(spec)   # the same spec: the mark is data

@@ -78,6 +78,7 @@ class Scrubber:
 
 def lab_family():
     import torch
+
     from makemore_core.data import Dataset
     from ui import init_lab as lab
     from ui.figures import init_lab as figs

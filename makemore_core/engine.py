@@ -30,7 +30,6 @@ import threading
 import torch
 import torch.nn.functional as F
 
-
 # Inductor options, tried in order. cpp_wrapper moves the per-call wrapper (buffer allocation,
 # kernel launches) from Python into C++: measured faster here for this tiny, overhead-bound step.
 COMPILE_OPTIONS = [{"cpp_wrapper": True}, {}]

@@ -7,9 +7,9 @@ import io
 import os
 
 import pytest
+from conftest import ROOT, open_app_page
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, open_app_page
 from makemore_core import atomic, lossbook
 from makemore_core.data import Dataset
 from ui import state, uploads

@@ -1,9 +1,9 @@
 """Every experiment is a link (ui.links, ui.uploads): query parameters in, widget values out; bad
 values get the default and a warning; values outlive a page switch; a word list travels by its hash."""
 import pytest
+from conftest import ROOT, redraw
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, redraw
 from ui import links, uploads
 
 

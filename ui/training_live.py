@@ -8,10 +8,10 @@ import streamlit as st
 import torch
 
 from makemore_core.model import LECTURE_SEED
-from ui.hints import plural
 from ui import classroom, init_lab, run_hints, run_queue, runs
 from ui.figures import init_lab as init_figs
 from ui.figures import live as live_figs
+from ui.hints import plural
 from ui.safe_text import literal
 
 LIVE_HEIGHT = 95                   # six live charts' plotting areas, two a row: the first four and the
@@ -197,7 +197,7 @@ def live_view(run_id, drawn_state, manager, watching):
                                                                   f"{left % 60:02.0f} s left")
     else:
         speed = f"{done / snap['seconds']:,.0f} steps/s on average" if snap["seconds"] > 0 else "not started"
-    st.markdown(f"**Run {snap['id']}** · {literal(snap['label'], 200)}{engine} · **{STATE_TEXT[snap['state']]}**")
+    st.markdown(f"**Run {snap['number']}** · {literal(snap['label'], 200)}{engine} · **{STATE_TEXT[snap['state']]}**")
     st.progress(min(done / total, 1.0), text=f"step {done:,} / {total:,} · {speed}")
     loss = "—" if snap["loss"] is None else number(snap["loss"])
     val = f"{snap['val'][-1][1]:.4f}" if snap["val"] else "—"

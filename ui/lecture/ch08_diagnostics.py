@@ -3,6 +3,7 @@ without BatchNorm, grad:data, update:data over the first 1,000 steps."""
 import pandas as pd
 import streamlit as st
 
+from makemore_core import prepare
 from ui import init_lab
 from ui.figures import init_lab as figs
 from ui.figures.lecture import legend_below
@@ -12,11 +13,7 @@ from ui.lecture.common import change_one_thing, look_at
 
 ID = "diagnostics"
 TITLE = "The deep net's diagnostics"
-RUNS = {  # run shown -> (lr, batchnorm, gain)
-    "the notebook's net (BatchNorm, lr 0.1)": (0.1, True, 1.0),
-    "no BatchNorm, gain 5/3": (0.1, False, 5 / 3),
-    "a learning rate too low (0.001)": (0.001, True, 1.0),
-}
+RUNS = prepare.DEEP_RUNS  # run shown -> (lr, batchnorm, gain); `prepare` computes each before a class
 SWEEP = {"0.5": 0.5, "1": 1.0, "5/3": 5 / 3, "3": 3.0}
 
 

@@ -419,7 +419,7 @@ def test_a_compile_still_under_way_when_the_run_ends_is_not_called_compiling(mon
 
 def test_one_browser_queues_at_most_a_few_runs(monkeypatch):
     # issue 30: one browser could queue 80+ runs, inflating everyone else's place in line
-    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 1)
+    monkeypatch.setattr(run_queue.queue, "size", 1)   # the one bound of ui.jobs
     dataset = Dataset.from_path(ROOT / "data" / "names.txt")
     blocker = run_lib.Run("another tab", dataset, dataset.tensors(3, "cpu"), cli_model_config(dataset),
                           TrainConfig(steps=1_000_000), "cpu")

@@ -82,7 +82,7 @@ def test_start_pause_step_resume_stop_and_reset():
     at.button(key="tr_stop").click().run()
     assert not run.alive and run.state == "stopped"
     assert "No run shown" in text(at)
-    row = at.dataframe[0].value.set_index("run").loc[run.id]
+    row = at.dataframe[0].value.set_index("run").loc[run.number]
     assert row["state"] == "stopped" and row["steps"].startswith(f"{run.trainer.step_num:,} /")
 
 
@@ -121,7 +121,7 @@ def test_run_survives_reruns_widget_changes_and_page_switches():
     assert run.wait_until(lambda r: r.trainer.step_num > before + 10, 20)
     at.switch_page("pages/training.py").run()
     assert run.alive and run.state == "running"
-    assert f"**Run {run.id}**" in text(at)
+    assert f"**Run {run.number}**" in text(at)
     assert at.number_input(key="tr_steps").value == 1_000_000  # the form came back as it was
     assert at.number_input(key="tr_gain").value == 2.0
     assert (vega_chart(at, "loss")[1]["series"] == "smoothed").sum() > 0
@@ -137,19 +137,19 @@ def test_run_list_and_overlay_of_two_runs():
     second.wait(30)
     at.run()
     table = at.dataframe[0].value.tail(2)   # (AppTests in one process share the session's run list)
-    assert list(table["run"]) == [first.id, second.id]
+    assert list(table["run"]) == [first.number, second.number]
     assert list(table["BatchNorm"]) == ["yes", "no"] and list(table["state"]) == ["finished", "finished"]
     assert list(table["engine"]) == ["eager", "fast-uncompiled"]
     spec = chart(at, "tr_overlay_chart")
     names = [t["name"] for t in spec["data"]]
-    assert names[0].startswith(f"run {first.id}:") and names[1].startswith(f"run {second.id}:")
+    assert names[0].startswith(f"run {first.number}:") and names[1].startswith(f"run {second.number}:")
     assert "log10(loss)" in spec["layout"]["yaxis"]["title"]["text"]
     at.radio(key="tr_overlay_metric").set_value("saturation").run()
     assert "saturation" in chart(at, "tr_overlay_chart")["layout"]["yaxis"]["title"]["text"]
     show = next(w for w in at.selectbox if w.label == "Show above")
     assert show.value == second.id
     show.set_value(first.id).run()                                  # look at an older run again
-    assert f"**Run {first.id}**" in text(at)
+    assert f"**Run {first.number}**" in text(at)
 
 
 def test_divergence_stops_itself_and_keeps_history():

@@ -196,7 +196,7 @@ def live_view(run_id, drawn_state, manager, watching):
                                                                   f"{left % 60:02.0f} s left")
     else:
         speed = f"{done / snap['seconds']:,.0f} steps/s on average" if snap["seconds"] > 0 else "not started"
-    st.markdown(f"**Run {snap['id']}** · {literal(snap['label'], 200)}{engine} · **{STATE_TEXT[snap['state']]}**")
+    st.markdown(f"**Run {snap['number']}** · {literal(snap['label'], 200)}{engine} · **{STATE_TEXT[snap['state']]}**")
     st.progress(min(done / total, 1.0), text=f"step {done:,} / {total:,} · {speed}")
     loss = "—" if snap["loss"] is None else number(snap["loss"])
     val = f"{snap['val'][-1][1]:.4f}" if snap["val"] else "—"

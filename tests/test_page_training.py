@@ -419,7 +419,7 @@ def test_a_compile_still_under_way_when_the_run_ends_is_not_called_compiling(mon
 
 def test_one_browser_queues_at_most_a_few_runs(monkeypatch):
     # issue 30: one browser could queue 80+ runs, inflating everyone else's place in line
-    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 1)
+    monkeypatch.setattr(run_queue.queue, "size", 1)   # the one bound of ui.jobs
     dataset = Dataset.from_path(ROOT / "data" / "names.txt")
     blocker = run_lib.Run("another tab", dataset, dataset.tensors(3, "cpu"), cli_model_config(dataset),
                           TrainConfig(steps=1_000_000), "cpu")
@@ -433,3 +433,12 @@ def test_one_browser_queues_at_most_a_few_runs(monkeypatch):
     assert not at.exception and len(all_runs()) == known
     assert any("Not started" in e.value and "already waiting for a training slot" in e.value for e in at.error)
     blocker.stop()
+
+
+def test_a_queued_runs_view_refreshes_slowly_and_its_charts_not_at_all():
+    # issue 30: 28 queued runs' views refreshing like training ones starved the 2 trainers (220 of 600 steps/s)
+    from ui import training_live
+    status_s, charts_s = training_live.refresh_every("queued")
+    assert charts_s is None and status_s >= 2.0
+    assert training_live.refresh_every("running") == (training_live.REFRESH_S, training_live.CHART_REFRESH_S)
+    assert training_live.refresh_every("paused") == (None, None)

@@ -191,13 +191,19 @@ def test_checkpoint_download_upload_and_continue():
     assert continued.trainer.losses[0] < run.trainer.losses[0]    # it did not start from scratch
 
 
-def test_server_busy_queues_the_run(monkeypatch):
+def busy_server(monkeypatch):
+    """One training slot on the server, taken by another browser's run (returned: stop it)."""
     monkeypatch.setattr(run_queue.queue, "size", 1)   # the one bound of ui.jobs
     dataset = Dataset.from_path(ROOT / "data" / "names.txt")
     blocker = run_lib.Run("another tab", dataset, dataset.tensors(3, "cpu"), cli_model_config(dataset),
                           TrainConfig(steps=1_000_000), "cpu")
     blocker.start()
     assert blocker.wait_until(lambda r: r.state == "running", 10)
+    return blocker
+
+
+def test_server_busy_queues_the_run(monkeypatch):
+    blocker = busy_server(monkeypatch)
     at = small(training_page(), 100)
     run = start(at)
     assert run.state == "queued"
@@ -419,12 +425,7 @@ def test_a_compile_still_under_way_when_the_run_ends_is_not_called_compiling(mon
 
 def test_one_browser_queues_at_most_a_few_runs(monkeypatch):
     # issue 30: one browser could queue 80+ runs, inflating everyone else's place in line
-    monkeypatch.setattr(run_queue.queue, "size", 1)   # the one bound of ui.jobs
-    dataset = Dataset.from_path(ROOT / "data" / "names.txt")
-    blocker = run_lib.Run("another tab", dataset, dataset.tensors(3, "cpu"), cli_model_config(dataset),
-                          TrainConfig(steps=1_000_000), "cpu")
-    blocker.start()
-    assert blocker.wait_until(lambda r: r.state == "running", 10)
+    blocker = busy_server(monkeypatch)
     at = small(training_page(), 100)
     waiting = [start(at) for _ in range(run_lib.MAX_WAITING)]
     assert all(r.state == "queued" for r in waiting)

@@ -5,6 +5,7 @@ both train. Skipped where nginx is not installed (apt-get install nginx-light)."
 import re
 import shutil
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -44,8 +45,13 @@ def two_servers(tmp_path):
     port = _free_port()
     conf = proxy_config((ROOT / "deploy" / "nginx-replicas.conf").read_text(), port,
                         [url.rsplit(":", 1)[1] for _, url in started], tmp_path)
-    proxy = subprocess.Popen([nginx, "-c", str(conf)], stderr=subprocess.PIPE)
+    proxy = subprocess.Popen([nginx, "-c", str(conf)], stderr=subprocess.PIPE, text=True)
     try:
+        deadline = time.monotonic() + 60
+        while status(f"http://127.0.0.1:{port}/_stcore/health") != 200:   # nginx is up and reaches a copy
+            assert proxy.poll() is None, f"nginx stopped: {proxy.stderr.read()}"
+            assert time.monotonic() < deadline, "nginx did not answer"
+            time.sleep(0.2)
         yield [url for _, url in started], f"http://127.0.0.1:{port}", tmp_path / "cache"
     finally:
         proxy.terminate()
@@ -56,11 +62,24 @@ def two_servers(tmp_path):
 
 
 def status(url) -> int:
+    """The HTTP status of a GET, 0 when nothing answers."""
     try:
         with urllib.request.urlopen(url, timeout=10) as r:
             return r.status
     except urllib.error.HTTPError as e:
         return e.code
+    except OSError:
+        return 0
+
+
+@pytest.mark.parametrize("name", ["nginx-one.conf", "nginx-replicas.conf"])
+def test_the_shipped_nginx_files_are_valid(name, tmp_path):
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx is None:
+        pytest.skip("nginx is not installed")
+    conf = proxy_config((ROOT / "deploy" / name).read_text(), _free_port(), ["8501", "8502"], tmp_path)
+    checked = subprocess.run([nginx, "-t", "-c", str(conf)], capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_two_servers_share_one_cache_directory_behind_nginx(browser, two_servers, tmp_path):

@@ -298,6 +298,17 @@ def test_unknown_layer_is_not_planned():
     assert plan_of(model) is None
 
 
+@pytest.mark.parametrize("kind", ["torch", "lecture"])
+def test_the_cuda_graph_rebind_points_every_buffer_at_the_captured_tensors(kind):
+    """After a CUDA graph replays, the layers must hold the captured buffers (BatchNorm's running
+    statistics, whatever their names) and keep their parameters: checked here on the CPU."""
+    model = MLP(ModelConfig(hidden_layers=2, batchnorm_kind=kind))
+    static = [t.detach().clone() for t in engine_module.model_tensors(model)]
+    engine_module.FastEngine._rebind(model, static)
+    for (name, t, trainable), s in zip(model.named_tensors(), static):
+        assert (t is s) != trainable, name   # buffers: the captured tensors; parameters: their own
+
+
 def test_chunked_minibatch_draws_equal_per_step_draws():
     """The engine draws a chunk's minibatches in one randint call on the CPU."""
     a, b = torch.Generator().manual_seed(7), torch.Generator().manual_seed(7)

@@ -210,7 +210,7 @@ def test_releasing_the_tab_stops_its_runs(dataset, data):
     running.start()                      # the paused run gave its slot back: this one trains
     assert running.wait_until(lambda r: r.state == "running", 10)
     manager.shown_id = paused.id
-    assert manager.shown is paused and manager.latest_model()[2].startswith(f"run {paused.id}")
+    assert manager.shown is paused and manager.latest_model()[2].startswith(f"run {paused.number}")
     manager.release()
     running.wait(10)
     paused.wait(10)

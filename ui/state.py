@@ -238,5 +238,5 @@ def active_model():
     run = session_runs().latest_trained_run()
     upload = st.session_state.get(CHECKPOINT_KEY)
     if run is not None and (not upload or run.created > upload.get("at", 0)):
-        return run.model_snapshot(), run.vocab, f"run {run.id}: {run.label}"
+        return run.model_snapshot(), run.vocab, f"run {run.number}: {run.label}"
     return uploaded_checkpoint()

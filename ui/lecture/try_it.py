@@ -127,9 +127,9 @@ def landing(start_run, vocab_size: int) -> bool:
             go.button(f"Run chapter {number}'s experiment", key="tr_lecture_start", type="primary",
                       on_click=_start, args=(start_run,), width="stretch")
         elif run.active:
-            go.markdown(f"**Running** as run {run.id}: its live view is below.")
+            go.markdown(f"**Running** as run {run.number}: its live view is below.")
         else:
-            go.markdown(f"Run {run.id} is **{run.state}**: its charts are below.")
+            go.markdown(f"Run {run.number} is **{run.state}**: its charts are below.")
         if back.button(f"Back to chapter {number}", key="tr_lecture_back", width="stretch"):
             _back_to(cid)
             st.switch_page(page_file("pages/lecture.py"))

@@ -230,7 +230,9 @@ class FastEngine:
 
         self.status = "compiling (fast-uncompiled meanwhile)" if background else "compiling"
         if background:
-            threading.Thread(target=work, name="makemore-compile", daemon=True).start()
+            # not a daemon: an interpreter that exits while inductor compiles aborts (exit 134), so the
+            # process waits for the compile (seconds) instead
+            threading.Thread(target=work, name="makemore-compile").start()
         else:
             work()
 

@@ -131,10 +131,26 @@ def sampling_family():
     return statistics.median(times), data
 
 
+def fan_in_family():
+    from makemore_core import lecture_demos as demos
+    from ui.figures.lecture import fan_in_chart
+    from ui.lecture.ch04_kaiming import FAN_INS, GAINS
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        members = [(f, g, demos.fan_in_demo(n, g >= 0, list(GAINS.values())[g] if g >= 0 else 1.0))
+                   for f, n in enumerate(FAN_INS) for g in range(-1, len(GAINS))]
+        times.append(time.perf_counter() - start)
+    data, _ = fan_in_chart(members, FAN_INS, list(GAINS))
+    return statistics.median(times), data
+
+
 SCRUBBERS = {
     "lab": Scrubber("lab gain", "/init", ".st-key-init_scrub", "gain ", lab_family),
     "sampling": Scrubber("sampling temp.", "/sampling", ".st-key-sampling_scrub", "temperature ", sampling_family,
                          upload_checkpoint),
+    "fan_in": Scrubber("ch.4 fan_in", "/lecture?chapter=kaiming", ".st-key-lecture_fan_in_demo", "fan_in ",
+                       fan_in_family),
 }
 
 

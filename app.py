@@ -69,5 +69,8 @@ def route():
 if __name__ == "__main__":      # a page view: Streamlit runs this file as a script
     route()
 else:                           # server start: `streamlit run app.py` imports this file and serves `app`
+    from starlette.middleware import Middleware
+
+    from ui.upload_limit import SessionUploadLimit
     from ui.warm import warm_up
-    app = st.App("app.py", lifespan=warm_up)
+    app = st.App("app.py", lifespan=warm_up, middleware=[Middleware(SessionUploadLimit)])

@@ -1,10 +1,12 @@
 """Initialization lab: the deep net at step 0. Change the init with sliders and watch what it does to
 the activations, the gradients and the initial loss (one forward + backward of one minibatch)."""
+import functools
+
 import pandas as pd
 import streamlit as st
 
 from ui import init_lab as lab
-from ui import classroom, links, state
+from ui import classroom, lab_hints, links, state
 from ui.figures import init_lab as figs
 from ui.safe_text import literal
 
@@ -166,8 +168,17 @@ def draw_controls(pinned, dataset, vocab_size):
                  help="The lecture's networks, in order: the one-layer net fixed step by step (original, "
                       "softmax-fix, tanh-fix, kaiming, batchnorm), then the deep net. A stage sets the net and "
                       "its init; moving an init control leaves it.")
-    if st.session_state["init_stage"]:
-        st.caption(lab.STAGE_DESCRIPTIONS[st.session_state["init_stage"]])
+    stage, left = st.session_state["init_stage"], st.session_state.pop("init_left_stage", None)
+    # a first-half stage scales plain randn draws itself: the gain and fan-in controls do not show it
+    scales = lab_hints.stage_scales(stage or left, vocab_size, int(st.session_state["init_depth"]))
+    if stage:
+        st.caption(lab.STAGE_DESCRIPTIONS[stage])
+        if scales:
+            st.caption(f"**This stage's scales:** plain randn times {scales}. The gain, fan-in and softening "
+                       "controls below do not describe them: moving one leaves the stage.")
+    elif left:
+        st.warning(f"You left stage **{left}**: a control it fixes was moved, so the model now follows the "
+                   "controls below" + (f", no longer the stage's scales ({scales})" if scales else "") + ".")
     st.markdown("**Network**")
     st.slider("Depth (hidden blocks)", 1, 10, key="init_depth", on_change=control_moved,
               help="How many Linear → (BatchNorm) → nonlinearity blocks come before the output layer.")
@@ -231,7 +242,54 @@ def draw_presets():
         st.info(f"**{preset}.** {lab.PRESETS[preset]['description']}")
 
 
-@st.fragment
+SCRUB_FROM = "init_scrub_from"   # the gain the scrubber starts at: the one last set by anything but it
+SCRUB_AT = "init_scrub_at"       # the gain the scrubber last committed
+
+
+def scrub_key():
+    """The chart's key: a new one whenever the scrubber starts at another gain, for Streamlit gives a keyed
+    chart back the selection it had (the thumb would stay where it was, not where the server slider went)."""
+    return f"init_scrub_{lab.GAINS.index(st.session_state[SCRUB_FROM]) if st.session_state[SCRUB_FROM] in lab.GAINS else 'x'}"
+
+
+def scrub_released(key, gains):
+    """The thumb rests (Streamlit reports the selection 150 ms after its last move): that gain becomes the
+    lab's, so the address, the server slider, the tables and the A/B pin follow."""
+    picked = (st.session_state[key] or {}).get("selection", {}).get(figs.SCRUB) or []
+    if not picked:
+        return
+    gain = gains[int(picked[0]["m"])]
+    st.session_state[SCRUB_AT] = gain
+    links.set_values("init", SETTINGS, {"gain": gain})
+    st.rerun("init_lab")   # the whole lab: the gain slider and the presets' note show the new gain too
+
+
+def gain_scrubber(settings, pinned, dataset, result_a, big):
+    """Every gain-dependent view in one chart over a family of gains computed once: the browser answers the
+    thumb. Other controls (depth, width, ...) recompute the family on the server."""
+    if settings["stage"]:
+        st.caption("A lecture stage fixes the gain: choose *none* as the Lecture stage to scrub it.")
+        return
+    gain = settings["gain"]
+    if st.session_state.get(SCRUB_AT) != gain or SCRUB_FROM not in st.session_state \
+            or scrub_key() not in st.session_state:   # the gain came from elsewhere, or a new chart
+        st.session_state[SCRUB_FROM] = st.session_state[SCRUB_AT] = gain
+    gains = lab.family_gains(st.session_state[SCRUB_FROM])
+    if pinned:
+        members = lab.family_for(lab.compared_settings(settings, pinned), gains, dataset, batch_from=pinned)
+    else:
+        members = lab.family_for(settings, gains, dataset)
+    key = scrub_key()
+    st.markdown("**Drag the gain:** every chart below follows the thumb at once (all "
+                f"{len(gains)} gains were computed together); when you let go, the gain becomes the lab's."
+                + (" Dashed: A, pinned." if pinned else ""))
+    st.vega_lite_chart(*figs.gain_scrub_chart(members, gains, gains.index(st.session_state[SCRUB_FROM]),
+                                              result_a["stats"] if pinned else None, big),
+                       key=key, on_select=functools.partial(scrub_released, key, gains), selection_mode=figs.SCRUB,
+                       width="content")
+
+
+@st.fragment(key="init_lab")
 def lab_page():
     """Everything below the intro. A control reruns only this fragment, not the whole app (sidebar,
     navigation), and most steps only its results (`control_moved`): what a slider step costs is then
@@ -239,7 +297,9 @@ def lab_page():
     dataset = state.current_dataset()
     links.restore("init", SETTINGS)
     if st.session_state["init_stage"] and not lab.keeps_stage(current_settings(), len(dataset.vocab)):
-        st.session_state["init_stage"] = None   # a control the stage fixes was moved: leave it
+        # a control the stage fixes was moved: leave it, and say so beside the stage's box
+        st.session_state["init_left_stage"] = st.session_state["init_stage"]
+        st.session_state["init_stage"] = None
         links.save("init", SETTINGS)
 
     presets = st.container()
@@ -289,7 +349,7 @@ def lab_results():
 
     left, right = st.columns([1, 1])
     with left:
-        level, verdict = lab.verdict(result, lab.hints(result))
+        level, verdict = lab_hints.verdict(result, lab_hints.hints(result))
         m1, m2 = st.columns(2)
         m1.metric("Initial loss", f"{stats['loss']:.4f}")
         m2.metric("Uniform guess", f"{stats['uniform_loss']:.4f}",
@@ -316,9 +376,12 @@ def lab_results():
         st.caption("The lab and the `stats` command share one code path: the model is drawn from the seed's "
                    "generator, then the minibatch from the same generator, then one forward and backward pass.")
 
+    with st.container(border=True, key="init_scrub"):
+        gain_scrubber(settings, pinned, dataset, result_a if pinned else None, big)
+
     with st.container(border=True):
         st.markdown("**What the numbers say**" + (" (about B)" if pinned else ""))
-        st.markdown("\n".join(f"- {LEVEL_MARK[lvl]} {text}" for lvl, text in lab.hints(result)))
+        st.markdown("\n".join(f"- {LEVEL_MARK[lvl]} {text}" for lvl, text in lab_hints.hints(result)))
 
     # a tab reruns the results when chosen, so only the open one is drawn: 2 charts instead of 7 per step
     tabs = st.tabs(["Activations", "Gradients", "Weight gradients", "Saturation", "BatchNorm explained"],
@@ -326,7 +389,7 @@ def lab_results():
     with tabs[0]:
         if tabs[0].open:   # only the open tab is drawn (issue 13)
             st.caption("The output of every nonlinearity over the minibatch. Healthy: the same spread in every "
-                       "layer, few values stuck at ±1 (the saturated % counts |h| > 0.97).")
+                       "layer, few values stuck at ±1 (the saturated % counts |t| > 0.97, the lecture's histograms' threshold).")
             st.markdown("**activation distribution**")
             st.vega_lite_chart(*figs.histogram_chart(rows(lambda r: r["stats"]["layers"]), big=big),
                                width="stretch", key="init_act_chart")

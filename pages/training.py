@@ -14,7 +14,9 @@ from ui import runs as run_lib
 from ui import training_settings as form
 from ui.figures import training as figs
 from ui.safe_text import literal
-from ui.training_settings import LECTURE, MODEL_SOURCES, QUICK, SETTINGS
+from ui.lecture import try_it
+from ui.run_rates import expected_time
+from ui.training_settings import LECTURE_RUN, MODEL_SOURCES, QUICK, SETTINGS
 
 # While a run trains the charts redraw twice a second: static plots (no hover/zoom layers) are
 # cheaper for the browser; they become interactive again once the run pauses or ends.
@@ -31,7 +33,7 @@ def start_new_run():
         model, train, note = form.build_configs(len(dataset.vocab))
         data = state.dataset_tensors(dataset, model.block_size)
         run = manager.new_run(form.run_label(model, train), dataset, data, model, train, state.device(),
-                              engine=form.current_settings()["engine"])
+                              engine=form.current_settings()["engine"], stage=form.chosen_stage())
     except ValueError as e:
         st.session_state["tr_error"] = f"Not started: {literal(e, 300)}"
         return
@@ -90,15 +92,24 @@ st.markdown(
 link_notice = st.container()
 shown, watching = shown_run(link_notice)
 st.caption(run_lib.keep_note())
+landed = try_it.landing(start_new_run, len(dataset.vocab))   # a chapter's experiment, on top, one button
 # Another label once a run is shown: a new expander, closed, so Pause, Step and the charts fit the screen.
-with st.expander("Settings for a new run" if shown is None else "Settings for the next run", expanded=shown is None):
+with st.expander("Settings for a new run" if shown is None else "Settings for the next run",
+                 expanded=shown is None and not landed):
     st.caption("Defaults are the lecture's run: 200,000 steps of SGD at lr 0.1, then 0.01 from step 150,000; "
                "batch 32; seed 2147483647. With the eager engine, the same settings and seed give exactly the same "
                "losses as `python -m makemore_core train --engine eager`.")
     p1, p2, _ = st.columns([1.4, 1.4, 2])
-    p1.button("Lecture run (200,000 steps)", key="tr_preset_lecture", on_click=form.load_preset, args=(LECTURE,),
-              width="stretch")
+    p1.button("Lecture run (200,000 steps)", key="tr_preset_lecture", on_click=form.load_preset, args=(LECTURE_RUN,),
+              width="stretch", help="The lecture's schedule on the fast engine.")
     p2.button("Quick look (5,000 steps)", key="tr_preset_quick", on_click=form.load_preset, args=(QUICK,), width="stretch")
+    if st.session_state["tr_steps"] >= 50_000:   # a lecture-length run: say how long, from this server's rate
+        try:
+            planned_model, planned, _ = form.build_configs(len(dataset.vocab))
+            st.caption(f"Expected time with the {st.session_state['tr_engine']} engine: "
+                       f"{expected_time(planned.steps, st.session_state['tr_engine'], planned_model)}.")
+        except ValueError:
+            pass   # the form's own check says what is wrong when Start is pressed
     left, right = st.columns(2)
     with left:
         st.markdown("**Training**")

@@ -22,6 +22,7 @@ class Session:
         self.stream = url.replace("http://", "ws://") + "/_stcore/stream"
         self.page, self.query = page, query
         self.ws = None
+        self.session_id = None
         self.elements = {}     # delta path -> (kind, text, widget id) of the elements the last run drew
 
     async def open(self):
@@ -47,6 +48,7 @@ class Session:
             kind = msg.WhichOneof("type")
             if kind == "new_session":
                 self.elements = {}
+                self.session_id = msg.new_session.initialize.session_id   # names the session's uploads
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 self.elements[tuple(msg.metadata.delta_path)] = _describe(msg.delta.new_element)
             elif kind == "script_finished" and msg.script_finished == FINISHED:

@@ -16,6 +16,7 @@ from makemore_core import diagnostics
 from makemore_core.data import Dataset
 from makemore_core.layers import BatchNorm1d
 from ui import init_lab as lab
+from ui import lab_hints
 from ui.figures import init_lab as figs
 
 DATA = "data/names.txt"
@@ -172,22 +173,22 @@ def test_batchnorm_keeps_the_spread_whatever_the_gain(train):
 def test_original_init_has_a_huge_loss_and_a_verdict(train):
     stats = compute(preset("Original init"), train)["stats"]
     assert stats["loss"] > 5 * stats["uniform_loss"]
-    level, text = lab.loss_verdict(stats["loss"], stats["uniform_loss"])
+    level, text = lab_hints.loss_verdict(stats["loss"], stats["uniform_loss"])
     assert level == "bad" and "confidently wrong" in text
-    assert lab.loss_verdict(3.29, math.log(27))[0] == "good"
-    assert lab.loss_verdict(4.0, math.log(27))[0] == "warn"
-    assert lab.loss_verdict(float("nan"), math.log(27))[0] == "bad"
+    assert lab_hints.loss_verdict(3.29, math.log(27))[0] == "good"
+    assert lab_hints.loss_verdict(4.0, math.log(27))[0] == "warn"
+    assert lab_hints.loss_verdict(float("nan"), math.log(27))[0] == "bad"
 
 
 def test_hints_read_the_numbers(train):
     def text(name, **changes):
-        return " ".join(t for _, t in lab.hints(compute(preset(name, **changes), train)))
+        return " ".join(t for _, t in lab_hints.hints(compute(preset(name, **changes), train)))
     assert "shrink layer by layer" in text("No BN, gain 0.5")
     assert "saturated" in text("No BN, gain 3") and "Lower the gain" in text("No BN, gain 3")
     assert "std of the logits" in text("Original init") and "fan-in scaling" in text("Original init")
     assert "grow layer by layer" in text("Linear only, gain 5/3")
     assert "last layer's grad:data" in text("No BN, gain 5/3")
-    assert [lvl for lvl, _ in lab.hints(compute(lab.DEFAULTS, train))] == ["good"]
+    assert [lvl for lvl, _ in lab_hints.hints(compute(lab.DEFAULTS, train))] == ["good"]
 
 
 def test_layer_views_saturation_image_and_dead_neurons(train):
@@ -269,10 +270,10 @@ def test_describe_names_presets_and_differences():
 
 def test_relu_hints_name_dead_neurons_not_the_normal_half_of_zeros(train):
     relu = {**lab.DEFAULTS, "nonlinearity": "relu", "batchnorm": False}
-    texts = [t for _, t in lab.hints(compute({**relu, "gain": 1.0}, train))]
+    texts = [t for _, t in lab_hints.hints(compute({**relu, "gain": 1.0}, train))]
     assert any("dead" in t for t in texts) and any("√2" in t for t in texts)
     assert not any("are 0" in t for t in texts)  # ~50% zeros is what a ReLU does
-    assert [lvl for lvl, _ in lab.hints(compute({**relu, "batchnorm": True}, train))] == ["good"]
+    assert [lvl for lvl, _ in lab_hints.hints(compute({**relu, "batchnorm": True}, train))] == ["good"]
 
 
 # ---------------------------------------------------------------- the lecture's stages
@@ -301,18 +302,18 @@ def test_gain_0_is_not_called_fine(train):
     # issue 12: gain 0 (every activation exactly 0) was "fine, a steady spread"
     result = compute({**lab.DEFAULTS, "gain": 0.0}, train)
     assert all(r["std"] == 0 for r in result["stats"]["layers"])
-    hints = lab.hints(result)
+    hints = lab_hints.hints(result)
     assert hints[0][0] == "bad" and "exactly 0" in hints[0][1]
     assert "steady spread" not in " ".join(t for _, t in hints)
-    assert lab.verdict(result, hints)[0] == "bad"
+    assert lab_hints.verdict(result, hints)[0] == "bad"
 
 
 def test_verdict_is_not_fine_beside_a_saturated_layer(train):
     # issue 12: "Verdict: fine" stood beside "problem: 48 % saturated"
     result = compute(preset("No BN, gain 3"), train)
-    stats, hints = result["stats"], lab.hints(result)
-    assert lab.loss_verdict(stats["loss"], stats["uniform_loss"])[0] == "good"   # the loss alone looks right
+    stats, hints = result["stats"], lab_hints.hints(result)
+    assert lab_hints.loss_verdict(stats["loss"], stats["uniform_loss"])[0] == "good"   # the loss alone looks right
     assert any(lvl == "bad" and "saturated" in t for lvl, t in hints)
-    level, text = lab.verdict(result, hints)
+    level, text = lab_hints.verdict(result, hints)
     assert level == "bad" and "not healthy" in text
-    assert lab.verdict(compute(lab.DEFAULTS, train), lab.hints(compute(lab.DEFAULTS, train)))[0] == "good"
+    assert lab_hints.verdict(compute(lab.DEFAULTS, train), lab_hints.hints(compute(lab.DEFAULTS, train)))[0] == "good"

@@ -51,7 +51,8 @@ def test_page_renders_the_lecture_net(at):
     table = activation_table(at)
     assert list(table["layer"]) == ["layer 2 (Tanh)", "layer 5 (Tanh)", "layer 8 (Tanh)", "layer 11 (Tanh)",
                                     "layer 14 (Tanh)"]
-    assert chart_names(at) == ["init_loss_chart", "init_logits_chart", "init_act_chart"]   # and the open tab's only
+    assert chart_names(at) == ["init_loss_chart", "init_logits_chart", "init_scrub_chart",
+                               "init_act_chart"]   # and the open tab's only
     assert any("verdict" in m.value.lower() for m in at.markdown)
 
 
@@ -211,3 +212,44 @@ def test_every_gain_step_computes_its_own_result():
         spreads.append(activation_table(at)["std"].iloc[-1])   # the last layer's
         redraw(at)
     assert spreads == sorted(spreads) and len(set(spreads)) == len(spreads)   # a larger gain, a wider spread
+
+
+def test_a_stage_shows_its_real_scales_and_leaving_it_is_said():
+    # issue 26: with tanh-fix chosen the Gain read 1 while W1 was x0.2, and one notch left the stage silently
+    at = open_lab()
+    at.selectbox(key="init_stage").set_value("tanh-fix").run()
+    assert any("W1 x0.2, b1 x0.01; W2 x0.01, b2 x0" in c.value for c in at.caption)
+    at.select_slider(key="init_gain").set_value(1.05).run()
+    assert at.selectbox(key="init_stage").value is None
+    assert any("You left stage **tanh-fix**" in w.value and "W1 x0.2" in w.value for w in at.warning)
+
+
+def scrubber(at):
+    """The gain scrubber's chart: (its range input's param, its data)."""
+    spec, data = vega_chart(at, "init_scrub_chart")
+    return spec["vconcat"][0]["layer"][0]["params"][0], data, spec
+
+
+def test_gain_scrubber_starts_at_the_labs_gain_and_keeps_its_spec_across_reruns():
+    at = open_lab()
+    param, data, spec = scrubber(at)
+    gains = lab.family_gains(1.0)
+    assert param["value"] == gains.index(1.0) and param["bind"]["max"] == len(gains) - 1
+    at.select_slider(key="init_width").set_value(200).run()   # another control: a new family, the same spec
+    param2, data2, spec2 = scrubber(at)
+    assert json.dumps(spec2, sort_keys=True) == json.dumps(spec, sort_keys=True)
+    loss_at = lambda d, g: float(d[(d["view"] == "loss") & (d["m"] == gains.index(g))]["y"].iloc[0])  # noqa: E731
+    redraw(at)
+    assert loss_at(data2, 1.0) == pytest.approx(metric(at, "Initial loss"), abs=1e-4)   # the server's number
+    assert abs(loss_at(data2, 3.0) - loss_at(data, 3.0)) > 1e-4
+    at.select_slider(key="init_gain").set_value(lab.TANH_GAIN).run()   # the server slider: the scrubber starts there
+    param3, data3, _ = scrubber(at)
+    assert param3["value"] == gains.index(lab.TANH_GAIN)
+    assert "gain 5/3" in data3[(data3["view"] == "loss") & (data3["m"] == param3["value"])]["note"].iloc[0]
+
+
+def test_gain_scrubber_waits_for_no_stage():
+    at = open_lab()
+    at.selectbox(key="init_stage").set_value("kaiming").run()
+    assert vega_chart(at, "init_scrub_chart", required=False) is None
+    assert any("fixes the gain" in c.value for c in at.caption)

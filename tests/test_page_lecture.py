@@ -273,3 +273,45 @@ def test_chapter_9_trains_the_exact_1001_steps_and_samples_the_notebooks_names(l
     assert not at.exception
     chips = next(m.value for m in at.markdown if m.value.startswith(":") and "background[" in m.value)
     assert re.findall(r"background\[(.*?)\]", chips) == notebook.DEEP_NAMES   # cell 20, name for name
+
+
+@pytest.mark.parametrize("cid", ["loss-log", "diagnostics"])
+def test_a_training_try_it_lands_with_the_chapters_experiment_on_top(cid, stop_all_runs):
+    """Chapters 6 and 8: an earlier run is out of the way, the chapter's experiment is on top with one
+    button (the form closed), the expected time comes from a rate measured here; the button starts it."""
+    from ui import runs
+    at = open_app_page("training", timeout=240)
+    at.number_input(key="tr_steps").set_value(50).run()
+    at.button(key="tr_start").click().run()        # the learner's earlier run
+    earlier = max(runs.all_runs(), key=lambda r: r.created)
+    at.switch_page("pages/lecture.py")
+    at.session_state[CHAPTER_KEY] = at.session_state["lecture_pick"] = cid
+    at.run()
+    at.button(key=f"lecture_try_{cid}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Training"
+    at.switch_page("pages/training.py").run()   # AppTest reruns its own page: the one the click landed on
+    number = IDS.index(cid) + 1
+    start = at.button(key="tr_lecture_start")
+    assert start.label == f"Run chapter {number}'s experiment" and start.proto.type == "primary"
+    assert f"Chapter {number}'s experiment:" in text(at) and TRY_IT[cid].what in text(at)
+    assert any(c.value.startswith("Expected time (") and "steps/s" in c.value for c in at.caption)
+    assert not any(e.label == "Settings for a new run" and e.proto.expanded for e in at.expander)
+    assert any("No run shown" in i.value for i in at.info), "the earlier run is out of the way"
+    assert f"run {earlier.id}:" in str(at.dataframe[0].value["run"].tolist()) or \
+        earlier.id in at.dataframe[0].value["run"].tolist(), "and still in the run list"
+    assert at.session_state["tr_engine"] == ("fast" if cid == "loss-log" else "eager")
+    start.click().run()
+    run = max(runs.all_runs(), key=lambda r: r.created)
+    assert run is not earlier and run.engine == at.session_state["tr_engine"]
+    assert run.train_config.steps == TRY_IT[cid].settings.get("steps", 200_000)
+    assert f"**Running** as run {run.id}" in text(at)
+    assert not any(b.key == "tr_lecture_start" for b in at.button), "one run per click, no second button"
+
+
+def test_the_lecture_preset_uses_the_fast_engine_and_says_how_long():
+    at = open_app_page("training", timeout=240)
+    at.button(key="tr_preset_lecture").click().run()
+    assert at.session_state["tr_engine"] == "fast" and at.number_input(key="tr_steps").value == 200_000
+    line = next(c.value for c in at.caption if c.value.startswith("Expected time with the fast engine"))
+    assert "200,000 steps at" in line and "steps/s" in line

@@ -27,7 +27,20 @@ BASE_CSS = """
     white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }   /* a live chart's heading: one line */
 """   # the Training page's controls and progress line stay on screen under Streamlit's header
 
+# A scrubber (a range input bound inside a Vega-Lite chart, ui/figures/vega.scrubber): above its chart, wide,
+# its label dark; the raw member index Vega prints beside the thumb is hidden (the chart says the value).
+SCRUB_CSS = """
+.vega-embed:has(.vega-bindings) { display: flex !important; flex-direction: column; }
+.vega-embed .vega-bindings { order: -1; margin: 0 0 0.3rem 0; }
+.vega-bind label { display: flex; align-items: center; gap: 0.6rem; font-weight: 600; color: #1f2027; }
+.vega-bind input[type=range] { width: min(26rem, 70vw) !important; accent-color: #0072B2; }
+.vega-bind input[type=range] + span { display: none; }
+"""
+
 PROJECTOR_CSS = """
+.vega-bind label { font-size: 1.1rem; }
+.vega-bind input[type=range] { height: 2rem; transform-origin: left center; }
+.vega-bind input[type=range]::-webkit-slider-thumb { transform: scale(1.8); }
 html { font-size: 22px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1rem; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 0.88rem; color: #1f2027 !important; }
@@ -84,7 +97,7 @@ def apply():
                   help="Larger type, thicker lines and darker captions for a projected screen. "
                        "The page's link carries it (projector=1).")
     links.save(PAGE, SETTINGS)
-    css = BASE_CSS
+    css = BASE_CSS + SCRUB_CSS
     if st.session_state["classroom_projector"]:
         css += PROJECTOR_CSS
     css += _hide_css(hidden())

@@ -1,4 +1,5 @@
-"""The Initialization lab's logic: settings, presets, the cached step-0 diagnosis, hints, A/B pinning.
+"""The Initialization lab's logic: settings, presets, the cached step-0 diagnosis, A/B pinning (its hints:
+ui.lab_hints).
 
 Settings are a plain dict of the controls' values. They persist under a non-widget session_state
 key (Streamlit deletes widget values when a page is left), and the Training page reads them
@@ -243,7 +244,7 @@ def cli_args(settings: dict, data_path: str) -> list[str]:
 
 # ---------------------------------------------------------------- the computation (one code path)
 
-def diagnose_minibatch(config: ModelConfig, Xtr, Ytr, batch_size: int, device="cpu", ix=None):
+def diagnose_minibatch(config: ModelConfig, Xtr, Ytr, batch_size: int, device="cpu", ix=None, params=True):
     """The model at init and one forward + backward of a minibatch: (model, stats, ix).
 
     Exactly what `stats --steps 0` does: the model draws its weights from the seed's generator and
@@ -252,7 +253,7 @@ def diagnose_minibatch(config: ModelConfig, Xtr, Ytr, batch_size: int, device="c
     model = MLP(config, device)
     drawn = torch.randint(0, Xtr.shape[0], (batch_size,), generator=model.generator, device=Xtr.device)
     ix = drawn if ix is None else ix.to(Xtr.device)
-    stats = diagnostics.diagnose(model, Xtr[ix], Ytr[ix])
+    stats = diagnostics.diagnose(model, Xtr[ix], Ytr[ix], params=params)
     return model, stats, ix
 
 
@@ -290,6 +291,44 @@ def compute(settings: dict, Xtr, Ytr, vocab_size: int, device="cpu", ix=None) ->
             "ix": ix.cpu().numpy(), "vocab_size": vocab_size}
 
 
+# ---------------------------------------------------------------- the gain scrubber's family
+
+SCRUB_GAINS = tuple(g for g in GAINS if g <= 3)   # what the scrubber offers: 0 to 3 by 0.05, and 5/3
+
+
+def family_gains(start: float) -> tuple:
+    """The scrubber's gains: SCRUB_GAINS, and the gain it starts at when that lies beyond them (up to 5)."""
+    return SCRUB_GAINS if start in SCRUB_GAINS else tuple(sorted(SCRUB_GAINS + (float(start),)))
+
+
+def gain_family(settings: dict, gains, Xtr, Ytr, vocab_size: int, device="cpu", ix=None) -> list[dict]:
+    """The step-0 statistics of the lab's net at each of `gains`, all else as `settings`: each member is
+    what compute() gives at that gain (the same model, minibatch and diagnose), without the saturation
+    images and the parameters' rows, which the scrubber does not draw. The browser then picks a member as the thumb moves."""
+    members = []
+    for gain in gains:
+        config = model_config({**settings, "gain": gain}, vocab_size)
+        _, stats, _ = diagnose_minibatch(config, Xtr, Ytr, int(settings["batch_size"]), device, ix, params=False)
+        members.append(stats)
+    return members
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def cached_family(settings_items: tuple, gains: tuple, key: str, batch_from: tuple | None, _dataset) -> list[dict]:
+    """gain_family(), cached on everything but the gain. Shared by every session: read it, never change it."""
+    from ui import state  # late import: keeps this module importable in plain tests
+    settings = dict(settings_items)
+    X, Y = state.dataset_tensors(_dataset, int(settings["block_size"]))["train"]
+    ix = None if batch_from is None else torch.as_tensor(cached_result(batch_from, key, None, _dataset)["ix"])
+    return gain_family(settings, gains, X, Y, len(_dataset.vocab), state.device(), ix)
+
+
+def family_for(settings: dict, gains, dataset, batch_from: dict | None = None) -> list[dict]:
+    items = tuple(sorted({**clean(settings), "gain": None}.items(), key=lambda kv: kv[0]))
+    source = None if batch_from is None else tuple(sorted(clean(batch_from).items()))
+    return cached_family(items, tuple(gains), data_key(dataset), source, dataset)
+
+
 def data_key(dataset) -> str:
     """The data set's digest, kept on it: hashing every word took 3 ms of each slider step."""
     if getattr(dataset, "_lab_digest", None) is None:
@@ -318,104 +357,7 @@ def result_for(settings: dict, dataset, batch_from: dict | None = None) -> dict:
     return cached_result(items, data_key(dataset), source, dataset)
 
 
-# ---------------------------------------------------------------- reading the numbers
-
-def loss_verdict(loss: float, uniform: float) -> tuple[str, str]:
-    """(level, sentence) about the initial loss next to a uniform guess's -ln(1/vocab)."""
-    if not math.isfinite(loss):
-        return "bad", "not a number: the logits overflowed. Turn on fan-in scaling or lower the gain."
-    ratio = loss / uniform
-    if ratio <= 1.05:
-        return "good", "about right: the net starts out unsure of every character, as it should."
-    if ratio <= 1.5:
-        return "warn", "a bit high: the net starts with opinions it has not earned."
-    return "bad", (f"confidently wrong: {ratio:.1f}x the loss of a uniform guess. The first steps of "
-                   "training would only squash the logits back.")
-
-
-LEVELS = ["good", "info", "warn", "bad"]   # from best to worst
-
-
-def verdict(result: dict, hint_list) -> tuple[str, str]:
-    """(level, sentence) about the net at step 0: the loss's verdict, unless a hint is worse. A good
-    initial loss next to a 48 % saturated layer is not "fine"."""
-    level, text = loss_verdict(result["stats"]["loss"], result["stats"]["uniform_loss"])
-    worst = max((lvl for lvl, _ in hint_list), key=LEVELS.index, default="good")
-    if LEVELS.index(worst) > LEVELS.index(level) and worst in ("warn", "bad"):
-        return worst, f"the loss starts {'about right' if level == 'good' else 'high'}, but the layers are not " \
-                      "healthy: see what the numbers say below."
-    return level, text
-
-
-def hints(result: dict) -> list[tuple[str, str]]:
-    """[(level, sentence)] that read the numbers: what looks wrong and which control helps."""
-    s, stats = result["settings"], result["stats"]
-    out = []
-    level, verdict = loss_verdict(stats["loss"], stats["uniform_loss"])
-    if stats["logits_std"] > 2:
-        out.append(("bad", f"The std of the logits is {stats['logits_std']:.1f}: the net is sure of itself "
-                           "before it has learned anything. Soften the last layer (lower its factor)."))
-    if s["init"] == "zeros":   # said first: the all-zero activations below are its doing, not the gain's
-        out.append(("bad", "Every weight and bias is zero: every hidden activation is 0, so no gradient reaches "
-                           "any weight; only the output bias (the last BatchNorm's beta) can learn. Exercise E01 on "
-                           "the Lecture page trains it and shows what happens."))
-        return out
-    layers = stats["layers"]
-    if layers and max(r["std"] for r in layers) < 1e-6:
-        out.append(("bad", "Every activation is exactly 0: with gain 0 the hidden weights are all zero, so no "
-                           "signal passes forward and none of them gets a gradient to learn from. Raise the gain."))
-        return out
-    tanh = s["nonlinearity"] == "tanh"
-    worst = max(layers, key=lambda r: r["saturation_pct"], default=None)
-    if worst is not None and worst["saturation_pct"] > 5:
-        if tanh:
-            remedy = "Lower the gain." if not s["batchnorm"] else "Lower the gain or BatchNorm's γ."
-            out.append(("bad" if worst["saturation_pct"] > 25 else "warn",
-                        f"{worst['label']} is {worst['saturation_pct']:.0f}% saturated (|h| > 0.97): "
-                        f"its gradients barely flow. {remedy}" + ("" if s["batchnorm"] else " Or turn on BatchNorm.")))
-        elif s["nonlinearity"] == "relu" and worst["saturation_pct"] > 70:
-            out.append(("warn", f"{worst['saturation_pct']:.0f}% of the outputs of {worst['label']} are 0 (about "
-                                "half is normal for ReLU): no gradient flows through those."))
-    dead = max(result["views"], key=lambda v: v["dead"] or 0, default=None)
-    if dead is not None and dead["dead"]:
-        out.append(("warn", f"{dead['dead']} neurons of {dead['label']} are dead: flat for every example of the "
-                            "batch, so they get no gradient and would never learn."))
-    stds = [r["std"] for r in layers]
-    if len(stds) >= 3 and not s["batchnorm"]:
-        if stds[-1] < 0.6 * stds[0] and all(b <= a * 1.02 for a, b in zip(stds, stds[1:])):
-            why = ("the gain is too small for tanh (try 5/3)" if tanh else
-                   "raise the gain (√2 ≈ 1.4 suits ReLU)" if s["nonlinearity"] == "relu" else "raise the gain")
-            out.append(("warn", f"The activations shrink layer by layer (std {stds[0]:.2f} -> {stds[-1]:.2f}): "
-                                f"{why}."))
-        elif stds[-1] > 1.6 * stds[0] and all(b >= a * 0.98 for a, b in zip(stds, stds[1:])):
-            out.append(("warn", f"The activations grow layer by layer (std {stds[0]:.2f} -> {stds[-1]:.2f}): "
-                                "the gain is too large for these layers."))
-    grads = [r.get("grad_std") for r in layers if r.get("grad_std")]
-    if len(grads) >= 2 and max(grads) / min(grads) > 3:
-        out.append(("warn", f"The gradient std differs {max(grads) / min(grads):.0f}-fold between layers: some "
-                            "layers would learn much faster than others."))
-    weights = [p for p in stats["params"] if p["ndim"] == 2 and p["grad_to_data"]]
-    if len(weights) >= 3:
-        median = float(np.median([p["grad_to_data"] for p in weights]))
-        last = weights[-1]
-        if median > 0 and last["grad_to_data"] > 3 * median:
-            out.append(("info", f"The last layer's grad:data is {last['grad_to_data'] / median:.0f}x the median: "
-                                "its weights are small (softened), so the same gradient moves them relatively "
-                                "more. The lecture's outlier; it fades after the first steps."))
-    if s["nonlinearity"] == "none":
-        out.append(("info", "No nonlinearity: the whole stack is one linear map, however deep. It keeps the "
-                            "spread at gain 1, but cannot learn more than a linear model."))
-    if not s["fan_in"] and not s["stage"]:   # a first-half stage scales its randn draws itself
-        out.append(("warn", "Weights are plain randn (std 1): each layer's output spread grows by about "
-                            f"sqrt(fan_in) = {math.sqrt(s['width']):.0f}x. Turn on fan-in scaling."))
-    if s["batchnorm"] and level == "good" and not out:
-        out.append(("good", "BatchNorm re-centres and re-scales every layer, so the gain hardly matters: "
-                            "every layer looks alike. This is why BatchNorm made deep nets easy to start."))
-    if not out:
-        out.append(("good", "Healthy: a steady spread through the layers, little saturation, and the loss "
-                            "starts near the uniform guess."))
-    return out
-
+# ---------------------------------------------------------------- the BatchNorm explainer
 
 def batchnorm_demo(values, gamma: float, beta: float):
     """What one BatchNorm unit does to a handful of values: (normalized, output, mean, std)."""

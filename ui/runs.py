@@ -34,9 +34,9 @@ class RunManager:
         self.left_at = None           # when the last one left
 
     def new_run(self, label, dataset, data, model_config, train_config, device, model=None, source="",
-                engine="eager") -> Run:
+                engine="eager", stage=None) -> Run:
         run = Run(label, dataset, data, model_config, train_config, device, model=model, source=source, engine=engine,
-                  owner=self.owner)
+                  owner=self.owner, stage=stage)
         self.runs.append(run)
         self.shown_id = run.id
         return run

@@ -17,7 +17,7 @@ from makemore_core.data import DataError, Dataset
 from makemore_core.device import describe, pick_device
 from ui.caches import ByteBudgetCache
 from ui.figures.pipeline import pipeline_figure
-from ui import uploads
+from ui import upload_limit, uploads
 from ui.safe_text import literal
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "names.txt"
@@ -136,13 +136,14 @@ def dataset_tensors(dataset: Dataset, block_size: int):
 
 def upload_words_widget(key: str, label="Upload a word list (.txt, one word a line)"):
     """A file uploader that swaps the data set in use; invalid files get a clear message and change nothing."""
-    file = st.file_uploader(label, type=["txt"], key=f"{key}_{st.session_state.get(UPLOADER_VERSION, 0)}",
+    widget_key = f"{key}_{st.session_state.get(UPLOADER_VERSION, 0)}"
+    file = st.file_uploader(label, type=["txt"], key=widget_key,
                             help="Any characters except '.', which is reserved as the start/end token. "
                                  "At most 5 MB and 500,000 lines.")
     st.caption("At most 5 MB and 500,000 lines. " + BROWSER_LIMIT)
     if file is None:
         return
-    raw = file.getvalue()
+    raw = upload_limit.take(file, widget_key)
     upload = st.session_state.get(DATASET_KEY)
     if upload and upload["bytes"] == raw:
         return
@@ -195,7 +196,7 @@ def upload_checkpoint_widget(key: str, label="Checkpoint file (.pt, saved by the
     st.caption(BROWSER_LIMIT)
     if file is None:
         return False
-    raw = file.getvalue()
+    raw = upload_limit.take(file, key)
     current = st.session_state.get(CHECKPOINT_KEY)
     if current and current["bytes"] == raw:
         return False

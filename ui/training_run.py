@@ -37,7 +37,8 @@ class Run:
     """One training run: settings, the trainer, and the thread that drives it."""
 
     def __init__(self, label, dataset, data, model_config: ModelConfig, train_config: TrainConfig, device,
-                 model: MLP | None = None, source: str = "", engine: str = "eager", owner: str | None = None):
+                 model: MLP | None = None, source: str = "", engine: str = "eager", owner: str | None = None,
+                 stage: str | None = None):
         self.id = next(_ids)
         self.owner = owner if owner is not None else f"run-{self.id}"   # who may steer it; one training run each
         self.link = f"{self.id}-{secrets.token_hex(4)}"   # its ?run= in the address: not guessable from the id
@@ -50,6 +51,7 @@ class Run:
         self.device = str(device)
         self.source = source          # e.g. "continued from checkpoint x.pt"
         self.engine = engine          # one of training.ENGINES
+        self.stage = stage            # the lecture's stage it trains (makemore_core.stages), or None
         self.trainer = Trainer(model.train() if model is not None else MLP(model_config, device), data,
                                train_config, engine=engine)
         self.lock = threading.Lock()
@@ -241,10 +243,10 @@ class Run:
         t = self.trainer
         snap = dict(self._copied("status", lambda: {
             "id": self.id, "label": self.label, "state": self.state, "step": t.step_num,
-            "total": t.config.steps, "lr": t.lr, "optimizer": t.config.optimizer,
+            "total": t.config.steps, "lr": t.lr, "lr_start": t.config.lr, "optimizer": t.config.optimizer,
             "loss": t.losses[-1] if t.losses else None,
             "val": t.val_losses[-1:],
-            "device": self.device, "uniform_loss": math.log(self.model_config.vocab_size),
+            "device": self.device, "uniform_loss": math.log(self.model_config.vocab_size), "stage": self.stage,
             "seconds": t.seconds,
         }), state=self.state)   # the state always as it is now: a new one redraws the page
         rate = self.steps_per_s() if self.state == "running" else 0.0

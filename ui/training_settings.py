@@ -27,6 +27,7 @@ def form_values(model: ModelConfig, train: TrainConfig) -> dict:
 LECTURE = {**form_values(ModelConfig(), TrainConfig()), "stats_every": 100, "eval_every": 1000,
            "model_source": "page", "engine": "eager", "stage": None}
 QUICK = {**LECTURE, "steps": 5_000, "milestones": str(decay_step(5_000))}
+LECTURE_RUN = {**LECTURE, "engine": "fast"}   # the preset: 200,000 steps are minutes on the fast engine
 
 QUERY = {"milestones": "lr_milestones", "factor": "lr_factor"}   # else the name is the core's field name
 PARSE = {
@@ -55,9 +56,10 @@ def load(settings: dict):
 
 
 def load_preset(preset):
-    """A preset sets the training schedule only: the model and where it comes from stay as chosen
-    (a lecture stage, which comes with its own schedule, is left)."""
-    links.set_values("training", SETTINGS, {**{QUERY.get(n, n): preset[n] for n in TRAINING_KEYS}, "stage": None})
+    """A preset sets the training schedule and its engine only: the model and where it comes from stay as
+    chosen (a lecture stage, which comes with its own schedule, is left)."""
+    links.set_values("training", SETTINGS, {**{QUERY.get(n, n): preset[n] for n in TRAINING_KEYS},
+                                            "engine": preset["engine"], "stage": None})
 
 
 def stage_settings(stage: str | None, vocab_size: int) -> dict:
@@ -142,10 +144,15 @@ def build_configs(vocab_size: int):
     return model, train, note
 
 
+def chosen_stage() -> str | None:
+    """The lecture stage the next run trains, or None."""
+    s = current_settings()
+    return s["stage"] if s.get("stage") and s["model_source"] == "page" else None
+
+
 def run_label(model: ModelConfig, train: TrainConfig) -> str:
     bn = "BatchNorm" if model.batchnorm else "no BatchNorm"
-    s = current_settings()
-    stage = f"stage {s['stage']}, " if s.get("stage") and s["model_source"] == "page" else ""
+    stage = f"stage {chosen_stage()}, " if chosen_stage() else ""
     init = ", all-zero init" if model.init == "zeros" else ""
     return (stage + f"{model.hidden_layers}x{model.n_hidden} {model.nonlinearity}, {bn}{init}, gain {model.gain:.3g}, "
             f"{train.optimizer.upper()} lr {train.lr:g}, {train.steps:,} steps")

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from . import vega
-from .common import BLUE, FONT_SIZE, GREEN, ORANGE, VERMILLION, color
+from .common import BLUE, FONT_SIZE, GREEN, GREY, ORANGE, VERMILLION, color
 
 TANH_FLAT = math.atanh(0.99)   # |pre-activation| beyond this: |tanh| > 0.99, a flat tail
 NO_TOOLBAR = {"displayModeBar": False}
@@ -208,3 +208,124 @@ def batchnorm_figure(before, xhat, after, moved: int, mean: float, std: float, g
     return _figure(traces, height=280, margin=dict(l=130, r=20, t=20, b=50),
                    xaxis=_axis("value  (red tick: mean · grey bar: ± one std)", zeroline=True, range=[-reach, reach]),
                    yaxis=dict(categoryorder="array", categoryarray=[r[0] for r in rows][::-1]))
+
+
+# ---------------------------------------------------------------- the gain scrubber: a whole family in one chart
+
+SCRUB_WIDTH = 185   # each of two views side by side in the lab's results column at 1280 px
+SCRUB = "gain"   # the scrubber's selection (vega.scrubber): the member index `m` picked in the browser
+
+
+class _Rows:
+    """Columns of a long table, filled a histogram at a time (one DataFrame at the end: 35,000 rows)."""
+
+    def __init__(self):
+        self.parts = {c: [] for c in ("view", "m", "x", "y", "line", "stroke", "note")}
+
+    def add(self, view, m, x, y, line, stroke, note=""):
+        x = np.asarray(x, dtype=np.float32)
+        self.parts["x"].append(x)
+        self.parts["y"].append(np.asarray(y, dtype=np.float32))
+        for column, value in (("view", view), ("m", m), ("line", line), ("stroke", stroke), ("note", note)):
+            self.parts[column].append(np.full(len(x), value, dtype=object if isinstance(value, str) else np.int16))
+
+    def frame(self):
+        data = pd.DataFrame({c: np.concatenate(p) for c, p in self.parts.items()})
+        data["y"] = data["y"].where(np.isfinite(data["y"]))   # an overflowed loss: no point, not a crash
+        for column in ("view", "line", "stroke", "note"):
+            data[column] = data[column].astype("category")   # Arrow dictionaries: a third of the bytes
+        return data
+
+
+def _member_rows(rows: _Rows, m: int, stats: dict, stroke: str, tag: str):
+    for r in stats["layers"]:
+        rows.add("act", m, r["hist"]["x"], r["hist"]["density"], r["label"], stroke)
+        if r.get("grad_hist"):
+            rows.add("grad", m, r["grad_hist"]["x"], r["grad_hist"]["density"], r["label"], stroke)
+        rows.add("sat", m, [0.0], [r["saturation_pct"]], r["label"], stroke)
+    rows.add("logits", m, stats["logits_hist"]["x"], stats["logits_hist"]["density"], tag or "logits", stroke)
+
+
+def gain_scrub_chart(members, gains, start: int, pinned=None, big=False):
+    """members: the step-0 statistics at each of `gains` (init_lab.gain_family); pinned: A's statistics in
+    Compare (drawn dashed at every gain). One chart: the initial loss over the gain with a marker on the
+    scrubber's gain, the activation and gradient histograms per layer, the saturation per layer and the
+    logits, each view showing the member the scrubber picks. The spec depends on the number of gains, the
+    layers' names, the vocabulary's uniform loss and where the scrubber starts, not on the numbers."""
+    rows = _Rows()
+    for m, (gain, stats) in enumerate(zip(gains, members)):
+        rows.add("loss", m, [gain], [stats["loss"]], "B" if pinned else "loss", "solid",
+                 f"gain {_gain_text(gain)} · initial loss {stats['loss']:.4f} · logits std {stats['logits_std']:.2f}")
+        _member_rows(rows, m, stats, "solid", "B" if pinned else "")
+    if pinned is not None:
+        rows.add("loss", -1, [0.0], [pinned["loss"]], "A", "dashed")
+        _member_rows(rows, -1, pinned, "dashed", "A")
+    data = rows.frame()
+    uniform = members[0]["uniform_loss"]
+    labels = [r["label"] for r in members[0]["layers"]]
+    return data, _scrub_spec(len(gains), start, uniform, labels, pinned is not None, big)
+
+
+def _gain_text(g: float) -> str:
+    return "5/3" if abs(g - 5 / 3) < 1e-9 else f"{g:g}"
+
+
+def _view(name, pinned_too=True):
+    keep = vega.picked(SCRUB, {"field": "m", "lt": 0} if pinned_too else None)
+    return [{"filter": f"datum.view == '{name}'"}, keep]
+
+
+def _stroke_dash():
+    return {"field": "stroke", "type": "nominal", "legend": None,
+            "scale": {"domain": ["solid", "dashed"], "range": [[1, 0], [6, 4]]}}
+
+
+def _scrub_spec(count, start, uniform, labels, compare, big):
+    font = FONT_SIZE + (5 if big else 0)
+    layer_color = vega.color(labels, legend_columns=3, field="line")
+    gain = {"field": "x", "type": "quantitative", "title": "gain", "scale": {"domain": [0, 3], "clamp": True}}
+    loss_y = {"field": "y", "type": "quantitative", "title": ["initial loss", "(dashed: uniform)"], "scale": {"zero": False}}
+    loss = {"height": 120, "layer": [
+                {"params": [vega.scrubber(SCRUB, count, start, "Gain (drag)")],
+                 "transform": [{"filter": "datum.view == 'loss' && datum.m >= 0"}],
+                 "mark": {"type": "line", "point": {"size": 30}, "color": BLUE}, "encoding": {"x": gain, "y": loss_y}},
+                {"data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#333"},
+                 "encoding": {"y": {"datum": uniform}}},
+                {"transform": _view("loss", False), "mark": {"type": "point", "size": 220, "filled": True,
+                                                             "color": VERMILLION}, "encoding": {"x": gain, "y": loss_y}},
+                {"transform": _view("loss", False), "mark": {"type": "text", "align": "left", "baseline": "bottom",
+                                                             "x": 0, "y": -8, "fontSize": font, "fontWeight": "bold"},
+                 "encoding": {"text": {"field": "note"}}},
+            ]}
+    if compare:   # A's loss: a dashed level line
+        loss["layer"].append({"transform": [{"filter": "datum.view == 'loss' && datum.m < 0"}],
+                              "mark": {"type": "rule", "strokeDash": [6, 4], "color": ORANGE, "strokeWidth": 2},
+                              "encoding": {"y": loss_y}})
+
+    def curves(view, title, x_title, x_format=None):
+        x = {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False, "nice": False}}
+        if x_format:
+            x["axis"] = {"format": x_format, "tickCount": 5}
+        return {"height": 150, "title": {"text": title, "fontSize": font}, "transform": _view(view),
+                "mark": {"type": "line", "interpolate": "step", "strokeWidth": 2},
+                "encoding": {"x": x, "y": {"field": "y", "type": "quantitative", "title": "density"},
+                             "color": layer_color, "strokeDash": _stroke_dash()}}
+
+    saturation = {"height": 120, "title": {"text": "saturated % (|h| > 0.97)", "fontSize": font},
+                  "transform": _view("sat"), "mark": {"type": "bar"},
+                  "encoding": {"x": {"field": "line", "type": "nominal", "title": None, "sort": labels,
+                                     "axis": {"labelAngle": 0, "labelExpr": "split(datum.label, ' ')[1]"}},
+                               "xOffset": {"field": "stroke", "sort": ["dashed", "solid"]},
+                               "y": {"field": "y", "type": "quantitative", "title": "saturated %",
+                                     "scale": {"domain": [0, 100]}},
+                               "color": {**layer_color, "legend": None},
+                               "opacity": {"condition": {"test": "datum.stroke == 'dashed'", "value": 0.45},
+                                           "value": 1}}}
+    logits = curves("logits", "logits" + (" (dashed: A)" if compare else ""), "logit value")
+    logits["encoding"].pop("color")
+    logits["mark"]["color"] = GREY
+    rows = [[loss], [curves("act", "activations per layer", "activation value"),
+                     curves("grad", "gradients per layer", "gradient value", ".1~e")],
+            [saturation, logits]]
+    rows[0][0]["width"] = 2 * SCRUB_WIDTH + 60
+    return vega.concat_spec(rows, "init_scrub_chart", big, SCRUB_WIDTH)

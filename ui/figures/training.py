@@ -11,9 +11,8 @@ follows common.styled: same font size, margins, colours and uirevision.
 import numpy as np
 import plotly.graph_objects as go
 
+from ..hints import UPDATE_GUIDE as GUIDE   # update:data of about 1e-3 is healthy (the lecture's rule of thumb)
 from .common import FONT_SIZE, color
-
-GUIDE = -3.0   # update:data of about 1e-3 is healthy (the lecture's rule of thumb)
 
 
 def _line(x, y, name, line_color, width=2, **extra):

@@ -29,3 +29,32 @@ def color(domain, legend_columns=2, field="series"):
     palette = COLORS * (len(domain) // len(COLORS) + 1)
     return {"field": field, "type": "nominal", "scale": {"domain": list(domain), "range": palette[:len(domain)]},
             "legend": {"orient": "bottom", "title": None, "columns": legend_columns, "symbolStrokeWidth": 3}}
+
+
+def scrubber(name: str, count: int, start: int, label: str, field: str = "m"):
+    """A range input bound inside the chart, picking one member (0 .. count-1 in `field`) of a family whose
+    every member travels with the chart: the browser redraws the picked member as the thumb moves, with no
+    round trip. It is a point selection, so Streamlit's on_select reports the member once the thumb rests
+    (150 ms); a click on a mark of the view that holds it picks that mark's member too."""
+    return {"name": name, "value": int(start),
+            "select": {"type": "point", "fields": [field], "on": "click", "clear": False},
+            "bind": {"input": "range", "min": 0, "max": int(count) - 1, "step": 1, "name": label}}
+
+
+def picked(name: str, also=None):
+    """A filter keeping the scrubber's member (and the rows `also`, a predicate, say a pinned net's)."""
+    test = {"param": name, "empty": False}
+    return {"filter": test if also is None else {"or": [test, also]}}
+
+
+def concat_spec(rows, key: str, big=False, width=330):
+    """A vconcat of rows (each a list of unit/layer views side by side) sharing the app's look and one
+    scrubber: one chart, so one input drives every view."""
+    frame = spec([], 0, big, key)
+    frame.pop("layer"), frame.pop("height"), frame.pop("autosize")
+    for row in rows:
+        for view in row:
+            view.setdefault("width", width)
+    frame["vconcat"] = [{"hconcat": row} if len(row) > 1 else row[0] for row in rows]
+    frame["config"]["concat"] = {"spacing": 18}
+    return frame

@@ -7,7 +7,8 @@ import streamlit as st
 
 from makemore_core.sampling import SAMPLE_SEED
 from makemore_core.stages import stage_configs
-from ui import init_lab, model_source, training_settings
+from ui import init_lab, model_source, runs, training_settings
+from ui.run_rates import expected_time
 
 INIT, TRAINING, EVALUATION, SAMPLING = "pages/init.py", "pages/training.py", "pages/evaluation.py", "pages/sampling.py"
 PAGE_TITLES = {INIT: "Initialization lab", TRAINING: "Training", EVALUATION: "Evaluation", SAMPLING: "Sampling"}
@@ -32,8 +33,9 @@ TRY_IT = {
                      preset="No BN, gain 5/3"),
     "batchnorm": TryIt(INIT, "The single-layer net with the lecture's hand-written BatchNorm, at step 0.",
                        stage="batchnorm"),
-    "loss-log": TryIt(TRAINING, "The batchnorm stage's whole 200,000-step run, in the background.",
-                      stage="batchnorm", settings={"stats_every": 1000}),
+    "loss-log": TryIt(TRAINING, "The batchnorm stage's whole 200,000-step run, in the background, on the fast "
+                                "engine.",
+                      stage="batchnorm", settings={"stats_every": 1000, "engine": "fast"}),
     "pytorchify": TryIt(INIT, "The 5 x 100 net built from Linear, BatchNorm1d and Tanh: 47,024 parameters.",
                         preset="Lecture's final net"),
     "diagnostics": TryIt(TRAINING, "The deep net's first 1,001 steps, diagnostics every 10 steps.", stage="deep",
@@ -48,7 +50,7 @@ TRY_IT = {
 }
 
 
-def apply(item: TryIt, vocab_size: int):
+def apply(item: TryIt, vocab_size: int, chapter_id: str = ""):
     """Set the target page's settings in this tab's session state."""
     if item.page == INIT:
         if item.stage:
@@ -58,6 +60,8 @@ def apply(item: TryIt, vocab_size: int):
         st.session_state.update(item.settings)
     elif item.page == TRAINING:
         training_settings.load({**training_settings.stage_settings(item.stage, vocab_size), **item.settings})
+        st.session_state[LANDING_KEY] = {"chapter": chapter_id, "run": None}
+        runs.session_runs().shown_id = None   # the previous run out of the way (still in the run list)
     else:   # the widgets' own keys: the page's links.restore keeps them
         if item.run_steps:   # the lecture's own run, step for step: Sampling shows it training, then samples
             model, train = stage_configs(item.stage, vocab_size, steps=item.run_steps)
@@ -72,6 +76,59 @@ def button(chapter_id: str, vocab_size: int):
     title = PAGE_TITLES[item.page]
     if st.button(f"Try it on the {title} page", key=f"lecture_try_{chapter_id}", type="primary",
                  help=item.what):
-        apply(item, vocab_size)
+        apply(item, vocab_size, chapter_id)
         st.switch_page(item.page)
     st.caption(f"Opens **{title}** with these settings: {item.what}")
+
+
+# ---------------------------------------------------------------- landing on the Training page
+
+LANDING_KEY = "lecture_landing"   # {"chapter": id, "run": id of the run started from it, or None}
+
+
+def _start(start_run):
+    before = runs.session_runs().shown_id
+    start_run()
+    shown = runs.session_runs().shown_id
+    if shown is not None and shown != before:
+        st.session_state[LANDING_KEY]["run"] = shown
+
+
+def _back_to(chapter_id: str):
+    from ui.lecture.common import CHAPTER_KEY
+    st.session_state[CHAPTER_KEY] = st.session_state["lecture_pick"] = chapter_id
+    st.session_state.pop(LANDING_KEY, None)
+
+
+def landing(start_run, vocab_size: int) -> bool:
+    """On the Training page after a chapter's "try it": the chapter's experiment at the top with one button
+    to run it (the form's Start, with the settings the chapter put there), then its run's state. Returns
+    whether it is shown (the page then keeps its settings closed)."""
+    from ui.lecture import CHAPTERS, chapter_id as id_of   # late: the chapters import this module
+    landed = st.session_state.get(LANDING_KEY)
+    if not landed or landed.get("chapter") not in TRY_IT:
+        return False
+    cid, item = landed["chapter"], TRY_IT[landed["chapter"]]
+    number = next(i for i, c in enumerate(CHAPTERS) if id_of(c) == cid) + 1
+    run = runs.session_runs().get(landed["run"])
+    with st.container(border=True, key="tr_lecture_landing"):
+        st.markdown(f"**Chapter {number}'s experiment:** {item.what}")
+        go, back = st.columns([2, 1])
+        if run is None:
+            try:
+                model, train, _ = training_settings.build_configs(vocab_size)
+                engine = training_settings.current_settings()["engine"]
+                st.caption(f"Expected time ({engine} engine): {expected_time(train.steps, engine, model)}. "
+                           "It trains in the background: you can read on and come back.")
+            except ValueError as e:
+                st.caption(str(e))
+            go.button(f"Run chapter {number}'s experiment", key="tr_lecture_start", type="primary",
+                      on_click=_start, args=(start_run,), width="stretch")
+        elif run.active:
+            go.markdown(f"**Running** as run {run.id}: its live view is below.")
+        else:
+            go.markdown(f"Run {run.id} is **{run.state}**: its charts are below.")
+        if back.button(f"Back to chapter {number}", key="tr_lecture_back", width="stretch"):
+            _back_to(cid)
+            st.switch_page("pages/lecture.py")
+    return True

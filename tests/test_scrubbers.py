@@ -1,0 +1,87 @@
+"""The scrubbers' families (issue 25): a member picked from a family holds the core's own numbers for that
+setting, the chart's spec does not depend on the numbers (so a rerun swaps data, never the chart), and a
+family's data stays small enough to send with the chart."""
+import io
+import json
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from makemore_core.data import Dataset
+from ui import init_lab as lab
+from ui.figures import init_lab as figs
+
+MB = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def train(default_names):
+    return Dataset.from_path(default_names).tensors(3)["train"]
+
+
+def arrow_bytes(data) -> int:
+    """What Streamlit sends for a chart's data: an Arrow stream of the DataFrame."""
+    sink = io.BytesIO()
+    table = pa.Table.from_pandas(data)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return len(sink.getvalue())
+
+
+def member(data, m, view, line=None):
+    rows = data[(data["view"] == view) & (data["m"] == m)]
+    return rows if line is None else rows[rows["line"] == line]
+
+
+@pytest.mark.parametrize("batchnorm", [True, False])
+def test_lab_family_member_at_5_3_is_the_labs_own_computation(train, batchnorm):
+    settings = {**lab.DEFAULTS, "batchnorm": batchnorm}
+    gains = lab.family_gains(1.0)
+    members = lab.gain_family(settings, gains, *train, vocab_size=27)
+    data, _ = figs.gain_scrub_chart(members, gains, gains.index(1.0))
+    m = gains.index(lab.TANH_GAIN)
+    own = lab.compute({**settings, "gain": lab.TANH_GAIN}, *train, vocab_size=27)["stats"]
+    loss_row = member(data, m, "loss")
+    assert loss_row["x"].iloc[0] == pytest.approx(5 / 3, rel=1e-6)
+    assert loss_row["y"].iloc[0] == pytest.approx(own["loss"], rel=1e-6)
+    assert "gain 5/3" in loss_row["note"].iloc[0] and f"{own['loss']:.4f}" in loss_row["note"].iloc[0]
+    for r in own["layers"]:
+        act, grad = member(data, m, "act", r["label"]), member(data, m, "grad", r["label"])
+        np.testing.assert_allclose(act["x"], r["hist"]["x"], rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(act["y"], r["hist"]["density"], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(grad["y"], r["grad_hist"]["density"], rtol=1e-5, atol=1e-3)
+        assert member(data, m, "sat", r["label"])["y"].iloc[0] == pytest.approx(r["saturation_pct"], abs=1e-4)
+    np.testing.assert_allclose(member(data, m, "logits")["y"], own["logits_hist"]["density"], rtol=1e-5, atol=1e-6)
+    # and the gain matters without BatchNorm: 3 saturates tanh far more than 0.5
+    if not batchnorm:
+        sat = lambda g: member(data, gains.index(g), "sat")["y"].max()   # noqa: E731
+        assert sat(3.0) > sat(0.5) + 20
+
+
+def test_lab_family_spec_is_the_same_for_other_numbers_and_data_is_small(train):
+    gains = lab.family_gains(1.0)
+    specs, sizes = [], []
+    for seed in (1, 2):
+        settings = {**lab.DEFAULTS, "batchnorm": False, "seed": seed}
+        data, spec = figs.gain_scrub_chart(lab.gain_family(settings, gains, *train, 27), gains, gains.index(1.0))
+        specs.append(json.dumps(spec, sort_keys=True))
+        sizes.append(arrow_bytes(data))
+    assert specs[0] == specs[1]
+    assert len(gains) == 62 and max(sizes) < MB, sizes
+    spec = json.loads(specs[0])
+    scrubber = spec["vconcat"][0]["layer"][0]["params"][0]
+    assert scrubber["bind"]["input"] == "range" and scrubber["bind"]["max"] == 61 and scrubber["value"] == 20
+
+
+def test_lab_family_beyond_3_and_in_compare(train):
+    gains = lab.family_gains(4.0)
+    assert gains[-1] == 4.0 and lab.TANH_GAIN in gains and len(gains) == 63
+    pinned = lab.compute(lab.DEFAULTS, *train, vocab_size=27)
+    ix = pinned["ix"]
+    import torch
+    members = lab.gain_family({**lab.DEFAULTS, "batchnorm": False}, gains[:3], *train, 27, ix=torch.as_tensor(ix))
+    data, spec = figs.gain_scrub_chart(members, gains[:3], 0, pinned=pinned["stats"])
+    assert member(data, -1, "loss")["y"].iloc[0] == pytest.approx(pinned["stats"]["loss"], rel=1e-6)
+    assert set(member(data, -1, "act")["stroke"]) == {"dashed"}
+    assert "dashed: A" in json.dumps(spec)

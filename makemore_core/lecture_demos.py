@@ -320,3 +320,11 @@ def train_mode_slip(model, data, split: str = "val") -> dict:
     return {"eval": evaluation.split_loss(model, X, Y), "whole_split": evaluation.batch_stats_loss(model, X, Y, len(X)),
             "batch_32": evaluation.batch_stats_loss(model, X, Y, 32),
             "batch_1": evaluation.batch_stats_loss(model, X[:256], Y[:256], 1), "torch_refusal": refusal}
+
+
+def torch_linear_gain(fan_in: int = 1000, fan_out: int = 1000, seed: int = LECTURE_SEED) -> float:
+    """torch.nn.Linear's own default init, measured: the std of its weight times sqrt(fan_in) (the
+    gain it amounts to; kaiming_uniform_ with a = sqrt(5) gives sqrt(1/3))."""
+    with torch.random.fork_rng(devices=[]):   # nn.Linear draws from the global generator: leave it as it was
+        torch.manual_seed(seed)
+        return float(torch.nn.Linear(fan_in, fan_out, dtype=torch.float64).weight.std()) * fan_in**0.5

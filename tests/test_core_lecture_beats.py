@@ -124,3 +124,7 @@ def test_variance_eval_gap_and_train_mode_slip(data):
     slip = demos.train_mode_slip(model, data)
     assert math.isnan(slip["batch_1"]) and "more than 1 value" in slip["torch_refusal"]
     assert slip["eval"] == pytest.approx(gap["val"][0], abs=1e-9) and math.isfinite(slip["whole_split"])
+
+
+def test_torch_linear_gain_is_root_one_third():
+    assert demos.torch_linear_gain() == pytest.approx(math.sqrt(1 / 3), rel=0.01)   # a million draws

@@ -11,10 +11,11 @@ from ui import lecture_progress as progress
 from ui.lecture import CHAPTERS, chapter_id
 from ui.lecture.common import CHAPTER_KEY, SEEN_KEY
 from ui.lecture.predict import Question
-from ui.lecture.questions import (QUESTIONS, _fan_in, _outlier, _params, curve_shape, e02_verdict, top_question,
+from ui.lecture.questions import (QUESTIONS, all_questions, _fan_in, _outlier, _params, curve_shape, e02_verdict, top_question,
                                   weight_label)
 
 IDS = [chapter_id(c) for c in CHAPTERS]
+TOTAL = len(all_questions())
 
 
 # ---------------------------------------------------------------- the address
@@ -115,7 +116,7 @@ def test_lock_in_a_guess_then_the_answer_stands_beside_it_and_the_address_keeps_
     assert metrics["Your guess"] == "30" and float(metrics["The answer here"]) == pytest.approx(math.sqrt(1000),
                                                                                                  rel=0.03)
     assert any("**Close**" in m.value and "from the answer" in m.value for m in at.markdown)
-    assert record(at).endswith("1 of 12 predicted, 1 close")
+    assert record(at).endswith(f"1 of {TOTAL} predicted, 1 close")
     assert at.query_params["guess"] == "kaiming_30_c" and "kaiming" in at.query_params["seen"]
 
 
@@ -123,7 +124,7 @@ def test_skip_reveals_without_a_guess_and_ask_again_asks_again():
     at = open_chapter("bonus")
     at.button(key="predict_bonus_skip").click().run()
     assert {m.label: m.value for m in at.metric}["Your guess"] == "skipped"
-    assert "0 of 12 predicted" in record(at) and at.query_params["guess"] == "bonus__s"
+    assert f"0 of {TOTAL} predicted" in record(at) and at.query_params["guess"] == "bonus__s"
     at.button(key="predict_bonus_again").click().run()
     assert at.slider(key="predict_bonus_input") is not None and "guess" not in at.query_params
 
@@ -133,7 +134,7 @@ def test_a_reload_keeps_seen_chapters_and_guesses_and_ask_clears_the_chapters_qu
     at = open_chapter("kaiming", address)
     assert "4 of" in next(m.value for m in at.markdown if "**Chapters**" in m.value)
     assert {"start", "softmax", "tanh", "kaiming"} <= at.session_state[SEEN_KEY]
-    assert record(at).endswith("2 of 12 predicted, 1 close")
+    assert record(at).endswith(f"2 of {TOTAL} predicted, 1 close")
     assert {m.label: m.value for m in at.metric}["Your guess"] == "20"       # the reveal, not the question
     teacher = open_chapter("kaiming", {**address, "ask": "1"})
     assert teacher.button(key="predict_kaiming_lock") is not None          # asked again

@@ -16,6 +16,7 @@ RUNS = {  # run shown -> (lr, batchnorm, gain)
     "the notebook's net (BatchNorm, lr 0.1)": (0.1, True, 1.0),
     "no BatchNorm, gain 5/3": (0.1, False, 5 / 3),
     "a learning rate too low (0.001)": (0.001, True, 1.0),
+    "no BatchNorm, no fan-in scaling": (0.1, False, 5 / 3, False),   # the lecture's fourth run: plain randn x 5/3
 }
 SWEEP = {"0.5": 0.5, "1": 1.0, "5/3": 5 / 3, "3": 3.0}
 
@@ -64,8 +65,8 @@ def render(ctx):
             "update:data: log10(lr·grad std / data std) near −3 means each step changes the weights by about "
             "a thousandth. The numbers are the notebook's last debugging step (step 1,000).")
     choice = st.radio("Run shown", list(RUNS), key="lecture_diag_run", horizontal=True)
-    lr, batchnorm, gain = RUNS[choice]
-    run = compute.deep_after(ctx.digest, lr, batchnorm, gain, ctx)
+    lr, batchnorm, gain, *fan_in = RUNS[choice]
+    run = compute.deep_after(ctx.digest, lr, batchnorm, gain, ctx, *fan_in)
     layers = [("", run["last"]["layers"], False)]
     left, right = st.columns(2)
     left.markdown("**activation distribution**")
@@ -91,6 +92,12 @@ def render(ctx):
     weights = [p for p in run["last"]["params"] if p["ndim"] == 2]
     ratios = ", ".join(f"{p['name']} {p['grad_to_data']:.6e}" for p in weights)
     st.caption(f"grad:data at step 1,000: {ratios}.")
+    last = [series[-1] for series in run["update_to_data"].values() if series[-1] is not None]
+    st.caption(f"update:data at step 1,000 spans {max(last) - min(last):.1f} decades ({min(last):+.2f} to "
+               f"{max(last):+.2f}). Plotted: log10(std(lr·grad) / std(data)), the lecture's measure; cs231n's rule of "
+               "thumb is a norm ratio ‖lr·grad‖ / ‖data‖ near 1e-3. For weights centred on 0 the two nearly agree (a "
+               "norm is √n times the RMS, the RMS is the std when the mean is 0). −3 is a guide, not a target: a "
+               "layer far from the others, or all of them far from −3, is the signal.")
     if same_run:
         st.markdown("**Against the notebook** (same step, same random numbers):\n" + versus_notebook(run))
 

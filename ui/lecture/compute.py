@@ -86,14 +86,16 @@ def _calibration(steps: int, _ctx: Context) -> dict:
 
 @st.cache_data(show_spinner="Training the deep net for 1,001 steps (about half a minute, once per data set) ...",
                max_entries=8)
-def deep_after(digest: str, lr: float, batchnorm: bool, gain: float, _ctx: Context) -> dict:
+def deep_after(digest: str, lr: float, batchnorm: bool, gain: float, _ctx: Context, fan_in: bool = True) -> dict:
     """The notebook's debugging run of the deep net: 1,001 steps, diagnostics every 25 and at the
-    last step; then the split losses in eval mode and 20 names from the sampling seed."""
-    return on_disk(f"deep-{digest[:16]}-{lr!r}-{int(batchnorm)}-{gain!r}", lambda: _deep_after(lr, batchnorm, gain, _ctx))
+    last step; then the split losses in eval mode and 20 names from the sampling seed. fan_in False:
+    plain randn weights (chapter 8's fourth run)."""
+    name = f"deep-{digest[:16]}-{lr!r}-{int(batchnorm)}-{gain!r}" + ("" if fan_in else "-nofanin")
+    return on_disk(name, lambda: _deep_after(lr, batchnorm, gain, _ctx, fan_in))
 
 
-def _deep_after(lr: float, batchnorm: bool, gain: float, _ctx: Context) -> dict:
-    config = ModelConfig(vocab_size=_ctx.vocab_size, batchnorm=batchnorm, gain=gain)
+def _deep_after(lr: float, batchnorm: bool, gain: float, _ctx: Context, fan_in: bool = True) -> dict:
+    config = ModelConfig(vocab_size=_ctx.vocab_size, batchnorm=batchnorm, gain=gain, fan_in_scaling=fan_in)
     data = _ctx.tensors(config.block_size)
     trainer = demos.deep_net_after(config, data, lr=lr, stats_every=25)
     steps = [step for step, _ in trainer.stats]

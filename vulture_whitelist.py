@@ -12,15 +12,11 @@ _.requires_grad, _.colorway, _.colorbar, _.texttemplate, _.textfont
 # arguments of st.cache_data functions that only Streamlit reads: it hashes them into the cache key
 _.model_key, _.n_losses
 
-# called from outside the scanned folders: app.py, and the benchmark (bench/engines.py)
-_.copy_link_box, _.NotebookLoop
+# called from outside the scanned folders: app.py and router/main.py, and the benchmark (bench/engines.py)
+_.route, _.SessionUploadLimit, _.warm_up, _.NotebookLoop
 
 # the queue's length, read by the queue tests (the page shows a run's place in line instead)
 _.queued_runs
-
-# Streamlit's own class attribute, set by app.py and ui/__init__.py (the legacy pages/ mode), and the
-# package's module class swapped so that `from ui import ...` can check for that mode
-_.uses_pages_directory, _.__class__
 
 # the notebook's printed numbers, kept together (ui/lecture/notebook.py)
 _.UNIFORM_LOSS

@@ -9,11 +9,11 @@ restarted server) gets it at once:
 """
 import json
 import os
-import tempfile
 import threading
 import time
 from pathlib import Path
 
+from . import atomic
 from .engine import COMPILE_PAYS_OFF_AT
 from .evaluation import batch_stats_loss, calibrated_split_losses, split_loss
 from .model import MLP
@@ -26,6 +26,7 @@ HEAD = 1_000           # and the first steps' losses as they are (the hockey sti
 
 _locks = {}
 _locks_guard = threading.Lock()
+_unsaved = {}          # path -> a result the disk refused (full or read-only): kept for this process
 
 
 def cache_root(path=None) -> Path:
@@ -42,6 +43,8 @@ def cached_stage_losses(dataset, stage, steps=STEPS, cache_dir=None):
     """The stored result of a stage's run on this data set, or None when it has not been run yet."""
     check_stage(stage)
     path = cache_path(dataset, stage, steps, cache_dir)
+    if str(path) in _unsaved:
+        return _unsaved[str(path)]
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):   # absent, or unreadable: run it again
@@ -62,7 +65,10 @@ def stage_losses(dataset, stage, progress=None, cache_dir=None, steps=STEPS, dev
             return cached
         result = run_stage(dataset, stage, steps, progress, device)
         result["dataset"] = dataset.digest
-        write_atomically(key, result)
+        try:
+            write_atomically(key, result)
+        except OSError:                 # a full or read-only disk: minutes of training are not thrown away
+            _unsaved[str(key)] = result
         return result
 
 
@@ -108,13 +114,5 @@ def loss_curve(losses, points=CURVE_POINTS):
 
 
 def write_atomically(path: Path, result: dict):
-    """Write to a temporary file in the same folder, then rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(result, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """`result` as JSON, whole or not at all (see makemore_core.atomic); raises OSError when the disk refuses."""
+    atomic.write_atomically(path, json.dumps(result).encode())

@@ -95,7 +95,7 @@ def context_page():
 
     if pairs:
         st.markdown(
-            f"**{len(name)} letters + 1 end marker = {len(pairs)} examples.** Each row is one example: the blue (and "
+            f"**{len(name)} letter{'s' * (len(name) != 1)} + 1 end marker = {len(pairs)} examples.** Each row is one example: the blue (and "
             f"grey) cells are what the network is given, the orange cell what it must predict. The grey '.' cells are "
             f"**padding**: before the name starts there is nothing to look at, so the context is filled with '.'."
         )

@@ -159,9 +159,13 @@ for split in SPLITS:
                        "smallest index": low, "largest index": high, f"inside [0, {len(vocab)})": "✓" if inside else "✗"})
 st.dataframe(pd.DataFrame(split_rows), hide_index=True, width="stretch", key="data_splits",   # no Styler: cheaper
              column_config={k: st.column_config.NumberColumn(format="%,d") for k in ("words", "examples")})
-if all_inside:
-    st.success(f"Index check passed: every index in X and Y lies in [0, {len(vocab)}), so every lookup `C[X]` and "
-               f"every target of the loss is valid.")
+empty = [SPLIT_NAMES[split].split(" (")[0] for split in SPLITS if not len(tensors[split][1])]
+if all_inside:   # an empty split has no index to check: said so, not counted as passed
+    checked = "the non-empty splits" if empty else "X and Y"
+    st.success(f"Index check passed: every index in {checked} lies in [0, {len(vocab)}), so every lookup `C[X]` "
+               f"and every target of the loss is valid." + (
+                   f" The {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} empty: nothing to check "
+                   "there, and nothing to measure on it." if empty else ""))
 else:
     st.error("Some index lies outside the vocabulary: this data cannot be trained on.")
 if summary["words"] == 32_033:

@@ -65,6 +65,17 @@ links.restore("embeddings", SETTINGS)
 dataset = state.current_dataset()
 vocab = dataset.vocab
 
+def where_most(hidden_layers: int, n_hidden: int, n_in: int, vocab_size: int) -> str:
+    """Which weights hold most of the numbers: the H×H layers exist only from the second hidden block on."""
+    if hidden_layers >= 2:
+        return (f"so the hidden {n_hidden}×{n_hidden} layers hold almost everything: doubling H quadruples them.")
+    if hidden_layers == 1:
+        return (f"so the one hidden block ({n_in}×{n_hidden}) and the output ({n_hidden}×{vocab_size}) hold most: "
+                "doubling H doubles them. Add a block for an H×H layer.")
+    return (f"and with no hidden block the output Linear ({n_in}×{vocab_size}) maps the concatenated embeddings "
+            "straight to the logits: it holds almost everything.")
+
+
 st.title("Embeddings & shapes")
 st.markdown(
     "The first layer is a lookup table **C**: one row of `n_embd` learned numbers per character. `C[X]` swaps every "
@@ -133,7 +144,7 @@ def embeddings_page():
     with right:
         st.markdown(
             f"**Where the {total:,} numbers live.** A Linear layer from *a* to *b* neurons holds an a×b weight matrix, "
-            f"so the hidden {n_hidden}×{n_hidden} layers hold almost everything: doubling H quadruples them. "
+            f"{where_most(hidden_layers, n_hidden, block_size * n_embd, len(vocab))} "
             f"C is tiny: {len(vocab)}×{n_embd} = {len(vocab) * n_embd:,} numbers. BatchNorm adds only γ and β, 2 per "
             f"neuron. The batch size changes no parameter count — only how many examples flow through at once."
         )

@@ -5,6 +5,7 @@ import functools
 import pandas as pd
 import streamlit as st
 
+from ui.hints import plural
 from ui import init_lab as lab
 from ui import classroom, lab_hints, links, state
 from ui.figures import init_lab as figs
@@ -105,8 +106,8 @@ def batchnorm_explainer():
     xhat, out, mean, std = lab.batchnorm_demo(values, gamma, beta)
     st.plotly_chart(figs.batchnorm_figure(values, xhat, out, len(values) - 1, mean, std, gamma, beta),
                     key="init_bn_chart", config=figs.NO_TOOLBAR)
-    st.markdown(f"batch mean **{mean:+.3f}**, batch std **{std:.3f}** → x̂ = (x − {mean:.3f}) / √({std:.3f}² + 1e-5) "
-                f"has mean 0 and std 1 → out = **{gamma:.1f}** · x̂ + **{beta:+.1f}**")
+    st.markdown(f"batch mean **{mean:+.3f}**, batch std **{std:.3f}** → x̂ = (x {'−' if mean >= 0 else '+'} {abs(mean):.3f}) / √({std:.3f}² + 1e-5) "
+                f"has mean 0 and std 1 → out = **{gamma:.1f}** · x̂ {'+' if beta >= 0 else '−'} **{abs(beta):.1f}**")
     table = pd.DataFrame([values, xhat, out], index=["x", "x̂ (normalized)", "γ·x̂ + β"],
                          columns=[f"example {i + 1}" for i in range(len(values))])
     st.dataframe(table, width="stretch", column_config={c: NUMBER(format="%.3f") for c in table.columns})
@@ -160,7 +161,7 @@ def draw_controls(pinned, dataset, vocab_size):
         else:
             st.markdown(f"**A:** {lab.describe(pinned)}  \n**B:** the controls below")
             st.caption("Dashed lines are A, solid B. Same seed, same minibatch.")
-            st.button("Unpin A", key="init_unpin", on_click=lab.unpin, width="stretch")
+            st.button("Unpin A", key="init_unpin", on_click=unpin, width="stretch")
 
     st.selectbox("Lecture stage", [None, *lab.STAGES], key="init_stage", on_change=choose_stage,
                  format_func=lambda stage: stage or "none: the controls below",
@@ -242,6 +243,56 @@ def draw_presets():
         st.info(f"**{preset}.** {lab.PRESETS[preset]['description']}")
 
 
+PIN_QUERY = "pin"   # A's settings in the address: "default", or "query:value;..." where they differ from it
+
+
+def pin_text(settings: dict) -> str:
+    by_query = {s.query: s for s in SETTINGS}
+    parts = [f"{q}:{by_query[q].text(settings[name])}" for name, q in QUERY.items()
+             if settings[name] != lab.DEFAULTS[name]]
+    return ";".join(parts) or "default"
+
+
+def pin_from_text(text: str) -> dict:
+    """A's settings from the address; ValueError says which part is bad."""
+    by_query = {s.query: (name, s) for name, s in zip(QUERY, SETTINGS)}
+    settings = dict(lab.DEFAULTS)
+    for part in ([] if text == "default" else text.split(";")):
+        query, _, value = part.partition(":")
+        if query not in by_query:
+            raise ValueError(f"{query[:30]!r} is not a setting")
+        name, setting = by_query[query]
+        try:
+            settings[name] = setting.parse(value)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"{query}={value[:30]} ({e})") from None
+    return settings
+
+
+def pin_from_address():
+    """A pinned A survives F5 and travels with a shared link: it is in the address (`pin=`)."""
+    if lab.pinned() is None and PIN_QUERY in st.query_params:
+        try:
+            lab.pin(pin_from_text(st.query_params[PIN_QUERY]))
+        except ValueError as e:
+            st.warning(f"The pinned settings (A) in this link were not valid: {e}. Nothing is pinned.")
+            del st.query_params[PIN_QUERY]
+
+
+def unpin():
+    lab.unpin()
+    if PIN_QUERY in st.query_params:
+        del st.query_params[PIN_QUERY]
+
+
+def pin_to_address(pinned):
+    if pinned is not None:
+        if st.query_params.get(PIN_QUERY) != pin_text(pinned):
+            st.query_params[PIN_QUERY] = pin_text(pinned)
+    elif PIN_QUERY in st.query_params:
+        del st.query_params[PIN_QUERY]
+
+
 SCRUB_FROM = "init_scrub_from"   # the gain the scrubber starts at: the one last set by anything but it
 SCRUB_AT = "init_scrub_at"       # the gain the scrubber last committed
 
@@ -280,11 +331,12 @@ def gain_scrubber(settings, pinned, dataset, result_a, big):
     else:
         members = lab.family_for(settings, gains, dataset)
     key = scrub_key()
-    st.markdown("**Drag the gain:** every chart below follows the thumb at once (all "
-                f"{len(gains)} gains were computed together); when you let go, the gain becomes the lab's."
+    st.markdown("**Drag the gain:** every chart below follows the thumb at once (the net at all "
+                f"{len(gains)} gains was computed together); when you let go, the gain becomes the lab's."
                 + (" Dashed: A, pinned." if pinned else ""))
     st.vega_lite_chart(*figs.gain_scrub_chart(members, gains, gains.index(st.session_state[SCRUB_FROM]),
-                                              result_a["stats"] if pinned else None, big),
+                                              result_a["stats"] if pinned else None, big,
+                                              [lab.gain_label(g) for g in gains]),
                        key=key, on_select=functools.partial(scrub_released, key, gains), selection_mode=figs.SCRUB,
                        width="content")
 
@@ -296,6 +348,7 @@ def lab_page():
     the lab's own work (issue 13)."""
     dataset = state.current_dataset()
     links.restore("init", SETTINGS)
+    pin_from_address()
     if st.session_state["init_stage"] and not lab.keeps_stage(current_settings(), len(dataset.vocab)):
         # a control the stage fixes was moved: leave it, and say so beside the stage's box
         st.session_state["init_left_stage"] = st.session_state["init_stage"]
@@ -323,6 +376,7 @@ def lab_results():
     settings = current_settings()
     lab.save_settings(settings)   # what the Training page reads as "the Initialization lab's settings"
     links.save("init", SETTINGS)  # the address follows every step, also one that reruns the results only
+    pin_to_address(pinned)
 
     # ---------------------------------------------------------------- compute (cached on the settings)
 
@@ -439,7 +493,7 @@ def lab_results():
                         title = f"{tag} · {v['label']}" if tag else v["label"]
                         st.plotly_chart(figs.saturation_figure(v["image"], title), key=f"init_sat_chart_{tag or 'B'}",
                                         config=figs.NO_TOOLBAR)
-                        st.markdown(f"**{v['flat_pct']:.1f}%** of the cells are white · **{v['dead']}** dead neurons "
+                        st.markdown(f"**{v['flat_pct']:.1f}%** of the cells are white · {plural(v['dead'], 'dead neuron', bold=True)} "
                                     f"of {v['image'].shape[1]}" + (f" · first {shown} of {v['examples']} examples drawn"
                                                                    if shown < v["examples"] else ""))
             st.plotly_chart(figs.preactivation_figure(picked, settings["nonlinearity"]), key="init_preact_chart")

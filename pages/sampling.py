@@ -61,12 +61,12 @@ st.markdown("Start from the context '...', ask the model for the probability of 
             "one at random, slide the window, and repeat until it draws the end '.'. The model writes names it "
             "has never seen, one character at a time.")
 
+links.restore("sampling", SETTINGS)   # first: a bad value in a link is said even before there is a model
 choice = model_source.choose("sampling")
 if choice is None:
     st.stop()
 model, vocab = choice.model, choice.vocab
 dataset = state.current_dataset()
-links.restore("sampling", SETTINGS)
 st.session_state["sampling_top_k"] = min(int(st.session_state["sampling_top_k"]), len(vocab))  # a link's k > vocab
 
 # ---------------------------------------------------------------- controls
@@ -144,7 +144,9 @@ with left:
                                 vocab.itos),
                     key="sampling_probs_used", config={"displayModeBar": False})
     st.caption(f"Spread: {entropy_bits(s['probs']):.2f} bits (uniform: {math.log2(len(vocab)):.2f}). "
-               f"The drawn character is vermillion (orange-red); characters top-k or top-p removed are grey.")
+               "The drawn character is vermillion (orange-red)." + (
+                   " Characters top-k or top-p removed have no bar (probability 0): their letters are grey."
+                   if k or p else ""))
 with right:
     st.plotly_chart(probs_chart(choice.key, tuple(other), None, f"temperature {compare_t:g}", y_max, vocab.itos),
                     key="sampling_probs_compare", config={"displayModeBar": False})

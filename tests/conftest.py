@@ -84,8 +84,8 @@ def vega_chart(at, name, required=True):
 def stop_all_runs():
     """Stop every background training run when the test ends (AppTest starts real threads)."""
     yield
-    from ui import runs
-    for run in runs.all_runs():
+    from ui.training_run import all_runs
+    for run in all_runs():
         run.stop()
         run.wait(5)
 

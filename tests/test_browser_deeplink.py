@@ -7,7 +7,10 @@ from conftest import start_app_server, wait_for_app
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize("path,title", [("training", "Training"), ("init", "Initialization lab"),
+@pytest.mark.parametrize("path,title", [("home", "makemore lab"), ("lecture", "The lecture"),
+                                        ("data", "Data & vocabulary"), ("context", "Context windows"),
+                                        ("embeddings", "Embeddings & shapes"), ("init", "Initialization lab"),
+                                        ("training", "Training"), ("evaluation", "Evaluation"),
                                         ("sampling", "Sampling")])
 def test_first_request_to_fresh_server_is_deep_link(page, path, title):
     proc, url = start_app_server()

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from conftest import wait_for_app, wait_for_rerun
+from ui import init_lab as lab
 
 pytestmark = pytest.mark.browser
 LAB = ".st-key-init_scrub"
@@ -61,31 +62,33 @@ def test_lab_gain_scrubber_follows_the_arrow_keys_and_commits_on_rest(page, app_
     page.wait_for_function("(v) => document.querySelector('[data-testid=\"stMetricValue\"]').innerText === v",
                            arg=f"{loss_in(shown):.4f}", timeout=30_000)   # the server's number for that gain
     assert float(metric.inner_text()) == pytest.approx(loss_in(shown), abs=1e-4)
-    assert thumb.input_value() == "23"   # the chart was not drawn anew: the thumb stayed
+    assert thumb.input_value() == str(lab.family_gains(1.0).index(1.15))   # not drawn anew: the thumb stayed
 
 
 def test_lab_gain_scrubber_follows_a_mouse_drag_and_survives_f5(page, app_url):
     thumb = open_scrubber(page, f"{app_url}/init?batchnorm=0&n_hidden=50", LAB)
     box = thumb.bounding_box()
     y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] * 20 / 61, y)   # on the thumb (gain 1, index 20 of 0..61)
+    gains = lab.family_gains(1.0)
+    at, last = gains.index(1.0), len(gains) - 1
+    page.mouse.move(box["x"] + box["width"] * at / last, y)   # on the thumb (gain 1)
     page.mouse.down()
     seen = [note(page, LAB)]
     for k in range(1, 11):   # towards the right end, reading the chart on the way: it moves at every step
-        page.mouse.move(box["x"] + box["width"] * (20 + 4 * k) / 61, y)
+        page.mouse.move(box["x"] + box["width"] * (at + 4 * k) / last, y)
         page.wait_for_function(f"(old) => ({NOTE})('{LAB}') !== old", arg=seen[-1], timeout=10_000)
         seen.append(note(page, LAB))
     page.mouse.move(box["x"] + box["width"] + 20, y)
     page.mouse.up()
-    gains = [float(re.match(r"gain ([\d./]+)", t).group(1).replace("5/3", "1.6667")) for t in seen]
-    assert gains[0] == 1 and gains[-1] > 2.5 and sorted(set(gains)) == gains   # it followed the thumb
+    shown = [float(re.match(r"gain ([\d./]+)", t).group(1).replace("5/3", "1.6667")) for t in seen]
+    assert shown[0] == 1 and shown[-1] > 2.5 and sorted(set(shown)) == shown   # it followed the thumb
     high = wait_note(page, LAB, "gain 3 ·")
     committed(page, "3.0")
     page.reload()
     wait_for_app(page)
     thumb.wait_for(timeout=60_000)
     assert wait_note(page, LAB, "gain 3 ·") == high
-    assert thumb.input_value() == "61"
+    assert thumb.input_value() == str(last)
 
 
 def test_scrubber_is_readable_in_projector_mode(page, app_url):
@@ -93,3 +96,15 @@ def test_scrubber_is_readable_in_projector_mode(page, app_url):
     size = page.evaluate(f"() => parseFloat(getComputedStyle(document.querySelector('{LAB} .vega-bind label')).fontSize)")
     assert size >= 19
     page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def test_lab_pin_survives_f5(page, app_url):
+    from playwright.sync_api import expect
+    open_scrubber(page, f"{app_url}/init?batchnorm=0", LAB)
+    page.get_by_role("button", name="Pin these settings as A", exact=True).click()
+    expect(page.get_by_role("button", name="Unpin A", exact=True)).to_be_visible(timeout=30_000)
+    page.wait_for_function("() => new URL(location.href).searchParams.get('pin') !== null", timeout=30_000)
+    page.reload()
+    wait_for_app(page)
+    expect(page.get_by_role("button", name="Unpin A", exact=True)).to_be_visible(timeout=60_000)
+    assert "A: No BN, gain 1" in page.inner_text("body").replace("\n", " ")

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from conftest import open_app_page, redraw, vega_chart
+from conftest import ROOT, open_app_page, redraw, vega_chart
 from ui import init_lab as lab
 
 PAGE = "pages/init.py"
@@ -253,3 +253,31 @@ def test_gain_scrubber_waits_for_no_stage():
     at.selectbox(key="init_stage").set_value("kaiming").run()
     assert vega_chart(at, "init_scrub_chart", required=False) is None
     assert any("fixes the gain" in c.value for c in at.caption)
+
+
+def test_the_pin_is_in_the_address_and_comes_back_from_it():
+    at = open_lab()
+    at.button(key="init_pin").click().run()
+    assert at.query_params["pin"] in ("default", ["default"])
+    at.toggle(key="init_bn").set_value(False).run()
+    from streamlit.testing.v1 import AppTest   # F5: a new session on the same address
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    again.query_params["pin"] = "batchnorm:0;gain:1.6666666666666667"
+    again.run()
+    again.switch_page(PAGE).run()
+    assert not again.exception
+    assert again.session_state[lab.PINNED_KEY] == {**lab.DEFAULTS, "batchnorm": False, "gain": lab.TANH_GAIN}
+    assert again.button(key="init_unpin")
+    again.button(key="init_unpin").click().run()
+    assert "pin" not in again.query_params and lab.PINNED_KEY not in again.session_state
+
+
+def test_a_bad_pin_in_the_address_is_a_message():
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["pin"] = "gain:banana"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert any("pinned settings (A) in this link were not valid" in w.value for w in at.warning)
+    assert lab.PINNED_KEY not in at.session_state

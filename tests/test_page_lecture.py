@@ -68,6 +68,8 @@ def test_chapters_seen_get_a_checkmark_and_next_moves_on():
 
 def test_softmax_toy_loss_is_minus_log_of_the_correct_probability():
     at = open_chapter("start")
+    level = next(m for m in at.metric if m.label.startswith("loss"))   # equal logits: the uniform loss itself
+    assert level.proto.delta == "same as uniform" and level.proto.color == 2   # grey, not red
     at.slider(key="lecture_toy_2").set_value(5.0).run()
     expected = -math.log(math.exp(5) / (math.exp(5) + 3))
     assert float(next(m.value for m in at.metric if m.label.startswith("loss"))) == pytest.approx(expected, abs=1e-4)
@@ -168,9 +170,14 @@ def test_bonus_statistics_are_the_notebooks():
     spec, data = vega_chart(at, "lecture_widget")
     normalized = data[(data["part"] == "point") & (data["point"] == "normalized")]["value"]
     assert normalized.mean() == pytest.approx(0, abs=1e-6) and normalized.std() == pytest.approx(1, abs=1e-6)
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == [-6.5, 6.5]
+    at.slider(key="lecture_widget_x0").set_value(5.5).run()   # still on the near axis: the data changes only
+    assert vega_chart(at, "lecture_widget")[0] == spec
     at.slider(key="lecture_widget_x0").set_value(30.0).run()   # one outlier sets the std
     again, moved = vega_chart(at, "lecture_widget")
-    assert again == spec and "the five inputs: mean 1.56" not in text(at)
+    assert "the five inputs: mean 1.56" not in text(at)
+    low, high = again["layer"][0]["encoding"]["x"]["scale"]["domain"]
+    assert low <= -30 and high >= 30, "the moved input is on the axis, not clamped to its edge"
     top = moved[(moved["part"] == "point") & (moved["point"] == "the moved input")]["value"]
     assert list(top) == [30.0]
 
@@ -240,6 +247,13 @@ def test_the_banners_digit_for_digit_holds_for_every_number_it_covers(lecture_na
     assert len(lines) == 3 and all("the same, digit for digit" in line for line in lines)
     at = open_chapter("after-1001", session)
     assert "cell 20's, name for name" in text(at)
+
+
+def test_loss_log_against_the_notebook_at_its_precision(lecture_names):
+    at = open_chapter("loss-log", lecture_session(lecture_names))
+    lines = [line for line in text(at).splitlines() if line.startswith("- **")]
+    assert len(lines) == 5 and lines[0].startswith("- **original**: train 2.1245384216308594")
+    assert all("val " in line for line in lines)
 
 
 def test_empty_cells_read_as_a_dash_not_none():

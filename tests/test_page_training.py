@@ -12,6 +12,7 @@ from makemore_core.model import MLP
 from makemore_core.training import Trainer, TrainConfig
 from ui import run_queue
 from ui import runs as run_lib
+from ui.training_run import all_runs
 from ui.state import DATASET_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,10 +39,10 @@ def small(at, steps, **settings):
 
 
 def start(at):
-    known = {r.id for r in run_lib.all_runs()}
+    known = {r.id for r in all_runs()}
     at.button(key="tr_start").click().run()
     assert not at.exception
-    new = [r for r in run_lib.all_runs() if r.id not in known]
+    new = [r for r in all_runs() if r.id not in known]
     assert len(new) == 1
     return new[0]
 
@@ -178,7 +179,7 @@ def test_checkpoint_download_upload_and_continue():
     at.number_input(key="tr_steps").set_value(10).run()
     at.button(key="tr_continue").click().run()
     assert not at.exception
-    continued = run_lib.all_runs()[-1]
+    continued = all_runs()[-1]
     continued.wait(30)
     assert continued.id != run.id and continued.state == "finished"
     # it started from the downloaded weights: the same losses as a Trainer on the loaded checkpoint
@@ -210,7 +211,7 @@ def test_bad_settings_give_a_message_not_a_run():
     """Each bad value gets "Not started: ..." and no run (milestone "1e400" used to raise an
     OverflowError into an error box; Steps = 0 ran the last valid step count)."""
     at = small(training_page(), 100)
-    known = len(run_lib.all_runs())
+    known = len(all_runs())
     for kind, key, value, says in [("text_input", "tr_milestones", "soon", "milestones"),
                                    ("text_input", "tr_milestones", "1e400", "milestones"),
                                    ("number_input", "tr_steps", 0, "Steps must be at least 1")]:
@@ -218,7 +219,7 @@ def test_bad_settings_give_a_message_not_a_run():
         at.button(key="tr_start").click().run()
         assert not at.exception
         assert any("Not started" in e.value and says in e.value for e in at.error), (value, [e.value for e in at.error])
-        assert len(run_lib.all_runs()) == known
+        assert len(all_runs()) == known
         at.text_input(key="tr_milestones").set_value("50")
         at.number_input(key="tr_steps").set_value(100)
 
@@ -226,11 +227,11 @@ def test_bad_settings_give_a_message_not_a_run():
 def test_batch_of_one_with_batchnorm_is_refused_with_a_reason():
     at = small(training_page(), 100)
     at.number_input(key="tr_batch_size").set_value(1).run()
-    known = len(run_lib.all_runs())
+    known = len(all_runs())
     at.button(key="tr_start").click().run()
     assert not at.exception
     assert any("Not started" in e.value and "BatchNorm" in e.value for e in at.error)
-    assert len(run_lib.all_runs()) == known
+    assert len(all_runs()) == known
 
 
 def test_lab_settings_are_used_when_asked():

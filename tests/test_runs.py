@@ -1,7 +1,9 @@
 """ui.runs: background runs, their controls, the server-wide cap, snapshots and hints (no UI)."""
+import gc
 import math
 import threading
 import time
+import weakref
 
 import numpy as np
 import pytest
@@ -391,3 +393,48 @@ def test_a_page_refresh_does_not_wait_for_a_long_training_chunk(dataset, data):
         holder.join()
         run.state = "paused"
     assert run.status_line()["step"] == 7             # once the lock is free, a new copy
+
+
+def test_reconnect_churn_starts_no_thread_per_disconnect(monkeypatch):
+    # issue 30: every disconnect started a 30-minute timer thread (200 reconnects, 200 threads)
+    monkeypatch.setattr(run_lib, "KEEP_S", 1800.0)
+    monkeypatch.setattr(run_lib, "_managers", {})
+    before = threading.active_count()
+    for i in range(200):
+        run_lib._viewer_left(run_lib._Viewer(f"browser-churn-{i}"))
+    assert threading.active_count() - before <= 1        # the one sweeper, if it was not running yet
+    assert len(run_lib._managers) == 200 and all(m.left_at is not None for m in run_lib._managers.values())
+
+
+def test_an_expired_run_is_freed_and_not_watchable(dataset, data, monkeypatch):
+    # issue 30: runs past their expiry stayed in memory and watchable for minutes
+    monkeypatch.setattr(run_lib, "KEEP_S", 0.5)
+    monkeypatch.setattr(run_lib, "_managers", {})
+    viewer = run_lib._Viewer("browser-gone")
+    run = run_lib._managers["browser-gone"].new_run("test", dataset, data, small_model(len(dataset.vocab)),
+                                                    TrainConfig(steps=1_000_000), "cpu")
+    run.start()
+    assert training(run) and run_lib.find_run(run.link) is run and run_lib.run_by_id(run.id) is run
+    run_lib._viewer_left(viewer)
+    deadline = time.monotonic() + 20      # the sweeper forgets the owner by itself once the keep time ends
+    while "browser-gone" in run_lib._managers and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "browser-gone" not in run_lib._managers
+    run.wait(10)
+    assert run.state == "stopped"
+    # a watcher's page may still hold the run: it is not found by its link or its id any more
+    assert run_lib.find_run(run.link) is None and run_lib.run_by_id(run.id) is None
+    gone = weakref.ref(run)
+    del run
+    gc.collect()
+    assert gone() is None                   # nothing of the server holds it: its memory is freed
+
+
+def test_every_page_keeps_its_browsers_runs_alive(monkeypatch):
+    # issue 30: a tab that reconnected on Home (Lecture, Data, ...) never counted as its runs' viewer again
+    from conftest import open_app_page
+    monkeypatch.setattr(run_lib, "_managers", {})
+    monkeypatch.setattr(run_lib, "owner_id", lambda: "browser-on-home")   # AppTest's one session id is cached
+    open_app_page("home")
+    manager = run_lib._managers["browser-on-home"]
+    assert manager.viewers == 1 and manager.left_at is None

@@ -4,7 +4,7 @@ import math
 import pytest
 
 from conftest import open_app_page, redraw
-from ui import runs as run_lib
+from ui.training_run import all_runs
 
 
 def text(at):
@@ -32,10 +32,10 @@ def test_training_page_all_zeros(stop_all_runs):
     at.number_input(key="tr_steps").set_value(50)
     at.selectbox(key="tr_init").set_value("zeros")
     at.run()
-    known = {r.id for r in run_lib.all_runs()}
+    known = {r.id for r in all_runs()}
     at.button(key="tr_start").click().run()
     assert not at.exception
-    run = next(r for r in run_lib.all_runs() if r.id not in known)
+    run = next(r for r in all_runs() if r.id not in known)
     assert run.model_config.init == "zeros" and "all-zero init" in run.label
     run.wait(60)
     assert run.trainer.losses[0] == pytest.approx(math.log(27), abs=1e-5)

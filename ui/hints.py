@@ -52,5 +52,7 @@ def weight_name(name: str) -> str:
     return name.removesuffix(".weight")
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+def plural(n: int, word: str, bold: bool = False) -> str:
+    """ "1 dead neuron", "3 dead neurons" (the number in bold for markdown when asked)."""
+    number = f"**{n}**" if bold else f"{n}"
+    return f"{number} {word}" + ("" if n == 1 else "s")

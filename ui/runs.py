@@ -13,14 +13,26 @@ import time
 
 import streamlit as st
 
-from ui.training_run import Run, all_runs
+from ui.training_run import Run
 
 KEEP_S = float(os.environ.get("MAKEMORE_KEEP_RUNS_S", "1800"))   # runs kept after the owner's last tab left
 
 
 def find_run(link):
-    """Any run on this server by its link (the ?run= of an address), or None."""
-    return next((r for r in all_runs() if r.link == link), None)
+    """A run this server still keeps, by its link (the ?run= of an address), or None: a run forgotten with its
+    owner is not watchable any more, even while something still holds it."""
+    return next((r for r in kept_runs() if r.link == link), None)
+
+
+def run_by_id(run_id):
+    """A run this server still keeps, by its id, or None."""
+    return next((r for r in kept_runs() if r.id == run_id), None)
+
+
+def kept_runs() -> list:
+    """The runs of every owner this server keeps (not yet forgotten), oldest first."""
+    with _managers_lock:
+        return sorted((r for m in _managers.values() for r in m.runs), key=lambda r: r.id)
 
 
 class RunManager:
@@ -62,8 +74,11 @@ class RunManager:
         return None if run is None else (run.model_snapshot(), run.vocab, f"run {run.id}: {run.label}")
 
     def release(self):
+        """Stop and drop every run: once their threads end, nothing of this server holds them."""
         for run in self.runs:
             run.stop()
+        self.runs.clear()
+        self.shown_id = None
 
 
 _managers: dict[str, RunManager] = {}   # owner -> its runs, server-wide
@@ -111,9 +126,7 @@ def _viewer_left(viewer):
         manager.viewers -= 1
         if manager.viewers <= 0:
             manager.left_at = time.time()
-            timer = threading.Timer(KEEP_S, expire_idle)
-            timer.daemon = True
-            timer.start()
+            _wake_sweeper()
 
 
 @st.cache_resource(scope="session", on_release=_viewer_left, show_spinner=False)
@@ -132,10 +145,39 @@ def expire_idle(now=None):
     return len(released)
 
 
+# One sweeper thread for the server: it sleeps until the next owner's keep time ends (a timer thread per
+# disconnect made 200 threads for 200 reconnects, each living 30 minutes).
+_sweep = threading.Condition(_managers_lock)
+_sweeper = None
+
+
+def _wake_sweeper():
+    """Tell the sweeper (started once) that a keep time began; call with _managers_lock held."""
+    global _sweeper
+    if _sweeper is None or not _sweeper.is_alive():
+        _sweeper = threading.Thread(target=_sweep_forever, name="makemore-run-sweeper", daemon=True)
+        _sweeper.start()
+    _sweep.notify()
+
+
+def _sweep_forever():
+    while True:
+        with _sweep:
+            ends = [m.left_at + KEEP_S for m in _managers.values() if m.viewers <= 0 and m.left_at is not None]
+            _sweep.wait(max(0.0, min(ends) - time.time()) if ends else None)
+        expire_idle()
+
+
+def keep_runs_alive():
+    """Count this tab as a viewer of its browser's runs: any page, so that a tab which reconnects on a page
+    that lists no runs (Home, Lecture, ...) still keeps them from being forgotten."""
+    _viewer(owner_id())
+
+
 def session_runs() -> RunManager:
     """The runs of this tab's owner (its browser), found again after a reload or a reconnect."""
     owner = owner_id()
-    _viewer(owner)
+    keep_runs_alive()
     with _managers_lock:
         return _managers.setdefault(owner, RunManager(owner))
 

@@ -25,6 +25,8 @@ DATASET_KEY = "dataset_upload"          # {"name", "bytes"} of an uploaded word 
 CHECKPOINT_KEY = "uploaded_checkpoint"  # {"name", "bytes"} of an uploaded checkpoint, or absent
 UPLOADER_VERSION = "dataset_uploader_version"  # part of the uploaders' keys: a new one empties them
 DATA_WRITTEN = "dataset_link_written"   # the data= this tab last wrote to the address
+NOT_STORED = ("The server could not keep a copy of this word list (its disk is full or read-only): it works in "
+              "this tab, but its link will not open it in another browser. Upload it again later to share it.")
 # Files over the server's maxUploadSize never reach the app: the browser refuses them with only a small
 # mark on the file, so the limit is said up front.
 BROWSER_LIMIT = ("The browser refuses any file over 20 MB before it reaches the app (only a small red mark on the "
@@ -80,8 +82,8 @@ def use_uploaded_words(name: str, raw: bytes) -> Dataset:
     """Validate an uploaded word list and make it the data set in use. Raises DataError; on error
     the previous data set stays in use."""
     dataset = _dataset(_digest(raw), name, raw)
-    link = uploads.keep(name, raw)
-    st.session_state[DATASET_KEY] = {"name": name, "bytes": raw, "link": link}
+    link, stored = uploads.store(name, raw)
+    st.session_state[DATASET_KEY] = {"name": name, "bytes": raw, "link": link, "stored": stored}
     st.query_params["data"] = st.session_state[DATA_WRITTEN] = link   # the address now opens this list
     return dataset
 
@@ -135,7 +137,14 @@ def dataset_tensors(dataset: Dataset, block_size: int):
 
 
 def upload_words_widget(key: str, label="Upload a word list (.txt, one word a line)"):
-    """A file uploader that swaps the data set in use; invalid files get a clear message and change nothing."""
+    """A file uploader that swaps the data set in use; invalid files get a clear message and change nothing,
+    and a list the server's disk could not keep says so as long as it is in use."""
+    _words_uploader(key, label)
+    if (st.session_state.get(DATASET_KEY) or {}).get("stored") is False:
+        st.warning(NOT_STORED)
+
+
+def _words_uploader(key: str, label: str):
     widget_key = f"{key}_{st.session_state.get(UPLOADER_VERSION, 0)}"
     file = st.file_uploader(label, type=["txt"], key=widget_key,
                             help="Any characters except '.', which is reserved as the start/end token. "

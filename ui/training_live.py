@@ -8,11 +8,11 @@ import streamlit as st
 import torch
 
 from makemore_core.model import LECTURE_SEED
-from ui import classroom, init_lab, run_hints, run_queue
+from ui.hints import plural
+from ui import classroom, init_lab, run_hints, run_queue, runs
 from ui.figures import init_lab as init_figs
 from ui.figures import live as live_figs
 from ui.safe_text import literal
-from ui.training_run import all_runs
 
 LIVE_HEIGHT = 95                   # six live charts' plotting areas, two a row: the first four and the
                                    # controls fit one 1280x800 screen
@@ -139,7 +139,7 @@ def inside_the_net(run):
         st.plotly_chart(init_figs.saturation_figure(view["image"], f"{view['label']}, 32 examples"),
                         key="tr_sat_image", config=init_figs.NO_TOOLBAR)
         st.caption(f"White where the unit is flat (|h| > 0.99 for tanh): **{view['flat_pct']:.1f}%** of the cells, "
-                   f"**{view['dead']}** dead neurons (white for every example).")
+                   f"{plural(view['dead'], 'dead neuron', bold=True)} (white for every example).")
 
 
 def draw_controls(run, status, manager):
@@ -168,8 +168,8 @@ def draw_controls(run, status, manager):
 
 
 def find_live(run_id):
-    """This browser's run, or the run watched read-only (another browser's)."""
-    return next((r for r in all_runs() if r.id == run_id), None)
+    """This browser's run, or the run watched read-only (another browser's); None once it is forgotten."""
+    return runs.run_by_id(run_id)
 
 def live_view(run_id, drawn_state, manager, watching):
     """Controls, status and progress of one run, from a snapshot taken under its lock. A small

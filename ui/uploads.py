@@ -2,15 +2,20 @@
 
 A teacher uploads a list once and shares the link; every student's tab loads the same list from here.
 A link names a list only by a hex prefix of its SHA-256: never a path. Text files only (the caller
-validates them as word lists first); the directory is capped in size, oldest files go first.
+validates them as word lists first); the directory is capped in size, oldest files go first. Files are
+written whole or not at all (makemore_core.atomic); a file whose content no longer matches its name
+(a truncated write of an older version) is not served, and the next upload of that list replaces it.
 
 Where: $MAKEMORE_CACHE_DIR/uploads, else ~/.cache/makemore_lab/uploads.
 """
+import contextlib
 import hashlib
 import json
 import os
 import re
 from pathlib import Path
+
+from makemore_core.atomic import write_atomically
 
 PREFIX = 12                          # hex digits of the hash carried in a link
 MAX_TOTAL_BYTES = 200 * 2**20        # the whole directory; the core refuses lists over 5 MB
@@ -28,22 +33,35 @@ def digest(raw: bytes) -> str:
 
 
 def keep(name: str, raw: bytes) -> str:
-    """Store a (validated) word list; returns the id a link carries. Storing is best effort: a
-    read-only disk only means the link will not open the list elsewhere."""
+    """Store a (validated) word list; returns the id a link carries (see `store`)."""
+    return store(name, raw)[0]
+
+
+def store(name: str, raw: bytes) -> tuple[str, bool]:
+    """Store a (validated) word list; returns (the id a link carries, whether the disk kept it). A full
+    or read-only disk only means the link will not open the list elsewhere: the caller says so."""
     full = digest(raw)
     folder = directory()
+    text = folder / f"{full}.txt"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        text = folder / f"{full}.txt"
-        if not text.exists():
-            text.write_bytes(raw)
-            (folder / f"{full}.json").write_text(json.dumps({"name": str(name)[:200]}))
-            _trim(folder, keep_file=text)
-        else:
+        if _intact(text):
             os.utime(text)           # recently used: trimmed last
+        else:                        # new, or damaged: written (again) in full
+            write_atomically(text, raw)
+            write_atomically(folder / f"{full}.json", json.dumps({"name": str(name)[:200]}).encode())
     except OSError:
-        pass
-    return full[:PREFIX]
+        return full[:PREFIX], False
+    with contextlib.suppress(OSError):   # a list trimmed by another session meanwhile
+        _trim(folder, keep_file=text)
+    return full[:PREFIX], True
+
+
+def _intact(path: Path) -> bool:
+    """The file is there and holds what its name (the SHA-256 of its content) says."""
+    try:
+        return digest(path.read_bytes()) == path.stem
+    except OSError:
+        return False
 
 
 def _trim(folder: Path, keep_file: Path):

@@ -217,57 +217,57 @@ SCRUB = "gain"   # the scrubber's selection (vega.scrubber): the member index `m
 
 
 class _Rows:
-    """Columns of a long table, filled a histogram at a time (one DataFrame at the end: 35,000 rows)."""
+    """The family's long table: one row per member and mark (a loss, a saturation, a whole histogram packed
+    into one string; vega.unpacked draws it). 1,100 rows for 62 gains."""
 
     def __init__(self):
-        self.parts = {c: [] for c in ("view", "m", "x", "y", "line", "stroke", "note")}
+        self.rows = []
 
-    def add(self, view, m, x, y, line, stroke, note=""):
-        x = np.asarray(x, dtype=np.float32)
-        self.parts["x"].append(x)
-        self.parts["y"].append(np.asarray(y, dtype=np.float32))
-        for column, value in (("view", view), ("m", m), ("line", line), ("stroke", stroke), ("note", note)):
-            self.parts[column].append(np.full(len(x), value, dtype=object if isinstance(value, str) else np.int16))
+    def add(self, view, m, line, stroke, x=None, y=None, hist=None, note=""):
+        row = {"view": view, "m": m, "line": line, "stroke": stroke, "note": note, "x": x, "y": y}
+        if hist is not None:
+            row.update(vega.packed(hist["x"], hist["density"]))
+        self.rows.append(row)
 
     def frame(self):
-        data = pd.DataFrame({c: np.concatenate(p) for c, p in self.parts.items()})
-        data["y"] = data["y"].where(np.isfinite(data["y"]))   # an overflowed loss: no point, not a crash
-        for column in ("view", "line", "stroke", "note"):
-            data[column] = data[column].astype("category")   # Arrow dictionaries: a third of the bytes
+        data = pd.DataFrame(self.rows, columns=["view", "m", "line", "stroke", "note", "x", "y", *vega.PACKED])
+        data["m"] = data["m"].astype(np.int16)
+        for column in ("x", "y", "x0", "dx"):
+            data[column] = data[column].astype(float).where(np.isfinite(data[column].astype(float)))  # inf: no point
+        for column in ("view", "line", "stroke"):
+            data[column] = data[column].astype("category")   # Arrow dictionaries
         return data
 
 
 def _member_rows(rows: _Rows, m: int, stats: dict, stroke: str, tag: str):
     for r in stats["layers"]:
-        rows.add("act", m, r["hist"]["x"], r["hist"]["density"], r["label"], stroke)
+        rows.add("act", m, r["label"], stroke, hist=r["hist"])
         if r.get("grad_hist"):
-            rows.add("grad", m, r["grad_hist"]["x"], r["grad_hist"]["density"], r["label"], stroke)
-        rows.add("sat", m, [0.0], [r["saturation_pct"]], r["label"], stroke)
-    rows.add("logits", m, stats["logits_hist"]["x"], stats["logits_hist"]["density"], tag or "logits", stroke)
+            rows.add("grad", m, r["label"], stroke, hist=r["grad_hist"])
+        rows.add("sat", m, r["label"], stroke, y=r["saturation_pct"])
+    rows.add("logits", m, tag or "logits", stroke, hist=stats["logits_hist"])
 
 
-def gain_scrub_chart(members, gains, start: int, pinned=None, big=False):
+def gain_scrub_chart(members, gains, start: int, pinned=None, big=False, names=None):
     """members: the step-0 statistics at each of `gains` (init_lab.gain_family); pinned: A's statistics in
     Compare (drawn dashed at every gain). One chart: the initial loss over the gain with a marker on the
     scrubber's gain, the activation and gradient histograms per layer, the saturation per layer and the
     logits, each view showing the member the scrubber picks. The spec depends on the number of gains, the
-    layers' names, the vocabulary's uniform loss and where the scrubber starts, not on the numbers."""
+    layers' names, the vocabulary's uniform loss and where the scrubber starts, not on the numbers.
+    names: how each gain reads ("5/3"), by default the number."""
+    names = names or [f"{g:g}" for g in gains]
     rows = _Rows()
-    for m, (gain, stats) in enumerate(zip(gains, members)):
-        rows.add("loss", m, [gain], [stats["loss"]], "B" if pinned else "loss", "solid",
-                 f"gain {_gain_text(gain)} · initial loss {stats['loss']:.4f} · logits std {stats['logits_std']:.2f}")
+    for m, (gain, name, stats) in enumerate(zip(gains, names, members)):
+        rows.add("loss", m, "B" if pinned else "loss", "solid", x=gain, y=stats["loss"],
+                 note=f"gain {name} · initial loss {stats['loss']:.4f} · logits std {stats['logits_std']:.2f}")
         _member_rows(rows, m, stats, "solid", "B" if pinned else "")
     if pinned is not None:
-        rows.add("loss", -1, [0.0], [pinned["loss"]], "A", "dashed")
+        rows.add("loss", -1, "A", "dashed", x=0.0, y=pinned["loss"])
         _member_rows(rows, -1, pinned, "dashed", "A")
     data = rows.frame()
     uniform = members[0]["uniform_loss"]
     labels = [r["label"] for r in members[0]["layers"]]
     return data, _scrub_spec(len(gains), start, uniform, labels, pinned is not None, big)
-
-
-def _gain_text(g: float) -> str:
-    return "5/3" if abs(g - 5 / 3) < 1e-9 else f"{g:g}"
 
 
 def _view(name, pinned_too=True):
@@ -306,7 +306,8 @@ def _scrub_spec(count, start, uniform, labels, compare, big):
         x = {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False, "nice": False}}
         if x_format:
             x["axis"] = {"format": x_format, "tickCount": 5}
-        return {"height": 150, "title": {"text": title, "fontSize": font}, "transform": _view(view),
+        return {"height": 150, "title": {"text": title, "fontSize": font},
+                "transform": _view(view) + vega.unpacked(["line", "stroke"]),
                 "mark": {"type": "line", "interpolate": "step", "strokeWidth": 2},
                 "encoding": {"x": x, "y": {"field": "y", "type": "quantitative", "title": "density"},
                              "color": layer_color, "strokeDash": _stroke_dash()}}

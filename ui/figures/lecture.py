@@ -74,11 +74,21 @@ def fan_in_chart(result: dict, big=False):
 NORMALIZE_SERIES = ["inputs: N(mean, std)", "normalized: N(0, 1)"]
 
 
-def normalize_chart(x, y, mu: float, sigma: float, big=False):
+NORMALIZE_REACH = (6.5, 31.0)   # the widget's x axis: near 0, or the whole slider (x0 up to ±30)
+
+
+def normalize_reach(x0: float) -> float:
+    """The x axis' half-width for x0: the near one while x0 fits on it (two specs only, so a step within
+    one changes the data alone), the whole slider's beyond."""
+    return NORMALIZE_REACH[0] if abs(x0) <= NORMALIZE_REACH[0] - 0.5 else NORMALIZE_REACH[1]
+
+
+def normalize_chart(x, y, mu: float, sigma: float, big=False, reach: float = NORMALIZE_REACH[0]):
     """(data, spec): the notebook's BatchNorm widget. Five inputs (top row) joined to their normalized values
     (bottom row), with the Gaussian of the inputs' mean and std and the unit Gaussian. The mean and std go
-    in the heading above it, not the legend, so that a step changes the data only."""
-    xs = np.linspace(-6, 6, 121)
+    in the heading above it, not the legend, so that a step changes the data only. reach: the axis' half-width
+    (normalize_reach: every input is on it)."""
+    xs = np.linspace(-reach, reach, 241)
     pdf = lambda m, s: np.exp(-0.5 * ((xs - m) / s) ** 2) / (s * math.sqrt(2 * math.pi))  # noqa: E731
     curves = pd.concat([pd.DataFrame({"value": xs, "height": pdf(m, s), "series": name})
                         for (m, s), name in zip([(mu, max(sigma, 1e-6)), (0.0, 1.0)], NORMALIZE_SERIES)])
@@ -87,7 +97,7 @@ def normalize_chart(x, y, mu: float, sigma: float, big=False):
     links = pd.DataFrame({"value": list(x), "to": list(y), "height": 1.0, "bottom": 0.0})
     data = pd.concat([curves.assign(part="curve"), points.assign(part="point"), links.assign(part="link")],
                      ignore_index=True)
-    x_axis = {"field": "value", "type": "quantitative", "title": "value", "scale": {"domain": [-6.5, 6.5], "clamp": True}}
+    x_axis = {"field": "value", "type": "quantitative", "title": "value", "scale": {"domain": [-reach, reach]}}
     y_axis = {"field": "height", "type": "quantitative", "title": None, "scale": {"domain": [-0.1, 1.1]},
               "axis": {"values": [0, 1], "labelExpr": "datum.value == 1 ? 'x' : '(x − μ) / σ'"}}
     only = lambda part: [{"filter": f"datum.part == '{part}'"}]   # noqa: E731

@@ -11,7 +11,7 @@ FILTERED = "#c7c7c7"   # light grey: removed by top-k / top-p
 
 def next_char_figure(probs, itos, chosen=None, title=None, y_max=None):
     """Bars of the probability of every character; the chosen one in vermillion. Characters that top-k /
-    top-p removed (probability exactly 0) are shown as grey ticks."""
+    top-p removed (probability exactly 0) have no bar: their letters under the axis are grey."""
     probs = np.asarray(probs, dtype=float)
     labels = ["end" if c == "." else c for c in itos]
     colors = [CHOSEN if i == chosen else (OTHER if p > 0 else FILTERED) for i, p in enumerate(probs)]
@@ -22,7 +22,8 @@ def next_char_figure(probs, itos, chosen=None, title=None, y_max=None):
     top = y_max if y_max is not None else max(float(probs.max()), 0.05)
     fig.update_yaxes(title="probability", range=[0, top * 1.15])
     fig.update_xaxes(title="next character", tickangle=0, type="category", tickmode="array",
-                     tickvals=labels, ticktext=["." if c == "." else c for c in itos], tickfont=dict(size=13))
+                     tickvals=labels, tickfont=dict(size=13),
+                     ticktext=[c if p > 0 else f"<span style='color:{FILTERED}'>{c}</span>" for c, p in zip(itos, probs)])
     fig.update_layout(bargap=0.15, uniformtext=dict(minsize=11, mode="show"))
     return styled(fig, title=title, height=330)
 

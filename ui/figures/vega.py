@@ -6,6 +6,8 @@ set in the drawn view, much faster. So the chart functions built on this return 
 changes from one draw to the next is in the data (a long table, one row per point), the spec only says how to
 draw it.
 """
+import numpy as np
+
 from .common import COLORS, FONT_SIZE
 
 
@@ -29,6 +31,26 @@ def color(domain, legend_columns=2, field="series"):
     palette = COLORS * (len(domain) // len(COLORS) + 1)
     return {"field": field, "type": "nominal", "scale": {"domain": list(domain), "range": palette[:len(domain)]},
             "legend": {"orient": "bottom", "title": None, "columns": legend_columns, "symbolStrokeWidth": 3}}
+
+
+PACKED = ("x0", "dx", "ys")   # a histogram in one row: its first bin's centre, the bins' width, the densities
+
+
+def packed(x, y, digits=5) -> dict:
+    """A histogram on even bins as one row (vega.unpacked draws it): a scrubber's filter then tests one row
+    per histogram, not one per bin. Streamlit's Vega runs expressions through an interpreter (no eval),
+    about 5 us a row: 35,000 rows a move took 100 to 200 ms, 1,100 rows a few."""
+    x = np.asarray(x, dtype=float)
+    return {"x0": float(x[0]) if len(x) else 0.0, "dx": float(x[1] - x[0]) if len(x) > 1 else 1.0,
+            "ys": ",".join(f"{v:.{digits}g}" for v in np.asarray(y, dtype=float))}
+
+
+def unpacked(groupby):
+    """Transforms that turn the packed rows left by a filter into one row per bin (x, y)."""
+    return [{"calculate": "split(datum.ys, ',')", "as": "ys"}, {"flatten": ["ys"]},
+            {"window": [{"op": "row_number", "as": "k"}], "groupby": list(groupby)},
+            {"calculate": "datum.x0 + (datum.k - 1) * datum.dx", "as": "x"},
+            {"calculate": "toNumber(datum.ys)", "as": "y"}]
 
 
 def scrubber(name: str, count: int, start: int, label: str, field: str = "m"):

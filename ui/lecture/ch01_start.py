@@ -21,8 +21,11 @@ def softmax_toy():
     left, right = st.columns([2, 1])
     left.vega_lite_chart(*softmax_toy_chart(logits, toy["probs"], target, classroom.projecting()), width="stretch",
                          key="lecture_toy_chart")
+    gap = toy["loss"] - toy["uniform_loss"]
+    level = abs(gap) < 0.0005   # "+0.000" is neither better nor worse: no red, no arrow
     right.metric("loss = −log p(correct)", f"{toy['loss']:.4f}",
-                 delta=f"{toy['loss'] - toy['uniform_loss']:+.3f} vs uniform", delta_color="inverse")
+                 delta="same as uniform" if level else f"{gap:+.3f} vs uniform",
+                 delta_color="off" if level else "inverse", delta_arrow="off" if level else "auto")
     right.caption("Large logits are fine when the right one is large. When a wrong one is large instead, "
                   "the probability of the right one is tiny and −log of it explodes.")
 

@@ -35,7 +35,7 @@ def render(ctx):
                "train 2.1245 → 2.07 after 200,000 steps: the steps no longer wasted on squashing logits are used "
                "for learning.")
     change_one_thing("On the Training page, train `original` and `softmax-fix` for 5,000 steps each and overlay "
-                     "the two runs (Runs in this tab → Overlay).",
+                     "the two runs (Runs in this browser → Overlay two runs, at the bottom of the page).",
                      "In the Initialization lab, move the last-layer softening from 1 to 0.01 and watch the "
                      "initial loss fall to the uniform guess.")
     try_it.button(ID, ctx.vocab_size)

@@ -1,6 +1,7 @@
 """Chapter 3: tanh saturation. The hidden layer's pre-activations are too wide; tanh is flat there."""
 import streamlit as st
 
+from ui.hints import plural
 from ui.figures import init_lab as figs
 from ui.lecture import compute, try_it
 from ui.lecture.common import change_one_thing, look_at
@@ -34,7 +35,7 @@ def render(ctx):
                                width="stretch", key=f"lecture_h_{stage}")
             st.plotly_chart(figs.saturation_figure(view["image"], f"|h| > 0.99 (white): {stage}", height=260),
                             key=f"lecture_sat_{stage}", config=figs.NO_TOOLBAR)
-            st.markdown(f"**{view['flat_pct']:.1f}%** of the cells white · **{view['dead']}** dead neurons of "
+            st.markdown(f"**{view['flat_pct']:.1f}%** of the cells white · {plural(view['dead'], 'dead neuron', bold=True)} of "
                         f"{view['image'].shape[1]} · pre-activation std **{view['pre_std']:.2f}** · "
                         f"step-0 loss **{result['stats']['loss']:.4f}**")
     change_one_thing("In the Initialization lab (stage tanh-fix), widen the net to 500 neurons: the spread and "

@@ -5,34 +5,31 @@ import streamlit as st
 from makemore_core import lossbook
 from ui.figures.lecture import NO_TOOLBAR, loss_log_figure
 from ui.lecture import compute, loss_log_jobs, notebook, try_it
-from ui.lecture.common import DASH, change_one_thing, look_at, shown
+from ui.lecture.common import change_one_thing, look_at, shown
 
 ID = "loss-log"
 TITLE = "The loss log: every fix, 200,000 steps each"
 
 
 
-def versus(got: dict, printed) -> str:
-    """How train and val compare with the notebook's loss log, e.g. "the same / float rounding"."""
-    if got.get("train") is None:
-        return DASH
-    return " / ".join(p.verdict(got[split]) for p, split in zip(printed, ("train", "val")))
+def versus(stage: str, got: dict | None) -> str:
+    """One line: what the notebook's loss log records for a stage, ours at its precision, and how they compare."""
+    printed = notebook.LOSS_LOG[stage]
+    if not got:
+        return f"**{stage}**: train {printed[0].text}, val {printed[1].text}; not run here yet"
+    return f"**{stage}**: " + "; ".join(f"{split} {p.text}, here {p.fmt(got[split])}: {p.verdict(got[split])}"
+                                        for p, split in zip(printed, ("train", "val")))
 
 
-def table(ctx, results: dict) -> pd.DataFrame:
-    """One row a stage, every cell text: our losses at 4 decimals, the notebook's as its loss log
-    records them, a dash where there is nothing (a stage not run yet, another data set)."""
+def table(results: dict) -> pd.DataFrame:
+    """One row a stage, every cell text: our losses at 4 decimals, a dash where there is nothing yet."""
     rows = []
     for stage in compute.FIRST_HALF:
         got = results.get(stage) or {}
         calibrated = got.get("calibrated") or {}
-        row = {"stage": stage, "train": shown(got.get("train")), "val": shown(got.get("val")),
-               "calibrated train": shown(calibrated.get("train")), "calibrated val": shown(calibrated.get("val"))}
-        if ctx.lecture_data:
-            printed = notebook.LOSS_LOG[stage]
-            row.update({"notebook train": printed[0].text, "notebook val": printed[1].text,
-                        "vs notebook": versus(got, printed)})
-        rows.append(row | {"took (s)": shown(got.get("seconds"), ".0f")})
+        rows.append({"stage": stage, "train": shown(got.get("train")), "val": shown(got.get("val")),
+                     "calibrated train": shown(calibrated.get("train")), "calibrated val": shown(calibrated.get("val")),
+                     "took (s)": shown(got.get("seconds"), ".0f")})
     return pd.DataFrame(rows)
 
 
@@ -66,18 +63,19 @@ def render(ctx):
         elif st.button(f"Run the {len(missing)} missing stage{'s' * (len(missing) > 1)}", key="lecture_run_log"):
             loss_log_jobs.start(ctx.dataset, ctx.digest, missing)
             st.rerun()
-    frame = table(ctx, results)
-    st.dataframe(frame, hide_index=True, width="stretch", key="lecture_log_table")
+    st.dataframe(table(results), hide_index=True, width="stretch", key="lecture_log_table")
+    if ctx.lecture_data:
+        st.markdown("**Against the notebook's loss log** (the markdown cell after cell 10, at its precision):\n"
+                    + "\n".join(f"- {versus(stage, got)}" for stage, got in results.items()))
     st.caption("train / val: BatchNorm with its running mean and std (the notebook's cell 10). calibrated: with the "
-               "mean and std measured over the whole training split (cell 9). notebook: as its loss log (the markdown "
-               "cell after cell 10) records them, at full float precision; softmax-fix only to 2 decimals. For the "
-               f"batchnorm stage it records {notebook.LOSS_LOG['batchnorm'][0].text} / "
+               "mean and std measured over the whole training split (cell 9). The loss log records full float "
+               f"precision (softmax-fix only 2 decimals). For the batchnorm stage it records {notebook.LOSS_LOG['batchnorm'][0].text} / "
                f"{notebook.LOSS_LOG['batchnorm'][1].text}: measured with b1 still in the net and each split "
                "normalized by its own mean and std (cell 10's commented-out line); cell 10 itself prints "
                f"{notebook.BATCHNORM_RUNNING[0].text} / {notebook.BATCHNORM_RUNNING[1].text} with the running "
                "statistics. `original` cannot match to the digit: its hockey stick amplifies float rounding, so any "
-               "two engines part after about 100 steps. vs notebook: the same (at the notebook's precision), float "
-               f"rounding (within {notebook.ROUNDING:.0e} of it) or how far apart. Each run uses the fast engine "
+               f"two engines part after about 100 steps. Float rounding: within {notebook.ROUNDING:.0e} of the "
+               "notebook's number. Each run uses the fast engine "
                "(its losses agree with the lecture's step to about 1e-5); the time is this server's.")
     ran = [{"stage": stage, **(got or {})} for stage, got in results.items()]
     if any(got for got in results.values()):

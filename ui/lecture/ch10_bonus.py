@@ -5,7 +5,7 @@ import streamlit as st
 
 from makemore_core import lecture_demos as demos
 from ui import classroom
-from ui.figures.lecture import normalize_chart
+from ui.figures.lecture import normalize_chart, normalize_reach
 from ui.lecture import notebook, try_it
 from ui.lecture.common import change_one_thing, look_at
 
@@ -25,7 +25,8 @@ def five_values():
     x0 = st.slider("x0: the first of the five values", -30.0, 30.0, 0.0, 0.5, key="lecture_widget_x0")
     result = demos.normalize_five(x0)
     st.markdown(f"**the five inputs: mean {result['mu']:.2f}, std {result['sigma']:.2f}** → normalized: mean 0, std 1")
-    st.vega_lite_chart(*normalize_chart(result["x"], result["y"], result["mu"], result["sigma"], classroom.projecting()),
+    st.vega_lite_chart(*normalize_chart(result["x"], result["y"], result["mu"], result["sigma"], classroom.projecting(),
+                                        reach=normalize_reach(x0)),
                        width="stretch", key="lecture_widget_chart")
 
 

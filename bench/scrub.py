@@ -1,0 +1,191 @@
+"""The scrubbers of issue 25 against a bare Streamlit slider, side by side in one run.
+
+    nice -n 10 python bench/scrub.py --rounds 15 [--only lab,sampling] [--json]
+
+Two servers (`app.py` and `bench/bare_app.py`), one headless Chromium; the figures, for each scrubber:
+
+- press: from an arrow key on the focused input (in the page's clock, at its keydown) until the frame that
+  shows the chart at the new member (the first animation frame after the text mark naming the member
+  changed). The bare app's figure is the same clock on its slider: keydown until the frame after its
+  metric shows the new value (its script's round trip). The contenders run interleaved, one press each in
+  turn; the figure is the median. Goal: scrubber / bare <= 0.5.
+- drag: 30 input events 16 ms apart, each setting the input as a dragged thumb does (value + an `input`
+  event), and at the next frame a look at the chart: an event "lags" when that frame does not show its
+  member yet. Goal: at most 2 of 30. (What each member shows is read first, slowly.)
+- family: the server time to compute the family at the page's defaults (median of 3, this process, one
+  torch thread as the app uses) and the bytes of its chart data as Streamlit sends them (an Arrow stream).
+  Goals: <= 0.5 s, <= 1 MB.
+
+The machine is shared: the load average is printed; the ratio measured in the same minutes is what counts.
+"""
+import argparse
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, wait_for_app, wait_for_rerun  # noqa: E402
+
+NOTE = """(a) => [...document.querySelectorAll(a.box + ' svg text')].map(e => e.textContent)
+    .find(t => t.startsWith(a.prefix)) ?? null"""
+# keydown -> the first frame after the watched text changed, in the page's clock
+ARM = """(a) => {
+  const read = () => a.metric ? document.querySelector(a.box)?.innerText
+      : [...document.querySelectorAll(a.box + ' svg text')].map(e => e.textContent).find(t => t.startsWith(a.prefix));
+  const t = window.__scrub = {down: null, shown: null, before: read()};
+  document.addEventListener('keydown', () => { t.down = performance.now(); }, {capture: true, once: true});
+  const seen = new MutationObserver(() => {
+    if (t.down === null || t.shown !== null || read() === t.before) return;
+    seen.disconnect();
+    requestAnimationFrame(() => { t.shown = performance.now(); });
+  });
+  seen.observe(document.querySelector(a.box), {subtree: true, childList: true, characterData: true});
+}"""
+DRAG = """async (a) => {
+  const input = document.querySelector(a.box + ' .vega-bind input[type=range]');
+  const note = () => [...document.querySelectorAll(a.box + ' svg text')].map(e => e.textContent)
+      .find(t => t.startsWith(a.prefix));
+  const frame = () => new Promise(r => requestAnimationFrame(() => r(performance.now())));
+  const set = (v) => { input.value = v; input.dispatchEvent(new Event('input', {bubbles: true})); };
+  const values = a.values, truth = {};
+  for (const v of values) { set(v); await frame(); await frame(); truth[v] = note(); }   // slowly: what each shows
+  set(values[0]); await frame(); await frame();
+  let lagging = 0; const start = performance.now();
+  for (let i = 1; i <= 30; i++) {
+    const v = values[i % values.length];
+    while (performance.now() - start < 16 * i) await new Promise(r => setTimeout(r, 1));   // 16 ms apart
+    set(v);
+    await frame();
+    if (note() !== truth[v]) lagging += 1;
+  }
+  return {lagging, distinct: new Set(Object.values(truth)).size};
+}"""
+LOAD = "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === 'notRunning'"
+
+
+class Scrubber:
+    """One page's scrubber: its address, the element holding the chart, the text mark naming the member."""
+
+    def __init__(self, name, path, box, prefix, family):
+        self.name, self.path, self.box, self.prefix, self.family = name, path, box, prefix, family
+
+
+def lab_family():
+    import torch
+    from makemore_core.data import Dataset
+    from ui import init_lab as lab
+    from ui.figures import init_lab as figs
+    X, Y = Dataset.from_path(ROOT / "data" / "names.txt").tensors(3)["train"]
+    gains = lab.family_gains(1.0)
+    torch.set_num_threads(1)
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        members = lab.gain_family(lab.DEFAULTS, gains, X, Y, 27)
+        times.append(time.perf_counter() - start)
+    data, _ = figs.gain_scrub_chart(members, gains, gains.index(1.0))
+    return statistics.median(times), data
+
+
+SCRUBBERS = {
+    "lab": Scrubber("lab gain", "/init", ".st-key-init_scrub", "gain ", lab_family),
+}
+
+
+def arrow_bytes(data) -> int:
+    import pyarrow as pa
+    sink = io.BytesIO()
+    table = pa.Table.from_pandas(data)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return len(sink.getvalue())
+
+
+class Tab:
+    def __init__(self, browser, url, box, prefix=None, metric=False):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 800})
+        self.page = self.context.new_page()
+        self.page.goto(url)
+        wait_for_app(self.page, timeout=120_000)
+        self.page.wait_for_function(LOAD, timeout=120_000)
+        self.args = {"box": box, "prefix": prefix or "", "metric": metric}
+        if metric:
+            self.thumb = self.page.locator('[data-testid="stSlider"] input[type="range"]').first
+        else:
+            self.thumb = self.page.locator(f"{box} .vega-bind input[type=range]")
+            self.page.wait_for_function(NOTE, arg=self.args, timeout=60_000)
+        self.thumb.wait_for(timeout=60_000)
+        self.thumb.scroll_into_view_if_needed()
+        self.presses = 0
+
+    def press(self) -> float:
+        self.page.bring_to_front()
+        self.thumb.focus()
+        self.page.evaluate(ARM, self.args)
+        self.page.keyboard.press("ArrowRight" if self.presses % 2 == 0 else "ArrowLeft")
+        self.presses += 1
+        self.page.wait_for_function("() => window.__scrub.shown !== null", timeout=60_000, polling=10)
+        elapsed = self.page.evaluate("() => window.__scrub.shown - window.__scrub.down") / 1000
+        wait_for_rerun(self.page)   # a scrubber's commit (150 ms after the key) reruns the page: let it finish
+        return elapsed
+
+    def drag(self):
+        count = int(self.thumb.get_attribute("max")) + 1
+        values = [str(v) for v in range(count // 3, count // 3 + 8)] + [str(v) for v in range(count // 3 + 6, count // 3, -1)]
+        return self.page.evaluate(DRAG, {**self.args, "values": values})
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--rounds", type=int, default=15)
+    p.add_argument("--only", default=",".join(SCRUBBERS))
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args()
+    if chromium_path() is None:
+        sys.exit("no Chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+    chosen = [SCRUBBERS[n] for n in args.only.split(",")]
+    app, app_url = start_app_server()
+    bare, bare_url = start_app_server(script="bench/bare_app.py")
+    results = {}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            bare_tab = Tab(browser, bare_url, '[data-testid="stMetricValue"]', metric=True)
+            for s in chosen:
+                tab = Tab(browser, app_url + s.path, s.box, s.prefix)
+                times = {"scrubber": [], "bare": []}
+                for _ in range(args.rounds):   # interleaved: one press each in turn
+                    times["scrubber"].append(tab.press())
+                    times["bare"].append(bare_tab.press())
+                drag = tab.drag()
+                tab.context.close()
+                family_s, data = s.family()
+                med = {k: statistics.median(v) * 1000 for k, v in times.items()}
+                results[s.name] = {"load_average": round(os.getloadavg()[0], 2), "scrubber_ms": round(med["scrubber"], 1),
+                                   "bare_ms": round(med["bare"], 1), "ratio": round(med["scrubber"] / med["bare"], 3),
+                                   "drag_lagging_of_30": drag["lagging"], "members_seen": drag["distinct"],
+                                   "family_s": round(family_s, 3), "chart_data_bytes": arrow_bytes(data),
+                                   "rows": len(data)}
+                r = results[s.name]
+                if not args.json:
+                    print(f"{s.name:14s} load {r['load_average']:5.2f}  press {r['scrubber_ms']:6.1f} ms vs bare "
+                          f"{r['bare_ms']:6.1f} ms = {r['ratio']:.2f}x  drag: {r['drag_lagging_of_30']}/30 lagging  "
+                          f"family {r['family_s']:.3f} s, {r['chart_data_bytes'] / 1e6:.3f} MB ({r['rows']} rows)",
+                          flush=True)
+            browser.close()
+    finally:
+        for proc in (app, bare):
+            proc.terminate()
+    if args.json:
+        print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

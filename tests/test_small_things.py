@@ -1,0 +1,72 @@
+"""Small things a learner trips on (issue 26 item 5), each read as the learner reads it (AppTest)."""
+from conftest import open_app_page
+
+
+def upload(words):
+    return {"dataset_upload": {"name": "few.txt", "bytes": "\n".join(words).encode()}}
+
+
+def test_an_empty_validation_split_is_not_called_checked():
+    # 5 words: train int(0.8*5) = 4, validation int(0.9*5) - 4 = 0, test 1
+    at = open_app_page("data", upload(["anna", "bob", "cleo", "dan", "eve"]))
+    passed = next(s.value for s in at.success if s.value.startswith("Index check passed"))
+    assert "the non-empty splits" in passed and "The validation split is empty: nothing to check" in passed
+
+
+def test_one_letter_is_one_letter():
+    at = open_app_page("context")
+    at.text_input(key="context_name").input("a").run()
+    assert any(m.value.startswith("**1 letter + 1 end marker = 2 examples.**") for m in at.markdown)
+    at.text_input(key="context_name").input("ab").run()
+    assert any(m.value.startswith("**2 letters + 1 end marker") for m in at.markdown)
+
+
+def test_batchnorm_explainer_writes_one_sign():
+    at = open_app_page("init", {"init_tab": "BatchNorm explained", "init_bn_beta": 0.0, "init_bn_value": -6.0})
+    line = next(m.value for m in at.markdown if m.value.startswith("batch mean"))
+    assert "+ **0.0**" in line and "+ **+" not in line and "− -" not in line
+    at.slider(key="init_bn_beta").set_value(-1.5).run()
+    line = next(m.value for m in at.markdown if m.value.startswith("batch mean"))
+    assert line.endswith("− **1.5**")
+
+
+def test_one_dead_neuron_is_singular():
+    from ui.hints import plural
+    assert plural(1, "dead neuron", bold=True) == "**1** dead neuron"
+    assert plural(3, "dead neuron") == "3 dead neurons"
+
+
+def test_sampling_says_a_links_bad_values_even_without_a_model():
+    from streamlit.testing.v1 import AppTest
+    from conftest import ROOT
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update({"temperature": "-3", "top_k": "abc"})
+    at.run()
+    at.switch_page("pages/sampling.py").run()
+    assert not at.exception
+    warning = next(w.value for w in at.warning if w.value.startswith("Some values in this link were not valid"))
+    assert "temperature" in warning and "top_k" in warning
+    assert at.session_state["sampling_temperature"] == 1.0 and at.session_state["sampling_top_k"] == 0
+
+
+def test_removed_characters_have_grey_letters_since_they_have_no_bar():
+    import numpy as np
+    from ui.figures.sampling import FILTERED, next_char_figure
+    itos = [".", *"abcdefghijklmnopqrstuvwxyz"]
+    probs = np.zeros(27)
+    probs[[1, 5]] = [0.6, 0.4]
+    ticks = list(next_char_figure(probs, itos, chosen=1).layout.xaxis.ticktext)
+    assert ticks[1] == "a" and ticks[5] == "e"
+    assert ticks[2] == f"<span style='color:{FILTERED}'>b</span>" and ticks[0].endswith(">.</span>")
+
+
+def test_embeddings_with_no_hidden_block_speak_of_no_hidden_layer():
+    at = open_app_page("embeddings")
+    at.slider(key="emb_hidden_layers").set_value(0).run()
+    line = next(m.value for m in at.markdown if m.value.startswith("**Where the"))
+    assert "with no hidden block the output Linear (30×27)" in line and "×100 layers" not in line
+    at.slider(key="emb_hidden_layers").set_value(1).run()
+    line = next(m.value for m in at.markdown if m.value.startswith("**Where the"))
+    assert "the one hidden block (30×100)" in line and "100×100" not in line
+    at.slider(key="emb_hidden_layers").set_value(5).run()
+    assert "the hidden 100×100 layers" in next(m.value for m in at.markdown if m.value.startswith("**Where the"))

@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -110,16 +111,41 @@ def context_windows(word: str, vocab: Vocab, block_size: int):
 
 
 def build_examples(words, vocab: Vocab, block_size: int, device="cpu"):
-    """Stack the context windows of many words into X (N, block_size) and Y (N,)."""
+    """Stack the context windows of many words into X (N, block_size) and Y (N,): the pairs of
+    context_windows, word after word, computed as arrays (a Python loop over a 5 MB list held the
+    interpreter lock for seconds, which starved every training thread of the server)."""
     check_block_size(block_size)
-    X, Y = [], []
-    for w in words:
-        for context, target in context_windows(w, vocab, block_size):
-            X.append(context)
-            Y.append(target)
-    X = torch.tensor(X, dtype=torch.long).reshape(-1, block_size)
-    Y = torch.tensor(Y, dtype=torch.long)
+    words = list(words)
+    ids = _char_ids("".join(words), words, vocab)
+    lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+    # each word becomes [0] * block_size + its ids + [0] in one flat sequence; an example is a window of it
+    spans = block_size + lengths + 1
+    starts = np.cumsum(spans) - spans
+    seq = np.zeros(int(spans.sum()), dtype=np.int64)
+    seq[_ranges(starts + block_size, lengths)] = ids
+    first = _ranges(starts, lengths + 1)
+    X = torch.from_numpy(seq[first[:, None] + np.arange(block_size)])
+    Y = torch.from_numpy(seq[first + block_size])
     return X.to(device), Y.to(device)
+
+
+def _ranges(starts, counts):
+    """starts[i], starts[i] + 1, ..., starts[i] + counts[i] - 1 for every i, concatenated."""
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(starts, counts) + offsets
+
+
+def _char_ids(text: str, words, vocab: Vocab):
+    """The vocabulary index of every character of `text`; a character outside it raises encode's error."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    table = np.full(max([int(codes.max()) if len(codes) else 0] + [ord(c) for c in vocab.stoi]) + 1, -1)
+    for c, i in vocab.stoi.items():
+        table[ord(c)] = i
+    ids = table[codes]
+    if np.any(ids < 0):
+        for w in words:
+            vocab.encode(w)   # raises DataError naming the first word with an unknown character
+    return ids
 
 
 def check_indices(t: torch.Tensor, vocab_size: int):

@@ -30,7 +30,6 @@ import threading
 import torch
 import torch.nn.functional as F
 
-from .layers import BatchNorm1d, LectureBatchNorm, Linear, ReLU, Tanh
 
 # Inductor options, tried in order. cpp_wrapper moves the per-call wrapper (buffer allocation,
 # kernel launches) from Python into C++: measured faster here for this tiny, overhead-bound step.
@@ -41,19 +40,21 @@ COMPILE_PAYS_OFF_AT = 5_000  # steps; below this the one-off compile (about 10 s
 # ---------------------------------------------------------------- the model as a static plan
 
 def plan_of(model):
-    """A tuple describing the layer stack (hashable: torch.compile specializes on it), or None
-    when a layer is of a kind this engine does not know."""
+    """A tuple describing the layer stack (hashable: torch.compile specializes on it), read from the
+    config's layer plan, or None when a layer is of a kind this engine does not know."""
+    specs = model.config.layer_plan()
+    if len(specs) != len(model.layers):
+        return None
     plan = []
-    for layer in model.layers:
-        if isinstance(layer, Linear):
-            plan.append(("linear", layer.bias is not None))
-        elif isinstance(layer, BatchNorm1d):   # the last item: its running buffer holds std, not var
+    for spec, layer in zip(specs, model.layers):
+        kind = model.config.nonlinearity if spec.kind == "nonlinearity" else spec.kind
+        if kind == "linear":
+            plan.append(("linear", spec.bias))
+        elif kind == "batchnorm":   # the last item: its running buffer holds std, not var
             plan.append(("batchnorm", float(layer.eps), float(layer.momentum), bool(layer.update_running),
-                         isinstance(layer, LectureBatchNorm)))
-        elif isinstance(layer, Tanh):
-            plan.append(("tanh",))
-        elif isinstance(layer, ReLU):
-            plan.append(("relu",))
+                         model.config.batchnorm_kind == "lecture"))
+        elif kind in ("tanh", "relu"):
+            plan.append((kind,))
         else:
             return None
     return tuple(plan)
@@ -363,12 +364,10 @@ class FastEngine:
 
     @staticmethod
     def _rebind(model, static_tensors):
-        """Point the BatchNorm layers back at the captured running buffers."""
-        names = [name for name, _, _ in model.named_tensors()]
-        for i, layer in enumerate(model.layers):
-            if isinstance(layer, BatchNorm1d):
-                k = names.index(f"layers.{i}.running_mean")
-                layer.running = static_tensors[k], static_tensors[k + 1]
+        """Point the layers back at the captured buffers (BatchNorm's running statistics)."""
+        for k, (spec, owner) in enumerate(model.tensor_slots()):
+            if not spec.trainable:
+                setattr(owner, spec.attr, static_tensors[k])
 
 
 COMPILE_MODES = {   # the fast engines' names (training.ENGINES describes them) -> FastEngine's compile

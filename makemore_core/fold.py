@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import torch
 
-from .layers import BatchNorm1d, Linear
+from .layers import BatchNorm1d
 from .model import MLP
 
 
@@ -47,13 +47,14 @@ def fold_batchnorm(model: MLP) -> MLP:
     folded = with_dtype(MLP(replace(model.config, batchnorm=False, bias=True), model.device),
                         model.C.dtype)
     folded.C.copy_(model.C)
-    sources = [(layer, after) for layer, after in zip(model.layers, model.layers[1:] + [None])
-               if isinstance(layer, Linear)]
-    targets = [layer for layer in folded.layers if isinstance(layer, Linear)]
+    kinds = [spec.kind for spec in model.config.layer_plan()] + [None]
+    sources = [(layer, model.layers[i + 1] if kinds[i + 1] == "batchnorm" else None)
+               for i, layer in enumerate(model.layers) if kinds[i] == "linear"]
+    targets = [layer for spec, layer in zip(folded.config.layer_plan(), folded.layers) if spec.kind == "linear"]
     assert len(sources) == len(targets)
-    for (linear, after), target in zip(sources, targets):
-        if isinstance(after, BatchNorm1d):
-            weight, bias = folded_linear(linear.weight, linear.bias, after)
+    for (linear, bn), target in zip(sources, targets):
+        if bn is not None:
+            weight, bias = folded_linear(linear.weight, linear.bias, bn)
         else:  # a Linear no BatchNorm follows keeps its weights (and gets a zero bias if it had none)
             weight, bias = linear.weight, linear.bias if linear.bias is not None else 0.0
         target.weight.copy_(weight)
@@ -65,14 +66,9 @@ def fold_batchnorm(model: MLP) -> MLP:
 def with_dtype(model: MLP, dtype) -> MLP:
     """A copy of the model whose tensors are all of `dtype` (float64 to see rounding apart from math)."""
     clone = MLP(model.config, model.device)
-    clone.C = model.C.detach().to(dtype).clone().requires_grad_()
-    for source, layer in zip(model.layers, clone.layers):
-        for attr in ("weight", "bias", "gamma", "beta"):
-            p = getattr(source, attr, None)
-            if p is not None:
-                setattr(layer, attr, p.detach().to(dtype).clone().requires_grad_())
-        if isinstance(layer, BatchNorm1d):
-            layer.running = tuple(t.to(dtype).clone() for t in source.running)
+    source = {name: t for name, t, _ in model.named_tensors()}
+    for spec, owner in clone.tensor_slots():
+        setattr(owner, spec.attr, source[spec.name].detach().to(dtype).clone().requires_grad_(spec.trainable))
     return clone.train(model.training)
 
 

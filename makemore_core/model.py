@@ -29,10 +29,27 @@ class LayerSpec(NamedTuple):
     fan_out: int
     bias: bool      # a Linear's bias
 
-    def num_parameters(self):
+    def tensors(self, spread="running_var"):
+        """[(attribute, shape, trainable)] of the layer: the one list of what each kind holds
+        (`spread`: the name of a BatchNorm's second running buffer, its class's spread_name)."""
         if self.kind == "linear":
-            return self.fan_in * self.fan_out + (self.fan_out if self.bias else 0)
-        return 2 * self.fan_out if self.kind == "batchnorm" else 0   # gamma and beta
+            return [("weight", (self.fan_in, self.fan_out), True)] + ([("bias", (self.fan_out,), True)] if self.bias else [])
+        if self.kind == "batchnorm":
+            return [(attr, (self.fan_out,), trainable)
+                    for attr, trainable in (("gamma", True), ("beta", True), ("running_mean", False), (spread, False))]
+        return []
+
+    def num_parameters(self):
+        return sum(math.prod(shape) for _, shape, trainable in self.tensors() if trainable)
+
+
+class TensorSpec(NamedTuple):
+    """One tensor of ModelConfig.tensor_plan(): its state_dict name, where the MLP keeps it, its shape."""
+    name: str           # "C" | "layers.{layer}.{attr}"
+    layer: int | None   # index into MLP.layers; None for C
+    attr: str
+    shape: tuple
+    trainable: bool     # a parameter; else a buffer (BatchNorm's running statistics)
 
 
 @dataclass
@@ -107,10 +124,21 @@ class ModelConfig:
                 plan.append(LayerSpec("nonlinearity", fan_out, fan_out, False))
         return plan
 
+    def tensor_plan(self):
+        """[TensorSpec] of C and every layer's tensors, in layer order: the names, places and shapes of
+        everything an MLP of this config holds, worked out without building it. named_tensors,
+        state_dict, load_state_dict and the checkpoint's checks all read it."""
+        spread = BATCHNORMS[self.batchnorm_kind].spread_name
+        plan = [TensorSpec("C", None, "C", (self.vocab_size, self.n_embd), True)]
+        for i, spec in enumerate(self.layer_plan()):
+            plan += [TensorSpec(f"layers.{i}.{attr}", i, attr, shape, trainable)
+                     for attr, shape, trainable in spec.tensors(spread)]
+        return plan
+
     def num_parameters(self):
         """The parameter count an MLP of this config has, worked out without building it
         (lets a checkpoint be checked before any memory is spent on it)."""
-        return self.vocab_size * self.n_embd + sum(spec.num_parameters() for spec in self.layer_plan())
+        return sum(math.prod(t.shape) for t in self.tensor_plan() if t.trainable)
 
     @classmethod
     def from_dict(cls, d):
@@ -208,19 +236,16 @@ class MLP:
     def parameters(self):
         return [self.C] + [p for layer in self.layers for p in layer.parameters()]
 
+    def tensor_slots(self):
+        """[(TensorSpec, owner)]: each tensor of the config's tensor_plan with the object (the model
+        or one of its layers) that holds it as the attribute spec.attr."""
+        return [(t, self if t.layer is None else self.layers[t.layer]) for t in self.config.tensor_plan()]
+
     def named_tensors(self):
         """[(name, tensor, trainable)] for C and each layer in order: W (b) | gamma beta running_mean
-        running_var (or running_std). The one walk of the model's state: named_parameters, state_dict
-        and the fast engine's flat tensor list all read it."""
-        named = [("C", self.C, True)]
-        for i, layer in enumerate(self.layers):
-            for attr in ("weight", "bias", "gamma", "beta"):
-                p = getattr(layer, attr, None)
-                if p is not None:
-                    named.append((f"layers.{i}.{attr}", p, True))
-            if isinstance(layer, BatchNorm1d):
-                named += [(f"layers.{i}.{key}", buf, False) for key, buf in layer.buffers().items()]
-        return named
+        running_var (or running_std). Named_parameters, state_dict and the fast engine's flat tensor
+        list all read it."""
+        return [(t.name, getattr(owner, t.attr), t.trainable) for t, owner in self.tensor_slots()]
 
     def named_parameters(self):
         return [(name, t) for name, t, trainable in self.named_tensors() if trainable]
@@ -286,19 +311,18 @@ class MLP:
 
     @torch.no_grad()
     def load_state_dict(self, state):
-        expected = self.state_dict()
-        missing = sorted(set(expected) - set(state))
+        slots = self.tensor_slots()
+        missing = sorted({t.name for t, _ in slots} - set(state))
         if missing:
             raise KeyError(f"missing tensors: {', '.join(missing[:3])}")
-        for key, ref in expected.items():
-            if tuple(state[key].shape) != tuple(ref.shape):
-                raise ValueError(f"{key} has shape {tuple(state[key].shape)}, expected {tuple(ref.shape)}")
-        for name, t, trainable in self.named_tensors():
-            if trainable:
-                t.copy_(state[name])
-        for i, bn in enumerate(self.layers):   # fresh buffers: a copy shares none with its source
-            if isinstance(bn, BatchNorm1d):
-                bn.running = tuple(state[f"layers.{i}.{key}"].to(self.device).clone() for key in bn.buffers())
+        for t, _ in slots:
+            if tuple(state[t.name].shape) != t.shape:
+                raise ValueError(f"{t.name} has shape {tuple(state[t.name].shape)}, expected {t.shape}")
+        for t, owner in slots:
+            if t.trainable:
+                getattr(owner, t.attr).copy_(state[t.name])
+            else:   # fresh buffers: a copy shares none with its source
+                setattr(owner, t.attr, state[t.name].to(self.device).clone())
 
     def copy(self):
         """An independent copy (e.g. a snapshot of a model that keeps training)."""

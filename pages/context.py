@@ -65,7 +65,8 @@ def context_page():
     # ---------------------------------------------------------------- controls
     c1, c2, c3 = st.columns([2, 2, 1.2])
     with c1:
-        block_size = st.slider("block_size: how many characters the network sees", 1, 10, key="context_block_size",
+        block_size = st.slider("block_size: how many characters the network sees", **links.bounds(SETTINGS, "context_block_size"),
+                               key="context_block_size",
                                on_change=keep,
                                help="The lecture uses 3. A longer context can capture more, but costs more inputs.")
     with c2:

@@ -16,7 +16,7 @@ LECTURE = {"emb_n_embd": 10, "emb_block_size": 3, "emb_n_hidden": 100, "emb_hidd
            "emb_batch_size": 32, "emb_batchnorm": True}
 BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
 PARSE = {"emb_n_embd": links.integer(1, 32), "emb_block_size": links.integer(1, 10),
-         "emb_n_hidden": links.choice(range(10, 501, 10)), "emb_hidden_layers": links.integer(0, 10),
+         "emb_n_hidden": links.integer(10, 500, step=10), "emb_hidden_layers": links.integer(0, 10),
          "emb_batch_size": links.choice(BATCH_SIZES), "emb_batchnorm": links.boolean}
 SETTINGS = [links.Setting(key.removeprefix("emb_"), key, value, PARSE[key]) for key, value in LECTURE.items()]
 
@@ -90,13 +90,13 @@ def embeddings_page():
     navigation: a slider step costs this page's own work only (issue 13)."""
     # ---------------------------------------------------------------- controls
     c1, c2, c3 = st.columns(3)
-    n_embd = c1.slider("n_embd (E): numbers per character", 1, 32, key="emb_n_embd", on_change=keep,
+    n_embd = c1.slider("n_embd (E): numbers per character", **links.bounds(SETTINGS, "emb_n_embd"), key="emb_n_embd", on_change=keep,
                        help="The width of C. The lecture uses 10; 2 lets you see C directly as a plane.")
-    block_size = c1.slider("block_size (T): characters of context", 1, 10, key="emb_block_size", on_change=keep,
+    block_size = c1.slider("block_size (T): characters of context", **links.bounds(SETTINGS, "emb_block_size"), key="emb_block_size", on_change=keep,
                            help="How many embeddings are concatenated: the first Linear gets T·E inputs.")
-    n_hidden = c2.slider("n_hidden (H): neurons per hidden layer", 10, 500, step=10, key="emb_n_hidden", on_change=keep,
+    n_hidden = c2.slider("n_hidden (H): neurons per hidden layer", **links.bounds(SETTINGS, "emb_n_hidden"), key="emb_n_hidden", on_change=keep,
                          help="Each hidden Linear is H×H: parameters grow with the square of H.")
-    hidden_layers = c2.slider("hidden blocks: Linear → BatchNorm → Tanh", 0, 10, key="emb_hidden_layers", on_change=keep,
+    hidden_layers = c2.slider("hidden blocks: Linear → BatchNorm → Tanh", **links.bounds(SETTINGS, "emb_hidden_layers"), key="emb_hidden_layers", on_change=keep,
                               help="The lecture's deep net has 5, then the output Linear (+ BatchNorm).")
     batch_size = c3.select_slider("batch size (B): examples per step", BATCH_SIZES, key="emb_batch_size", on_change=keep,
                                   help="Changes every shape's first number, but no parameter count.")

@@ -1,7 +1,7 @@
 """Home: the whole pipeline on one picture, and where each stage is taught."""
 import streamlit as st
 
-from ui import state
+from ui import navigation, state
 from ui.safe_text import literal
 
 st.title("makemore lab")
@@ -28,5 +28,5 @@ STEPS = [
 left, right = st.columns(2)
 for i, (path, label, caption) in enumerate(STEPS):
     with (left if i % 2 == 0 else right):
-        st.page_link(path, label=label)
+        st.page_link(navigation.page_file(path), label=label)
         st.caption(caption)

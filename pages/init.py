@@ -181,7 +181,7 @@ def draw_controls(pinned, dataset, vocab_size):
         st.warning(f"You left stage **{left}**: a control it fixes was moved, so the model now follows the "
                    "controls below" + (f", no longer the stage's scales ({scales})" if scales else "") + ".")
     st.markdown("**Network**")
-    st.slider("Depth (hidden blocks)", 1, 10, key="init_depth", on_change=control_moved,
+    st.slider("Depth (hidden blocks)", **links.bounds(SETTINGS, "init_depth"), key="init_depth", on_change=control_moved,
               help="How many Linear → (BatchNorm) → nonlinearity blocks come before the output layer.")
     st.select_slider("Width (neurons per layer)", lab.WIDTHS, key="init_width", on_change=control_moved)
     st.radio("Nonlinearity", list(lab.NONLINEARITIES), format_func=lab.NONLINEARITIES.get, key="init_nonlin",
@@ -208,8 +208,9 @@ def draw_controls(pinned, dataset, vocab_size):
              on_change=control_moved,
              help="All zeros (the lecture's exercise E01): C and every Linear weight and bias start at 0, so the "
                   "gain, fan-in scaling and bias controls change nothing; BatchNorm keeps gamma 1 and beta 0.")
-    st.caption("All zeros: every activation is 0 and only the output bias can learn (exercise E01).")
-    st.slider("Last-layer softening", 0.0, 1.0, step=0.01, key="init_soften", on_change=control_moved,
+    st.caption("All zeros is the lecture's exercise E01: guess what it does (the Lecture's Exercises chapter) "
+               "before you pick it; the charts below then show it.")   # the caption never gives the answer away
+    st.slider("Last-layer softening", **links.bounds(SETTINGS, "init_soften"), step=0.01, key="init_soften", on_change=control_moved,
               help="With BatchNorm it multiplies the last BatchNorm's gamma, without it the last weights. "
                    "Small values make the first predictions near uniform.")
 
@@ -218,12 +219,12 @@ def draw_controls(pinned, dataset, vocab_size):
     st.select_slider("Batch size (examples)", lab.BATCH_SIZES, key="init_batch", disabled=bool(pinned),
                      on_change=control_moved,
                      help=locked or "How many examples go through the net; statistics are over all of them.")
-    st.number_input("Seed", min_value=0, max_value=2**53 - 1, step=1, key="init_seed", disabled=bool(pinned),
+    st.number_input("Seed", **links.bounds(SETTINGS, "init_seed"), step=1, key="init_seed", disabled=bool(pinned),
                     on_change=control_moved,
                     help=locked or "Seeds the weights and then the minibatch (2147483647 as in the lecture).")
     with st.expander("Embedding & context"):
-        st.slider("Embedding size (n_embd)", 2, 30, key="init_n_embd", on_change=control_moved)
-        st.slider("Context length (block_size)", 1, 8, key="init_block", on_change=control_moved)
+        st.slider("Embedding size (n_embd)", **links.bounds(SETTINGS, "init_n_embd"), key="init_n_embd", on_change=control_moved)
+        st.slider("Context length (block_size)", **links.bounds(SETTINGS, "init_block"), key="init_block", on_change=control_moved)
     st.markdown(f"**Data:** {literal(dataset.name)} · vocabulary {vocab_size}  \n"
                 "Use another word list from the sidebar.")
 
@@ -275,7 +276,7 @@ def pin_from_address():
         try:
             lab.pin(pin_from_text(st.query_params[PIN_QUERY]))
         except ValueError as e:
-            st.warning(f"The pinned settings (A) in this link were not valid: {e}. Nothing is pinned.")
+            st.warning(f"The pinned settings (A) in this link were not valid: {literal(e, 300)}. Nothing is pinned.")
             del st.query_params[PIN_QUERY]
 
 

@@ -72,21 +72,21 @@ st.session_state["sampling_top_k"] = min(int(st.session_state["sampling_top_k"])
 # ---------------------------------------------------------------- controls
 st.header("Make up names")
 c1, c2, c3 = st.columns(3)
-n = c1.slider("How many names", 1, 100, key="sampling_n", help="Each name is drawn until the model picks the end '.' "
+n = c1.slider("How many names", **links.bounds(SETTINGS, "sampling_n"), key="sampling_n", help="Each name is drawn until the model picks the end '.' "
               f"(or {sampling.MAX_LENGTH} characters).")
-c1.number_input("Seed", min_value=0, max_value=2**53 - 1, step=1, key="sampling_seed",
+c1.number_input("Seed", **links.bounds(SETTINGS, "sampling_seed"), step=1, key="sampling_seed",
                 help="The random generator's starting point. The same seed (and settings) gives the same names, "
                      "here and with `python -m makemore_core sample --seed`. The default is the lecture's.")
 c1.button("Another seed", key="sampling_new_seed", on_click=new_seed)
-temperature = c2.slider("Temperature", 0.1, 3.0, step=0.05, key="sampling_temperature",
+temperature = c2.slider("Temperature", **links.bounds(SETTINGS, "sampling_temperature"), step=0.05, key="sampling_temperature",
                         help="Logits are divided by it before the softmax. Below 1: the likely characters get "
                              "likelier (safe, repetitive names). Above 1: flatter, more surprising, more misspelled.")
 top_k = c2.slider("Top-k (0 = off)", 0, len(vocab), key="sampling_top_k",
                   help="Keep only the k likeliest characters at each step, then renormalize.")
-top_p = c3.slider("Top-p (1 = off)", 0.05, 1.0, step=0.05, key="sampling_top_p",
+top_p = c3.slider("Top-p (1 = off)", **links.bounds(SETTINGS, "sampling_top_p"), step=0.05, key="sampling_top_p",
                   help="Keep the smallest set of likeliest characters whose probabilities add up to p "
                        "(nucleus sampling).")
-beam = c3.slider("Beam width", 1, 10, key="sampling_beam",
+beam = c3.slider("Beam width", **links.bounds(SETTINGS, "sampling_beam"), key="sampling_beam",
                  help="For the most likely names below: how many partial names beam search keeps at each step.")
 links.save("sampling", SETTINGS)
 seed = int(st.session_state["sampling_seed"])
@@ -126,7 +126,8 @@ if len(steps) > 1:
                                 f"{model.config.block_size}.") - 1
 else:
     step = 0
-compare_t = compare_col.slider("Compare with temperature", 0.1, 3.0, step=0.05, key="sampling_compare_t",
+compare_t = compare_col.slider("Compare with temperature", **links.bounds(SETTINGS, "sampling_compare_t"), step=0.05,
+                               key="sampling_compare_t",
                                help="The same context and the same model, re-drawn at another temperature.")
 s = steps[step]
 chosen = "the end '.'" if s["chosen"] == 0 else f"'{s['char']}'"

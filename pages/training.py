@@ -116,18 +116,18 @@ with st.expander("Settings for a new run" if shown is None else "Settings for th
         a, b = st.columns(2)
         a.number_input("Steps", min_value=0, max_value=2_000_000, step=1000, key="tr_steps", on_change=form.follow_steps,
                        help="Minibatch updates in the run.")
-        b.number_input("Batch size", min_value=1, max_value=4096, step=8, key="tr_batch_size",
+        b.number_input("Batch size", **links.bounds(SETTINGS, "tr_batch_size"), step=8, key="tr_batch_size",
                        help="Examples per step. Bigger batches give smoother, slower steps.")
-        a.number_input("Learning rate", min_value=1e-6, max_value=1e6, format="%g", key="tr_lr",
+        a.number_input("Learning rate", **links.bounds(SETTINGS, "tr_lr"), format="%g", key="tr_lr",
                        help="How far each step moves the weights along the gradient.")
         b.selectbox("Optimizer", ["sgd", "adam"], key="tr_optimizer", format_func=str.upper,
                     help="SGD: the lecture's p -= lr * grad. Adam adapts each weight's step size.")
         a.text_input("Learning-rate milestones (steps)", key="tr_milestones",
                      help="At each of these steps the learning rate is multiplied by the factor, e.g. 150000.")
-        b.number_input("Factor at each milestone", min_value=1e-6, max_value=10.0, format="%g", key="tr_factor")
-        a.number_input("Statistics every N steps", min_value=1, max_value=100_000, step=50, key="tr_stats_every",
+        b.number_input("Factor at each milestone", **links.bounds(SETTINGS, "tr_factor"), format="%g", key="tr_factor")
+        a.number_input("Statistics every N steps", **links.bounds(SETTINGS, "tr_stats_every"), step=50, key="tr_stats_every",
                        help="How often the histograms and ratios below are measured (each costs a little speed).")
-        b.number_input("Val loss every N steps", min_value=0, max_value=1_000_000, step=500, key="tr_eval_every",
+        b.number_input("Val loss every N steps", **links.bounds(SETTINGS, "tr_eval_every"), step=500, key="tr_eval_every",
                        help="Loss on the validation split (names the net never trains on). 0: never.")
         a.selectbox("Engine", list(ENGINES), key="tr_engine",
                     help="  \n".join(f"**{name}**: {text}." for name, text in ENGINES.items())
@@ -157,16 +157,16 @@ with st.expander("Settings for a new run" if shown is None else "Settings for th
                            f"{lab_config.nonlinearity}, {'BatchNorm' if lab_config.batchnorm else 'no BatchNorm'}, "
                            f"gain {lab_config.gain:.3g}, seed {lab_config.seed}.")
         c, d = st.columns(2)
-        c.number_input("Hidden layers", min_value=0, max_value=12, key="tr_hidden_layers", disabled=from_lab)
-        d.number_input("Neurons per layer", min_value=1, max_value=1024, key="tr_n_hidden", disabled=from_lab)
-        c.number_input("Embedding size", min_value=1, max_value=64, key="tr_n_embd", disabled=from_lab)
-        d.number_input("Context (block size)", min_value=1, max_value=16, key="tr_block_size", disabled=from_lab)
+        c.number_input("Hidden layers", **links.bounds(SETTINGS, "tr_hidden_layers"), key="tr_hidden_layers", disabled=from_lab)
+        d.number_input("Neurons per layer", **links.bounds(SETTINGS, "tr_n_hidden"), key="tr_n_hidden", disabled=from_lab)
+        c.number_input("Embedding size", **links.bounds(SETTINGS, "tr_n_embd"), key="tr_n_embd", disabled=from_lab)
+        d.number_input("Context (block size)", **links.bounds(SETTINGS, "tr_block_size"), key="tr_block_size", disabled=from_lab)
         c.selectbox("Nonlinearity", ["tanh", "relu", "none"], key="tr_nonlinearity", disabled=from_lab or staged)
-        d.number_input("Gain (5/3 suits tanh)", min_value=0.0, max_value=10.0, format="%g", step=0.1,
+        d.number_input("Gain (5/3 suits tanh)", **links.bounds(SETTINGS, "tr_gain"), format="%g", step=0.1,
                        key="tr_gain", disabled=from_lab or staged, help="Every hidden Linear's weights are multiplied by it.")
         c.toggle("BatchNorm", key="tr_batchnorm", disabled=from_lab or staged,
                  help="Normalize each layer's pre-activations over the batch.")
-        d.number_input("Seed", min_value=0, max_value=10**12, key="tr_seed", disabled=from_lab,
+        d.number_input("Seed", **links.bounds(SETTINGS, "tr_seed"), key="tr_seed", disabled=from_lab,
                        help="Seeds the weights and the minibatch order: same seed, same run.")
         c.selectbox("Initialization", ["normal", "zeros"], key="tr_init", disabled=from_lab,
                     format_func={"normal": "normal (randn, scaled)", "zeros": "all zeros (exercise E01)"}.get,
@@ -255,9 +255,12 @@ if loaded is not None:
             st.error(f"Not started: {literal(e, 300)}")
         else:
             data = state.dataset_tensors(dataset, c.block_size)
-            model = ck_model.copy()
-            run = manager.new_run(form.continued_label(ck_label, train), dataset, data, c, train, state.device(),
-                                  model=model, source=ck_label,
-                                  engine=form.current_settings()["engine"])
-            run.start()
-            st.rerun()
+            try:
+                run = manager.new_run(form.continued_label(ck_label, train), dataset, data, c, train,
+                                      state.device(), model=ck_model.copy(), source=ck_label,
+                                      engine=form.current_settings()["engine"])
+            except ValueError as e:
+                st.error(f"Not started: {e}")
+            else:
+                run.start()
+                st.rerun()

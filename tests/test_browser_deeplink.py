@@ -20,6 +20,7 @@ def test_first_request_to_fresh_server_is_deep_link(page, path, title):
         page.wait_for_selector('[data-testid="stSidebar"] :text("Data set:")', timeout=30_000)
         body = page.inner_text("body")
         assert "Page not found" not in body
+        assert page.locator('[data-testid="stException"]').count() == 0
         assert title.lower() in page.locator("h1").first.inner_text().lower()
         assert "Initialization lab" in page.inner_text('[data-testid="stSidebarNav"]')
     finally:

@@ -87,10 +87,10 @@ def test_link_values_are_echoed_as_text(payload):
     assert_inert(at)                                    # data=: "not on this server"
     at.switch_page("pages/training.py").run()
     assert_inert(at)                                    # run=: "there is no run ..."
-    at = app({"n_hidden": payload, "name": payload[:30]})
+    at = app({"n_hidden": payload, "name": payload[:30], "pin": payload})
     at.run()
     at.switch_page("pages/init.py").run()
-    assert_inert(at)                                    # a bad setting's value
+    assert_inert(at)                                    # a bad setting's value, a bad pinned A (pin=)
     at.switch_page("pages/context.py").run()
     assert_inert(at)                                    # the name typed or linked: header and error
 

@@ -329,3 +329,12 @@ def test_the_lecture_preset_uses_the_fast_engine_and_says_how_long():
     assert at.session_state["tr_engine"] == "fast" and at.number_input(key="tr_steps").value == 200_000
     line = next(c.value for c in at.caption if c.value.startswith("Expected time with the fast engine"))
     assert "200,000 steps at" in line and "steps/s" in line
+
+
+def test_chapter_4_shows_why_kaiming_saturates_more_than_02():
+    at = open_chapter("kaiming")
+    why = next(m.value for m in at.markdown if m.value.startswith("**Why the principled init saturates more"))
+    outs = [float(m.value.split("tanh output std **")[1].split("**")[0]) for m in at.markdown
+            if "tanh output std" in m.value]
+    assert len(outs) == 2 and outs[1] > outs[0]   # the overshoot keeps the output's spread wider
+    assert "tanh *output*" in why and "0.304" in why

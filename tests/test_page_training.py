@@ -265,7 +265,11 @@ def cli_trainer(path, steps=200_000):
 
 
 def lecture_run_from_page(at, n):
+    """The Lecture run preset, started on the eager engine: the preset picks the fast engine (a chapter
+    promises its minutes), whose step rounds differently; eager is the CLI's reference step, bit for bit."""
     at.button(key="tr_preset_lecture").click().run()
+    assert at.selectbox(key="tr_engine").value == "fast"
+    at.selectbox(key="tr_engine").set_value("eager").run()
     run = start(at)
     assert run.wait_until(lambda r: r.trainer.step_num >= n, 60)
     at.button(key="tr_pause").click().run()
@@ -411,3 +415,21 @@ def test_a_compile_still_under_way_when_the_run_ends_is_not_called_compiling(mon
     at.run()
     page = text(at)
     assert "engine: fast-uncompiled (the run ended before the compile did)" in page and "compiling" not in page
+
+
+def test_one_browser_queues_at_most_a_few_runs(monkeypatch):
+    # issue 30: one browser could queue 80+ runs, inflating everyone else's place in line
+    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 1)
+    dataset = Dataset.from_path(ROOT / "data" / "names.txt")
+    blocker = run_lib.Run("another tab", dataset, dataset.tensors(3, "cpu"), cli_model_config(dataset),
+                          TrainConfig(steps=1_000_000), "cpu")
+    blocker.start()
+    assert blocker.wait_until(lambda r: r.state == "running", 10)
+    at = small(training_page(), 100)
+    waiting = [start(at) for _ in range(run_lib.MAX_WAITING)]
+    assert all(r.state == "queued" for r in waiting)
+    known = len(all_runs())
+    at.button(key="tr_start").click().run()
+    assert not at.exception and len(all_runs()) == known
+    assert any("Not started" in e.value and "already waiting for a training slot" in e.value for e in at.error)
+    blocker.stop()

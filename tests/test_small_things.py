@@ -70,3 +70,35 @@ def test_embeddings_with_no_hidden_block_speak_of_no_hidden_layer():
     assert "the one hidden block (30×100)" in line and "100×100" not in line
     at.slider(key="emb_hidden_layers").set_value(5).run()
     assert "the hidden 100×100 layers" in next(m.value for m in at.markdown if m.value.startswith("**Where the"))
+
+
+def test_the_labs_e01_caption_leaves_the_answer_to_the_exercise():
+    at = open_app_page("init")
+    captions = " ".join(c.value for c in at.caption)
+    assert "exercise E01: guess what it does" in captions
+    assert "only the output bias" not in captions and "every activation is 0" not in captions.lower()
+
+
+def test_the_loss_chart_marks_a_rate_changed_by_hand(dataset, data):
+    import json
+    import math
+    import numpy as np
+    from makemore_core.model import ModelConfig
+    from makemore_core.training import TrainConfig
+    from ui.figures import live
+    from ui.training_run import Run
+    run = Run("test", dataset, data, ModelConfig(vocab_size=len(dataset.vocab), n_hidden=16, hidden_layers=1),
+              TrainConfig(steps=40), "cpu")
+    run.start(steps=20)
+    run.wait_until(lambda r: r.trainer.step_num >= 20 and r.state == "paused", timeout=60)
+    run.set_lr(0.05)                       # by hand, at step 20
+    snap = run.snapshot()
+    run.stop()
+    run.wait(10)
+    assert snap["lr_changes"] == [(20, 0.05)]
+    chart, spec = live.loss_chart(snap)
+    marks = chart[chart["series"] == live.LR_BY_HAND]
+    assert list(marks["step"]) == [20.0] and list(marks["label"]) == ["lr 0.05"]
+    plain = {"loss_x": np.arange(3.0), "loss_log10": np.zeros(3), "loss_smooth": np.zeros(3), "bucket": 1, "val": [],
+             "uniform_loss": math.log(27)}
+    assert json.dumps(live.loss_chart(plain)[1]) == json.dumps(spec)   # the same spec: the mark is data

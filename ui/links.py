@@ -1,7 +1,8 @@
 """Every experiment is a link: a page's settings live in the address (`st.query_params`).
 
 A page declares its settings once, as `Setting`s (the query key is the core's field name), and calls
-`restore(PAGE, SETTINGS)` before it draws its widgets. That
+`restore(PAGE, SETTINGS)` before it draws its widgets. A setting's range is stated once, in its parser:
+its widget takes it from there (`**links.bounds(SETTINGS, key)`: min_value/max_value, or options). That
 
 - gives each widget its value: the one it has (same page, a rerun), else the address's when the
   address is new to this tab (a shared link, F5, a bookmark), else the one kept from the last visit
@@ -37,7 +38,14 @@ class Setting:
         return str(value)
 
 
+def bounds(settings, key: str) -> dict:
+    """The widget arguments that give the widget of `key` its setting's range: {"min_value", "max_value"}
+    for a number, {"options"} for a choice."""
+    return dict(next(s for s in settings if s.key == key).parse.bounds)
+
+
 # ---------------------------------------------------------------- parsers (text -> value, or ValueError)
+# Each parser carries its range as `bounds` (the widget's arguments), so that the range is written once.
 
 def boolean(text: str) -> bool:
     value = text.strip().lower()
@@ -48,15 +56,16 @@ def boolean(text: str) -> bool:
     raise ValueError("not 0 or 1")
 
 
-def integer(lo: int, hi: int) -> Callable[[str], int]:
+def integer(lo: int, hi: int, step: int = 1) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text.strip())
         except ValueError:
             raise ValueError("not a whole number") from None
-        if not lo <= value <= hi:
-            raise ValueError(f"not between {lo:,} and {hi:,}")
+        if not lo <= value <= hi or (value - lo) % step:
+            raise ValueError(f"not between {lo:,} and {hi:,}" + (f" in steps of {step}" if step > 1 else ""))
         return value
+    parse.bounds = {"min_value": lo, "max_value": hi} | ({"step": step} if step > 1 else {})
     return parse
 
 
@@ -69,6 +78,7 @@ def number(lo: float, hi: float) -> Callable[[str], float]:
         if not lo <= value <= hi:       # also refuses nan
             raise ValueError(f"not between {lo:g} and {hi:g}")
         return value
+    parse.bounds = {"min_value": lo, "max_value": hi}
     return parse
 
 
@@ -90,6 +100,7 @@ def choice(options) -> Callable[[str], Any]:
                 if abs(option - value) < 1e-9:
                     return option
         raise ValueError("not one of the choices")
+    parse.bounds = {"options": options}
     return parse
 
 

@@ -200,11 +200,16 @@ def untrained_samples(itos: tuple, n=8) -> list[str]:
 
 def start_run(label, model_config, train_config, engine="eager"):
     """Train a model for this tab in the background, on the data in use, and make it the choice: the
-    Evaluation and Sampling pages show its progress until it is done, then use its final weights."""
+    Evaluation and Sampling pages show its progress until it is done, then use its final weights. None (and a
+    message) when this browser already has too many runs waiting."""
     dataset = state.current_dataset()
     data = state.dataset_tensors(dataset, model_config.block_size)
-    run = runs.session_runs().new_run(label, dataset, data, model_config, train_config, state.device(),
-                                      engine=engine)
+    try:
+        run = runs.session_runs().new_run(label, dataset, data, model_config, train_config, state.device(),
+                                          engine=engine)
+    except ValueError as e:   # too many of this browser's runs already wait for a slot
+        st.error(f"Not started: {e}")
+        return None
     run.start()
     st.session_state.setdefault(QUICK_KEY, []).append(f"run:{run.id}")
     st.session_state[CHOICE_KEY] = f"run:{run.id}"
@@ -223,9 +228,9 @@ def _offer_quick_model(page):
                                     "(x0.1 for the last quarter). 5,000 steps take about half a minute here "
                                     "and reach a loss near 2.4; the lecture trains 200,000.")
     if right.button("Train a quick model", key=f"{page}_quick_train", type="primary"):
-        start_run(f"a quick model, {steps:,} steps", ModelConfig(vocab_size=len(dataset.vocab)),
-                  TrainConfig.decayed_at(steps, eval_every=max(steps // 10, 1)))
-        st.rerun()
+        if start_run(f"a quick model, {steps:,} steps", ModelConfig(vocab_size=len(dataset.vocab)),
+                     TrainConfig.decayed_at(steps, eval_every=max(steps // 10, 1))) is not None:
+            st.rerun()
     st.markdown("Until then, here is what an **untrained** model makes up: its weights are random, so every "
                 "character is about equally likely and the names are gibberish. Training turns this into "
                 "names.")

@@ -13,6 +13,12 @@ from ui import classroom, lecture_progress, links, runs, state
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 
 
+def page_file(path: str) -> str:
+    """"pages/<name>.py" as st.page_link and st.switch_page need it: absolute, since they resolve a relative
+    path against the script each page view runs (router/main.py on a server, app.py under AppTest)."""
+    return str(PAGES.parent / path)
+
+
 def pages():
     """The navigation: the pages in the order the lecture builds the net, by section."""
     return {

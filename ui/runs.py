@@ -16,6 +16,7 @@ import streamlit as st
 from ui.training_run import Run
 
 KEEP_S = float(os.environ.get("MAKEMORE_KEEP_RUNS_S", "1800"))   # runs kept after the owner's last tab left
+MAX_WAITING = 3   # runs one browser may have waiting for a training slot: 80 of them inflated everyone's place in line
 
 
 def find_run(link):
@@ -47,6 +48,11 @@ class RunManager:
 
     def new_run(self, label, dataset, data, model_config, train_config, device, model=None, source="",
                 engine="eager", stage=None) -> Run:
+        """A new run of this owner; ValueError (a sentence for the learner) when too many already wait."""
+        waiting = sum(r.state == "queued" for r in self.runs)
+        if waiting >= MAX_WAITING:
+            raise ValueError(f"{waiting} of your runs are already waiting for a training slot, the most one browser "
+                             "may queue. Stop one, or wait until one of them starts.")
         run = Run(label, dataset, data, model_config, train_config, device, model=model, source=source, engine=engine,
                   owner=self.owner, stage=stage)
         self.runs.append(run)

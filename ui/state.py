@@ -25,8 +25,9 @@ DATASET_KEY = "dataset_upload"          # {"name", "bytes"} of an uploaded word 
 CHECKPOINT_KEY = "uploaded_checkpoint"  # {"name", "bytes"} of an uploaded checkpoint, or absent
 UPLOADER_VERSION = "dataset_uploader_version"  # part of the uploaders' keys: a new one empties them
 DATA_WRITTEN = "dataset_link_written"   # the data= this tab last wrote to the address
-NOT_STORED = ("The server could not keep a copy of this word list (its disk is full or read-only): it works in "
-              "this tab, but its link will not open it in another browser. Upload it again later to share it.")
+NOT_STORED = ("The server could not keep a copy of this word list (its disk is full or read-only, or its store is "
+              "full of lists in use): it works in this tab, but its link will not open it in another browser. "
+              "Upload it again later to share it.")
 # Files over the server's maxUploadSize never reach the app: the browser refuses them with only a small
 # mark on the file, so the limit is said up front.
 BROWSER_LIMIT = ("The browser refuses any file over 20 MB before it reaches the app (only a small red mark on the "

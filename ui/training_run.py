@@ -265,6 +265,7 @@ class Run:
             return {"first_loss": t.losses[0] if t.losses else None,
                     "loss_x": x, "loss_log10": y, "loss_smooth": smooth, "bucket": width,
                     "val": list(t.val_losses), "stats": self.latest_stats, "series": run_series.thinned(self.series),
+                    "lr_changes": list(t.config.lr_changes),   # the loss chart marks them
                     "message": self.error or t.message}
         return {**self.status_line(), **self._copied("charts", charts)}
 

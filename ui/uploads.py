@@ -13,12 +13,14 @@ import hashlib
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 from makemore_core.atomic import write_atomically
 
 PREFIX = 12                          # hex digits of the hash carried in a link
 MAX_TOTAL_BYTES = 200 * 2**20        # the whole directory; the core refuses lists over 5 MB
+IN_USE_S = 3600                      # a list stored or opened this recently is never trimmed for another
 HEX = re.compile(r"[0-9a-f]{8,64}")
 
 
@@ -51,9 +53,11 @@ def store(name: str, raw: bytes) -> tuple[str, bool]:
             write_atomically(folder / f"{full}.json", json.dumps({"name": str(name)[:200]}).encode())
     except OSError:
         return full[:PREFIX], False
-    with contextlib.suppress(OSError):   # a list trimmed by another session meanwhile
-        _trim(folder, keep_file=text)
-    return full[:PREFIX], True
+    try:
+        kept = _trim(folder, keep_file=text)
+    except OSError:                  # a list trimmed by another session meanwhile
+        kept = True
+    return full[:PREFIX], kept
 
 
 def _intact(path: Path) -> bool:
@@ -64,18 +68,25 @@ def _intact(path: Path) -> bool:
         return False
 
 
-def _trim(folder: Path, keep_file: Path):
-    """Delete the least recently used lists until the directory fits MAX_TOTAL_BYTES."""
+def _trim(folder: Path, keep_file: Path) -> bool:
+    """Delete the least recently used lists until the directory fits MAX_TOTAL_BYTES; a list in use (stored
+    or opened within IN_USE_S: a teacher's shared list during class) is never deleted for another, so when
+    only such lists are left the new one (`keep_file`) is not kept. Returns whether it was kept."""
     files = sorted(folder.glob("*.txt"), key=lambda p: p.stat().st_mtime)
     total = sum(p.stat().st_size for p in files)
     for path in files:
         if total <= MAX_TOTAL_BYTES:
             break
-        if path == keep_file:
+        if path == keep_file or time.time() - path.stat().st_mtime < IN_USE_S:
             continue
         total -= path.stat().st_size
         path.unlink(missing_ok=True)
         path.with_suffix(".json").unlink(missing_ok=True)
+    if total > MAX_TOTAL_BYTES:
+        keep_file.unlink(missing_ok=True)
+        keep_file.with_suffix(".json").unlink(missing_ok=True)
+        return False
+    return True
 
 
 def load(link: str) -> tuple[str, bytes] | None:
@@ -95,4 +106,6 @@ def load(link: str) -> tuple[str, bytes] | None:
         return None
     if digest(raw) != path.stem:     # a damaged or replaced file is not what the link named
         return None
+    with contextlib.suppress(OSError):
+        os.utime(path)               # in use: trimmed last, and not at all within IN_USE_S
     return str(name), raw

@@ -11,6 +11,7 @@ from .common import BLUE, FONT_SIZE, GREY, ORANGE
 from .training import GUIDE
 
 LOSS_SERIES = ["per step", "smoothed", "val loss"]
+LR_BY_HAND = "lr set by hand"   # rows of the loss chart's data that mark a rate changed by hand, not a line
 SERIES_COLUMNS = ["step", "value", "series"]
 
 
@@ -39,7 +40,8 @@ def _axes(x_title, y_title, log_y=False, x_format=None):
 
 def loss_chart(snap, height=250, big=False):
     """log10 of the training loss: every step (or bucket means) thin, its moving average thick, the
-    val loss with markers, and the loss of a uniform guess dotted."""
+    val loss with markers, the loss of a uniform guess dotted, and a dashed mark with the new rate at each
+    step where the learning rate was changed by hand (snap["lr_changes"]: [(step, lr)])."""
     x = np.asarray(snap["loss_x"], dtype=float)
     parts = [pd.DataFrame({"step": x, "value": np.asarray(snap["loss_log10"], dtype=float), "series": "per step"}),
              pd.DataFrame({"step": x, "value": np.asarray(snap["loss_smooth"], dtype=float), "series": "smoothed"})]
@@ -47,15 +49,26 @@ def loss_chart(snap, height=250, big=False):
         steps, losses = zip(*snap["val"])
         parts.append(pd.DataFrame({"step": np.asarray(steps, dtype=float),
                                    "value": np.log10(np.asarray(losses, dtype=float)), "series": "val loss"}))
+    changes = snap.get("lr_changes") or []
+    if changes:
+        steps, rates = zip(*changes)
+        parts.append(pd.DataFrame({"step": np.asarray(steps, dtype=float), "value": np.nan, "series": LR_BY_HAND,
+                                   "label": [f"lr {lr:g}" for lr in rates]}))
     data = pd.concat(parts, ignore_index=True)
     x_axis, y_axis = _axes("step", "log10(loss)")
+    by_hand = [{"filter": f"datum.series === '{LR_BY_HAND}'"}]
     colors = {"field": "series", "type": "nominal", "scale": {"domain": LOSS_SERIES,
                                                               "range": ["rgba(0,114,178,0.35)", BLUE, ORANGE]},
               "legend": {"orient": "top", "title": None, "symbolStrokeWidth": 3}}
     widths = {"field": "series", "type": "nominal", "legend": None,
               "scale": {"domain": LOSS_SERIES, "range": [1, 3.5 if big else 3, 2.5 if big else 2]}}
     layers = [
-        {"mark": {"type": "line"}, "encoding": {"x": x_axis, "y": y_axis, "color": colors, "strokeWidth": widths}},
+        {"mark": {"type": "line"}, "transform": [{"filter": f"datum.series !== '{LR_BY_HAND}'"}],
+         "encoding": {"x": x_axis, "y": y_axis, "color": colors, "strokeWidth": widths}},
+        {"mark": {"type": "rule", "color": GREY, "strokeDash": [5, 3], "strokeWidth": 1.5}, "transform": by_hand,
+         "encoding": {"x": x_axis}},
+        {"mark": {"type": "text", "align": "left", "baseline": "top", "dx": 3, "y": 2, "color": GREY,
+                  "fontSize": FONT_SIZE - 2}, "transform": by_hand, "encoding": {"x": x_axis, "text": {"field": "label"}}},
         {"mark": {"type": "point", "filled": True, "size": 40, "color": ORANGE},
          "transform": [{"filter": "datum.series === 'val loss'"}], "encoding": {"x": x_axis, "y": y_axis}},
         *_guide(math.log10(snap["uniform_loss"]), "uniform guess", color=GREY, dash=(2, 3)),

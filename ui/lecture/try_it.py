@@ -8,6 +8,7 @@ import streamlit as st
 from makemore_core.sampling import SAMPLE_SEED
 from makemore_core.stages import stage_configs
 from ui import init_lab, model_source, runs, training_settings
+from ui.navigation import page_file
 from ui.run_rates import expected_time
 
 INIT, TRAINING, EVALUATION, SAMPLING = "pages/init.py", "pages/training.py", "pages/evaluation.py", "pages/sampling.py"
@@ -89,7 +90,7 @@ def button(chapter_id: str, vocab_size: int):
     if st.button(f"Try it on the {title} page", key=f"lecture_try_{chapter_id}", type="primary",
                  help=item.what):
         apply(item, vocab_size, chapter_id)
-        st.switch_page(item.page)
+        st.switch_page(page_file(item.page))
     st.caption(f"Opens **{title}** with these settings: {item.what}")
 
 
@@ -142,5 +143,5 @@ def landing(start_run, vocab_size: int) -> bool:
             go.markdown(f"Run {run.id} is **{run.state}**: its charts are below.")
         if back.button(f"Back to chapter {number}", key="tr_lecture_back", width="stretch"):
             _back_to(cid)
-            st.switch_page("pages/lecture.py")
+            st.switch_page(page_file("pages/lecture.py"))
     return True

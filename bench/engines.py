@@ -1,4 +1,4 @@
-"""Benchmark: `python -m makemore_core bench [--quick] [--json] [--data PATH] [--long-steps N]`.
+"""Benchmark: `python bench/engines.py [--quick] [--json] [--data PATH] [--long-steps N] [--no-compile]`.
 
 In one process, on the same data, config (the lecture's deep net, batch 32) and seed, it times
   (1) the baseline: the lecture notebook's loop, written as the notebook writes it;
@@ -10,6 +10,7 @@ agree, and times the Initialization lab's recompute in the core. (The pages' own
 Streamlit, which the core never imports: `python bench/pages.py`.) The notebook's loop itself lives in
 makemore_core/notebook.py, where a learner finds it; this file, a benchmark, is kept out of the package.
 """
+import argparse
 import json
 import statistics
 import sys
@@ -21,11 +22,11 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # `python bench/engines.py` from anywhere
 
-from makemore_core.data import Dataset  # noqa: E402
+from makemore_core.data import DataError, Dataset  # noqa: E402
 from makemore_core.device import configure_threads  # noqa: E402
 from makemore_core.model import LECTURE_SEED, MLP, ModelConfig  # noqa: E402
 from makemore_core.notebook import BATCH, NotebookLoop  # noqa: E402
-from makemore_core.training import Trainer, TrainConfig  # noqa: E402
+from makemore_core.training import TrainConfig, Trainer  # noqa: E402
 
 TOLERANCE = 1e-4
 
@@ -180,12 +181,31 @@ def table(result):
     return "\n".join(lines)
 
 
-def main(args):
-    result = run(args.data, quick=args.quick, compile_step=not args.no_compile, long_steps=args.long_steps)
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="python bench/engines.py",
+                                description="time the training engines and the init statistics, side by side")
+    p.add_argument("--data", default=None, help="word list (default: data/names.txt)")
+    p.add_argument("--quick", action="store_true", help="a run of under a minute")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    p.add_argument("--no-compile", action="store_true", help="time the hand-written step uncompiled")
+    p.add_argument("--long-steps", type=int, default=None,
+                   help="steps of the eager-vs-engine long run (default 20,000; --quick 1,000; 0 skips)")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        result = run(args.data, quick=args.quick, compile_step=not args.no_compile, long_steps=args.long_steps)
+    except (DataError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     print(json.dumps(result) if args.json else table(result))
-    return 0 if result["losses_agree"] else 1
+    if not result["losses_agree"]:
+        print("error: the engines' first 100 losses disagree (see the table)", file=sys.stderr)
+        return 1
+    return 0
 
 
-if __name__ == "__main__":  # python bench/engines.py [options]: the same as `python -m makemore_core bench`
-    from makemore_core import cli
-    sys.exit(cli.main(["bench"] + sys.argv[1:]))
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,7 +4,7 @@
 
 AppTest runs the app in this process (server-side script time, no browser); --browser also opens
 each page on a freshly started server in headless Chromium (what a person waits for). Kept out of
-makemore_core, which never imports Streamlit; `python -m makemore_core bench` times the engines.
+makemore_core, which never imports Streamlit; `python bench/engines.py` times the engines.
 """
 import argparse
 import json

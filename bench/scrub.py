@@ -19,6 +19,7 @@ Two servers (`app.py` and `bench/bare_app.py`), one headless Chromium; the figur
 The machine is shared: the load average is printed; the ratio measured in the same minutes is what counts.
 """
 import argparse
+import functools
 import io
 import json
 import os
@@ -72,12 +73,14 @@ LOAD = "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('d
 class Scrubber:
     """One page's scrubber: its address, the element holding the chart, the text mark naming the member."""
 
-    def __init__(self, name, path, box, prefix, family):
+    def __init__(self, name, path, box, prefix, family, prepare=None):
         self.name, self.path, self.box, self.prefix, self.family = name, path, box, prefix, family
+        self.prepare = prepare   # what the page needs first (a model to sample from)
 
 
 def lab_family():
     import torch
+
     from makemore_core.data import Dataset
     from ui import init_lab as lab
     from ui.figures import init_lab as figs
@@ -93,8 +96,61 @@ def lab_family():
     return statistics.median(times), data
 
 
+@functools.lru_cache(maxsize=1)
+def small_model():
+    """A small trained model (the Sampling page needs one): trained here, uploaded as a checkpoint."""
+    from makemore_core.data import Dataset
+    from makemore_core.model import MLP, ModelConfig
+    from makemore_core.training import TrainConfig, Trainer
+    dataset = Dataset.from_path(ROOT / "data" / "names.txt")
+    model = MLP(ModelConfig(vocab_size=len(dataset.vocab), n_embd=8, n_hidden=48, hidden_layers=2))
+    Trainer(model, dataset.tensors(3), TrainConfig(steps=300, lr_milestones=[200])).run()
+    return model, dataset.vocab
+
+
+def upload_checkpoint(page):
+    import tempfile
+
+    from makemore_core import checkpoint
+    path = Path(tempfile.gettempdir()) / "bench_scrub_small.pt"
+    path.write_bytes(checkpoint.to_bytes(*small_model()))
+    page.locator('[data-testid="stMain"] [data-testid="stFileUploader"] input[type=file]').first.set_input_files(str(path))
+
+
+def sampling_family():
+    from ui import families
+    from ui.figures.sampling import temperature_scrub_chart
+    model, vocab = small_model()
+    temps = families.with_start(families.TEMPERATURES, 0.5)
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        members = families.temperature_family(model, [0] * model.config.block_size, temps)
+        times.append(time.perf_counter() - start)
+    data, _ = temperature_scrub_chart(members, vocab.itos, temps.index(0.5))
+    return statistics.median(times), data
+
+
+def fan_in_family():
+    from makemore_core import lecture_demos as demos
+    from ui.figures.lecture import fan_in_chart
+    from ui.lecture.ch04_kaiming import FAN_INS, GAINS
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        members = [(f, g, demos.fan_in_demo(n, g >= 0, list(GAINS.values())[g] if g >= 0 else 1.0))
+                   for f, n in enumerate(FAN_INS) for g in range(-1, len(GAINS))]
+        times.append(time.perf_counter() - start)
+    data, _ = fan_in_chart(members, FAN_INS, list(GAINS))
+    return statistics.median(times), data
+
+
 SCRUBBERS = {
     "lab": Scrubber("lab gain", "/init", ".st-key-init_scrub", "gain ", lab_family),
+    "sampling": Scrubber("sampling temp.", "/sampling", ".st-key-sampling_scrub", "temperature ", sampling_family,
+                         upload_checkpoint),
+    "fan_in": Scrubber("ch.4 fan_in", "/lecture?chapter=kaiming", ".st-key-lecture_fan_in_demo", "fan_in ",
+                       fan_in_family),
 }
 
 
@@ -108,11 +164,14 @@ def arrow_bytes(data) -> int:
 
 
 class Tab:
-    def __init__(self, browser, url, box, prefix=None, metric=False):
+    def __init__(self, browser, url, box, prefix=None, metric=False, prepare=None):
         self.context = browser.new_context(viewport={"width": 1280, "height": 800})
         self.page = self.context.new_page()
         self.page.goto(url)
         wait_for_app(self.page, timeout=120_000)
+        if prepare:
+            prepare(self.page)
+            self.page.locator(f"{box} .vega-bind input[type=range]").wait_for(timeout=120_000)
         self.page.wait_for_function(LOAD, timeout=120_000)
         self.args = {"box": box, "prefix": prefix or "", "metric": metric}
         if metric:
@@ -159,7 +218,7 @@ def main():
             browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             bare_tab = Tab(browser, bare_url, '[data-testid="stMetricValue"]', metric=True)
             for s in chosen:
-                tab = Tab(browser, app_url + s.path, s.box, s.prefix)
+                tab = Tab(browser, app_url + s.path, s.box, s.prefix, prepare=s.prepare)
                 times = {"scrubber": [], "bare": []}
                 for _ in range(args.rounds):   # interleaved: one press each in turn
                     times["scrubber"].append(tab.press())

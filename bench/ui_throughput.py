@@ -29,10 +29,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, wait_for_app  # noqa: E402
+
 from makemore_core.data import Dataset  # noqa: E402
 from makemore_core.device import configure_threads  # noqa: E402
 from makemore_core.model import MLP, ModelConfig  # noqa: E402
-from makemore_core.training import ENGINES, Trainer, TrainConfig  # noqa: E402
+from makemore_core.training import ENGINES, TrainConfig, Trainer  # noqa: E402
 
 WARMUP_S = 5.0
 STEP_TEXT = re.compile(r"step ([\d,]+) / ([\d,]+)")

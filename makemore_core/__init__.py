@@ -8,7 +8,7 @@ from .device import describe, pick_device
 from .layers import BatchNorm1d, LectureBatchNorm, Linear, ReLU, Tanh
 from .model import LECTURE_SEED, MLP, ModelConfig
 from .stages import STAGE_DESCRIPTIONS, STAGES, stage_configs
-from .training import Trainer, TrainConfig
+from .training import TrainConfig, Trainer
 
 __all__ = [
     "BatchNorm1d", "CheckpointError", "DataError", "Dataset", "LECTURE_SEED", "LectureBatchNorm", "Linear", "MLP",

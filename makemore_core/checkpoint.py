@@ -137,7 +137,7 @@ def _config(d) -> ModelConfig:
             raise ValueError(f"its config has a setting this lab does not know: {key[:40]!r}")
         if not _field_accepts(declared[key], value):
             raise ValueError(f"its config's {key} is a {type(value).__name__}")
-    config = ModelConfig(**d)
+    config = ModelConfig.from_dict(d)   # every key a declared one: nothing is dropped
     if config.num_parameters() > MAX_PARAMETERS:
         raise ValueError(f"its config describes {config.num_parameters():,} parameters; "
                          f"at most {MAX_PARAMETERS:,} are allowed")

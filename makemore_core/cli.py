@@ -1,4 +1,4 @@
-"""Command line: `python -m makemore_core train | stats | sample ...`.
+"""Command line: `python -m makemore_core train | stats | sample | fold | prepare ...`.
 
 Bad input ends with exit status 2 and one line on stderr, never a traceback.
 """
@@ -10,15 +10,14 @@ from pathlib import Path
 
 import torch
 
-from . import checkpoint, fold, lecture_data, lossbook, sampling
-from . import diagnostics
+from . import checkpoint, diagnostics, fold, lecture_data, lossbook, prepare, sampling
 from .data import DataError, Dataset
 from .device import describe, pick_device
 from .engine import COMPILE_PAYS_OFF_AT
 from .evaluation import calibrated_split_losses, split_loss
 from .model import MLP, ModelConfig
 from .stages import STAGE_DESCRIPTIONS, STAGES, stage_configs
-from .training import ENGINES, Trainer, TrainConfig, decay_step
+from .training import ENGINES, TrainConfig, Trainer, decay_step
 
 
 class UsageError(Exception):
@@ -135,13 +134,13 @@ def build_parser():
     fd.add_argument("--checkpoint", required=True)
     fd.add_argument("--out", required=True)
 
-    b = sub.add_parser("bench", help="time the training engines and the init statistics (from the repository root)")
-    b.add_argument("--data", default=None, help="word list (default: data/names.txt)")
-    b.add_argument("--quick", action="store_true", help="a run of under a minute")
-    b.add_argument("--json", action="store_true", help="one JSON object instead of the table")
-    b.add_argument("--no-compile", action="store_true", help="time the hand-written step uncompiled")
-    b.add_argument("--long-steps", type=int, default=None,
-                   help="steps of the eager-vs-engine long run (default 20,000; --quick 1,000; 0 skips)")
+    pr = sub.add_parser("prepare", help="compute everything the Lecture page shows, once, into the cache the "
+                                         "server reads ($MAKEMORE_CACHE_DIR)")
+    pr.add_argument("--data", required=True)
+    pr.add_argument("--loss-log-steps", type=positive_int, default=None,
+                    help="steps of each loss log run (default: the lecture's 200,000, what the page reads)")
+    pr.add_argument("--quick", action="store_true", help="loss log runs of 1,000 steps (a test of the setup)")
+    pr.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     return parser
 
 
@@ -311,18 +310,35 @@ def cmd_fold(args):
           f"wrote {args.out}")
 
 
-def cmd_bench(args):
-    try:   # a benchmark, not part of the library: bench/engines.py, next to the app
-        from bench import engines
-    except ModuleNotFoundError as e:
-        if e.name not in ("bench", "bench.engines"):
-            raise
-        raise UsageError("the benchmark is bench/engines.py in the repository: run this from its root") from None
-    if engines.main(args) != 0:
-        raise UsageError("the engines' first 100 losses disagree (see the table)")
+def cmd_prepare(args):
+    steps = args.loss_log_steps or (1_000 if args.quick else lossbook.STEPS)
+    dataset = Dataset.from_path(args.data)
+    bar = PrepareBar()
+    timings = prepare.prepare(dataset, bar, loss_log_steps=steps, device=pick_device(args.device))
+    bar.close()
+    for label, seconds in timings:
+        print(f"{seconds:8.1f} s  {label}" if seconds else f"   ready    {label}")
+    print(f"{sum(s for _, s in timings):8.1f} s  in all; cache: {lossbook.cache_root()}")
 
 
-COMMANDS = {"train": cmd_train, "stats": cmd_stats, "sample": cmd_sample, "fold": cmd_fold, "bench": cmd_bench}
+class PrepareBar:
+    """prepare's progress on one terminal line (silent when stderr is not a terminal)."""
+
+    def __init__(self):
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, fraction, text):
+        if self.enabled:
+            filled = int(30 * fraction)
+            sys.stderr.write(f"\r\033[K[{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} {text[:90]}")
+            sys.stderr.flush()
+
+    def close(self):
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+COMMANDS = {"train": cmd_train, "stats": cmd_stats, "sample": cmd_sample, "fold": cmd_fold, "prepare": cmd_prepare}
 
 
 def main(argv=None):

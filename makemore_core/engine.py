@@ -30,7 +30,6 @@ import threading
 import torch
 import torch.nn.functional as F
 
-
 # Inductor options, tried in order. cpp_wrapper moves the per-call wrapper (buffer allocation,
 # kernel launches) from Python into C++: measured faster here for this tiny, overhead-bound step.
 COMPILE_OPTIONS = [{"cpp_wrapper": True}, {}]
@@ -231,7 +230,9 @@ class FastEngine:
 
         self.status = "compiling (fast-uncompiled meanwhile)" if background else "compiling"
         if background:
-            threading.Thread(target=work, name="makemore-compile", daemon=True).start()
+            # not a daemon: an interpreter that exits while inductor compiles aborts (exit 134), so the
+            # process waits for the compile (seconds) instead
+            threading.Thread(target=work, name="makemore-compile").start()
         else:
             work()
 

@@ -34,6 +34,13 @@ def folded_linear(weight, bias, bn: BatchNorm1d):
     return w_folded.to(dtype), b_folded.to(dtype)
 
 
+def linear_pairs(model: MLP):
+    """[(Linear, the BatchNorm right after it, or None)] in layer order, read from the layer plan."""
+    kinds = [spec.kind for spec in model.config.layer_plan()] + [None]
+    return [(layer, model.layers[i + 1] if kinds[i + 1] == "batchnorm" else None)
+            for i, layer in enumerate(model.layers) if kinds[i] == "linear"]
+
+
 @torch.no_grad()
 def fold_batchnorm(model: MLP) -> MLP:
     """A new MLP without BatchNorm that computes what `model` computes in eval mode.
@@ -47,10 +54,7 @@ def fold_batchnorm(model: MLP) -> MLP:
     folded = with_dtype(MLP(replace(model.config, batchnorm=False, bias=True), model.device),
                         model.C.dtype)
     folded.C.copy_(model.C)
-    kinds = [spec.kind for spec in model.config.layer_plan()] + [None]
-    sources = [(layer, model.layers[i + 1] if kinds[i + 1] == "batchnorm" else None)
-               for i, layer in enumerate(model.layers) if kinds[i] == "linear"]
-    targets = [layer for spec, layer in zip(folded.config.layer_plan(), folded.layers) if spec.kind == "linear"]
+    sources, targets = linear_pairs(model), [linear for linear, _ in linear_pairs(folded)]
     assert len(sources) == len(targets)
     for (linear, bn), target in zip(sources, targets):
         if bn is not None:

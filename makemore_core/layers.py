@@ -96,9 +96,6 @@ class BatchNorm1d:
     def parameters(self):
         return [self.gamma, self.beta]
 
-    def buffers(self):
-        return {"running_mean": self.running_mean, self.spread_name: getattr(self, self.spread_name)}
-
     def __repr__(self):
         return f"BatchNorm1d({self.gamma.shape[0]})"
 

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from . import diagnostics
 from .model import LECTURE_SEED, MLP
-from .training import Trainer, TrainConfig
+from .training import TrainConfig, Trainer
 
 DEBUG_STEPS = 1_001   # the notebook's deep net breaks out of its loop after step i = 1000
 

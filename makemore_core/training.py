@@ -18,7 +18,6 @@ import torch.nn.functional as F
 from . import diagnostics
 from .evaluation import split_loss
 
-
 DECAY_AT = 0.75          # the lr decays at 75% of the steps unless told otherwise (the lecture: 150,000 of 200,000)
 # The training engines, by the names the CLI, the pages and the run list all use, in one sentence each
 # (engine.py computes the fast ones; its "fast-compiled", compiled before the first step, is for benchmarks).

@@ -6,11 +6,10 @@ import math
 
 import torch
 
-from . import sampling
-from . import diagnostics
+from . import diagnostics, sampling
 from .evaluation import split_loss
 from .model import MLP, ModelConfig
-from .training import Trainer, TrainConfig
+from .training import TrainConfig, Trainer
 
 
 def unigram_loss(Y, vocab_size) -> float:

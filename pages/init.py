@@ -5,10 +5,10 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from ui.hints import plural
-from ui import init_lab as lab
 from ui import classroom, lab_hints, links, state
+from ui import init_lab as lab
 from ui.figures import init_lab as figs
+from ui.hints import plural
 from ui.safe_text import literal
 
 WIDGETS = lab.WIDGETS

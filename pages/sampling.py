@@ -1,15 +1,15 @@
 """Sampling: the model makes up names, one character at a time."""
+import functools
 import math
 import random
 import re
 
 import streamlit as st
-import torch
 
 from makemore_core import checkpoint, sampling
-from ui import links, model_source, state
+from ui import classroom, families, links, model_source, state
 from ui.choices import numbered_index
-from ui.figures.sampling import entropy_bits, next_char_figure
+from ui.figures.sampling import SCRUB, entropy_bits, next_char_figure, temperature_scrub_chart
 from ui.safe_text import literal
 
 SETTINGS = [  # the page's settings in the address (query key, widget key, default, parser)
@@ -44,6 +44,37 @@ def most_likely(model_key, width, _model, _vocab):
 def probs_chart(model_key, probs, chosen, title, y_max, _itos):
     """Cached: the same step at the same settings is drawn once (figure building is the slow part)."""
     return next_char_figure(probs, _itos, chosen, title, y_max)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def temperature_family(model_key, context, temperatures, top_k, top_p, _model):
+    return families.temperature_family(_model, list(context), temperatures, top_k, top_p)
+
+
+SCRUB_FROM = "sampling_scrub_from"   # the temperature the scrubber starts at: the one last set by anything but it
+SCRUB_AT = "sampling_scrub_at"       # the temperature it last committed
+
+
+def scrub_released(key, temperatures):
+    """The thumb rests: its temperature becomes the compared one (the slider and the address follow)."""
+    picked = (st.session_state[key] or {}).get("selection", {}).get(SCRUB) or []
+    if picked:
+        st.session_state[SCRUB_AT] = st.session_state["sampling_compare_t"] = temperatures[int(picked[0]["m"])]
+
+
+def temperature_scrubber(compare_t, context, k, p, chosen):
+    """The next character's distribution at every temperature, picked in the browser as the thumb moves."""
+    key = f"sampling_scrub_{st.session_state.get(SCRUB_FROM)}"
+    if st.session_state.get(SCRUB_AT) != compare_t or key not in st.session_state:   # set elsewhere, or a new chart
+        st.session_state[SCRUB_FROM] = st.session_state[SCRUB_AT] = compare_t
+        key = f"sampling_scrub_{compare_t}"
+    temperatures = families.with_start(families.TEMPERATURES, st.session_state[SCRUB_FROM])
+    members = temperature_family(choice.key, tuple(context), temperatures, k, p, model)
+    start = families.index_of(temperatures, st.session_state[SCRUB_FROM])
+    st.vega_lite_chart(*temperature_scrub_chart(members, vocab.itos, start, chosen, classroom.projecting()),
+                       key=key, on_select=functools.partial(scrub_released, key, temperatures),
+                       selection_mode=SCRUB, width="stretch")
+    return members[start]
 
 
 def new_seed():
@@ -136,9 +167,7 @@ st.markdown(f"#### Context `{s['context']}` → drew {chosen}\n"
             f" (step {step + 1} of {len(steps)})")
 links.save("sampling", SETTINGS)
 context = vocab.encode(s["context"])
-with torch.no_grad():
-    other = sampling.next_char_probs(model, context, compare_t, k, p).tolist()
-y_max = max(max(s["probs"]), max(other))
+y_max = 1.0   # the scrubber's axis: both charts on one scale
 left, right = st.columns(2)
 with left:
     st.plotly_chart(probs_chart(choice.key, tuple(s["probs"]), s["chosen"], f"temperature {temperature:g} (used)", y_max,
@@ -148,11 +177,12 @@ with left:
                "The drawn character is vermillion (orange-red)." + (
                    " Characters top-k or top-p removed have no bar (probability 0): their letters are grey."
                    if k or p else ""))
-with right:
-    st.plotly_chart(probs_chart(choice.key, tuple(other), None, f"temperature {compare_t:g}", y_max, vocab.itos),
-                    key="sampling_probs_compare", config={"displayModeBar": False})
-    st.caption(f"Spread: {entropy_bits(other):.2f} bits. A lower temperature sharpens the distribution toward "
-               "the favourite; a higher one flattens it toward uniform.")
+with right, st.container(key="sampling_scrub"):
+    temperature_scrubber(compare_t, context, k, p, s["chosen"])
+    st.caption("Drag the temperature: the same context and model at every temperature from 0.1 to 3, in the "
+               "browser. Lower sharpens the distribution toward the favourite, higher flattens it toward uniform; "
+               "grey bars are what top-k / top-p would cut there. When you let go, it becomes the compared "
+               "temperature.")
 
 # ---------------------------------------------------------------- beam search
 st.header("The most likely names (beam search)")

@@ -13,9 +13,9 @@ from ui import links, state, training_live
 from ui import runs as run_lib
 from ui import training_settings as form
 from ui.figures import training as figs
-from ui.safe_text import literal
 from ui.lecture import try_it
 from ui.run_rates import expected_time
+from ui.safe_text import literal
 from ui.training_settings import LECTURE_RUN, MODEL_SOURCES, QUICK, SETTINGS
 
 # While a run trains the charts redraw twice a second: static plots (no hover/zoom layers) are
@@ -189,7 +189,7 @@ if shown is None:
                  (" Earlier runs are in the run list below." if manager.runs else ""))
 else:   # the live view: this browser's run, or one watched read-only
     if watching:
-        notices.info(f"Watching run {shown.id}, another browser's run: read-only, live. Start your own with the "
+        notices.info(f"Watching run {shown.number}, another browser's run: read-only, live. Start your own with the "
                      "settings above.")
     else:
         training_live.learning_rate_input(notices, shown, shown.state)
@@ -208,7 +208,7 @@ else:
                                 "steps": text_col(width="medium"), "lr": number_col(format="%g", width="small"),
                                 "lr schedule": text_col(width="medium")})
     ids = [r.id for r in manager.runs]
-    label_of = {r.id: f"run {r.id}: {r.label}" for r in manager.runs}
+    label_of = {r.id: f"run {r.number}: {r.label}" for r in manager.runs}
     # A fresh key whenever the list or the shown run changes: the widget then starts from the shown
     # run and no value the browser still holds from an older list of runs can overwrite it.
     # (no on_change: a browser may still report a value for the previous key, and fire it late)

@@ -90,6 +90,21 @@ def stop_all_runs():
         run.wait(5)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def background_work_ends():
+    """A thread still inside torch when the interpreter exits aborts it ("terminate called without an
+    active exception", exit status 134, after every test passed): at the end of the session, stop every
+    training run and wait for the background jobs (a chapter's computations) the tests started."""
+    yield
+    if "ui.training_run" in sys.modules:
+        for run in sys.modules["ui.training_run"].all_runs():
+            run.stop()
+            run.wait(60)
+    if "ui.jobs" in sys.modules:
+        for job in list(sys.modules["ui.jobs"].RUNNER.jobs.values()):
+            job.wait(600)
+
+
 def _unavailable(reason):
     if IN_CI:
         pytest.fail(f"browser test cannot run in CI: {reason}")

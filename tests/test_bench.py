@@ -10,7 +10,9 @@ from makemore_core.data import Dataset
 from makemore_core.device import configure_threads
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.notebook import NotebookLoop
-from makemore_core.training import Trainer, TrainConfig
+from makemore_core.training import TrainConfig, Trainer
+
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
 
 configure_threads()
 
@@ -30,9 +32,23 @@ def test_notebook_baseline_is_the_lecture_loop(data):
     assert sum(p.nelement() for p in notebook.parameters) == 47_024
 
 
+def test_the_library_never_imports_the_benchmark(capsys, tmp_path):
+    """bench/ is a script beside the app: the command line has no `bench` and imports nothing from it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    code = "import sys, makemore_core.cli; print(sorted(m for m in sys.modules if m.startswith('bench')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out
+    assert cli.main(["bench", "--quick"]) == 2 and "invalid choice: 'bench'" in capsys.readouterr().err
+    assert bench.main(["--quick", "--data", str(tmp_path / "missing.txt")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+
+
 def test_quick_json_has_every_key(capsys, default_names):
-    code = cli.main(["bench", "--quick", "--json", "--no-compile", "--long-steps", "200",
-                     "--data", str(default_names)])
+    code = bench.main(["--quick", "--json", "--no-compile", "--long-steps", "200", "--data", str(default_names)])
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     training = result["training"]

@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, wait_for_app, wait_for_rerun
 from test_browser_classroom import drag_every_slider
 

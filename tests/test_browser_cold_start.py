@@ -1,7 +1,6 @@
 """A class opening the same deep link at once on a just-started server: every tab gets the whole app
 (its navigation, the sidebar's data set and upload), not Streamlit's legacy page of the pages/ folder."""
 import pytest
-
 from conftest import start_app_server, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

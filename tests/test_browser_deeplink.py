@@ -1,7 +1,6 @@
 """The first request a fresh server gets can be a deep link (a bookmarked /training, say): it must
 show that page inside the app's frame (navigation and sidebar), not the page alone."""
 import pytest
-
 from conftest import start_app_server, wait_for_app
 
 pytestmark = pytest.mark.browser

@@ -3,7 +3,6 @@ its BatchNorm table, then sample names with it (one browser session throughout).
 import re
 
 import pytest
-
 from conftest import wait_for_app
 
 pytestmark = pytest.mark.browser

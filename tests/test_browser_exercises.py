@@ -1,8 +1,8 @@
 """The exercise chapter in headless Chromium, as the Lecture page's last chapter: guess, train E01,
 read which parameter moved; E02's fold of its own net."""
 import re
-import pytest
 
+import pytest
 from conftest import wait_for_app
 
 pytestmark = pytest.mark.browser

@@ -1,6 +1,5 @@
 """The Initialization lab in headless Chromium: a deep link, presets, Compare, the projector layout."""
 import pytest
-
 from conftest import wait_for_app
 
 pytestmark = pytest.mark.browser

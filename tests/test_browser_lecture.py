@@ -1,8 +1,8 @@
 """The Lecture page in headless Chromium: each chapter's "try it" opens its page with that chapter's
 settings showing, and no exception on either page."""
 import pytest
-
 from conftest import wait_for_app
+
 from ui.lecture import CHAPTERS, chapter_id
 from ui.lecture.try_it import PAGE_TITLES, TRY_IT
 

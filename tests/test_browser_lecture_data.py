@@ -5,8 +5,8 @@ import http.server
 import threading
 
 import pytest
-
 from conftest import start_app_server, wait_for_app, wait_for_rerun
+
 from makemore_core import lecture_data
 
 pytestmark = pytest.mark.browser

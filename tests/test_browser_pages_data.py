@@ -2,7 +2,6 @@
 import re
 
 import pytest
-
 from conftest import wait_for_app
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,6 @@ a teacher's link (ask=1) asks the question again."""
 import re
 
 import pytest
-
 from conftest import wait_for_app, wait_for_rerun
 
 from ui.lecture.questions import all_questions

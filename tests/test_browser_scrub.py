@@ -3,8 +3,8 @@ chart at the chosen member (the text mark that says it), and see the member reac
 import re
 
 import pytest
-
 from conftest import wait_for_app, wait_for_rerun
+
 from ui import init_lab as lab
 
 pytestmark = pytest.mark.browser
@@ -108,3 +108,87 @@ def test_lab_pin_survives_f5(page, app_url):
     wait_for_app(page)
     expect(page.get_by_role("button", name="Unpin A", exact=True)).to_be_visible(timeout=60_000)
     assert "A: No BN, gain 1" in page.inner_text("body").replace("\n", " ")
+
+
+SAMPLING = ".st-key-sampling_scrub"
+
+
+@pytest.fixture(scope="module")
+def checkpoint_file(tmp_path_factory, default_names):
+    """A small trained model's checkpoint, to upload on the Sampling page."""
+    from makemore_core import checkpoint
+    from makemore_core.data import Dataset
+    from makemore_core.model import MLP, ModelConfig
+    from makemore_core.training import TrainConfig, Trainer
+    dataset = Dataset.from_path(default_names)
+    model = MLP(ModelConfig(vocab_size=len(dataset.vocab), n_embd=8, n_hidden=48, hidden_layers=2))
+    Trainer(model, dataset.tensors(3), TrainConfig(steps=300, lr_milestones=[200])).run()
+    path = tmp_path_factory.mktemp("ckpt") / "small.pt"
+    path.write_bytes(checkpoint.to_bytes(model, dataset.vocab))
+    return path
+
+
+def test_sampling_temperature_scrubber_keys_and_mouse(page, app_url, checkpoint_file):
+    page.goto(f"{app_url}/sampling")
+    wait_for_app(page)
+    page.locator('[data-testid="stMain"] [data-testid="stFileUploader"] input[type=file]').first.set_input_files(str(checkpoint_file))
+    thumb = page.locator(f"{SAMPLING} .vega-bind input[type=range]")
+    thumb.wait_for(timeout=120_000)
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'temperature ')})('{SAMPLING}') !== null", timeout=60_000)
+    thumb.scroll_into_view_if_needed()
+    read = lambda: page.evaluate(NOTE.replace("gain ", "temperature "), SAMPLING)   # noqa: E731
+    assert read().startswith("temperature 0.5 ·")
+    assert page.get_by_role("slider", name=re.compile("Temperature \\(drag\\)")).count() == 1
+    thumb.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'temperature ')})('{SAMPLING}').startsWith('temperature 0.6 ·')",
+                           timeout=10_000)
+    spread = lambda t: float(re.search(r"spread ([\d.]+) bits", t).group(1))   # noqa: E731
+    low = spread(read())
+    box = thumb.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 10 / 58, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'temperature ')})('{SAMPLING}').startsWith('temperature 3 ·')",
+                           timeout=10_000)
+    assert spread(read()) > low   # hotter: flatter
+    page.wait_for_function("() => new URL(location.href).searchParams.get('compare_temperature') === '3.0'",
+                           timeout=30_000)   # on release it became the compared temperature
+
+
+FAN_IN = '.st-key-lecture_fan_in_demo'
+
+
+def test_lecture_fan_in_demo_answers_in_the_browser(page, app_url):
+    """Chapter 4: the fan_in range, the w / √fan_in checkbox and the gain radio are bound inside the chart."""
+    page.goto(f"{app_url}/lecture?chapter=kaiming")
+    wait_for_app(page)
+    thumb = page.locator(f"{FAN_IN} .vega-bind input[type=range]")
+    thumb.wait_for(timeout=120_000)
+    read = lambda: page.evaluate(NOTE.replace("gain ", "fan_in "), FAN_IN)   # noqa: E731
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'fan_in ')})('{FAN_IN}') !== null", timeout=60_000)
+    thumb.scroll_into_view_if_needed()
+    assert read().startswith("fan_in 10 ·") and "std(x @ w) 0.9" in read() or "std(x @ w) 1.0" in read()
+    page.get_by_label("w / √fan_in").uncheck()   # not divided: std grows like √fan_in
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'fan_in ')})('{FAN_IN}').includes('√fan_in = 3.16')",
+                           timeout=10_000)
+    thumb.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")   # 10 -> 30 -> 50 -> 100
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'fan_in ')})('{FAN_IN}').startsWith('fan_in 100 ·')",
+                           timeout=10_000)
+    assert re.search(r"std\(x @ w\) (9\.|10\.)", read())
+    box = thumb.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 6 / 9, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 2, box["y"] + box["height"] / 2, steps=6)
+    page.mouse.up()
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'fan_in ')})('{FAN_IN}').startsWith('fan_in 1 ·')",
+                           timeout=10_000)
+    page.get_by_label("w / √fan_in").check()
+    page.get_by_label("5/3 (tanh)").check()
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'fan_in ')})('{FAN_IN}').includes('gain = 1.667')",
+                           timeout=10_000)
+    assert page.locator('[data-testid="stException"]').count() == 0

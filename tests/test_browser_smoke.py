@@ -1,6 +1,5 @@
 """Every page answers its own URL on a freshly started server, in a real browser."""
 import pytest
-
 from conftest import wait_for_app
 
 pytestmark = pytest.mark.browser

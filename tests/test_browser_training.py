@@ -3,7 +3,6 @@ import re
 import time
 
 import pytest
-
 from conftest import wait_for_app
 
 pytestmark = pytest.mark.browser

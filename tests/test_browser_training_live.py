@@ -1,7 +1,6 @@
 """The live Training view holds still: its charts are updated in place (never blank between two
 refreshes), and at 1280x800 the controls, the progress line and the four main charts fit one screen."""
 import pytest
-
 from conftest import wait_for_app
 
 pytestmark = pytest.mark.browser

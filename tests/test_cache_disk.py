@@ -7,13 +7,12 @@ import io
 import os
 
 import pytest
+from conftest import ROOT, open_app_page
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, open_app_page
-from makemore_core import atomic, lossbook
+from makemore_core import atomic, lossbook, prepare
 from makemore_core.data import Dataset
 from ui import state, uploads
-from ui.lecture import compute
 
 WORDS = b"anna\nbob\ncarl\ndora\nemma\n" * 4
 
@@ -155,5 +154,5 @@ def test_a_finished_loss_log_stage_stays_when_the_disk_is_read_only(small, cache
 
 
 def test_a_lecture_result_on_a_full_disk_is_returned_and_leaves_no_file(cache, full_disk):
-    assert compute.on_disk("probe", lambda: {"x": 1}) == {"x": 1}
+    assert prepare.on_disk("probe", lambda: {"x": 1}) == {"x": 1}
     assert not list((cache / "lecture").glob("*.json"))      # no half file read back as the result later

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from crafted_checkpoints import crafted
 
 ROOT = Path(__file__).resolve().parent.parent

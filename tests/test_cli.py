@@ -19,6 +19,8 @@ from makemore_core.device import configure_threads
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig, Trainer
 
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
+
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = "data/names.txt"
 TRAIN_KEYS = {"steps", "seconds", "steps_per_s", "init_loss", "train_loss", "val_loss", "test_loss", "params", "device"}

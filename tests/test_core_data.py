@@ -4,9 +4,20 @@ import random
 import pytest
 import torch
 
-from makemore_core.data import (MAX_BYTES, DataError, Dataset, Vocab, build_examples, check_indices,
-                                context_windows, load_words, split_words, words_from_bytes)
+from makemore_core.data import (
+    MAX_BYTES,
+    DataError,
+    Dataset,
+    Vocab,
+    build_examples,
+    check_indices,
+    context_windows,
+    load_words,
+    split_words,
+    words_from_bytes,
+)
 
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
 
 # ---------------------------------------------------------------- validation: every error the issue lists
 

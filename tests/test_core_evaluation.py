@@ -6,13 +6,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from makemore_core import checkpoint, evaluation
-from makemore_core import diagnostics
+from makemore_core import checkpoint, diagnostics, evaluation
 from makemore_core.data import Dataset, Vocab
 from makemore_core.device import configure_threads
 from makemore_core.layers import BatchNorm1d
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig, Trainer
+
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
 
 configure_threads()
 

@@ -10,7 +10,7 @@ from makemore_core import evaluation
 from makemore_core import lecture_demos as demos
 from makemore_core.device import configure_threads
 from makemore_core.model import MLP, ModelConfig
-from makemore_core.training import Trainer, TrainConfig
+from makemore_core.training import TrainConfig, Trainer
 
 configure_threads()
 

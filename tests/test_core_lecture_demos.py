@@ -6,6 +6,8 @@ import pytest
 
 from makemore_core import lecture_demos as demos
 
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
+
 
 def test_softmax_toy_is_minus_log_softmax_in_float64():
     logits = [0.0, 0.0, 5.0, 0.0]

@@ -10,6 +10,8 @@ from makemore_core.device import describe, pick_device
 from makemore_core.layers import BatchNorm1d, Linear, ReLU, Tanh
 from makemore_core.model import LECTURE_SEED, MLP, ModelConfig
 
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
+
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
@@ -224,11 +226,11 @@ def test_every_tensor_and_the_generator_live_on_the_device(device):
     model = MLP(ModelConfig(), device)
     assert model.generator.device.type == device
     tensors = [model.C] + [p for l in model.layers for p in l.parameters()]
-    tensors += [b for bn in model.batchnorms() for b in bn.buffers().values()]
+    tensors += [b for bn in model.batchnorms() for b in bn.running]
     assert all(t.device.type == device for t in tensors)
     X = torch.randint(0, 27, (32, 3), generator=model.generator, device=device)
     assert model(X).device.type == device
-    assert all(b.device.type == device for bn in model.batchnorms() for b in bn.buffers().values())
+    assert all(b.device.type == device for bn in model.batchnorms() for b in bn.running)
     assert model.copy().C.device.type == device
 
 

@@ -13,6 +13,8 @@ from makemore_core.evaluation import word_nll
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig, Trainer
 
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
+
 configure_threads()
 
 

@@ -1,21 +1,23 @@
 """Training: the step-wise trainer, its schedule, divergence, statistics, and lecture exactness.
 
-The lecture-exactness tests replay the notebook literally (its own Linear / BatchNorm1d / Tanh
-classes and loop, written out below) on ../shared/data/names.txt and compare with the core.
+The lecture-exactness tests replay the notebook literally (its own data cells, Linear / BatchNorm1d /
+Tanh classes and loop: makemore_core/notebook.py) on ../shared/data/names.txt and compare with the core.
 """
 import math
-import random
 
 import pytest
 import torch
 import torch.nn.functional as F
 
 from makemore_core import diagnostics, training
+from makemore_core import notebook as notebook_cells
 from makemore_core.data import Dataset
 from makemore_core.device import configure_threads
 from makemore_core.evaluation import split_loss
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig, Trainer
+
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
 
 configure_threads()  # one intra-op thread, as the app and the CLI run
 
@@ -200,124 +202,15 @@ def test_learns_on_the_default_data(default_data):
 
 # ---------------------------------------------------------------- lecture exactness
 
-class NotebookLinear:
-    def __init__(self, fan_in, fan_out, g, bias=True):
-        self.weight = torch.randn((fan_in, fan_out), generator=g) / fan_in**0.5
-        self.bias = torch.zeros(fan_out) if bias else None
-
-    def __call__(self, x):
-        self.out = x @ self.weight
-        if self.bias is not None:
-            self.out += self.bias
-        return self.out
-
-    def parameters(self):
-        return [self.weight] + ([] if self.bias is None else [self.bias])
-
-
-class NotebookBatchNorm1d:
-    def __init__(self, dim, eps=1e-5, momentum=0.1):
-        self.eps, self.momentum, self.training = eps, momentum, True
-        self.gamma, self.beta = torch.ones(dim), torch.zeros(dim)
-        self.running_mean, self.running_var = torch.zeros(dim), torch.ones(dim)
-
-    def __call__(self, x):
-        if self.training:
-            xmean, xvar = x.mean(0, keepdim=True), x.var(0, keepdim=True)
-        else:
-            xmean, xvar = self.running_mean, self.running_var
-        xhat = (x - xmean) / torch.sqrt(xvar + self.eps)
-        self.out = self.gamma * xhat + self.beta
-        if self.training:
-            with torch.no_grad():
-                self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * xmean
-                self.running_var = (1 - self.momentum) * self.running_var + self.momentum * xvar
-        return self.out
-
-    def parameters(self):
-        return [self.gamma, self.beta]
-
-
-class NotebookTanh:
-    def __call__(self, x):
-        self.out = torch.tanh(x)
-        return self.out
-
-    def parameters(self):
-        return []
-
-
 @pytest.fixture(scope="module")
 def notebook(lecture_names):
-    """The notebook's data preparation and network, literally."""
+    """The notebook's data preparation, network and loop, its own code (makemore_core/notebook.py)."""
     words = open(lecture_names, "r").read().splitlines()
-    chars = sorted(list(set("".join(words))))
-    stoi = {s: i + 1 for i, s in enumerate(chars)}
-    stoi["."] = 0
-    block_size = 3
-
-    def build_dataset(words):
-        X, Y = [], []
-        for w in words:
-            context = [0] * block_size
-            for ch in w + ".":
-                ix = stoi[ch]
-                X.append(context)
-                Y.append(ix)
-                context = context[1:] + [ix]
-        return torch.tensor(X), torch.tensor(Y)
-
-    random.seed(42)
-    random.shuffle(words)
-    n1, n2 = int(0.8 * len(words)), int(0.9 * len(words))
-    Xtr, Ytr = build_dataset(words[:n1])
-    Xdev, Ydev = build_dataset(words[n1:n2])
-    Xte, Yte = build_dataset(words[n2:])
-
-    g = torch.Generator().manual_seed(2147483647)
-    n_embd, n_hidden, vocab_size = 10, 100, len(stoi)
-    C = torch.randn((vocab_size, n_embd), generator=g)
-    layers = [NotebookLinear(n_embd * block_size, n_hidden, g, bias=False), NotebookBatchNorm1d(n_hidden), NotebookTanh()]
-    for _ in range(4):
-        layers += [NotebookLinear(n_hidden, n_hidden, g, bias=False), NotebookBatchNorm1d(n_hidden), NotebookTanh()]
-    layers += [NotebookLinear(n_hidden, vocab_size, g, bias=False), NotebookBatchNorm1d(vocab_size)]
-    with torch.no_grad():
-        layers[-1].gamma *= 0.1
-        for layer in layers[:-1]:
-            if isinstance(layer, NotebookLinear):
-                layer.weight *= 1.0
-    parameters = [C] + [p for layer in layers for p in layer.parameters()]
-    for p in parameters:
-        p.requires_grad = True
-
-    lossi = []
-    for i in range(STEPS):
-        ix = torch.randint(0, Xtr.shape[0], (32,), generator=g)
-        Xb, Yb = Xtr[ix], Ytr[ix]
-        emb = C[Xb]
-        x = emb.view(emb.shape[0], -1)
-        for layer in layers:
-            x = layer(x)
-        loss = F.cross_entropy(x, Yb)
-        for layer in layers:
-            layer.out.retain_grad()
-        for p in parameters:
-            p.grad = None
-        loss.backward()
-        lr = 0.1 if i < 150000 else 0.01
-        for p in parameters:
-            p.data += -lr * p.grad
-        lossi.append(loss.item())
-
-    with torch.no_grad():
-        for layer in layers:
-            layer.training = False
-        x = C[Xdev].view(Xdev.shape[0], -1)
-        for layer in layers:
-            x = layer(x)
-        dev_loss = F.cross_entropy(x, Ydev).item()
-    return {"splits": ((Xtr, Ytr), (Xdev, Ydev), (Xte, Yte)), "n_params": sum(p.nelement() for p in parameters),
-            "losses": lossi, "dev_loss": dev_loss, "C": C.detach()}
+    (Xtr, Ytr), (Xdev, Ydev), (Xte, Yte) = notebook_cells.build_splits(words)
+    loop = notebook_cells.NotebookLoop(Xtr, Ytr)
+    loop.run(STEPS)
+    return {"splits": ((Xtr, Ytr), (Xdev, Ydev), (Xte, Yte)), "n_params": sum(p.nelement() for p in loop.parameters),
+            "losses": loop.losses, "dev_loss": loop.split_loss(Xdev, Ydev), "C": loop.C.detach()}
 
 
 STEPS = 30
@@ -378,7 +271,7 @@ def test_lecture_stats_at_init_are_the_notebook_plots(lecture_names, core_run):
 def test_batchnorm_with_a_batch_of_one_is_refused():
     from makemore_core.data import Dataset
     from makemore_core.model import MLP, ModelConfig
-    from makemore_core.training import Trainer, TrainConfig
+    from makemore_core.training import TrainConfig, Trainer
     ds = Dataset.from_words(["anna", "bob", "carl", "dina", "emma", "fred", "gina", "hugo", "ida", "jon"])
     data = ds.tensors(3)
     with pytest.raises(ValueError, match="BatchNorm needs a batch of at least 2"):

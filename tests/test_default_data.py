@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
+
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ROOT / "data" / "names.txt"
 README = ROOT / "data" / "README.md"

@@ -12,7 +12,9 @@ from makemore_core.device import configure_threads
 from makemore_core.engine import plan_of, train_step
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.stages import STAGES, stage_configs
-from makemore_core.training import MAX_CHUNK, Trainer, TrainConfig
+from makemore_core.training import MAX_CHUNK, TrainConfig, Trainer
+
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
 
 TIGHT = 1e-5
 configure_threads()  # one thread, as the app runs (two threads oversubscribe a busy 2-core machine)
@@ -294,6 +296,17 @@ def test_unknown_layer_is_not_planned():
     model = MLP(ModelConfig())
     model.layers.append(object())
     assert plan_of(model) is None
+
+
+@pytest.mark.parametrize("kind", ["torch", "lecture"])
+def test_the_cuda_graph_rebind_points_every_buffer_at_the_captured_tensors(kind):
+    """After a CUDA graph replays, the layers must hold the captured buffers (BatchNorm's running
+    statistics, whatever their names) and keep their parameters: checked here on the CPU."""
+    model = MLP(ModelConfig(hidden_layers=2, batchnorm_kind=kind))
+    static = [t.detach().clone() for t in engine_module.model_tensors(model)]
+    engine_module.FastEngine._rebind(model, static)
+    for (name, t, trainable), s in zip(model.named_tensors(), static):
+        assert (t is s) != trainable, name   # buffers: the captured tensors; parameters: their own
 
 
 def test_chunked_minibatch_draws_equal_per_step_draws():

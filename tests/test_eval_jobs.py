@@ -4,7 +4,7 @@ import pytest
 from makemore_core import evaluation
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig
-from ui import eval_jobs
+from ui import eval_jobs, jobs
 from ui.training_run import Run
 
 
@@ -45,9 +45,9 @@ def test_a_finished_run_is_evaluated_under_the_pages_key(dataset, data):
     run.start()
     run.wait(60)
     assert run.state == "finished"
-    key = (f"run:{run.id}@30", eval_jobs.data_key(dataset))   # what model_source.choose names this model
-    assert key in eval_jobs._jobs, "the run's end did not start its evaluation"
-    report = eval_jobs._jobs[key].result(timeout=120)
+    job = eval_jobs.find(f"run:{run.id}@30", eval_jobs.data_key(dataset))   # what model_source.choose names it
+    assert job is not None, "the run's end did not start its evaluation"
+    report = job.result(timeout=120)
     expected = evaluation.evaluate(run.trainer.model.copy().eval(), data,
                                    max_examples=eval_jobs.BATCH_OF_ONE_EXAMPLES)
     assert report.splits == expected.splits
@@ -60,4 +60,4 @@ def test_a_stopped_run_is_not_evaluated_in_advance(dataset, data):
     run.stop()
     run.wait(60)
     assert run.state == "stopped"
-    assert not any(key.startswith(f"run:{run.id}@") for key, _ in eval_jobs._jobs)
+    assert not any(key[0] == "evaluation" and key[1].startswith(f"run:{run.id}@") for key in jobs.RUNNER.jobs)

@@ -14,13 +14,25 @@ import math
 import pytest
 import torch
 
-from makemore_core import MLP, BatchNorm1d, Dataset, Linear, ModelConfig, Trainer, TrainConfig, Vocab
-from makemore_core import checkpoint, sampling
+from makemore_core import (
+    MLP,
+    BatchNorm1d,
+    Dataset,
+    Linear,
+    ModelConfig,
+    TrainConfig,
+    Trainer,
+    Vocab,
+    checkpoint,
+    sampling,
+)
 from makemore_core.cli import main
 from makemore_core.device import configure_threads
 from makemore_core.fold import fold_batchnorm, folded_linear, logits_eval, max_difference, with_dtype
 from makemore_core.layers import LectureBatchNorm
 from makemore_core.stages import stage_configs
+
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
 
 configure_threads()  # one intra-op thread: two, on a busy 2-core machine, were 40x slower here
 

@@ -10,14 +10,15 @@ import plotly.io as pio
 import pytest
 import torch
 
-from makemore_core import cli
-from makemore_core.stages import STAGES, stage_configs
-from makemore_core import diagnostics
+from makemore_core import cli, diagnostics
 from makemore_core.data import Dataset
 from makemore_core.layers import BatchNorm1d
+from makemore_core.stages import STAGES, stage_configs
 from ui import init_lab as lab
 from ui import lab_hints
 from ui.figures import init_lab as figs
+
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
 
 DATA = "data/names.txt"
 

@@ -7,8 +7,8 @@ import socket
 import threading
 
 import pytest
-
 from conftest import open_app_page
+
 from makemore_core import cli, lecture_data
 from ui import lecture_words, state
 

@@ -1,9 +1,9 @@
 """Every experiment is a link (ui.links, ui.uploads): query parameters in, widget values out; bad
 values get the default and a warning; values outlive a page switch; a word list travels by its hash."""
 import pytest
+from conftest import ROOT, redraw
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, redraw
 from ui import links, uploads
 
 
@@ -144,6 +144,7 @@ def test_a_link_can_never_name_a_server_path(tmp_path, monkeypatch, bad):
 def test_the_store_keeps_its_size_cap(tmp_path, monkeypatch):
     monkeypatch.setenv("MAKEMORE_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(uploads, "MAX_TOTAL_BYTES", 250)
+    monkeypatch.setattr(uploads, "IN_USE_S", 0)      # no list in use: the oldest goes first
     ids = [uploads.keep(f"list{i}.txt", (f"word{i}\n" * 20).encode()) for i in range(4)]   # 120+ bytes each
     kept = list((tmp_path / "uploads").glob("*.txt"))
     assert sum(p.stat().st_size for p in kept) <= 250

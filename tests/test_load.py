@@ -13,7 +13,6 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from conftest import start_app_server
 from streamlit_client import simulate_class
 

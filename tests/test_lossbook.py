@@ -13,6 +13,8 @@ from makemore_core.model import MLP
 from makemore_core.stages import stage_configs
 from makemore_core.training import Trainer
 
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
+
 configure_threads()
 STEPS = 60
 

@@ -4,9 +4,9 @@ come out escaped and capped, never as live markup."""
 import re
 
 import pytest
+from conftest import ROOT, open_app_page
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, open_app_page
 from makemore_core import checkpoint
 from makemore_core.model import MLP, ModelConfig
 from ui import state

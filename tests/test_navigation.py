@@ -8,9 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
-
 from conftest import ROOT
+from streamlit.runtime.pages_manager import PagesManager
 
 
 @pytest.fixture

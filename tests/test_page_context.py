@@ -1,7 +1,7 @@
 """AppTest: the Context windows page: the slider, the name picker, the shapes and the identity."""
 import pytest
-
 from conftest import open_app_page, vega_chart
+
 from makemore_core.data import Dataset
 
 UPLOAD = "\n".join(["xy", "yx", "xxy", "yyx", "xyxy", "yxyx", "xx", "yy", "xyx", "yxy"]).encode()

@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import open_app_page
+
 from makemore_core.data import Dataset
 
 UPLOAD = "\n".join(["Zoë", "anna", "bob", "Zoë", "cleo", "dan", "eve", "fay", "gus", "hal", "ivy", "joe"]).encode()

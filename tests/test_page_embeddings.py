@@ -1,8 +1,8 @@
 """AppTest: the Embeddings & shapes page: each slider moves the shapes and counts it should."""
 import pytest
 import torch
-
 from conftest import open_app_page, vega_chart
+
 from makemore_core import checkpoint
 from makemore_core.data import Dataset
 from makemore_core.model import MLP, ModelConfig

@@ -4,8 +4,8 @@ import math
 from pathlib import Path
 
 import pytest
-
 from conftest import open_app_page
+
 import ui.runs
 from makemore_core import checkpoint, sampling
 from makemore_core.data import Dataset, Vocab

@@ -3,10 +3,10 @@ calls it. Short runs: the chapter's step counts are lowered for the test (the ma
 import time
 
 import pytest
+from conftest import vega_chart
 from streamlit.testing.v1 import AppTest
 
-from conftest import vega_chart
-from makemore_core import MLP, Dataset, ModelConfig, Trainer, TrainConfig, Vocab, checkpoint
+from makemore_core import MLP, Dataset, ModelConfig, TrainConfig, Trainer, Vocab, checkpoint
 from makemore_core.device import configure_threads
 from makemore_core.stages import stage_configs
 from ui.lecture import exercises
@@ -21,7 +21,8 @@ def chapter():
 
 
 @pytest.fixture(autouse=True)
-def short_runs(monkeypatch):
+def short_runs(monkeypatch, tmp_path):
+    monkeypatch.setenv("MAKEMORE_CACHE_DIR", str(tmp_path))   # the chapter's results go to disk: start empty
     monkeypatch.setattr(exercises, "E01_STEPS", [200, 400])
     monkeypatch.setattr(exercises, "FOLD_STEPS", 300)
 

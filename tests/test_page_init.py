@@ -4,8 +4,8 @@ import json
 import math
 
 import pytest
-
 from conftest import ROOT, open_app_page, redraw, vega_chart
+
 from ui import init_lab as lab
 
 PAGE = "pages/init.py"
@@ -260,7 +260,7 @@ def test_the_pin_is_in_the_address_and_comes_back_from_it():
     at.button(key="init_pin").click().run()
     assert at.query_params["pin"] in ("default", ["default"])
     at.toggle(key="init_bn").set_value(False).run()
-    from streamlit.testing.v1 import AppTest   # F5: a new session on the same address
+    from streamlit.testing.v1 import AppTest  # F5: a new session on the same address
     again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     again.query_params["pin"] = "batchnorm:0;gain:1.6666666666666667"
     again.run()

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import open_app_page
+
 import ui.runs
-from ui.choices import numbered_index
 from makemore_core import checkpoint, sampling
 from makemore_core.data import Dataset
 from makemore_core.model import ModelConfig
 from makemore_core.training import TrainConfig
+from ui.choices import numbered_index
 from ui.figures.sampling import CHOSEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,12 +125,16 @@ def test_step_by_step_highlights_the_drawn_character(monkeypatch, manager, model
     at.slider(key="sampling_step").set_value(2).run()
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     used = next(s for s in specs if "(used)" in json.dumps(s["layout"]["title"]))
-    other = next(s for s in specs if "temperature 0.5" in json.dumps(s["layout"]["title"]))
     colors = used["data"][0]["marker"]["color"]
     assert colors.count(CHOSEN) == 1 and colors.index(CHOSEN) == steps[1]["chosen"]
-    assert CHOSEN not in other["data"][0]["marker"]["color"]
+    from conftest import vega_chart  # the temperature scrubber, at the compared temperature 0.5
+
+    from ui import families
+    _, data = vega_chart(at, "sampling_temperature_chart")
+    other = data[(data["m"] == families.TEMPERATURES.index(0.5)) & (data["kind"] != "note")]
+    assert list(other["kind"]).index("drawn") == steps[1]["chosen"]   # the character drawn, marked there too
     # at temperature 0.5 the favourite gets likelier than at 1.0
-    p_used, p_other = array(used["data"][0]["y"]), array(other["data"][0]["y"])
+    p_used, p_other = array(used["data"][0]["y"]), list(other["p"])
     assert len(p_used) == len(dataset.vocab) and abs(sum(p_used) - 1) < 1e-4
     assert max(p_other) > max(p_used)
     assert f"`{steps[1]['context']}`" in " ".join(md.value for md in at.markdown)
@@ -210,3 +214,31 @@ def test_follow_the_name_survives_new_names():
     assert numbered_index(3, 20) == 3
     assert numbered_index("25. too far", 20) == 0 and numbered_index(25, 20) == 0
     assert numbered_index("(empty)", 20) == 0 and numbered_index(None, 20) == 0
+
+
+def test_temperature_scrubber_family_is_the_cores_distribution(monkeypatch, manager, model, dataset):
+    """The scrubber's member at a temperature holds sampling.next_char_probs there for the followed
+    name's context, and top-k marks what next_char_probs with top-k cuts."""
+    from conftest import vega_chart
+
+    from ui import families
+    at = open_page(monkeypatch, manager)
+    at.slider(key="sampling_top_k").set_value(5).run()
+    spec, data = vega_chart(at, "sampling_temperature_chart")
+    param = spec["layer"][0]["params"][0]
+    temps = families.with_start(families.TEMPERATURES, 0.5)
+    assert param["value"] == temps.index(0.5) and param["bind"]["max"] == len(temps) - 1
+    context = [0] * model.config.block_size   # the followed name's first step: '...'
+    labels = ["end" if c == "." else c for c in dataset.vocab.itos]
+    for t in (0.5, 2.0):
+        rows = data[(data["m"] == temps.index(t)) & (data["kind"] != "note")]
+        assert list(rows["char"]) == labels
+        np.testing.assert_allclose(rows["p"], sampling.next_char_probs(model, context, t).numpy(), rtol=1e-6, atol=1e-9)
+        kept = sampling.next_char_probs(model, context, t, top_k=5).numpy() > 0
+        assert list(rows["kind"] == "cut") == list(~kept)   # temperature keeps the order: the drawn one is kept
+        assert (rows["kind"] != "cut").sum() == 5
+    note = data[(data["m"] == temps.index(2.0)) & (data["kind"] == "note")]["note"].iloc[0]
+    assert note.startswith("temperature 2 ·") and "cut 22 of 27" in note
+    at.slider(key="sampling_compare_t").set_value(2.0).run()   # the slider moves where the scrubber starts
+    spec2, _ = vega_chart(at, "sampling_temperature_chart")
+    assert spec2["layer"][0]["params"][0]["value"] == temps.index(2.0)

@@ -4,16 +4,16 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import open_app_page, vega_chart
+
 from makemore_core import checkpoint, cli
 from makemore_core.data import Dataset
 from makemore_core.model import MLP
-from makemore_core.training import Trainer, TrainConfig
+from makemore_core.training import TrainConfig, Trainer
 from ui import run_queue
 from ui import runs as run_lib
-from ui.training_run import all_runs
 from ui.state import DATASET_KEY
+from ui.training_run import all_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,7 +82,7 @@ def test_start_pause_step_resume_stop_and_reset():
     at.button(key="tr_stop").click().run()
     assert not run.alive and run.state == "stopped"
     assert "No run shown" in text(at)
-    row = at.dataframe[0].value.set_index("run").loc[run.id]
+    row = at.dataframe[0].value.set_index("run").loc[run.number]
     assert row["state"] == "stopped" and row["steps"].startswith(f"{run.trainer.step_num:,} /")
 
 
@@ -121,7 +121,7 @@ def test_run_survives_reruns_widget_changes_and_page_switches():
     assert run.wait_until(lambda r: r.trainer.step_num > before + 10, 20)
     at.switch_page("pages/training.py").run()
     assert run.alive and run.state == "running"
-    assert f"**Run {run.id}**" in text(at)
+    assert f"**Run {run.number}**" in text(at)
     assert at.number_input(key="tr_steps").value == 1_000_000  # the form came back as it was
     assert at.number_input(key="tr_gain").value == 2.0
     assert (vega_chart(at, "loss")[1]["series"] == "smoothed").sum() > 0
@@ -137,19 +137,19 @@ def test_run_list_and_overlay_of_two_runs():
     second.wait(30)
     at.run()
     table = at.dataframe[0].value.tail(2)   # (AppTests in one process share the session's run list)
-    assert list(table["run"]) == [first.id, second.id]
+    assert list(table["run"]) == [first.number, second.number]
     assert list(table["BatchNorm"]) == ["yes", "no"] and list(table["state"]) == ["finished", "finished"]
     assert list(table["engine"]) == ["eager", "fast-uncompiled"]
     spec = chart(at, "tr_overlay_chart")
     names = [t["name"] for t in spec["data"]]
-    assert names[0].startswith(f"run {first.id}:") and names[1].startswith(f"run {second.id}:")
+    assert names[0].startswith(f"run {first.number}:") and names[1].startswith(f"run {second.number}:")
     assert "log10(loss)" in spec["layout"]["yaxis"]["title"]["text"]
     at.radio(key="tr_overlay_metric").set_value("saturation").run()
     assert "saturation" in chart(at, "tr_overlay_chart")["layout"]["yaxis"]["title"]["text"]
     show = next(w for w in at.selectbox if w.label == "Show above")
     assert show.value == second.id
     show.set_value(first.id).run()                                  # look at an older run again
-    assert f"**Run {first.id}**" in text(at)
+    assert f"**Run {first.number}**" in text(at)
 
 
 def test_divergence_stops_itself_and_keeps_history():
@@ -191,13 +191,19 @@ def test_checkpoint_download_upload_and_continue():
     assert continued.trainer.losses[0] < run.trainer.losses[0]    # it did not start from scratch
 
 
-def test_server_busy_queues_the_run(monkeypatch):
-    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 1)
+def busy_server(monkeypatch):
+    """One training slot on the server, taken by another browser's run (returned: stop it)."""
+    monkeypatch.setattr(run_queue.queue, "size", 1)   # the one bound of ui.jobs
     dataset = Dataset.from_path(ROOT / "data" / "names.txt")
     blocker = run_lib.Run("another tab", dataset, dataset.tensors(3, "cpu"), cli_model_config(dataset),
                           TrainConfig(steps=1_000_000), "cpu")
     blocker.start()
     assert blocker.wait_until(lambda r: r.state == "running", 10)
+    return blocker
+
+
+def test_server_busy_queues_the_run(monkeypatch):
+    blocker = busy_server(monkeypatch)
     at = small(training_page(), 100)
     run = start(at)
     assert run.state == "queued"
@@ -419,12 +425,7 @@ def test_a_compile_still_under_way_when_the_run_ends_is_not_called_compiling(mon
 
 def test_one_browser_queues_at_most_a_few_runs(monkeypatch):
     # issue 30: one browser could queue 80+ runs, inflating everyone else's place in line
-    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 1)
-    dataset = Dataset.from_path(ROOT / "data" / "names.txt")
-    blocker = run_lib.Run("another tab", dataset, dataset.tensors(3, "cpu"), cli_model_config(dataset),
-                          TrainConfig(steps=1_000_000), "cpu")
-    blocker.start()
-    assert blocker.wait_until(lambda r: r.state == "running", 10)
+    blocker = busy_server(monkeypatch)
     at = small(training_page(), 100)
     waiting = [start(at) for _ in range(run_lib.MAX_WAITING)]
     assert all(r.state == "queued" for r in waiting)
@@ -433,3 +434,12 @@ def test_one_browser_queues_at_most_a_few_runs(monkeypatch):
     assert not at.exception and len(all_runs()) == known
     assert any("Not started" in e.value and "already waiting for a training slot" in e.value for e in at.error)
     blocker.stop()
+
+
+def test_a_queued_runs_view_refreshes_slowly_and_its_charts_not_at_all():
+    # issue 30: 28 queued runs' views refreshing like training ones starved the 2 trainers (220 of 600 steps/s)
+    from ui import training_live
+    status_s, charts_s = training_live.refresh_every("queued")
+    assert charts_s is None and status_s >= 2.0
+    assert training_live.refresh_every("running") == (training_live.REFRESH_S, training_live.CHART_REFRESH_S)
+    assert training_live.refresh_every("paused") == (None, None)

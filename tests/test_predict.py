@@ -4,15 +4,24 @@ import math
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, open_app_page
+
 from makemore_core import lecture_demos as demos
 from ui import lecture_progress as progress
 from ui.lecture import CHAPTERS, chapter_id
 from ui.lecture.common import CHAPTER_KEY, SEEN_KEY
 from ui.lecture.predict import Question
-from ui.lecture.questions import (QUESTIONS, all_questions, _fan_in, _outlier, _params, curve_shape, e02_verdict, top_question,
-                                  weight_label)
+from ui.lecture.questions import (
+    QUESTIONS,
+    _fan_in,
+    _outlier,
+    _params,
+    all_questions,
+    curve_shape,
+    e02_verdict,
+    top_question,
+    weight_label,
+)
 
 IDS = [chapter_id(c) for c in CHAPTERS]
 TOTAL = len(all_questions())

@@ -11,11 +11,13 @@ import torch
 
 from makemore_core import checkpoint
 from makemore_core.model import MLP, ModelConfig
-from makemore_core.training import Trainer, TrainConfig
+from makemore_core.training import TrainConfig, Trainer
 from ui import run_hints, run_queue, run_series
 from ui import runs as run_lib
 from ui.run_series import LossHistory
 from ui.training_run import Run
+
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +111,7 @@ def test_divergence_stops_the_run_and_keeps_history(dataset, data):
 
 
 def test_server_cap_queues_runs_until_a_slot_frees(dataset, data, monkeypatch):
-    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 1)
+    monkeypatch.setattr(run_queue.queue, "size", 1)   # the one bound of ui.jobs
     first = make_run(dataset, data, steps=100_000)
     second = make_run(dataset, data, steps=100_000)
     first.start()
@@ -127,7 +129,7 @@ def test_server_cap_queues_runs_until_a_slot_frees(dataset, data, monkeypatch):
 
 
 def test_a_queued_run_can_be_stopped(dataset, data, monkeypatch):
-    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 1)
+    monkeypatch.setattr(run_queue.queue, "size", 1)   # the one bound of ui.jobs
     blocker = make_run(dataset, data, steps=100_000)
     blocker.start()
     queued = make_run(dataset, data, steps=100)
@@ -208,7 +210,7 @@ def test_releasing_the_tab_stops_its_runs(dataset, data):
     running.start()                      # the paused run gave its slot back: this one trains
     assert running.wait_until(lambda r: r.state == "running", 10)
     manager.shown_id = paused.id
-    assert manager.shown is paused and manager.latest_model()[2].startswith(f"run {paused.id}")
+    assert manager.shown is paused and manager.latest_model()[2].startswith(f"run {paused.number}")
     manager.release()
     running.wait(10)
     paused.wait(10)
@@ -227,7 +229,7 @@ def training(run):
 
 
 def test_queue_is_first_come_first_served_with_one_training_run_per_owner(dataset, data, monkeypatch):
-    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 2)
+    monkeypatch.setattr(run_queue.queue, "size", 2)   # the one bound of ui.jobs
     a1, a2 = owned_run(dataset, data, "a"), owned_run(dataset, data, "a")
     b1, c1 = owned_run(dataset, data, "b"), owned_run(dataset, data, "c")
     a1.start()
@@ -252,7 +254,7 @@ def test_queue_is_first_come_first_served_with_one_training_run_per_owner(datase
 
 
 def test_a_paused_run_gives_its_slot_to_the_next_in_line(dataset, data, monkeypatch):
-    monkeypatch.setattr(run_queue, "MAX_TRAINERS", 1)
+    monkeypatch.setattr(run_queue.queue, "size", 1)   # the one bound of ui.jobs
     mine, theirs = owned_run(dataset, data, "a"), owned_run(dataset, data, "b")
     mine.start()
     assert training(mine)

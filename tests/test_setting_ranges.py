@@ -2,8 +2,8 @@
 takes the same bounds (links.bounds), so a link can never carry a value its widget refuses, nor the
 widget offer one a link is refused."""
 import pytest
-
 from conftest import open_app_page
+
 from makemore_core import checkpoint
 from makemore_core.model import MLP, ModelConfig
 from ui import links

@@ -7,6 +7,8 @@ import torch
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.shapes import format_shape, total_parameters, trace_shapes
 
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
+
 
 def real_forward_shapes(config, batch_size):
     model = MLP(config)

@@ -37,8 +37,8 @@ def test_one_dead_neuron_is_singular():
 
 
 def test_sampling_says_a_links_bad_values_even_without_a_model():
-    from streamlit.testing.v1 import AppTest
     from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params.update({"temperature": "-3", "top_k": "abc"})
     at.run()
@@ -51,6 +51,7 @@ def test_sampling_says_a_links_bad_values_even_without_a_model():
 
 def test_removed_characters_have_grey_letters_since_they_have_no_bar():
     import numpy as np
+
     from ui.figures.sampling import FILTERED, next_char_figure
     itos = [".", *"abcdefghijklmnopqrstuvwxyz"]
     probs = np.zeros(27)
@@ -82,7 +83,9 @@ def test_the_labs_e01_caption_leaves_the_answer_to_the_exercise():
 def test_the_loss_chart_marks_a_rate_changed_by_hand(dataset, data):
     import json
     import math
+
     import numpy as np
+
     from makemore_core.model import ModelConfig
     from makemore_core.training import TrainConfig
     from ui.figures import live
@@ -98,7 +101,46 @@ def test_the_loss_chart_marks_a_rate_changed_by_hand(dataset, data):
     assert snap["lr_changes"] == [(20, 0.05)]
     chart, spec = live.loss_chart(snap)
     marks = chart[chart["series"] == live.LR_BY_HAND]
-    assert list(marks["step"]) == [20.0] and list(marks["label"]) == ["lr 0.05"]
+    assert list(marks["step"]) == [20.0] and list(marks["label"]) == ["lr 0.05 by hand"]
     plain = {"loss_x": np.arange(3.0), "loss_log10": np.zeros(3), "loss_smooth": np.zeros(3), "bucket": 1, "val": [],
              "uniform_loss": math.log(27)}
     assert json.dumps(live.loss_chart(plain)[1]) == json.dumps(spec)   # the same spec: the mark is data
+
+
+def test_a_learners_first_run_is_run_1_whatever_other_browsers_ran(dataset, data):
+    from makemore_core.model import ModelConfig
+    from makemore_core.training import TrainConfig
+    from ui.runs import RunManager
+    config, train = ModelConfig(vocab_size=len(dataset.vocab), n_hidden=8, hidden_layers=1), TrainConfig(steps=5)
+    teacher, learner = RunManager("teacher"), RunManager("learner")
+    for _ in range(3):
+        teacher.new_run("t", dataset, data, config, train, "cpu")
+    first = learner.new_run("l", dataset, data, config, train, "cpu")
+    assert [r.number for r in teacher.runs] == [1, 2, 3] and first.number == 1
+    assert first.id not in {r.id for r in teacher.runs}      # the server still tells them apart (links)
+    assert first.settings()["run"] == 1 and first.status_line()["number"] == 1
+
+
+def test_the_training_page_numbers_the_runs_of_its_browser(stop_all_runs):
+    # (AppTests share one owner, so earlier tests' runs may be this "browser's" too)
+    at = open_app_page("training")
+    at.number_input(key="tr_steps").set_value(30).run()
+    at.button(key="tr_start").click().run()
+    numbers = at.dataframe[0].value["run"].tolist()
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert f"**Run {numbers[-1]}**" in " ".join(m.value for m in at.markdown)
+
+
+def test_the_chapters_code_wraps_instead_of_running_off_the_screen():
+    from ui.lecture.common import CHAPTER_KEY
+    for cid in ("batchnorm", "pytorchify"):
+        at = open_app_page("lecture", {CHAPTER_KEY: cid, "lecture_pick": cid}, timeout=240)
+        code = [c for c in at.code if "class " in c.value]
+        assert code and all(c.proto.wrap_lines for c in code), cid
+
+
+def test_e01_table_says_moved_in_one_word():
+    from ui.lecture.exercises import param_table
+    one = {"name": "C", "shape": [27, 10], "grad_max": 0.0, "update_mean": 0.0, "update_max": 0.0}
+    table = param_table({"params": [one]}, {"params": [one]})
+    assert table["zeros: moved?"].tolist() == ["no"]

@@ -1,24 +1,26 @@
 """The lecture's stages: configs, generator order, and exactness on the lecture's names.txt.
 
-The exactness tests replay the notebook's own recipe literally (its cells 6-7 for the first half,
-with each stage's scaling written as the notebook writes it) and compare with the core and with
-the numbers the notebook prints.
+The exactness tests replay the notebook's own code (makemore_core/notebook.py: its cells 6-10 for the
+first half, with each stage's scaling written as the notebook writes it) and compare with the core and
+with the numbers the notebook prints.
 """
 import json
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 from makemore_core.checkpoint import from_bytes, to_bytes
 from makemore_core.data import Dataset
 from makemore_core.device import configure_threads
 from makemore_core.evaluation import batch_stats_loss, calibrated_split_losses, split_loss
 from makemore_core.layers import LectureBatchNorm
-from makemore_core.model import LECTURE_SEED, MLP, ModelConfig
+from makemore_core.model import MLP, ModelConfig
+from makemore_core.notebook import first_half_parameters, first_half_run
 from makemore_core.sampling import sample
 from makemore_core.stages import STAGE_DESCRIPTIONS, STAGES, stage_configs
 from makemore_core.training import Trainer
+
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
 
 configure_threads()
 
@@ -77,29 +79,10 @@ def test_overrides_win_and_scales_follow_the_layers():
     assert stage_configs("deep", n_hidden=50)[0].n_hidden == 50
 
 
-def notebook_first_half(stage, vocab_size=27):
-    """C, W1, b1, W2, b2 as the notebook draws and scales them for a stage (its cell 6, edited
-    the way the lecture edits it): the same float32 operations."""
-    g = torch.Generator().manual_seed(LECTURE_SEED)
-    C = torch.randn((vocab_size, 10), generator=g)
-    W1 = torch.randn((30, 200), generator=g)
-    b1 = None if stage == "batchnorm" else torch.randn(200, generator=g)
-    W2 = torch.randn((200, vocab_size), generator=g)
-    b2 = torch.randn(vocab_size, generator=g)
-    if stage != "original":
-        W2, b2 = W2 * 0.01, b2 * 0
-    if stage == "tanh-fix":
-        W1, b1 = W1 * 0.2, b1 * 0.01
-    if stage in ("kaiming", "batchnorm"):
-        W1 = W1 * (5/3)/((10 * 3)**0.5)  # noqa: E226 - the notebook's expression
-        b1 = None if b1 is None else b1 * 0.01
-    return g, C, W1, b1, W2, b2
-
-
 @pytest.mark.parametrize("stage", FIRST_HALF)
 def test_generator_order_and_scales_are_the_notebooks(stage):
     """C, W1, (b1), W2, b2, then the minibatches: the same numbers from the same generator."""
-    g, C, W1, b1, W2, b2 = notebook_first_half(stage)
+    g, C, W1, b1, W2, b2 = first_half_parameters(stage)
     model = MLP(stage_configs(stage)[0])
     first, last = model.layers[0], model.layers[-1]
     assert torch.equal(model.C, C) and torch.equal(first.weight, W1) and torch.equal(last.weight, W2)
@@ -139,7 +122,7 @@ def test_bad_stage_fields_are_refused(kw, message):
 
 # Step-0 loss (the first minibatch, at init) of each stage, to the notebook's 4 printed digits.
 # original 27.8817 and batchnorm 3.3239 (its cell 7) and deep 3.2870 (its cell 14) are printed by
-# the notebook; the other three come from the notebook's recipe run here (notebook_first_half), and
+# the notebook; the other three come from the notebook's recipe run here (notebook.first_half_parameters), and
 # are what the video shows as each fix is made.
 STEP0 = {"original": 27.8817, "softmax-fix": 3.3221, "tanh-fix": 3.3135, "kaiming": 3.3179, "batchnorm": 3.3239,
          "deep": 3.2870}
@@ -168,71 +151,13 @@ def test_step_zero_loss_and_parameter_count(lecture, stage):
     assert round(trainer.losses[0], 4) == STEP0[stage]
 
 
-def notebook_run(data, stage, steps):
-    """The notebook's cells 6, 7, 9 and 10 for a first-half stage, literally (float32, its own loop)."""
-    (Xtr, Ytr), (Xdev, Ydev) = data["train"], data["val"]
-    g, C, W1, b1, W2, b2 = notebook_first_half(stage)
-    n_hidden = 200
-    bngain, bnbias = torch.ones((1, n_hidden)), torch.zeros((1, n_hidden))
-    bnmean_running, bnstd_running = torch.zeros((1, n_hidden)), torch.ones((1, n_hidden))
-    batchnorm = stage == "batchnorm"
-    parameters = [C, W1, W2, b2] + ([bngain, bnbias] if batchnorm else [b1])
-    for p in parameters:
-        p.requires_grad = True
-    lossi = []
-    for i in range(steps):
-        ix = torch.randint(0, Xtr.shape[0], (32,), generator=g)
-        Xb, Yb = Xtr[ix], Ytr[ix]
-        emb = C[Xb]
-        embcat = emb.view(emb.shape[0], -1)
-        if batchnorm:
-            hpreact = embcat @ W1
-            bnmeani = hpreact.mean(0, keepdim=True)
-            bnstdi = hpreact.std(0, keepdim=True)
-            hpreact = bngain * (hpreact - bnmeani) / bnstdi + bnbias
-            with torch.no_grad():
-                bnmean_running = 0.999 * bnmean_running + 0.001 * bnmeani
-                bnstd_running = 0.999 * bnstd_running + 0.001 * bnstdi
-        else:
-            hpreact = embcat @ W1 + b1
-        h = torch.tanh(hpreact)
-        logits = h @ W2 + b2
-        loss = F.cross_entropy(logits, Yb)
-        for p in parameters:
-            p.grad = None
-        loss.backward()
-        lr = 0.1 if i < 100000 else 0.01
-        for p in parameters:
-            p.data += -lr * p.grad
-        lossi.append(loss.item())
-
-    @torch.no_grad()
-    def split_loss(x, y, mean, std):
-        hpreact = C[x].view(x.shape[0], -1) @ W1
-        hpreact = bngain * (hpreact - mean) / std + bnbias if batchnorm else hpreact + b1
-        return F.cross_entropy(torch.tanh(hpreact) @ W2 + b2, y).item()
-    with torch.no_grad():   # cell 9: calibrate over the whole training split
-        hpreact = C[Xtr].view(Xtr.shape[0], -1) @ W1
-        bnmean, bnstd = hpreact.mean(0, keepdim=True), hpreact.std(0, keepdim=True)
-    own = {}   # cell 10's commented-out line: each split normalized by its own mean and std
-    with torch.no_grad():
-        for split, (x, y) in (("train", (Xtr, Ytr)), ("val", (Xdev, Ydev))):
-            hpreact = C[x].view(x.shape[0], -1) @ W1
-            own[split] = split_loss(x, y, hpreact.mean(0, keepdim=True), hpreact.std(0, keepdim=True))
-    return {"losses": lossi, "C": C.detach(), "W1": W1.detach(), "split_statistics": own,
-            "running": {"train": split_loss(Xtr, Ytr, bnmean_running, bnstd_running),
-                        "val": split_loss(Xdev, Ydev, bnmean_running, bnstd_running)},
-            "calibrated": {"train": split_loss(Xtr, Ytr, bnmean, bnstd), "val": split_loss(Xdev, Ydev, bnmean, bnstd)},
-            "bnstd_running": bnstd_running.squeeze(0)}
-
-
 @pytest.mark.parametrize("stage", FIRST_HALF)
 def test_first_steps_are_the_notebooks(lecture, stage):
     """The eager Trainer runs the notebook's operations: its losses, weights, running statistics and
     split losses (running and calibrated) are the notebook loop's. The core sums a split's loss in
     float64 where the notebook takes a float32 mean: 1e-6."""
     _, data = lecture
-    ref = notebook_run(data, stage, NOTEBOOK_STEPS)
+    ref = first_half_run(data, stage, NOTEBOOK_STEPS)
     trainer = core_trainer(data, stage, NOTEBOOK_STEPS).run()
     model = trainer.model
     assert round(ref["losses"][0], 4) == STEP0[stage]

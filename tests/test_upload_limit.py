@@ -8,12 +8,12 @@ import urllib.request
 import uuid
 
 import pytest
-from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
-
 from conftest import open_app_page, start_app_server
+from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+from streamlit_client import Session
+
 from makemore_core import checkpoint
 from makemore_core.model import MLP, ModelConfig
-from streamlit_client import Session
 from ui import upload_limit
 
 WORDS = b"anna\nbob\ncarl\ndora\n" * 5

@@ -21,10 +21,12 @@ import math
 import pytest
 import torch
 
-from makemore_core import MLP, Dataset, ModelConfig, Trainer, TrainConfig
+from makemore_core import MLP, Dataset, ModelConfig, TrainConfig, Trainer
 from makemore_core.cli import main
 from makemore_core.device import configure_threads
 from makemore_core.evaluation import split_loss
+
+pytestmark = pytest.mark.numerics   # rerun by .ci/run with the kernels of other processors
 
 configure_threads()  # one intra-op thread: two, on a busy 2-core machine, were 40x slower here
 

@@ -2,8 +2,8 @@
 import math
 
 import pytest
-
 from conftest import open_app_page, redraw
+
 from ui.training_run import all_runs
 
 

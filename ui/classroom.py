@@ -1,9 +1,11 @@
 """For a class: projector mode, a teacher's link that hides parts of the app, and the page's own link.
 
-- Projector mode (a sidebar toggle, `projector=1` in the link): larger type (body text 22 px),
-  thicker chart lines, dark captions, a compact layout.
+- Projector mode (a sidebar toggle, `projector=1` in the link): larger type (body text 22 px, st.metric
+  values 48 px: the largest text; chart tick labels 18 px at 1920 wide), thicker chart lines, dark
+  captions, a compact layout.
 - `hide=sidebar,controls,gain,...` in a link: `sidebar` hides the sidebar, `controls` every input
-  on the page, any other word the control of that setting (the page's query key, e.g. `gain`).
+  on the page and what belongs to them (presets, their captions and headings, Compare A/B, expanders
+  holding only controls), any other word the control of that setting (the page's query key, e.g. `gain`).
 
 All the app's CSS is here, injected once per run from `apply()`.
 """
@@ -49,8 +51,18 @@ html { font-size: 22px; }
 [data-testid="stVerticalBlock"] { gap: 0.55rem; }
 h1 { padding-top: 0.2rem !important; }
 .js-plotly-plot .scatterlayer .js-line { stroke-width: 3.5px !important; }
-.js-plotly-plot .xtick text, .js-plotly-plot .ytick text { font-weight: 600; font-size: 14px !important; }
-.js-plotly-plot .legendtext, .js-plotly-plot .g-xtitle text, .js-plotly-plot .g-ytitle text { font-size: 15px !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {
+    font-size: 2.2rem !important; line-height: 1.15; font-weight: 600; }   /* the headline numbers: the largest text */
+[data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"] p { font-size: 0.9rem; }
+.js-plotly-plot .xtick text, .js-plotly-plot .ytick text { font-weight: 600; font-size: 18px !important; }
+.js-plotly-plot .legendtext, .js-plotly-plot .g-xtitle text, .js-plotly-plot .g-ytitle text { font-size: 19px !important; }
+.js-plotly-plot .gtitle { font-size: 21px !important; }
+.vega-embed .role-axis-label text { font-size: 18px !important; font-weight: 600; }   /* read from the back row */
+.vega-embed .role-axis-title text, .vega-embed .role-title-text text { font-size: 20px !important; }
+.vega-embed .role-legend-label text { font-size: 17px !important; }
+@media (max-width: 1600px) {
+    .js-plotly-plot .xtick text, .js-plotly-plot .ytick text, .vega-embed .role-axis-label text { font-size: 15px !important; }
+}
 [data-testid="stSidebarNav"] a * { white-space: normal !important; text-overflow: clip !important; }   /* wrap, not cut */
 [data-testid="stDownloadButton"] button * { white-space: normal !important; text-overflow: clip !important; }
 """
@@ -58,6 +70,27 @@ h1 { padding-top: 0.2rem !important; }
 # the inputs `hide=controls` removes from the page (buttons stay: Pause, Step, Start)
 CONTROLS = ["stSlider", "stNumberInput", "stSelectbox", "stMultiSelect", "stCheckbox", "stRadio",
             "stTextInput", "stFileUploader"]
+
+# What belongs to the hidden controls goes with them: preset buttons and the quick-train button, the caption
+# and heading just beside a control, the Compare A/B switch, and an expander that holds nothing but controls.
+_CONTROL = ", ".join(f'[data-testid="{kind}"]' for kind in CONTROLS)
+_SHOWS = ('canvas, .js-plotly-plot, .vega-embed, [data-testid="stMetric"], [data-testid="stDataFrame"], '
+          '[data-testid="stTable"], [data-testid="stImage"], [data-testid="stCode"]')
+# the next sibling is one control, or a row of presets (not a block that holds controls somewhere inside);
+# a :has may not hold another :has
+_NEXT_IS_CONTROL = (f':has(+ [data-testid="stElementContainer"] :is({_CONTROL}), '
+                    '+ [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"] [class*="_preset"])')
+CONTROLS_CHROME_CSS = "\n".join(f"{rule} {{ display: none !important; }}" for rule in (   # one rule each: a
+    '[data-testid="stMain"] [class*="st-key-"][class*="_preset"]',                         # selector a browser
+    '[data-testid="stMain"] [class*="st-key-"][class*="_quick_train"]',                    # refuses drops only its own
+    f'[data-testid="stMain"] [data-testid="stLayoutWrapper"]:has(.st-key-init_pin, .st-key-init_unpin)'
+    f':not(:has({_SHOWS}))',
+    f'[data-testid="stMain"] [data-testid="stElementContainer"]:has({_CONTROL}) + [data-testid="stElementContainer"]'
+    ':has([data-testid="stCaptionContainer"])',
+    f'[data-testid="stMain"] [data-testid="stElementContainer"]:has([data-testid="stMarkdownContainer"] > p > '
+    f'strong:only-child){_NEXT_IS_CONTROL}',
+    f'[data-testid="stMain"] [data-testid="stExpander"]:not(:has({_SHOWS}))',
+))
 
 
 def projecting() -> bool:
@@ -83,6 +116,7 @@ def _hide_css(parts: set[str], page_settings=()) -> str:
     if "controls" in parts:
         rules += [f'[data-testid="stMain"] [data-testid="{kind}"] {{ display: none !important; }}'
                   for kind in CONTROLS]
+        rules.append(CONTROLS_CHROME_CSS)
     for s in page_settings:              # one named control: Streamlit gives its element the class st-key-<key>
         if s.query in parts:
             rules.append(f".st-key-{s.key} {{ display: none !important; }}")

@@ -1,26 +1,17 @@
-"""Evaluations done once per model, off the request path (issue 13).
+"""Evaluations done once per model, off the request path (issue 13), as jobs of ui.jobs.
 
-A training run that finishes hands its model here; one background worker evaluates it
-(`evaluation.evaluate`: every split loss, BatchNorm's four modes, the calibration) while the learner
-is still on the Training page, and the Evaluation page finds the result ready. A model the page asks
+A training run that finishes hands its model here; the evaluation (`evaluation.evaluate`: every
+split loss, BatchNorm's four modes, the calibration) runs in the background while the learner is
+still on the Training page, and the Evaluation page finds the result ready. A model the page asks
 for that nobody submitted (a checkpoint, a run stopped early) is queued the same way. Server-wide,
-keyed by (model key, data key), the newest MAX_KEPT results kept. No Streamlit here: the run's
+keyed by (model key, data key); it waits for a slot like every other job and every training run
+(a class finishing thirty runs at once queues thirty evaluations). No Streamlit here: the run's
 thread calls it too.
 """
-import collections
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-
 from makemore_core import evaluation
+from ui import jobs
 
 BATCH_OF_ONE_EXAMPLES = 2048   # enough to show the NaN; every one of them is NaN
-MAX_KEPT = 32
-
-# One worker: a class finishing thirty runs at once queues thirty evaluations instead of running them
-# side by side on two cores (evaluate() already uses a second thread of its own).
-_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="makemore-eval")
-_jobs: collections.OrderedDict = collections.OrderedDict()   # (model key, data key) -> Future
-_lock = threading.Lock()
 
 
 def data_key(dataset) -> str:
@@ -28,19 +19,24 @@ def data_key(dataset) -> str:
     return dataset.digest[:16]
 
 
-def submit(model_key: str, data_key: str, model, data) -> Future:
+def key_of(model_key: str, data_key: str) -> tuple:
+    return ("evaluation", model_key, data_key)
+
+
+def submit(model_key: str, data_key: str, model, data) -> jobs.Job:
     """The evaluation of `model` on `data` under this key: the one already queued or done, else a new
-    one, on a copy of `model` (the page samples with swapped BatchNorm buffers while the worker reads)."""
-    key = (model_key, data_key)
-    with _lock:
-        if key in _jobs:
-            _jobs.move_to_end(key)
-            return _jobs[key]
-        job = _worker.submit(evaluation.evaluate, model.copy().eval(), data, max_examples=BATCH_OF_ONE_EXAMPLES)
-        _jobs[key] = job
-        while len(_jobs) > MAX_KEPT:
-            _jobs.popitem(last=False)
-        return job
+    one, on a copy of `model` taken now (the page samples with swapped BatchNorm buffers meanwhile)."""
+    key = key_of(model_key, data_key)
+    found = jobs.find(key)
+    if found is not None and found.error is None:
+        return found
+    copy = model.copy().eval()
+    return jobs.submit(key, lambda job: evaluation.evaluate(copy, data, max_examples=BATCH_OF_ONE_EXAMPLES),
+                       label="evaluation")
+
+
+def find(model_key: str, data_key: str):
+    return jobs.find(key_of(model_key, data_key))
 
 
 def run_finished(run):

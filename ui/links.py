@@ -149,7 +149,7 @@ def restore(page: str, settings) -> dict:
         for s in settings:
             if s.key not in st.session_state:
                 st.session_state[s.key] = kept.get(s.query, s.default)
-    from ui.classroom import hide_named_controls   # late import: classroom builds on this module
+    from ui.classroom import hide_named_controls  # late import: classroom builds on this module
     hide_named_controls(settings)
     return save(page, settings)
 

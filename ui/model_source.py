@@ -88,7 +88,7 @@ def _remember_order(found):
 def _label(kind, item):
     if kind == "run":
         run = item
-        return f"Run {run.id}: {run.label} ({run.state}, {run.trainer.step_num:,} steps)"
+        return f"Run {run.number}: {run.label} ({run.state}, {run.trainer.step_num:,} steps)"
     return f"Uploaded checkpoint {item['name']}"
 
 

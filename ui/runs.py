@@ -42,6 +42,7 @@ class RunManager:
     def __init__(self, owner: str = ""):
         self.owner = owner or f"manager-{id(self)}"
         self.runs: list[Run] = []
+        self.numbered = 0             # runs this browser has started (their numbers)
         self.shown_id = None          # the run the Training page shows; None after "Stop & reset"
         self.viewers = 0              # tabs of this owner connected now
         self.left_at = None           # when the last one left
@@ -55,6 +56,8 @@ class RunManager:
                              "may queue. Stop one, or wait until one of them starts.")
         run = Run(label, dataset, data, model_config, train_config, device, model=model, source=source, engine=engine,
                   owner=self.owner, stage=stage)
+        self.numbered += 1            # per browser: a learner's first run is run 1, whatever others ran
+        run.number = self.numbered
         self.runs.append(run)
         self.shown_id = run.id
         return run
@@ -77,7 +80,7 @@ class RunManager:
     def latest_model(self):
         """(model snapshot, vocab, label) of the newest run that has trained at least one step, or None."""
         run = self.latest_trained_run()
-        return None if run is None else (run.model_snapshot(), run.vocab, f"run {run.id}: {run.label}")
+        return None if run is None else (run.model_snapshot(), run.vocab, f"run {run.number}: {run.label}")
 
     def release(self):
         """Stop and drop every run: once their threads end, nothing of this server holds them."""

@@ -15,9 +15,9 @@ import torch
 from makemore_core import checkpoint
 from makemore_core.data import DataError, Dataset
 from makemore_core.device import describe, pick_device
+from ui import upload_limit, uploads
 from ui.caches import ByteBudgetCache
 from ui.figures.pipeline import pipeline_figure
-from ui import upload_limit, uploads
 from ui.safe_text import literal
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "names.txt"
@@ -171,7 +171,7 @@ def sidebar():
         data_from_link()
         summary = st.empty()           # filled after the uploader, so that it names a list just uploaded
         upload_words_widget("sidebar_upload", "Use your own word list")
-        from ui import lecture_words   # late import: it imports this module
+        from ui import lecture_words  # late import: it imports this module
         if not lecture_words.in_use():
             lecture_words.button("sidebar_lecture_data")
         if not using_default_data() and st.button("Back to the default names", key="sidebar_default"):
@@ -238,5 +238,5 @@ def active_model():
     run = session_runs().latest_trained_run()
     upload = st.session_state.get(CHECKPOINT_KEY)
     if run is not None and (not upload or run.created > upload.get("at", 0)):
-        return run.model_snapshot(), run.vocab, f"run {run.id}: {run.label}"
+        return run.model_snapshot(), run.vocab, f"run {run.number}: {run.label}"
     return uploaded_checkpoint()

@@ -8,16 +8,17 @@ import streamlit as st
 import torch
 
 from makemore_core.model import LECTURE_SEED
-from ui.hints import plural
 from ui import classroom, init_lab, run_hints, run_queue, runs
 from ui.figures import init_lab as init_figs
 from ui.figures import live as live_figs
+from ui.hints import plural
 from ui.safe_text import literal
 
 LIVE_HEIGHT = 95                   # six live charts' plotting areas, two a row: the first four and the
                                    # controls fit one 1280x800 screen
 CHART_REFRESH_S = 2.0              # the charts: each refresh redraws them from scratch in the browser
 REFRESH_S = 0.5                    # live view refresh while training: twice a second (the browser redraw is the cost)
+QUEUED_REFRESH_S = 3.0             # a queued run's status line: its place in line changes slowly
 STATE_TEXT = {"created": "ready", "queued": "queued", "running": "training", "paused": "paused",
               "finished": "finished", "diverged": "diverged", "stopped": "stopped"}
 
@@ -182,7 +183,7 @@ def live_view(run_id, drawn_state, manager, watching):
     # this view refreshes itself that waits one refresh, so that this line says the new state at once: the
     # browser shows a fragment's output only when its run ends, and a rerun asked for here ends it in the
     # full rerun, which takes much longer.
-    ticking = drawn_state in ("queued", "running")
+    ticking = drawn_state == "running"   # a queued run that starts redraws the page at once
     if snap["state"] != drawn_state and (not ticking or st.session_state.get("tr_live_said") == snap["state"]):
         st.rerun()
     st.session_state["tr_live_said"] = snap["state"]
@@ -196,7 +197,7 @@ def live_view(run_id, drawn_state, manager, watching):
                                                                   f"{left % 60:02.0f} s left")
     else:
         speed = f"{done / snap['seconds']:,.0f} steps/s on average" if snap["seconds"] > 0 else "not started"
-    st.markdown(f"**Run {snap['id']}** · {literal(snap['label'], 200)}{engine} · **{STATE_TEXT[snap['state']]}**")
+    st.markdown(f"**Run {snap['number']}** · {literal(snap['label'], 200)}{engine} · **{STATE_TEXT[snap['state']]}**")
     st.progress(min(done / total, 1.0), text=f"step {done:,} / {total:,} · {speed}")
     loss = "—" if snap["loss"] is None else number(snap["loss"])
     val = f"{snap['val'][-1][1]:.4f}" if snap["val"] else "—"
@@ -277,13 +278,22 @@ def live_charts(run_id, drawn_state):
             st.caption("The histograms and ratios appear at the first statistics step.")
 
 
+def refresh_every(status) -> tuple[float | None, float | None]:
+    """(status line, charts) refresh intervals in seconds, None for none. A queued run's charts do not
+    change and its place in line changes slowly: with 28 of a class's 30 runs waiting for one of the two
+    slots, refreshing their views as often as a training run's took the trainers' interpreter time."""
+    if status == "running":
+        return REFRESH_S, CHART_REFRESH_S
+    return (QUEUED_REFRESH_S, None) if status == "queued" else (None, None)
+
+
 def show(run, status, manager, watching):
-    """The live view of `run` as it is now (`status`): refreshing while it trains."""
-    training = status in ("queued", "running")
+    """The live view of `run` as it is now (`status`): refreshing while it trains or waits to."""
+    status_every, charts_every = refresh_every(status)
     with st.container(key="tr_live_top"):   # stays at the top of the screen while the charts scroll (CSS)
-        st.fragment(live_view, run_every=REFRESH_S if training else None)(run.id, status, manager, watching)
-    st.fragment(live_charts, run_every=CHART_REFRESH_S if training else None)(run.id, status)
-    if not training:
+        st.fragment(live_view, run_every=status_every)(run.id, status, manager, watching)
+    st.fragment(live_charts, run_every=charts_every)(run.id, status)
+    if status not in ("queued", "running"):
         inside_the_net(run)
     if st.session_state.pop("tr_scroll_to_live", False):   # below the charts: the element moves nothing
         scroll_to_live_view()

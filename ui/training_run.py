@@ -15,7 +15,7 @@ import weakref
 
 from makemore_core import checkpoint
 from makemore_core.model import MLP, ModelConfig
-from makemore_core.training import Trainer, TrainConfig
+from makemore_core.training import TrainConfig, Trainer
 from ui import eval_jobs, run_queue, run_series
 
 READ_WAIT_S = 0.05   # a page refresh waits at most this long for a training run's lock (see Run._copied)
@@ -39,7 +39,8 @@ class Run:
     def __init__(self, label, dataset, data, model_config: ModelConfig, train_config: TrainConfig, device,
                  model: MLP | None = None, source: str = "", engine: str = "eager", owner: str | None = None,
                  stage: str | None = None):
-        self.id = next(_ids)
+        self.id = next(_ids)          # server-wide: the run's link
+        self.number = self.id         # what its browser calls it ("run 1"): RunManager numbers its own runs
         self.owner = owner if owner is not None else f"run-{self.id}"   # who may steer it; one training run each
         self.link = f"{self.id}-{secrets.token_hex(4)}"   # its ?run= in the address: not guessable from the id
         self.created = time.time()    # wall clock: which came last, this run or an uploaded checkpoint
@@ -242,7 +243,7 @@ class Run:
         while the run trains: it competes with the training thread for the interpreter)."""
         t = self.trainer
         snap = dict(self._copied("status", lambda: {
-            "id": self.id, "label": self.label, "state": self.state, "step": t.step_num,
+            "id": self.id, "number": self.number, "label": self.label, "state": self.state, "step": t.step_num,
             "total": t.config.steps, "lr": t.lr, "lr_start": t.config.lr, "optimizer": t.config.optimizer,
             "loss": t.losses[-1] if t.losses else None,
             "val": t.val_losses[-1:],
@@ -286,7 +287,7 @@ class Run:
         m, c = self.model_config, self.train_config
         t = self.trainer
         return {
-            "run": self.id, "label": self.label, "state": self.state,
+            "run": self.number, "label": self.label, "state": self.state,
             "steps": f"{t.step_num:,} / {c.steps:,}",
             "last loss": round(t.losses[-1], 4) if t.losses else None,
             "val loss": round(t.val_losses[-1][1], 4) if t.val_losses else None,

@@ -56,18 +56,40 @@ def loss_curves_figure(curves: dict, uniform: float, clip: float | None = None):
 FAN_IN_SERIES = ["x", "y = x @ w"]
 
 
-def fan_in_chart(result: dict, big=False):
-    """(data, spec): the densities of x and of y = x @ w on one axis: y's spread against x's. Their stds
-    are in the text beside it, not the legend, so that a step changes the data only."""
-    data = pd.concat([pd.DataFrame({"value": np.asarray(result[part]["x"]), "density": np.asarray(result[part]["density"]),
-                                    "series": name})
-                      for part, name in zip(("x_hist", "y_hist"), FAN_IN_SERIES)], ignore_index=True)
-    encoding = {"x": {"field": "value", "type": "quantitative", "title": "value"},
-                "y": {"field": "density", "type": "quantitative", "title": "density"},
+def fan_in_chart(members, fan_ins, gain_names, big=False):
+    """(data, spec): the densities of x and of y = x @ w on one axis, for every fan_in, with or without
+    w / √fan_in, at every gain: the whole family travels with the chart and three inputs bound inside it
+    (a range over fan_in, a checkbox, a radio for the gain) pick the member in the browser. members:
+    [(fan_in index, gain index or -1 when not divided, lecture_demos.fan_in_demo's result)]. The text mark
+    above says the stds."""
+    rows = []
+    for f, g, result in members:
+        for part, name in zip(("x_hist", "y_hist"), FAN_IN_SERIES):
+            rows.append({"f": f, "g": g, "series": name, "note": "", **vega.packed(result[part]["x"], result[part]["density"])})
+        expected = f"gain = {result['expected_std']:.3f}" if g >= 0 else f"√fan_in = {result['expected_std']:.2f}"
+        rows.append({"f": f, "g": g, "series": "note", "note": f"fan_in {fan_ins[f]} · std(x) {result['x_std']:.3f} → "
+                                                               f"std(x @ w) {result['y_std']:.3f} (expected about {expected})"})
+    data = pd.DataFrame(rows, columns=["f", "g", "series", "note", *vega.PACKED])
+    font = FONT_SIZE + (5 if big else 0)
+    pick = "datum.f == fan && datum.g == (divide ? gain : -1)"
+    encoding = {"x": {"field": "x", "type": "quantitative", "title": "value"},
+                "y": {"field": "y", "type": "quantitative", "title": "density"},
                 "color": vega.color(FAN_IN_SERIES, legend_columns=2)}
-    spec = vega.spec([{"mark": {"type": "line", "strokeWidth": 2.2}, "encoding": encoding}], 260, big,
-                     key="lecture_fan_in")
-    spec["title"] = "x (1000 × fan_in) and y = x @ w"
+    layers = [
+        {"transform": [{"filter": f"datum.series != 'note' && {pick}"}, *vega.unpacked(["series"])],
+         "mark": {"type": "line", "strokeWidth": 2.2, "interpolate": "step"}, "encoding": encoding},
+        {"transform": [{"filter": f"datum.series == 'note' && {pick}"}],
+         "mark": {"type": "text", "align": "left", "baseline": "bottom", "x": 0, "y": -6, "fontSize": font,
+                  "fontWeight": "bold"}, "encoding": {"text": {"field": "note"}}},
+    ]
+    spec = vega.spec(layers, 260, big, key="lecture_fan_in")
+    spec["params"] = [
+        {"name": "fan", "value": fan_ins.index(10), "bind": {"input": "range", "min": 0, "max": len(fan_ins) - 1,
+                                                            "step": 1, "name": "fan_in (width of x)"}},
+        {"name": "divide", "value": True, "bind": {"input": "checkbox", "name": "w / √fan_in"}},
+        {"name": "gain", "value": 0, "bind": {"input": "radio", "options": list(range(len(gain_names))),
+                                              "labels": list(gain_names), "name": "gain (when divided)"}},
+    ]
     return data, spec
 
 

@@ -53,7 +53,7 @@ def loss_chart(snap, height=250, big=False):
     if changes:
         steps, rates = zip(*changes)
         parts.append(pd.DataFrame({"step": np.asarray(steps, dtype=float), "value": np.nan, "series": LR_BY_HAND,
-                                   "label": [f"lr {lr:g}" for lr in rates]}))
+                                   "label": [f"lr {lr:g} by hand" for lr in rates]}))
     data = pd.concat(parts, ignore_index=True)
     x_axis, y_axis = _axes("step", "log10(loss)")
     by_hand = [{"filter": f"datum.series === '{LR_BY_HAND}'"}]

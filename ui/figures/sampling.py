@@ -1,8 +1,10 @@
 """Figures of the Sampling page: the next-character distribution at one step of one name."""
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
-from .common import BLUE, VERMILLION, styled
+from . import vega
+from .common import BLUE, FONT_SIZE, VERMILLION, styled
 
 CHOSEN = VERMILLION
 OTHER = BLUE
@@ -33,3 +35,40 @@ def entropy_bits(probs) -> float:
     p = np.asarray(probs, dtype=float)
     p = p[p > 0]
     return float(-(p * np.log2(p)).sum())
+
+
+SCRUB = "temperature"   # the scrubber's selection: the member index `m`
+
+
+def temperature_scrub_chart(members, itos, start: int, chosen=None, big=False):
+    """members: ui.families.temperature_family. The next character's probability at the temperature the
+    scrubber picks (one bar per character, on a fixed 0-1 axis), grey where top-k / top-p would cut it,
+    vermillion the character drawn at the page's own temperature; the text mark above says the temperature
+    and the spread. The spec depends on the vocabulary, the number of members and the start only."""
+    labels = ["end" if c == "." else c for c in itos]
+    rows = []
+    for m, f in enumerate(members):
+        probs = np.asarray(f["probs"], dtype=float)
+        cut = int(sum(f["cut"]))
+        rows += [{"m": m, "char": labels[i], "p": float(probs[i]),
+                  "kind": "drawn" if i == chosen else "cut" if f["cut"][i] else "kept"} for i in range(len(labels))]
+        rows.append({"m": m, "char": None, "p": None, "kind": "note",
+                     "note": f"temperature {f['temperature']:g} · spread {entropy_bits(probs):.2f} bits · "
+                             + (f"top-k / top-p would cut {cut} of {len(labels)}" if cut else "nothing cut")})
+    data = pd.DataFrame(rows, columns=["m", "char", "p", "kind", "note"])
+    data["m"] = data["m"].astype(np.int16)
+    font = FONT_SIZE + (5 if big else 0)
+    x = {"field": "char", "type": "nominal", "sort": labels, "title": "next character",
+         "axis": {"labelAngle": 0, "labelFontSize": font - 2}}
+    layers = [
+        {"params": [vega.scrubber(SCRUB, len(members), start, "Temperature (drag)")],
+         "transform": [{"filter": "datum.kind != 'note'"}, vega.picked(SCRUB)], "mark": {"type": "bar"},
+         "encoding": {"x": x, "y": {"field": "p", "type": "quantitative", "title": "probability",
+                                    "scale": {"domain": [0, 1]}},
+                      "color": {"field": "kind", "type": "nominal", "legend": None,
+                                "scale": {"domain": ["kept", "cut", "drawn"], "range": [OTHER, FILTERED, CHOSEN]}}}},
+        {"transform": [{"filter": "datum.kind == 'note'"}, vega.picked(SCRUB)],
+         "mark": {"type": "text", "align": "left", "baseline": "bottom", "x": 0, "y": -6, "fontSize": font,
+                  "fontWeight": "bold"}, "encoding": {"text": {"field": "note"}}},
+    ]
+    return data, vega.spec(layers, 240, big, key="sampling_temperature_chart")

@@ -11,7 +11,7 @@ follows common.styled: same font size, margins, colours and uirevision.
 import numpy as np
 import plotly.graph_objects as go
 
-from ..hints import UPDATE_GUIDE as GUIDE   # update:data of about 1e-3 is healthy (the lecture's rule of thumb)
+from ..hints import UPDATE_GUIDE as GUIDE  # update:data of about 1e-3 is healthy (the lecture's rule of thumb)
 from .common import FONT_SIZE, color
 
 
@@ -89,7 +89,7 @@ def overlay_figure(snaps, metric, height=340):
     traces = []
     for i, snap in enumerate(snaps):
         x, y = overlay_series(snap, metric)
-        traces.append(_line(x, y, f"run {snap['id']}: {snap['label']}", color(i * 3), width=2.5))
+        traces.append(_line(x, y, f"run {snap['number']}: {snap['label']}", color(i * 3), width=2.5))
         traces[-1]["line"]["dash"] = dashes[i % len(dashes)]
     guides = [_guide(GUIDE, "1e-3 guide")] if metric == "update:data" else []
     return _figure(traces, "step", OVERLAY_METRICS[metric], height, guides, legend="top")

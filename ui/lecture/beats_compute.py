@@ -5,9 +5,9 @@ import streamlit as st
 
 from makemore_core import lecture_demos as demos
 from makemore_core.model import MLP, ModelConfig
+from makemore_core.prepare import on_disk
 from makemore_core.stages import stage_configs
 from ui.lecture.common import Context
-from ui.lecture.compute import on_disk
 
 MOMENTUM_STEPS, MOMENTUM_EVERY = 2_000, 100
 FLAT_STDS = [0.5 * k for k in range(1, 13)]     # 0.5 .. 6: the slider of chapter 12's flat-region chart

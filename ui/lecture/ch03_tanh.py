@@ -1,8 +1,8 @@
 """Chapter 3: tanh saturation. The hidden layer's pre-activations are too wide; tanh is flat there."""
 import streamlit as st
 
-from ui.hints import plural
 from ui.figures import init_lab as figs
+from ui.hints import plural
 from ui.lecture import compute, try_it
 from ui.lecture.common import change_one_thing, look_at
 

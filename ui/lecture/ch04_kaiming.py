@@ -14,18 +14,22 @@ TITLE = "Kaiming init: std 1 in, std 1 out"
 GAINS = {"1 (linear)": 1.0, "5/3 (tanh)": 5 / 3, "√2 (ReLU)": math.sqrt(2)}
 
 
-@st.fragment   # its controls rerun only the demo, not the page (issue 13)
+FAN_INS = [1, 2, 5, 10, 30, 50, 100, 200, 500, 1000]
+
+
+@st.cache_data(show_spinner=False)
+def fan_in_family():
+    """Every setting of the demo, computed once: each fan_in undivided, and divided at each gain."""
+    return [(f, g, demos.fan_in_demo(fan_in, g >= 0, list(GAINS.values())[g] if g >= 0 else 1.0))
+            for f, fan_in in enumerate(FAN_INS) for g in range(-1, len(GAINS))]
+
+
 def fan_in_demo():
-    a, b, c = st.columns(3)
-    fan_in = a.select_slider("fan_in (width of x)", [1, 2, 5, 10, 30, 50, 100, 200, 500, 1000], value=10,
-                             key="lecture_fan_in")
-    divide = b.toggle("w / √fan_in", value=True, key="lecture_divide")
-    gain_name = c.radio("gain", list(GAINS), key="lecture_gain", horizontal=True, disabled=not divide)
-    result = demos.fan_in_demo(fan_in, divide, GAINS[gain_name])
-    st.vega_lite_chart(*fan_in_chart(result, classroom.projecting()), width="stretch", key="lecture_fan_in_chart")
-    expected = f"gain = {GAINS[gain_name]:.3f}" if divide else f"√fan_in = {math.sqrt(fan_in):.2f}"
-    st.markdown(f"std(x) **{result['x_std']:.3f}** → std(x @ w) **{result['y_std']:.3f}** (expected about "
-                f"{expected})")
+    """Answered in the browser: its inputs are bound inside the chart (issue 25)."""
+    with st.container(key="lecture_fan_in_demo"):
+        st.vega_lite_chart(*fan_in_chart(fan_in_family(), FAN_INS, list(GAINS), classroom.projecting()),
+                           width="stretch", key="lecture_fan_in_chart")
+    st.caption("Drag fan_in, tick w / √fan_in, pick a gain: the chart and the stds above it follow at once.")
 
 
 def render(ctx):

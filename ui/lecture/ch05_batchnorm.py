@@ -31,7 +31,7 @@ def render(ctx):
                 "float rounding. BatchNorm subtracts the batch mean, and b1 with it; BatchNorm's own bnbias "
                 "does b1's job.")
     with st.expander("The lecture's BatchNorm, as written in makemore_core/layers.py", expanded=True):
-        st.code(inspect.getsource(layers.LectureBatchNorm), language="python")
+        st.code(inspect.getsource(layers.LectureBatchNorm), language="python", wrap_lines=True)
 
     st.subheader("Running statistics against a calibration pass")
     steps = compute.CALIBRATION_STEPS

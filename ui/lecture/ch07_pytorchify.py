@@ -28,7 +28,7 @@ def render(ctx):
             "Linear (so no Linear needs a bias), and the last BatchNorm's gamma x 0.1 to start unsure.")
     tabs = st.tabs(["Linear", "BatchNorm1d", "Tanh"])
     for tab, cls in zip(tabs, (layers.Linear, layers.BatchNorm1d, layers.Tanh)):
-        tab.code(inspect.getsource(cls), language="python")
+        tab.code(inspect.getsource(cls), language="python", wrap_lines=True)
     st.caption("The core's own code (makemore_core/layers.py), shown as it runs in this app.")
     table = layer_table(ctx.vocab_size)
     total = int(table["parameters"].sum())

@@ -3,6 +3,7 @@ without BatchNorm, grad:data, update:data over the first 1,000 steps."""
 import pandas as pd
 import streamlit as st
 
+from makemore_core import prepare
 from ui import init_lab
 from ui.figures import init_lab as figs
 from ui.figures.lecture import legend_below
@@ -12,12 +13,7 @@ from ui.lecture.common import change_one_thing, look_at
 
 ID = "diagnostics"
 TITLE = "The deep net's diagnostics"
-RUNS = {  # run shown -> (lr, batchnorm, gain)
-    "the notebook's net (BatchNorm, lr 0.1)": (0.1, True, 1.0),
-    "no BatchNorm, gain 5/3": (0.1, False, 5 / 3),
-    "a learning rate too low (0.001)": (0.001, True, 1.0),
-    "no BatchNorm, no fan-in scaling": (0.1, False, 5 / 3, False),   # the lecture's fourth run: plain randn x 5/3
-}
+RUNS = prepare.DEEP_RUNS  # run shown -> (lr, batchnorm, gain); `prepare` computes each before a class
 SWEEP = {"0.5": 0.5, "1": 1.0, "5/3": 5 / 3, "3": 3.0}
 
 
@@ -65,8 +61,8 @@ def render(ctx):
             "update:data: log10(lr·grad std / data std) near −3 means each step changes the weights by about "
             "a thousandth. The numbers are the notebook's last debugging step (step 1,000).")
     choice = st.radio("Run shown", list(RUNS), key="lecture_diag_run", horizontal=True)
-    lr, batchnorm, gain, *fan_in = RUNS[choice]
-    run = compute.deep_after(ctx.digest, lr, batchnorm, gain, ctx, *fan_in)
+    lr, batchnorm, gain = RUNS[choice]
+    run = compute.deep_after(ctx.digest, lr, batchnorm, gain, ctx)
     layers = [("", run["last"]["layers"], False)]
     left, right = st.columns(2)
     left.markdown("**activation distribution**")

@@ -4,20 +4,15 @@ E01: every weight and bias zero. The learner guesses first, then trains it besid
 sees which parameters get a gradient and move. E02: fold BatchNorm into the Linear before it and
 check that the forward pass is the same, faster and without BatchNorm.
 """
-import threading
-
 import pandas as pd
 import streamlit as st
 import torch
 
-from makemore_core import checkpoint, fold, sampling
-from makemore_core.model import MLP, ModelConfig
-from makemore_core.training import Trainer, TrainConfig
-from makemore_core.zero_init import train_watched, unigram_loss
-from ui import lecture_progress, state
+from makemore_core import checkpoint, fold, prepare, sampling
+from ui import jobs, lecture_progress, state
 from ui.figures import exercises as figs
 from ui.figures import init_lab as lab_figs
-from ui.init_lab import data_key
+from ui.lecture.compute import lecture_job, show_progress
 from ui.safe_text import literal
 
 TITLE = "Exercises: zero init and folding BatchNorm"
@@ -27,30 +22,9 @@ GUESSES = {
     "none": "It does not train at all: the loss stays at ln(27) ≈ 3.30.",
     "part": "It trains only partly: some parameters learn, the rest stay where they are.",
 }
-E01_STEPS = [1000, 2000, 5000]
-FOLD_NET = dict(hidden_layers=2, n_hidden=100)   # E02's own net: 3 Linear layers, each followed by BatchNorm
-FOLD_STEPS = 2000
-SAMPLES = 10
-_cache, _lock = {}, threading.Lock()   # server-wide results, keyed by the data digest and the settings
-MAX_CACHED = 8
-
-
-def cached(key, compute):
-    """compute() once per key on this server (the chapter's runs take seconds; every tab shares them)."""
-    with _lock:
-        if key in _cache:
-            return _cache[key]
-    value = compute()
-    with _lock:
-        if len(_cache) >= MAX_CACHED:
-            _cache.pop(next(iter(_cache)))
-        _cache[key] = value
-    return value
-
-
-def is_cached(key) -> bool:
-    with _lock:
-        return key in _cache
+E01_STEPS = prepare.E01_STEPS
+FOLD_STEPS = prepare.FOLD_STEPS
+SAMPLES = prepare.SAMPLES
 
 
 def context_dataset(ctx):
@@ -70,22 +44,9 @@ def render(ctx=None):
 
 # ---------------------------------------------------------------- E01
 
-def e01_key(dataset, steps):
-    return ("e01", data_key(dataset), steps)
-
-
-def e01_results(dataset, steps, progress):
-    data = state.dataset_tensors(dataset, 3)
-    vocab = dataset.vocab
-    config = ModelConfig(vocab_size=len(vocab))
-    runs = {}
-    for k, init in enumerate(("normal", "zeros")):
-        def report(fraction, k=k, init=init):
-            progress.progress((k + fraction) / 2, text=f"training the {init} init: {fraction:.0%}")
-        runs[init] = train_watched(ModelConfig(**{**config.to_dict(), "init": init}), data, vocab, steps=steps,
-                                   on_progress=report, n_samples=SAMPLES, device=state.device())
-    runs["unigram"] = unigram_loss(data["train"][1], len(vocab))
-    return runs
+def e01_compute(dataset, steps):
+    """The job's computation: both nets, on the tensors this server keeps for the data set."""
+    return lambda report: prepare.e01(dataset, state.dataset_tensors(dataset, 3), steps, report, state.device())
 
 
 def param_table(normal, zeros):
@@ -94,7 +55,7 @@ def param_table(normal, zeros):
         rows.append({"parameter": a["name"], "shape": "×".join(map(str, a["shape"])),
                      "normal: max |grad|": a["grad_max"], "normal: mean |update|": a["update_mean"],
                      "zeros: max |grad|": b["grad_max"], "zeros: mean |update|": b["update_mean"],
-                     "zeros: moved?": "yes" if b["update_max"] > 0 else "no, exactly as it started"})
+                     "zeros: moved?": "yes" if b["update_max"] > 0 else "no"})   # short: the column fits 1280 px
     return pd.DataFrame(rows)
 
 
@@ -110,15 +71,14 @@ def e01(dataset):
         st.info("Make your guess first: then train it and see.")
         return
     steps = st.select_slider("Steps for each net", E01_STEPS, value=E01_STEPS[len(E01_STEPS) // 2], key="ex_e01_steps")
-    key = e01_key(dataset, steps)
-    if not is_cached(key) and not st.button("Train both nets", key="ex_e01_train", type="primary",
-                                            help="Trains the normal and the all-zero init on the same minibatches."):
+    name = prepare.e01_name(dataset.digest, steps)
+    running = jobs.find(("lecture", name))   # started by another browser: show its progress, no click needed
+    if prepare.read(name) is None and running is None and not st.button(
+            "Train both nets", key="ex_e01_train", type="primary",
+            help="Trains the normal and the all-zero init on the same minibatches."):
         st.caption(f"Two runs of {steps:,} steps, seconds each; the result is kept for everyone on this server.")
         return
-    progress = st.progress(0.0, text="training…")
-    runs = cached(key, lambda: e01_results(dataset, steps, progress))
-    progress.empty()
-    e01_show(runs, guess)
+    e01_show(lecture_job(name, e01_compute(dataset, steps), f"Training both nets for {steps:,} steps"), guess)
 
 
 def e01_show(runs, guess):
@@ -126,7 +86,7 @@ def e01_show(runs, guess):
     verdict = {"part": "You were right", "none": "Not quite", "fine": "Not quite"}[guess]
     st.markdown(f"**{verdict}: it trains only partly.** The loss falls from 3.30, then stalls at the loss of "
                 "the character frequencies alone, far above the normal init.")
-    m = st.columns(4)
+    m = [*st.columns(2), *st.columns(2)]   # two by two: four long labels do not fit one row at 1280 px
     m[0].metric("Normal init: val loss", f"{normal['val_loss']:.4f}")
     m[1].metric("All zeros: val loss", f"{zeros['val_loss']:.4f}")
     m[2].metric("Character frequencies alone", f"{unigram:.4f}",
@@ -141,9 +101,9 @@ def e01_show(runs, guess):
 
     st.markdown("**Which parameters got a gradient and moved?** Mean |p − p₀| over the run; grey is exactly 0.")
     zmin, zmax = figs.heat_range(normal, zeros)
-    left, right = st.columns(2)
-    left.plotly_chart(figs.update_heatmap(normal, "normal init", zmin, zmax), key="ex_e01_heat_normal")
-    right.plotly_chart(figs.update_heatmap(zeros, "all zeros", zmin, zmax), key="ex_e01_heat_zeros")
+    # one above the other: side by side, the parameter names and the colour bar's title were cut at 1280 px
+    st.plotly_chart(figs.update_heatmap(normal, "normal init", zmin, zmax, height=340), key="ex_e01_heat_normal")
+    st.plotly_chart(figs.update_heatmap(zeros, "all zeros", zmin, zmax, height=340), key="ex_e01_heat_zeros")
     table = param_table(normal, zeros)
     st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3,   # every row, no scroll
                  column_config={c: st.column_config.NumberColumn(format="%.2e")
@@ -191,12 +151,13 @@ zero — the weights may not.""")
 
 def e02_own_model(dataset):
     """The chapter's own small net: 3 Linear layers with BatchNorm, trained FOLD_STEPS steps."""
-    def train():
-        data = state.dataset_tensors(dataset, 3)
-        model = MLP(ModelConfig(vocab_size=len(dataset.vocab), **FOLD_NET), state.device())
-        Trainer(model, data, TrainConfig(steps=FOLD_STEPS, lr_milestones=[]), engine="fast-uncompiled").run()
-        return checkpoint.to_bytes(model, dataset.vocab)   # kept as bytes: each use gets its own copy
-    raw = cached(("e02", data_key(dataset)), train)
+    name = prepare.e02_name(dataset.digest, FOLD_STEPS)
+    raw = prepare.read_bytes(prepare.path_of(name, ".pt"))   # bytes: each use gets its own copy
+    if raw is None:
+        job = jobs.submit(("lecture", name), lambda _: prepare.e02_model_bytes(
+            dataset, state.dataset_tensors(dataset, 3), state.device(), FOLD_STEPS), label="E02's net")
+        show_progress(job, "Training the 3-layer net")
+        raw = job.result()
     model, vocab, _ = checkpoint.from_bytes(raw, state.device())
     return model, vocab, f"the chapter's 3-layer net ({FOLD_STEPS:,} steps)"
 
@@ -207,8 +168,7 @@ SOURCES = {"own": "a small 3-layer net trained here", "run": "the latest Trainin
 
 def e02_model(dataset, source):
     if source == "own":
-        with st.spinner("Training the 3-layer net…"):
-            return e02_own_model(dataset)
+        return e02_own_model(dataset)
     if source == "run":
         from ui.runs import session_runs
         found = session_runs().latest_model()
@@ -258,7 +218,7 @@ BatchNorm disappears, and the forward pass should not change.""")
     t_model, t_folded = fold.forward_seconds(model, X, repeats=3), fold.forward_seconds(folded, X, repeats=3)
 
     st.markdown(f"**Folded: {literal(label, 200)}.**")
-    m = st.columns(4)
+    m = [*st.columns(2), *st.columns(2)]   # two by two: four long labels do not fit one row at 1280 px
     m[0].metric("Largest |logit difference|, float32", f"{diff32:.2e}",
                 help=f"Over all {len(X):,} examples of the validation split: rounding, not a change of function.")
     m[1].metric("… in float64", f"{diff64:.2e}", help="The same fold and forward pass in double precision.")

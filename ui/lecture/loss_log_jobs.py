@@ -1,12 +1,15 @@
-"""The loss log's 200,000-step runs, in a background thread per data set, shared by the whole server.
+"""The loss log's 200,000-step runs, as one job of ui.jobs per data set, shared by the whole server.
 
 A learner's click starts the missing stages one after another; the page only reads the progress,
 so the run survives reruns, other widgets and page switches, and a second learner who clicks
-meanwhile joins the same run. Results go to makemore_core.lossbook's disk cache."""
+meanwhile joins the same run. It waits for a slot like every other job and every training run.
+Results go to makemore_core.lossbook's disk cache."""
+import itertools
 import threading
 from dataclasses import dataclass, field
 
 from makemore_core import lossbook
+from ui import jobs
 
 
 @dataclass
@@ -17,11 +20,11 @@ class Job:
     total: int = 1
     finished: list = field(default_factory=list)
     error: str = ""
-    thread: threading.Thread | None = None
+    runner_job: jobs.Job | None = None
 
     @property
     def alive(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
+        return self.runner_job is not None and not self.runner_job.done()
 
     @property
     def fraction(self) -> float:
@@ -30,6 +33,7 @@ class Job:
 
 _jobs: dict[str, Job] = {}
 _guard = threading.Lock()
+_starts = itertools.count(1)   # each start is a job of its own: a finished one is never handed back
 
 
 def job(digest: str) -> Job | None:
@@ -42,10 +46,9 @@ def start(dataset, digest: str, stages: list) -> Job:
         current = _jobs.get(digest)
         if current is not None and current.alive:
             return current
-        new = Job(list(stages))
-        new.thread = threading.Thread(target=_run, args=(new, dataset), daemon=True, name=f"lossbook-{digest[:8]}")
-        _jobs[digest] = new
-        new.thread.start()
+        new = _jobs[digest] = Job(list(stages))
+        new.runner_job = jobs.submit(("loss-log", digest, tuple(stages), next(_starts)), lambda _: _run(new, dataset),
+                                     label="loss log")
         return new
 
 
@@ -57,5 +60,5 @@ def _run(job: Job, dataset):
             job.stage, job.done = stage, 0
             lossbook.stage_losses(dataset, stage, progress=progress)
             job.finished.append(stage)
-    except Exception as e:  # noqa: BLE001 - the page shows it; the thread must not die silently
+    except Exception as e:  # noqa: BLE001 - the page shows it
         job.error = f"{type(e).__name__}: {e}"

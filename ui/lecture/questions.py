@@ -178,8 +178,9 @@ def e02_verdict(diff32: float, size: float) -> str:
 
 
 def _fold(ctx) -> Answer:
-    from ui.lecture.exercises import e02_own_model   # late: the exercises import the lecture's modules
     import torch
+
+    from ui.lecture.exercises import e02_own_model  # late: the exercises import the lecture's modules
     model, _, _ = e02_own_model(ctx.dataset)
     model.eval()
     folded = fold.fold_batchnorm(model)

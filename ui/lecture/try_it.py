@@ -117,7 +117,8 @@ def landing(start_run, vocab_size: int) -> bool:
     """On the Training page after a chapter's "try it": the chapter's experiment at the top with one button
     to run it (the form's Start, with the settings the chapter put there), then its run's state. Returns
     whether it is shown (the page then keeps its settings closed)."""
-    from ui.lecture import CHAPTERS, chapter_id as id_of   # late: the chapters import this module
+    from ui.lecture import CHAPTERS  # late: the chapters import this module
+    from ui.lecture import chapter_id as id_of
     landed = st.session_state.get(LANDING_KEY)
     if not landed or landed.get("chapter") not in TRY_IT:
         return False
@@ -138,9 +139,9 @@ def landing(start_run, vocab_size: int) -> bool:
             go.button(f"Run chapter {number}'s experiment", key="tr_lecture_start", type="primary",
                       on_click=_start, args=(start_run,), width="stretch")
         elif run.active:
-            go.markdown(f"**Running** as run {run.id}: its live view is below.")
+            go.markdown(f"**Running** as run {run.number}: its live view is below.")
         else:
-            go.markdown(f"Run {run.id} is **{run.state}**: its charts are below.")
+            go.markdown(f"Run {run.number} is **{run.state}**: its charts are below.")
         if back.button(f"Back to chapter {number}", key="tr_lecture_back", width="stretch"):
             _back_to(cid)
             st.switch_page(page_file("pages/lecture.py"))

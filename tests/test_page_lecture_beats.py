@@ -38,7 +38,7 @@ def test_nonlinearities_chapter_measures_the_gain():
     at = open_chapter("nonlinearities")
     assert float(metric(at, "std of tanh(x), x ~ N(0, 1)")) == pytest.approx(demos.tanh_gain()["tanh_std"], abs=1e-4)
     assert float(metric(at, "the gain that restores std 1")) == pytest.approx(1.59, abs=0.01)
-    assert float(metric(at, "torch.nn.init.calculate_gain('tanh')")) == pytest.approx(5 / 3, abs=1e-4)
+    assert float(metric(at, "torch's calculate_gain('tanh')")) == pytest.approx(5 / 3, abs=1e-4)
 
 
 def test_fine_print_chapter_shows_nan_for_a_batch_of_one_and_torchs_refusal():

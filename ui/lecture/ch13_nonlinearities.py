@@ -54,10 +54,10 @@ def render(ctx):
     a, b, c = st.columns(3)
     a.metric("std of tanh(x), x ~ N(0, 1)", f"{measured['tanh_std']:.4f}", help="a million draws, float64")
     b.metric("the gain that restores std 1", f"{measured['restoring_gain']:.3f}", help="1 / std of tanh(x)")
-    c.metric("torch.nn.init.calculate_gain('tanh')", f"{measured['torch']:.4f}")
+    c.metric("torch's calculate_gain('tanh')", f"{measured['torch']:.4f}")
     st.markdown(f"tanh shrinks a unit Gaussian to a std of {measured['tanh_std']:.3f}; multiplying the next "
                 f"layer's weights by {measured['restoring_gain']:.2f} gives it back. PyTorch's 5/3 is a round "
-                "number a little above that (it was chosen by hand, not derived), and in a deep stack both settle "
+                "number a little above that, and in a deep stack both settle "
                 "near a steady spread where gain 1 keeps shrinking:")
     st.plotly_chart(spread_figure(spreads), key="lecture_gain_spread", config=NO_TOOLBAR)
     change_one_thing("Drag the std to 3: tanh and sigmoid put a third or more of their inputs on the flat part; "

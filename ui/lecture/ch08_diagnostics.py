@@ -88,6 +88,12 @@ def render(ctx):
     weights = [p for p in run["last"]["params"] if p["ndim"] == 2]
     ratios = ", ".join(f"{p['name']} {p['grad_to_data']:.6e}" for p in weights)
     st.caption(f"grad:data at step 1,000: {ratios}.")
+    last = [series[-1] for series in run["update_to_data"].values() if series[-1] is not None]
+    st.caption(f"update:data at step 1,000 spans {max(last) - min(last):.1f} decades ({min(last):+.2f} to "
+               f"{max(last):+.2f}). Plotted: log10(std(lr·grad) / std(data)), the lecture's measure; cs231n's rule of "
+               "thumb is a norm ratio ‖lr·grad‖ / ‖data‖ near 1e-3. For weights centred on 0 the two nearly agree (a "
+               "norm is √n times the RMS, the RMS is the std when the mean is 0). −3 is a guide, not a target: a "
+               "layer far from the others, or all of them far from −3, is the signal.")
     if same_run:
         st.markdown("**Against the notebook** (same step, same random numbers):\n" + versus_notebook(run))
 

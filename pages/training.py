@@ -203,10 +203,15 @@ if not manager.runs:
     st.caption("Runs you start appear here with their settings; any two can be overlaid.")
 else:
     text_col, number_col = st.column_config.TextColumn, st.column_config.NumberColumn
-    st.dataframe(pd.DataFrame([r.settings() for r in manager.runs]), hide_index=True, key="tr_run_table",
-                 column_config={"run": number_col(width="small"), "label": text_col(width="large"),
-                                "steps": text_col(width="medium"), "lr": number_col(format="%g", width="small"),
-                                "lr schedule": text_col(width="medium")})
+    table = pd.DataFrame([r.settings() for r in manager.runs])
+    # What fits 1280x800 without a sideways scroll (19 columns ran off the edge); the label names the settings,
+    # and every setting is one click away, one column per run
+    st.dataframe(table, hide_index=True, key="tr_run_table",
+                 column_order=("run", "state", "steps", "last loss", "val loss", "label"),
+                 column_config={"run": number_col(width="small"), "label": text_col(width="large")})
+    with st.expander("Every setting of each run"):
+        st.dataframe(table.set_index("run").T.rename(columns=lambda n: f"run {n}").astype(str),
+                     key="tr_run_settings")
     ids = [r.id for r in manager.runs]
     label_of = {r.id: f"run {r.number}: {r.label}" for r in manager.runs}
     # A fresh key whenever the list or the shown run changes: the widget then starts from the shown

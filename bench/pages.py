@@ -50,14 +50,14 @@ def _init_slider_rerun(app, repeats):
     at.run()
     at.switch_page("pages/init.py").run()
     try:
-        at.slider(key="init_depth")
+        at.slider(key="init_hidden_layers")
     except Exception:  # the page changed: no such slider
         return None
     times = []
     for r in range(repeats):
         value = [3, 5, 7, 4, 6][r % 5]
         start = time.perf_counter()
-        at.slider(key="init_depth").set_value(value).run()
+        at.slider(key="init_hidden_layers").set_value(value).run()
         times.append(time.perf_counter() - start)
     return round(statistics.median(times), 3)
 

@@ -247,7 +247,7 @@ def test_lab_settings_are_used_when_asked():
     run = start(at)                           # falls back to the page's settings, and says so
     assert run.model_config.n_hidden == 32
     init_lab = pytest.importorskip("ui.init_lab")
-    at.session_state[init_lab.SETTINGS_KEY] = {**init_lab.DEFAULTS, "width": 48, "depth": 3, "gain": 5 / 3}
+    at.session_state[init_lab.SETTINGS_KEY] = {**init_lab.DEFAULTS, "n_hidden": 48, "hidden_layers": 3, "gain": 5 / 3}
     at.run()
     assert "From the lab" in text(at)
     run = start(at)

@@ -155,7 +155,7 @@ def stds(result):
 
 
 def test_activations_shrink_with_depth_at_gain_half_without_batchnorm(train):
-    s = stds(compute(preset("No BN, gain 0.5", depth=8), train))
+    s = stds(compute(preset("No BN, gain 0.5", hidden_layers=8), train))
     assert all(b < a for a, b in zip(s, s[1:])) and s[-1] < 0.05 * s[0]
 
 
@@ -193,7 +193,7 @@ def test_hints_read_the_numbers(train):
 
 
 def test_layer_views_saturation_image_and_dead_neurons(train):
-    result = compute(preset("No BN, gain 3", batch_size=16, width=50), train)
+    result = compute(preset("No BN, gain 3", batch_size=16, n_hidden=50), train)
     views = result["views"]
     assert [v["block"] for v in views] == [1, 2, 3, 4, 5]
     for v, row in zip(views, result["stats"]["layers"]):

@@ -115,3 +115,216 @@ def deep_net_after(model_config, data, steps: int = DEBUG_STEPS, lr: float = 0.1
         trainer.wants_stats = lambda step: step == last or (stats_every > 0 and step % stats_every == 0)
     trainer.run()
     return trainer
+
+
+# ---------------------------------------------------------------- issue 27: the video's missing beats and
+# the questions learners ask (the Lecture's chapters 11 to 15)
+
+def tanh_gain(n: int = 1_000_000, seed: int = LECTURE_SEED) -> dict:
+    """Where 5/3 comes from, measured: x ~ N(0, 1), the std of tanh(x), and the gain that brings a
+    unit spread back (1 / that std), beside torch.nn.init.calculate_gain('tanh') = 5/3."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, generator=g, dtype=torch.float64)
+    out = float(torch.tanh(x).std())
+    return {"tanh_std": out, "restoring_gain": 1 / out, "conventional": 5 / 3,
+            "torch": torch.nn.init.calculate_gain("tanh")}
+
+
+def deep_spread(gain: float, depth: int = 10, width: int = 100, n: int = 1000, seed: int = LECTURE_SEED) -> list:
+    """std of the pre-activations of each of `depth` tanh layers, weights randn / sqrt(width) x gain,
+    for n unit-Gaussian inputs: where the spread settles for a gain (no data: the lab's deep stack)."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, width, generator=g, dtype=torch.float64)
+    stds = []
+    for _ in range(depth):
+        pre = x @ (torch.randn(width, width, generator=g, dtype=torch.float64) * gain / width**0.5)
+        stds.append(float(pre.std()))
+        x = torch.tanh(pre)
+    return stds
+
+
+ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "elu": F.elu}
+FLAT_SLOPE = 0.01   # where a nonlinearity's slope is below this, almost no gradient passes
+
+
+def activation_curves(span: float = 5.0, points: int = 201) -> dict:
+    """{name: {"x", "y", "slope"}}: each nonlinearity and its derivative (by autograd) on [-span, span]."""
+    curves = {}
+    for name, f in ACTIVATIONS.items():
+        x = torch.linspace(-span, span, points, dtype=torch.float64, requires_grad=True)
+        y = f(x)
+        (slope,) = torch.autograd.grad(y.sum(), x)
+        curves[name] = {"x": x.detach().tolist(), "y": y.detach().tolist(), "slope": slope.tolist()}
+    return curves
+
+
+def flat_fraction(name: str, std: float, n: int = 200_000, seed: int = LECTURE_SEED) -> float:
+    """The share of pre-activations x ~ N(0, std^2) where the nonlinearity's slope is below FLAT_SLOPE:
+    no gradient flows back through those. ReLU's is exactly 0 for x < 0; a neuron whose input is
+    negative for every example is dead for good."""
+    g = torch.Generator().manual_seed(seed)
+    x = (torch.randn(n, generator=g, dtype=torch.float64) * std).requires_grad_(True)
+    (slope,) = torch.autograd.grad(ACTIVATIONS[name](x).sum(), x)
+    return float((slope < FLAT_SLOPE).double().mean())
+
+
+def batch_coupling(X, C, W, example: int = 0, draws: int = 40, batch: int = 32, neurons: int = 8,
+                   seed: int = LECTURE_SEED) -> dict:
+    """One example's normalized pre-activations when the other batch - 1 examples are drawn anew:
+    BatchNorm (over the batch) moves with them, LayerNorm (over the features) does not.
+    X: contexts (n, block); C, W: an embedding and a first Linear. Returns per draw the example's
+    first `neurons` values under each, and the jitter (std over draws, mean over neurons)."""
+    g = torch.Generator().manual_seed(seed)
+    C, W = C.detach(), W.detach()
+    h = lambda rows: C[rows].view(len(rows), -1).double() @ W.double()   # noqa: E731 - the first Linear
+    mine = X[example:example + 1]
+    bn, ln = [], []
+    for _ in range(draws):
+        others = X[torch.randint(0, len(X), (batch - 1,), generator=g)]
+        pre = h(torch.cat([mine, others]))
+        bn.append(F.batch_norm(pre, None, None, training=True, eps=1e-5)[0, :neurons])
+        ln.append(F.layer_norm(pre, pre.shape[1:], eps=1e-5)[0, :neurons])
+    bn, ln = torch.stack(bn), torch.stack(ln)
+    return {"batchnorm": bn.tolist(), "layernorm": ln.tolist(),
+            "bn_jitter": float(bn.std(0).mean()), "ln_jitter": float(ln.std(0).mean())}
+
+
+def running_average(values, momentum: float, start: float = 0.0) -> list:
+    """BatchNorm's running estimate of a stream of batch statistics: r = (1 - m) r + m v."""
+    out, r = [], start
+    for v in values:
+        r = (1 - momentum) * r + momentum * v
+        out.append(r)
+    return out
+
+
+def running_mean_trace(model, data, steps: int = 2_000, every: int = 50, neuron: int = 0, lr: float = 0.1,
+                       momenta=(0.1, 0.001)) -> dict:
+    """Train `model` (its first BatchNorm watched) and follow one neuron's mean: the batch's at each step,
+    the true one over the whole training split every `every` steps, and what a running average of the
+    batch means gives for each momentum. 'momentum' weighs the newest batch: 0.1 forgets in about 10
+    steps, 0.001 in about 1,000."""
+    Xtr, Ytr = data["train"]
+    bn = model.batchnorms()[0]
+    batch_means, true_steps, true_means = [], [], []
+    original = bn.batch_stats
+
+    def watched(x):   # the batch statistics of every training step pass through here
+        mean, spread = original(x)
+        batch_means.append(float(mean.detach().flatten()[neuron]))
+        return mean, spread
+    bn.batch_stats = watched
+    trainer = Trainer(model, data, TrainConfig(steps=steps, lr=lr, lr_milestones=[]))
+    try:
+        for step in range(0, steps, every):
+            true_steps.append(step)
+            true_means.append(_split_mean(model, bn, Xtr, neuron))
+            trainer.run(steps=every)
+    finally:
+        bn.batch_stats = original
+    return {"batch_means": batch_means, "true_steps": true_steps, "true_means": true_means,
+            "running": {m: running_average(batch_means, m) for m in momenta}}
+
+
+@torch.no_grad()
+def _split_mean(model, bn, X, neuron):
+    """The mean of `bn`'s input over all of X: the model's layers up to it, applied to every row."""
+    emb = model.C[X]
+    x = emb.view(len(X), -1)
+    for layer in model.layers:
+        if layer is bn:
+            return float(x[:, neuron].mean())
+        x = layer(x) if not hasattr(layer, "running") else layer.normalize(x, *layer.running)
+    raise ValueError("the BatchNorm is not in the model")
+
+
+def variance_gap(batch: int = 32, n: int = 200_000, seed: int = LECTURE_SEED) -> dict:
+    """Biased (/ n) against unbiased (/ (n - 1)) variance of batches of unit Gaussians: the unbiased one
+    is larger by n / (n - 1) on average; in std, by sqrt(32/31) = 1.016 at batch 32."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n // batch, batch, generator=g, dtype=torch.float64)
+    biased, unbiased = x.var(1, unbiased=False).mean(), x.var(1, unbiased=True).mean()
+    return {"biased": float(biased), "unbiased": float(unbiased), "ratio": float(unbiased / biased),
+            "expected_ratio": batch / (batch - 1)}
+
+
+def batchnorm_vs_torch(batch: int = 32, features: int = 100, seed: int = LECTURE_SEED) -> dict:
+    """Our BatchNorm1d (the notebook's: normalizes with x.var(0), unbiased) against torch.nn.BatchNorm1d
+    (normalizes with the biased variance, keeps the unbiased one in running_var), one training step on
+    the same batch in float64: how far the outputs are apart, and that the running buffers agree."""
+    from .layers import BatchNorm1d
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(batch, features, generator=g, dtype=torch.float64) * 2 + 0.5
+    ours = BatchNorm1d(features)
+    ours.gamma, ours.beta = ours.gamma.double(), ours.beta.double()
+    ours.running = ours.running[0].double(), ours.running[1].double()
+    theirs = torch.nn.BatchNorm1d(features, dtype=torch.float64)
+    with torch.no_grad():
+        a, b = ours(x), theirs(x)
+    return {"output_ratio": float(a.std() / b.std()), "expected_ratio": math.sqrt((batch - 1) / batch),
+            "max_output_diff": float((a - b).abs().max()),
+            "running_mean_diff": float((ours.running[0] - theirs.running_mean).abs().max()),
+            "running_var_diff": float((ours.running[1] - theirs.running_var).abs().max())}
+
+
+def layer_defaults() -> list[dict]:
+    """Our layers' arguments beside torch.nn's, read from their signatures (never typed in):
+    [{"layer", "argument", "ours", "torch.nn"}]; "-" where one side has no such argument."""
+    import inspect
+
+    from .layers import BatchNorm1d, LectureBatchNorm, Linear
+
+    def defaults(cls, *args):
+        """{argument: default}: the signature's, else the attribute a fresh layer has (LectureBatchNorm's eps)."""
+        found = {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items()
+                 if name != "self" and p.default is not inspect.Parameter.empty}
+        layer = cls(*args)
+        return found | {n: getattr(layer, n) for n in ("eps", "momentum") if n not in found and hasattr(layer, n)}
+    rows = []
+    for label, ours, theirs, args in (("Linear", Linear, torch.nn.Linear, (4, 4)),
+                                      ("BatchNorm1d", BatchNorm1d, torch.nn.BatchNorm1d, (4,)),
+                                      ("the lecture's own BatchNorm", LectureBatchNorm, torch.nn.BatchNorm1d, (4,))):
+        mine, torch_args = defaults(ours, *args), defaults(theirs, *args)
+        for name in [n for n in torch_args if n not in ("device", "dtype")] + [n for n in mine if n not in torch_args]:
+            rows.append({"layer": label, "argument": name, "ours": repr(mine[name]) if name in mine else "-",
+                         "torch.nn": repr(torch_args[name]) if name in torch_args else "-"})
+    return rows
+
+
+@torch.no_grad()
+def variance_eval_gap(model, data, batch: int = 32) -> dict:
+    """Eval-mode split losses with the running variance as kept (unbiased, as torch keeps it) and scaled
+    to the biased one (x (batch - 1) / batch), the spread a torch BatchNorm normalized with in training:
+    what the choice does to eval losses."""
+    from . import evaluation
+    kept = evaluation.running_stats(model)
+    scale = (batch - 1) / batch if model.batchnorms()[0].spread_name == "running_var" else math.sqrt((batch - 1) / batch)
+    biased = [(mean, spread * scale) for mean, spread in kept]
+    return {split: (evaluation.loss_with_stats(model, *data[split], kept),
+                    evaluation.loss_with_stats(model, *data[split], biased))
+            for split in ("train", "val") if len(data[split][0])}
+
+
+@torch.no_grad()
+def train_mode_slip(model, data, split: str = "val") -> dict:
+    """Evaluating or sampling with BatchNorm left in training mode: the split's loss in eval mode, with
+    the whole split as one batch, in batches of 32, and a batch of one (NaN: the variance of one example
+    is undefined; torch.nn.BatchNorm1d refuses it with an error, quoted)."""
+    from . import evaluation
+    X, Y = data[split]
+    try:
+        torch.nn.BatchNorm1d(4).train()(torch.zeros(1, 4))
+        refusal = ""
+    except ValueError as e:
+        refusal = str(e)
+    return {"eval": evaluation.split_loss(model, X, Y), "whole_split": evaluation.batch_stats_loss(model, X, Y, len(X)),
+            "batch_32": evaluation.batch_stats_loss(model, X, Y, 32),
+            "batch_1": evaluation.batch_stats_loss(model, X[:256], Y[:256], 1), "torch_refusal": refusal}
+
+
+def torch_linear_gain(fan_in: int = 1000, fan_out: int = 1000, seed: int = LECTURE_SEED) -> float:
+    """torch.nn.Linear's own default init, measured: the std of its weight times sqrt(fan_in) (the
+    gain it amounts to; kaiming_uniform_ with a = sqrt(5) gives sqrt(1/3))."""
+    with torch.random.fork_rng(devices=[]):   # nn.Linear draws from the global generator: leave it as it was
+        torch.manual_seed(seed)
+        return float(torch.nn.Linear(fan_in, fan_out, dtype=torch.float64).weight.std()) * fan_in**0.5

@@ -30,10 +30,11 @@ FIRST_HALF = [s for s in STAGES if s != "deep"]   # the loss log's stages
 CURVE_STEPS = 3_000        # chapter 2: the first steps, where the hockey stick is
 CURVE_STAGES = ("original", "softmax-fix")   # chapter 2's two nets
 CALIBRATION_STEPS = 3_000  # chapter 5: the running statistics after this many steps, against calibration
-DEEP_RUNS = {  # chapter 8's runs: run shown -> (lr, batchnorm, gain); chapter 9 reads the first
-    "the notebook's net (BatchNorm, lr 0.1)": (0.1, True, 1.0),
-    "no BatchNorm, gain 5/3": (0.1, False, 5 / 3),
-    "a learning rate too low (0.001)": (0.001, True, 1.0),
+DEEP_RUNS = {  # chapter 8's runs: run shown -> (lr, batchnorm, gain, fan_in_scaling); chapter 9 reads the first
+    "the notebook's net (BatchNorm, lr 0.1)": (0.1, True, 1.0, True),
+    "no BatchNorm, gain 5/3": (0.1, False, 5 / 3, True),
+    "a learning rate too low (0.001)": (0.001, True, 1.0, True),
+    "no BatchNorm, no fan-in scaling": (0.1, False, 5 / 3, False),
 }
 E01_STEPS = [1000, 2000, 5000]
 FOLD_NET = dict(hidden_layers=2, n_hidden=100)   # E02's own net: 3 Linear layers, each followed by BatchNorm
@@ -118,14 +119,14 @@ def calibration(dataset, data, steps=CALIBRATION_STEPS) -> dict:
             "running_spread": running[1].flatten().tolist(), "calibrated_spread": calibrated[1].flatten().tolist()}
 
 
-def deep_name(digest, lr, batchnorm, gain):
-    return f"deep-{short(digest)}-{lr!r}-{int(batchnorm)}-{gain!r}"
+def deep_name(digest, lr, batchnorm, gain, fan_in_scaling=True):
+    return f"deep-{short(digest)}-{lr!r}-{int(batchnorm)}-{gain!r}" + ("" if fan_in_scaling else "-randn")
 
 
-def deep_after(dataset, data, lr, batchnorm, gain) -> dict:
+def deep_after(dataset, data, lr, batchnorm, gain, fan_in_scaling=True) -> dict:
     """The notebook's debugging run of the deep net: 1,001 steps, diagnostics every 25 and at the
     last step; then the split losses in eval mode and 20 names from the sampling seed."""
-    config = ModelConfig(vocab_size=len(dataset.vocab), batchnorm=batchnorm, gain=gain)
+    config = ModelConfig(vocab_size=len(dataset.vocab), batchnorm=batchnorm, gain=gain, fan_in_scaling=fan_in_scaling)
     trainer = demos.deep_net_after(config, data, lr=lr, stats_every=25)
     steps = [step for step, _ in trainer.stats]
     weights = [p["name"] for p in trainer.stats[-1][1]["params"] if p["ndim"] == 2]
@@ -211,9 +212,9 @@ def tasks(dataset, loss_log_steps=lossbook.STEPS, device="cpu", data=None) -> li
                         lambda report, s=stage: lossbook.stage_losses(
                             dataset, s, steps=loss_log_steps, device=device,
                             progress=lambda done, total: report(done / max(total, 1), f"step {done:,}"))))
-    for label, (lr, batchnorm, gain) in DEEP_RUNS.items():
-        out.append(json_task(deep_name(digest, lr, batchnorm, gain), f"chapter 8: {label}", 4,
-                             lambda r, a=(lr, batchnorm, gain): deep_after(dataset, data(), *a)))
+    for label, run in DEEP_RUNS.items():
+        out.append(json_task(deep_name(digest, *run), f"chapter 8: {label}", 4,
+                             lambda r, a=run: deep_after(dataset, data(), *a)))
     for steps in E01_STEPS:
         out.append(json_task(e01_name(digest, steps), f"exercise E01, {steps:,} steps", 2 * steps / 150,
                              lambda r, n=steps: e01(dataset, data(), n, r, device)))

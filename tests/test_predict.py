@@ -16,6 +16,7 @@ from ui.lecture.questions import (
     _fan_in,
     _outlier,
     _params,
+    all_questions,
     curve_shape,
     e02_verdict,
     top_question,
@@ -23,6 +24,7 @@ from ui.lecture.questions import (
 )
 
 IDS = [chapter_id(c) for c in CHAPTERS]
+TOTAL = len(all_questions())
 
 
 # ---------------------------------------------------------------- the address
@@ -123,7 +125,7 @@ def test_lock_in_a_guess_then_the_answer_stands_beside_it_and_the_address_keeps_
     assert metrics["Your guess"] == "30" and float(metrics["The answer here"]) == pytest.approx(math.sqrt(1000),
                                                                                                  rel=0.03)
     assert any("**Close**" in m.value and "from the answer" in m.value for m in at.markdown)
-    assert record(at).endswith("1 of 12 predicted, 1 close")
+    assert record(at).endswith(f"1 of {TOTAL} predicted, 1 close")
     assert at.query_params["guess"] == "kaiming_30_c" and "kaiming" in at.query_params["seen"]
 
 
@@ -131,7 +133,7 @@ def test_skip_reveals_without_a_guess_and_ask_again_asks_again():
     at = open_chapter("bonus")
     at.button(key="predict_bonus_skip").click().run()
     assert {m.label: m.value for m in at.metric}["Your guess"] == "skipped"
-    assert "0 of 12 predicted" in record(at) and at.query_params["guess"] == "bonus__s"
+    assert f"0 of {TOTAL} predicted" in record(at) and at.query_params["guess"] == "bonus__s"
     at.button(key="predict_bonus_again").click().run()
     assert at.slider(key="predict_bonus_input") is not None and "guess" not in at.query_params
 
@@ -141,7 +143,7 @@ def test_a_reload_keeps_seen_chapters_and_guesses_and_ask_clears_the_chapters_qu
     at = open_chapter("kaiming", address)
     assert "4 of" in next(m.value for m in at.markdown if "**Chapters**" in m.value)
     assert {"start", "softmax", "tanh", "kaiming"} <= at.session_state[SEEN_KEY]
-    assert record(at).endswith("2 of 12 predicted, 1 close")
+    assert record(at).endswith(f"2 of {TOTAL} predicted, 1 close")
     assert {m.label: m.value for m in at.metric}["Your guess"] == "20"       # the reveal, not the question
     teacher = open_chapter("kaiming", {**address, "ask": "1"})
     assert teacher.button(key="predict_kaiming_lock") is not None          # asked again

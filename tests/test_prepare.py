@@ -69,3 +69,19 @@ def test_prepare_on_the_command_line_says_what_it_did_and_refuses_a_missing_file
     assert cli.main(["prepare", "--data", str(tmp_path / "absent.txt")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and len(err.strip().splitlines()) == 1
+
+
+def test_chapter_8s_fourth_run_spreads_update_to_data_over_decades():
+    """Without ÷√fan_in (plain randn × 5/3, no BatchNorm) the weights' update:data at step 1,000 spread much
+    wider than in the notebook's net (on the lecture's names.txt: 2.7 decades against 1.2)."""
+    dataset = state.default_dataset()
+    data = dataset.tensors(3, "cpu")
+
+    def spread(run):
+        last = [series[-1] for series in prepare.deep_after(dataset, data, *run)["update_to_data"].values()]
+        return max(last) - min(last)
+    notebook, randn = prepare.DEEP_RUNS["the notebook's net (BatchNorm, lr 0.1)"], prepare.DEEP_RUNS[
+        "no BatchNorm, no fan-in scaling"]
+    assert randn == (0.1, False, 5 / 3, False)
+    assert spread(randn) > spread(notebook) + 0.5
+    assert prepare.deep_name("d", *randn) != prepare.deep_name("d", *randn[:3])   # its own file in the cache

@@ -14,6 +14,11 @@ CHAPTER_MODULES = [
     "ch08_diagnostics",
     "ch09_after",
     "ch10_bonus",
+    "ch11_coupling",        # chapters 11-15: the video's other beats and learners' questions (issue 27)
+    "ch12_bn_details",
+    "ch13_nonlinearities",
+    "ch14_torch_nn",
+    "ch15_closing",
     "exercises",       # the video's exercises E01 and E02, after the lecture
 ]
 CHAPTERS = [importlib.import_module(f"ui.lecture.{name}") for name in CHAPTER_MODULES]

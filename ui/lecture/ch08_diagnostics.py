@@ -13,7 +13,7 @@ from ui.lecture.common import change_one_thing, look_at
 
 ID = "diagnostics"
 TITLE = "The deep net's diagnostics"
-RUNS = prepare.DEEP_RUNS  # run shown -> (lr, batchnorm, gain); `prepare` computes each before a class
+RUNS = prepare.DEEP_RUNS  # run shown -> (lr, batchnorm, gain, fan_in_scaling); `prepare` computes each before a class
 SWEEP = {"0.5": 0.5, "1": 1.0, "5/3": 5 / 3, "3": 3.0}
 
 
@@ -61,8 +61,8 @@ def render(ctx):
             "update:data: log10(lr·grad std / data std) near −3 means each step changes the weights by about "
             "a thousandth. The numbers are the notebook's last debugging step (step 1,000).")
     choice = st.radio("Run shown", list(RUNS), key="lecture_diag_run", horizontal=True)
-    lr, batchnorm, gain = RUNS[choice]
-    run = compute.deep_after(ctx.digest, lr, batchnorm, gain, ctx)
+    lr, batchnorm, gain, fan_in_scaling = RUNS[choice]
+    run = compute.deep_after(ctx.digest, lr, batchnorm, gain, ctx, fan_in_scaling)
     layers = [("", run["last"]["layers"], False)]
     left, right = st.columns(2)
     left.markdown("**activation distribution**")
@@ -88,6 +88,16 @@ def render(ctx):
     weights = [p for p in run["last"]["params"] if p["ndim"] == 2]
     ratios = ", ".join(f"{p['name']} {p['grad_to_data']:.6e}" for p in weights)
     st.caption(f"grad:data at step 1,000: {ratios}.")
+    last = [series[-1] for series in run["update_to_data"].values() if series[-1] is not None]
+    st.caption(f"update:data at step 1,000 spans {max(last) - min(last):.1f} decades ({min(last):+.2f} to "
+               f"{max(last):+.2f}). Plotted: log10(std(lr·grad) / std(data)), the lecture's measure; cs231n's rule of "
+               "thumb is a norm ratio ‖lr·grad‖ / ‖data‖ near 1e-3. For weights centred on 0 the two nearly agree (a "
+               "norm is √n times the RMS, the RMS is the std when the mean is 0). −3 is a guide, not a target: a "
+               "layer far from the others, or all of them far from −3, is the signal.")
+    if not fan_in_scaling:
+        st.caption("This run's weights are plain randn × 5/3, not divided by √fan_in: each layer's updates and "
+                   "weights are no longer on one scale, so the update:data lines fan out over decades instead of "
+                   "running together near −3. Dividing by √fan_in is what lines them up.")
     if same_run:
         st.markdown("**Against the notebook** (same step, same random numbers):\n" + versus_notebook(run))
 

@@ -68,10 +68,11 @@ def calibration(digest: str, steps: int, ctx: Context) -> dict:
                        "Training the batchnorm stage, then calibrating")
 
 
-def deep_after(digest: str, lr: float, batchnorm: bool, gain: float, ctx: Context) -> dict:
+def deep_after(digest: str, lr: float, batchnorm: bool, gain: float, ctx: Context, fan_in_scaling=True) -> dict:
     """The notebook's debugging run of the deep net (1,001 steps, diagnostics every 25)."""
-    return lecture_job(prepare.deep_name(digest, lr, batchnorm, gain),
-                       lambda report: prepare.deep_after(ctx.dataset, ctx.tensors(), lr, batchnorm, gain),
+    run = (lr, batchnorm, gain, fan_in_scaling)
+    return lecture_job(prepare.deep_name(digest, *run),
+                       lambda report: prepare.deep_after(ctx.dataset, ctx.tensors(), *run),
                        "Training the deep net for 1,001 steps (once per data set)")
 
 

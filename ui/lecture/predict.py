@@ -86,7 +86,7 @@ def _question(q: Question, ctx):
     else:
         st.slider(f"Your guess{f' ({q.unit.strip()})' if q.unit.strip() else ''}", q.low, q.high,
                   st.session_state.get(_input_key(q), q.start), q.step, key=_input_key(q))
-    lock, skip, _ = st.columns([1, 1, 3])
+    lock, skip, _ = st.columns([2, 2, 3])
     lock.button("Lock in my guess", key=f"predict_{q.id}_lock", type="primary", on_click=_lock, args=(q,),
                 disabled=q.choices is not None and st.session_state.get(_input_key(q)) is None, width="stretch")
     skip.button("Skip: show me", key=f"predict_{q.id}_skip", on_click=progress.set_guess,

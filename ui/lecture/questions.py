@@ -203,6 +203,50 @@ def _e01(ctx) -> Answer:
     return Answer(None, "", "", "Train both nets below to see.")
 
 
+# ---------------------------------------------------------------- 11-15: the later chapters
+
+def _coupling(ctx) -> Answer:
+    from ui.lecture import beats_compute
+    result = beats_compute.coupling(ctx.digest, ctx)
+    return Answer(result["bn_jitter"], f"{result['bn_jitter']:.3f}",
+                  f"About a fifth of a unit here: the 31 others shift the batch's mean and std, and the example with "
+                  f"them. Under LayerNorm the same example moves by {result['ln_jitter']:.0e}: not at all.")
+
+
+def _running_share(ctx) -> Answer:
+    from ui.lecture import beats_compute
+    trace = beats_compute.momentum(ctx.digest, ctx)
+    share = 100 * trace["running"]["0.001"][-1] / trace["true_means"][-1]
+    steps = len(trace["batch_means"])
+    return Answer(share, f"{share:.0f}%",
+                  f"Starting from 0, a running average with weight 0.001 covers 1 − 0.999^{steps:,} = "
+                  f"{100 * (1 - 0.999 ** steps):.0f}% of the way to a fixed target in {steps:,} steps; the true mean "
+                  "also moved while the net trained.")
+
+
+def _tanh_std(ctx) -> Answer:
+    std = demos.tanh_gain()["tanh_std"]
+    return Answer(std, f"{std:.3f}",
+                  f"tanh squashes everything beyond ±1 towards ±1, so the spread shrinks to {std:.3f}; 1/{std:.3f} = "
+                  f"{1 / std:.2f} is the gain that restores it, and 5/3 rounds it up.")
+
+
+def _torch_gain(ctx) -> Answer:
+    gain = demos.torch_linear_gain()
+    return Answer(gain, f"{gain:.3f}",
+                  "A uniform draw in ±a has std a/√3; with a = 1/√fan_in the gain is √(1/3) = 0.577, about a third of "
+                  "the 5/3 tanh wants.")
+
+
+def _deep_saturation(ctx) -> Answer:
+    run = compute.deep_after(ctx.digest, 0.1, True, 1.0, ctx)
+    sat = [layer["saturation_pct"] for layer in run["last"]["layers"]]
+    mean = sum(sat) / len(sat)
+    return Answer(mean, f"{mean:.1f}%",
+                  f"Per layer {', '.join(f'{s:.1f}' for s in sat)}% (|t| > 0.97): a few percent, alike in every layer, "
+                  "which is what a healthy deep net with BatchNorm looks like.")
+
+
 QUESTIONS = {
     "start": [Question("start", "A net that knows nothing gives each character the same probability. What loss "
                        "does it have on average?", _uniform, low=0.0, high=30.0, step=0.1, start=15.0,
@@ -230,6 +274,21 @@ QUESTIONS = {
     "bonus": [Question("bonus", "Five values; drag one of them to 30, far from the others. After BatchNorm's "
                        "normalization (minus their mean, over their std), how large is it?", _outlier, low=0.0,
                        high=30.0, step=0.1, start=15.0, within=0.3, relative=False)],
+    "coupling": [Question("coupling", "One example goes through BatchNorm in 40 batches, the other 31 drawn anew "
+                          "each time. By how much does its normalized value jitter (std over the 40 draws, in units of "
+                          "the layer's spread)?", _coupling, low=0.0, high=1.0, step=0.01, start=0.5, within=0.07,
+                          relative=False)],
+    "bn-details": [Question("bn-details", "A running mean with momentum 0.001 starts at 0. After 2,000 training "
+                            "steps, what share of the true mean has it reached?", _running_share, low=0.0,
+                            high=120.0, step=1.0, start=50.0, unit="%", within=10, relative=False)],
+    "nonlinearities": [Question("nonlinearities", "x is a unit Gaussian, N(0, 1). What is the std of tanh(x)?",
+                                _tanh_std, low=0.0, high=1.0, step=0.01, start=0.5, within=0.05, relative=False)],
+    "torch-nn": [Question("torch-nn", "torch.nn.Linear draws its weights uniform in ±1/√fan_in. Times √fan_in, "
+                          "what std (gain) is that?", _torch_gain, low=0.0, high=2.0, step=0.01, start=1.0,
+                          within=0.08, relative=False)],
+    "closing": [Question("closing", "Recall chapter 8: after 1,001 steps, what percentage of the deep net's tanh "
+                         "outputs are saturated (|t| > 0.97), on average over its layers?", _deep_saturation,
+                         low=0.0, high=100.0, step=0.5, start=50.0, unit="%", within=3, relative=False)],
     "exercises": [Question("e02", "E02: fold each BatchNorm into the Linear before it. Does the folded net give "
                            "the same logits?", _fold, choices=E02_CHOICES),
                   Question("e01", "E01: every weight and bias zero. What happens when it trains?", _e01,

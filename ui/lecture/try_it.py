@@ -48,6 +48,18 @@ TRY_IT = {
                                   "sampling_top_k": 0, "sampling_top_p": 1.0}),
     "bonus": TryIt(INIT, "The lecture's final net, its BatchNorm explained one neuron at a time.",
                    preset="Lecture's final net", settings={"init_bn_value": 3.0, "init_tab": "BatchNorm explained"}),
+    # chapters 11-15 (issue 27)
+    "coupling": TryIt(INIT, "The lecture's final net at step 0: set the batch size to 8, and fewer examples share "
+                            "each BatchNorm's mean and std.", preset="Lecture's final net"),
+    "bn-details": TryIt(INIT, "The one-layer net with the lecture's hand-written BatchNorm (momentum 0.001), at "
+                              "step 0.", stage="batchnorm"),
+    "nonlinearities": TryIt(INIT, "The deep net without BatchNorm at gain 5/3: switch its nonlinearity to ReLU and "
+                                  "compare the flat parts.", preset="No BN, gain 5/3"),
+    "torch-nn": TryIt(INIT, "PyTorch's default init in a deep tanh net: the activations shrink layer by layer.",
+                      preset="PyTorch's default (nn.Linear)"),
+    "closing": TryIt(TRAINING, "The lecture's deep net, the whole 200,000 steps on the fast engine: then read "
+                               "its histograms and update:data.", stage="deep",
+                     settings={"stats_every": 1000, "engine": "fast"}),
 }
 
 

@@ -91,7 +91,7 @@ def loss_chart(rows, uniform: float, vocab_size: int, big=False):
     return data, spec
 
 
-def _curves(parts, key, x_title, height, x_format=None, big=False, legend_columns=5):
+def _curves(parts, key, x_title, height, x_format=None, big=False, legend_columns=4):
     """Density lines: colour by the `line` column, dashed where the `stroke` column says so (A, pinned, in
     Compare). The spec depends on the lines' names only, so a step that changes the numbers swaps the data in
     the drawn chart."""
@@ -129,11 +129,12 @@ def logits_summary(rows) -> str:
 
 
 def histogram_chart(rows, field="hist", key="init_act_chart", x_title="activation value", big=False,
-                    legend_columns=5):
+                    legend_columns=4):
     """rows: [(tag, layer statistics, dash)]. One line per layer ('layer 2 (Tanh)', as in the lecture), the
     same colour for A and B (the lab's Compare; the lecture's normal and zero init), the dashed ones dashed.
     The lab's tabs and the lecture's chapters draw their histograms with this one function; a half-width
-    column has room for a legend of 2 columns, not 5."""
+    column has room for a legend of 2 columns; a full one (560 px at 1280x800) for 4, not 5 ("layer 29 (Tanh)"
+    ran off its edge at depth 10)."""
     parts = [pd.DataFrame({"x": r[field]["x"], "density": r[field]["density"], "line": r["label"], "net": tag,
                            "stroke": _stroke(dash)})
              for tag, layers, dash in rows for r in layers if r.get(field)]

@@ -152,16 +152,21 @@ def start_app_server(extra_env=None, timeout=60, script="app.py"):
     raise RuntimeError("the Streamlit server did not start")
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """A freshly started app server for the browser tests."""
-    proc, url = start_app_server()
-    yield url
+def stop_server(proc):
+    """Ask a server started by start_app_server to stop; kill it if it has not within 10 s."""
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """A freshly started app server for the browser tests."""
+    proc, url = start_app_server()
+    yield url
+    stop_server(proc)
 
 
 @pytest.fixture(scope="session")

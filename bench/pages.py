@@ -9,7 +9,6 @@ makemore_core, which never imports Streamlit; `python bench/engines.py` times th
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, wait_for_app  # noqa: E402
+from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, stop_server, wait_for_app  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 PAGES = ["home", "data", "context", "embeddings", "init", "training", "evaluation", "sampling"]
@@ -86,11 +85,7 @@ def time_pages_browser():
     except Exception as e:
         result["error"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
     return result
 
 

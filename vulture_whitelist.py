@@ -23,3 +23,6 @@ _.UNIFORM_LOSS, _.DEEP_LAYERS
 
 # the notebook's own cells (makemore_core/notebook.py), read by the tests as their oracle
 _.build_splits, _.first_half_run
+
+# a chart's data size on the wire, measured by the scrubbers' tests and bench/scrub.py
+_.wire_bytes

@@ -9,7 +9,6 @@ makemore_core, which never imports Streamlit; `python bench/engines.py` times th
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, wait_for_app  # noqa: E402
+from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, stop_server, wait_for_app  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 PAGES = ["home", "data", "context", "embeddings", "init", "training", "evaluation", "sampling"]
@@ -50,14 +49,14 @@ def _init_slider_rerun(app, repeats):
     at.run()
     at.switch_page("pages/init.py").run()
     try:
-        at.slider(key="init_depth")
+        at.slider(key="init_hidden_layers")
     except Exception:  # the page changed: no such slider
         return None
     times = []
     for r in range(repeats):
         value = [3, 5, 7, 4, 6][r % 5]
         start = time.perf_counter()
-        at.slider(key="init_depth").set_value(value).run()
+        at.slider(key="init_hidden_layers").set_value(value).run()
         times.append(time.perf_counter() - start)
     return round(statistics.median(times), 3)
 
@@ -86,11 +85,7 @@ def time_pages_browser():
     except Exception as e:
         result["error"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
     return result
 
 

@@ -20,7 +20,6 @@ The machine is shared: the load average is printed; the ratio measured in the sa
 """
 import argparse
 import functools
-import io
 import json
 import os
 import statistics
@@ -32,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, wait_for_app, wait_for_rerun  # noqa: E402
+
+from ui.figures.vega import wire_bytes  # noqa: E402
 
 NOTE = """(a) => [...document.querySelectorAll(a.box + ' svg text')].map(e => e.textContent)
     .find(t => t.startsWith(a.prefix)) ?? null"""
@@ -154,15 +155,6 @@ SCRUBBERS = {
 }
 
 
-def arrow_bytes(data) -> int:
-    import pyarrow as pa
-    sink = io.BytesIO()
-    table = pa.Table.from_pandas(data)
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return len(sink.getvalue())
-
-
 class Tab:
     def __init__(self, browser, url, box, prefix=None, metric=False, prepare=None):
         self.context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -230,7 +222,7 @@ def main():
                 results[s.name] = {"load_average": round(os.getloadavg()[0], 2), "scrubber_ms": round(med["scrubber"], 1),
                                    "bare_ms": round(med["bare"], 1), "ratio": round(med["scrubber"] / med["bare"], 3),
                                    "drag_lagging_of_30": drag["lagging"], "members_seen": drag["distinct"],
-                                   "family_s": round(family_s, 3), "chart_data_bytes": arrow_bytes(data),
+                                   "family_s": round(family_s, 3), "chart_data_bytes": wire_bytes(data),
                                    "rows": len(data)}
                 r = results[s.name]
                 if not args.json:

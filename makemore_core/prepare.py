@@ -30,6 +30,7 @@ FIRST_HALF = [s for s in STAGES if s != "deep"]   # the loss log's stages
 CURVE_STEPS = 3_000        # chapter 2: the first steps, where the hockey stick is
 CURVE_STAGES = ("original", "softmax-fix")   # chapter 2's two nets
 CALIBRATION_STEPS = 3_000  # chapter 5: the running statistics after this many steps, against calibration
+MOMENTUM_STEPS, MOMENTUM_EVERY = 2_000, 100   # chapter 12: BatchNorm's running mean, followed over training
 DEEP_RUNS = {  # chapter 8's runs: run shown -> (lr, batchnorm, gain, fan_in_scaling); chapter 9 reads the first
     "the notebook's net (BatchNorm, lr 0.1)": (0.1, True, 1.0, True),
     "no BatchNorm, gain 5/3": (0.1, False, 5 / 3, True),
@@ -117,6 +118,30 @@ def calibration(dataset, data, steps=CALIBRATION_STEPS) -> dict:
     return {"steps": steps, "val_running": evaluation.split_loss(model, X, Y), "val_calibrated": val_calibrated,
             "running_mean": running[0].flatten().tolist(), "calibrated_mean": calibrated[0].flatten().tolist(),
             "running_spread": running[1].flatten().tolist(), "calibrated_spread": calibrated[1].flatten().tolist()}
+
+
+def momentum_name(digest):
+    return f"momentum-{short(digest)}-{MOMENTUM_STEPS}"
+
+
+def momentum_trace(dataset, data) -> dict:
+    """Chapter 12: the batchnorm stage trained MOMENTUM_STEPS steps, one neuron's running mean at momentum
+    0.1 and 0.001 against its true mean, every MOMENTUM_EVERY steps."""
+    config, train = stage_configs("batchnorm", len(dataset.vocab))
+    trace = demos.running_mean_trace(MLP(config), data, steps=MOMENTUM_STEPS, every=MOMENTUM_EVERY, lr=train.lr)
+    trace["running"] = {str(m): v for m, v in trace["running"].items()}   # JSON keys are text
+    return trace
+
+
+def fine_print_name(digest):
+    return f"fine-print-{short(digest)}"
+
+
+def fine_print(dataset, data) -> dict:
+    """Chapter 12: the notebook's deep net after its 1,001 steps, evaluated with the unbiased and the biased
+    running variance, and with BatchNorm left in training mode."""
+    model = demos.deep_net_after(ModelConfig(vocab_size=len(dataset.vocab)), data, stats_every=0).model
+    return {"variance": demos.variance_eval_gap(model, data), "slip": demos.train_mode_slip(model, data)}
 
 
 def deep_name(digest, lr, batchnorm, gain, fan_in_scaling=True):
@@ -215,6 +240,10 @@ def tasks(dataset, loss_log_steps=lossbook.STEPS, device="cpu", data=None) -> li
     for label, run in DEEP_RUNS.items():
         out.append(json_task(deep_name(digest, *run), f"chapter 8: {label}", 4,
                              lambda r, a=run: deep_after(dataset, data(), *a)))
+    out.append(json_task(momentum_name(digest), "chapter 12: BatchNorm's running mean over training", 8,
+                         lambda r: momentum_trace(dataset, data())))
+    out.append(json_task(fine_print_name(digest), "chapter 12: the deep net's eval losses, BatchNorm's fine print",
+                         5, lambda r: fine_print(dataset, data())))
     for steps in E01_STEPS:
         out.append(json_task(e01_name(digest, steps), f"exercise E01, {steps:,} steps", 2 * steps / 150,
                              lambda r, n=steps: e01(dataset, data(), n, r, device)))

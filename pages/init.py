@@ -12,28 +12,23 @@ from ui.hints import plural
 from ui.safe_text import literal
 
 WIDGETS = lab.WIDGETS
-QUERY = {  # setting -> query key: the core's field names (ModelConfig)
-    "depth": "hidden_layers", "width": "n_hidden", "gain": "gain", "fan_in": "fan_in_scaling",
-    "batchnorm": "batchnorm", "bias": "bias", "nonlinearity": "nonlinearity", "soften": "soften_last",
-    "batch_size": "batch_size", "seed": "seed", "n_embd": "n_embd", "block_size": "block_size",
-    "stage": "stage", "init": "init",
-}
-PARSE = {
-    "depth": links.integer(1, 10), "width": links.choice(lab.WIDTHS), "gain": links.choice(lab.GAINS),
-    "fan_in": links.boolean, "batchnorm": links.boolean, "bias": links.choice(lab.BIAS_CHOICES),
-    "nonlinearity": links.choice(lab.NONLINEARITIES), "soften": links.number(0.0, 1.0),
+PARSE = {  # setting -> parser; a setting is named after the core's field, in the address too
+
+    "hidden_layers": links.integer(1, 10), "n_hidden": links.choice(lab.WIDTHS), "gain": links.choice(lab.GAINS),
+    "fan_in_scaling": links.boolean, "batchnorm": links.boolean, "bias": links.choice(lab.BIAS_CHOICES),
+    "nonlinearity": links.choice(lab.NONLINEARITIES), "soften_last": links.number(0.0, 1.0),
     "batch_size": links.choice(lab.BATCH_SIZES), "seed": links.integer(0, 2**53 - 1),
     "n_embd": links.integer(2, 30), "block_size": links.integer(1, 8),
     "stage": links.choice(lab.STAGES), "init": links.choice(lab.INITS),
 }
-SETTINGS = [links.Setting(QUERY[s], key, lab.DEFAULTS[s], PARSE[s]) for s, key in WIDGETS.items()]
+SETTINGS = [links.Setting(s, key, lab.DEFAULTS[s], PARSE[s]) for s, key in WIDGETS.items()]
 LEVEL_MARK = {"good": ":blue-badge[fine]", "info": ":gray-badge[note]", "warn": ":orange-badge[look]",
               "bad": ":red-badge[problem]"}
 
 
 def apply_preset(name):
     settings = lab.clean(lab.PRESETS[name]["settings"])   # every setting: a preset also leaves a stage
-    links.set_values("init", SETTINGS, {QUERY[s]: v for s, v in settings.items()})
+    links.set_values("init", SETTINGS, settings)
     lab.save_settings(settings)
     st.session_state[lab.PRESET_KEY] = name
 
@@ -171,7 +166,7 @@ def draw_controls(pinned, dataset, vocab_size):
                       "its init; moving an init control leaves it.")
     stage, left = st.session_state["init_stage"], st.session_state.pop("init_left_stage", None)
     # a first-half stage scales plain randn draws itself: the gain and fan-in controls do not show it
-    scales = lab_hints.stage_scales(stage or left, vocab_size, int(st.session_state["init_depth"]))
+    scales = lab_hints.stage_scales(stage or left, vocab_size, int(st.session_state["init_hidden_layers"]))
     if stage:
         st.caption(lab.STAGE_DESCRIPTIONS[stage])
         if scales:
@@ -181,13 +176,13 @@ def draw_controls(pinned, dataset, vocab_size):
         st.warning(f"You left stage **{left}**: a control it fixes was moved, so the model now follows the "
                    "controls below" + (f", no longer the stage's scales ({scales})" if scales else "") + ".")
     st.markdown("**Network**")
-    st.slider("Depth (hidden blocks)", **links.bounds(SETTINGS, "init_depth"), key="init_depth", on_change=control_moved,
+    st.slider("Depth (hidden blocks)", **links.bounds(SETTINGS, "init_hidden_layers"), key="init_hidden_layers", on_change=control_moved,
               help="How many Linear → (BatchNorm) → nonlinearity blocks come before the output layer.")
-    st.select_slider("Width (neurons per layer)", lab.WIDTHS, key="init_width", on_change=control_moved)
-    st.radio("Nonlinearity", list(lab.NONLINEARITIES), format_func=lab.NONLINEARITIES.get, key="init_nonlin",
+    st.select_slider("Width (neurons per layer)", lab.WIDTHS, key="init_n_hidden", on_change=control_moved)
+    st.radio("Nonlinearity", list(lab.NONLINEARITIES), format_func=lab.NONLINEARITIES.get, key="init_nonlinearity",
              on_change=control_moved, horizontal=True,
              help="tanh squashes into (-1, 1); ReLU zeroes the negatives; none leaves it linear.")
-    st.toggle("BatchNorm", key="init_bn", on_change=control_moved,
+    st.toggle("BatchNorm", key="init_batchnorm", on_change=control_moved,
               help="A BatchNorm1d after every Linear. It normalizes each neuron over the minibatch to mean 0, std 1, then scales by gamma and "
                    "shifts by beta. It undoes a bad gain.")
     st.selectbox("Linear bias", list(lab.BIAS_CHOICES), format_func=lab.BIAS_CHOICES.get, key="init_bias",
@@ -201,22 +196,22 @@ def draw_controls(pinned, dataset, vocab_size):
                      on_change=control_moved,
                      help="1 keeps a linear layer's spread; 5/3 makes up for tanh's squashing (Kaiming init).")
     st.caption("Marks: **1** keeps a linear layer's spread · **5/3** is the gain for tanh.")
-    st.toggle("Fan-in scaling", key="init_fan_in", on_change=control_moved,
+    st.toggle("Fan-in scaling", key="init_fan_in_scaling", on_change=control_moved,
               help="Divide each weight by √fan_in, so a layer keeps the spread of its input. Without it each "
                    "weight has std 1, and every layer multiplies the spread by about √fan_in.")
-    st.radio("Weights start as", list(lab.INITS), format_func=lab.INITS.get, key="init_weights", horizontal=True,
+    st.radio("Weights start as", list(lab.INITS), format_func=lab.INITS.get, key="init_init", horizontal=True,
              on_change=control_moved,
              help="All zeros (the lecture's exercise E01): C and every Linear weight and bias start at 0, so the "
                   "gain, fan-in scaling and bias controls change nothing; BatchNorm keeps gamma 1 and beta 0.")
     st.caption("All zeros is the lecture's exercise E01: guess what it does (the Lecture's Exercises chapter) "
                "before you pick it; the charts below then show it.")   # the caption never gives the answer away
-    st.slider("Last-layer softening", **links.bounds(SETTINGS, "init_soften"), step=0.01, key="init_soften", on_change=control_moved,
+    st.slider("Last-layer softening", **links.bounds(SETTINGS, "init_soften_last"), step=0.01, key="init_soften_last", on_change=control_moved,
               help="With BatchNorm it multiplies the last BatchNorm's gamma, without it the last weights. "
                    "Small values make the first predictions near uniform.")
 
     st.markdown("**Minibatch**")
     locked = "Locked while comparing: A and B share the seed and the minibatch." if pinned else None
-    st.select_slider("Batch size (examples)", lab.BATCH_SIZES, key="init_batch", disabled=bool(pinned),
+    st.select_slider("Batch size (examples)", lab.BATCH_SIZES, key="init_batch_size", disabled=bool(pinned),
                      on_change=control_moved,
                      help=locked or "How many examples go through the net; statistics are over all of them.")
     st.number_input("Seed", **links.bounds(SETTINGS, "init_seed"), step=1, key="init_seed", disabled=bool(pinned),
@@ -224,7 +219,7 @@ def draw_controls(pinned, dataset, vocab_size):
                     help=locked or "Seeds the weights and then the minibatch (2147483647 as in the lecture).")
     with st.expander("Embedding & context"):
         st.slider("Embedding size (n_embd)", **links.bounds(SETTINGS, "init_n_embd"), key="init_n_embd", on_change=control_moved)
-        st.slider("Context length (block_size)", **links.bounds(SETTINGS, "init_block"), key="init_block", on_change=control_moved)
+        st.slider("Context length (block_size)", **links.bounds(SETTINGS, "init_block_size"), key="init_block_size", on_change=control_moved)
     st.markdown(f"**Data:** {literal(dataset.name)} · vocabulary {vocab_size}  \n"
                 "Use another word list from the sidebar.")
 
@@ -248,23 +243,20 @@ PIN_QUERY = "pin"   # A's settings in the address: "default", or "query:value;..
 
 
 def pin_text(settings: dict) -> str:
-    by_query = {s.query: s for s in SETTINGS}
-    parts = [f"{q}:{by_query[q].text(settings[name])}" for name, q in QUERY.items()
-             if settings[name] != lab.DEFAULTS[name]]
+    parts = [f"{s.query}:{s.text(settings[s.query])}" for s in SETTINGS if settings[s.query] != s.default]
     return ";".join(parts) or "default"
 
 
 def pin_from_text(text: str) -> dict:
     """A's settings from the address; ValueError says which part is bad."""
-    by_query = {s.query: (name, s) for name, s in zip(QUERY, SETTINGS)}
+    by_query = {s.query: s for s in SETTINGS}
     settings = dict(lab.DEFAULTS)
     for part in ([] if text == "default" else text.split(";")):
         query, _, value = part.partition(":")
         if query not in by_query:
             raise ValueError(f"{query[:30]!r} is not a setting")
-        name, setting = by_query[query]
         try:
-            settings[name] = setting.parse(value)
+            settings[query] = by_query[query].parse(value)
         except (ValueError, TypeError) as e:
             raise ValueError(f"{query}={value[:30]} ({e})") from None
     return settings

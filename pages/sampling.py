@@ -19,7 +19,7 @@ SETTINGS = [  # the page's settings in the address (query key, widget key, defau
     links.Setting("top_k", "sampling_top_k", 0, links.integer(0, 1000)),
     links.Setting("top_p", "sampling_top_p", 1.0, links.number(0.05, 1.0)),
     links.Setting("beam", "sampling_beam", 5, links.integer(1, 10)),
-    links.Setting("compare_temperature", "sampling_compare_t", 0.5, links.number(0.1, 3.0)),
+    links.Setting("compare_temperature", "sampling_compare_temperature", 0.5, links.number(0.1, 3.0)),
 ]
 MARKS = {"train": ("blue", "in the training set"), "val/test": ("orange", "in val or test only"),
          "new": ("violet", "new: in no split")}
@@ -59,7 +59,7 @@ def scrub_released(key, temperatures):
     """The thumb rests: its temperature becomes the compared one (the slider and the address follow)."""
     picked = (st.session_state[key] or {}).get("selection", {}).get(SCRUB) or []
     if picked:
-        st.session_state[SCRUB_AT] = st.session_state["sampling_compare_t"] = temperatures[int(picked[0]["m"])]
+        st.session_state[SCRUB_AT] = st.session_state["sampling_compare_temperature"] = temperatures[int(picked[0]["m"])]
 
 
 def temperature_scrubber(compare_t, context, k, p, chosen):
@@ -157,8 +157,8 @@ if len(steps) > 1:
                                 f"{model.config.block_size}.") - 1
 else:
     step = 0
-compare_t = compare_col.slider("Compare with temperature", **links.bounds(SETTINGS, "sampling_compare_t"), step=0.05,
-                               key="sampling_compare_t",
+compare_t = compare_col.slider("Compare with temperature", **links.bounds(SETTINGS, "sampling_compare_temperature"), step=0.05,
+                               key="sampling_compare_temperature",
                                help="The same context and the same model, re-drawn at another temperature.")
 s = steps[step]
 chosen = "the end '.'" if s["chosen"] == 0 else f"'{s['char']}'"

@@ -122,9 +122,9 @@ with st.expander("Settings for a new run" if shown is None else "Settings for th
                        help="How far each step moves the weights along the gradient.")
         b.selectbox("Optimizer", ["sgd", "adam"], key="tr_optimizer", format_func=str.upper,
                     help="SGD: the lecture's p -= lr * grad. Adam adapts each weight's step size.")
-        a.text_input("Learning-rate milestones (steps)", key="tr_milestones",
+        a.text_input("Learning-rate milestones (steps)", key="tr_lr_milestones",
                      help="At each of these steps the learning rate is multiplied by the factor, e.g. 150000.")
-        b.number_input("Factor at each milestone", **links.bounds(SETTINGS, "tr_factor"), format="%g", key="tr_factor")
+        b.number_input("Factor at each milestone", **links.bounds(SETTINGS, "tr_lr_factor"), format="%g", key="tr_lr_factor")
         a.number_input("Statistics every N steps", **links.bounds(SETTINGS, "tr_stats_every"), step=50, key="tr_stats_every",
                        help="How often the histograms and ratios below are measured (each costs a little speed).")
         b.number_input("Val loss every N steps", **links.bounds(SETTINGS, "tr_eval_every"), step=500, key="tr_eval_every",

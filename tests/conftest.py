@@ -3,12 +3,14 @@
 Browser tests drive the system Chromium through Playwright. Outside CI a missing browser skips
 them; in CI (CI=true) it fails them, so a green CI always means the browser tests ran.
 """
+import http.server
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -152,16 +154,21 @@ def start_app_server(extra_env=None, timeout=60, script="app.py"):
     raise RuntimeError("the Streamlit server did not start")
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """A freshly started app server for the browser tests."""
-    proc, url = start_app_server()
-    yield url
+def stop_server(proc):
+    """Ask a server started by start_app_server to stop; kill it if it has not within 10 s."""
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """A freshly started app server for the browser tests."""
+    proc, url = start_app_server()
+    yield url
+    stop_server(proc)
 
 
 @pytest.fixture(scope="session")
@@ -213,3 +220,38 @@ def wait_for_rerun(page, timeout=60_000):
         pass
     page.wait_for_function(f"() => ['notRunning', 'initial'].includes({state})", timeout=timeout)
     assert page.locator('[data-testid="stApp"]').count() == 1
+
+
+@pytest.fixture(scope="module")
+def names_server(lecture_names):
+    """The internet, stood in for by a local server: (http://127.0.0.1:<port>, its files). /names.txt is the
+    lecture's file, /wrong.txt other bytes, /slow.txt an answer that never comes until the module ends,
+    anything else 404; a test may put or change files."""
+    release = threading.Event()
+    files = {"/names.txt": lecture_names.read_bytes(), "/wrong.txt": b"emma\nolivia\n"}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == "/slow.txt":
+                release.wait(30)   # the client has given up by then: nothing to answer
+                return
+            body = files.get(self.path)
+            if body is None:
+                self.send_error(404, "Not Found")
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", files
+    release.set()
+    httpd.shutdown()
+    httpd.server_close()

@@ -31,9 +31,9 @@ def test_a_shared_link_and_f5_show_the_same_experiment(browser, app_url):
         open_lab(page, f"{app_url}/init")
         page.get_by_role("button", name="No BN, gain 3", exact=True).click()
         page.wait_for_url(re.compile(r"gain=3"), timeout=30_000)
-        expect(page.get_by_text("Too large: the pre-activations", exact=False)).to_be_visible(timeout=30_000)
+        expect(page.get_by_test_id("stAlert").get_by_text("Too large: the pre-activations", exact=False)).to_be_visible(timeout=30_000)
         preset_loss = metric_value(page, "Initial loss")
-        page.locator(".st-key-init_fan_in").get_by_text("Fan-in scaling").click()   # one more change, by hand
+        page.locator(".st-key-init_fan_in_scaling").get_by_text("Fan-in scaling").click()   # one more change, by hand
         page.wait_for_url(re.compile(r"fan_in_scaling=0"), timeout=30_000)
         page.wait_for_function("([old]) => document.querySelector('[data-testid=\"stMetricValue\"]').innerText"
                                " !== old", arg=[preset_loss], timeout=30_000)   # the new loss is drawn

@@ -46,7 +46,7 @@ def test_sidebar_link_is_the_address_after_the_lab_changed(browser, app_url):
         page.get_by_text("Copy link to this experiment").click()
         shown = page.locator('[data-testid="stSidebar"] .mm-link-text')
         shown.wait_for(timeout=10_000)
-        page.locator(".st-key-init_fan_in").get_by_text("Fan-in scaling").click()   # a fragment rerun
+        page.locator(".st-key-init_fan_in_scaling").get_by_text("Fan-in scaling").click()   # a fragment rerun
         page.wait_for_url(re.compile(r"fan_in_scaling=0"), timeout=30_000)
         page.wait_for_function("() => document.querySelector('[data-testid=stSidebar] .mm-link-text').value "
                                "=== location.href", timeout=5_000)

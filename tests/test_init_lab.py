@@ -119,8 +119,8 @@ CLI_CASES = [
     preset("No BN, gain 5/3"),
     preset("Original init"),
     preset("Linear only, gain 1"),
-    {**lab.DEFAULTS, "nonlinearity": "relu", "depth": 3, "width": 50, "batch_size": 64, "seed": 7, "bias": "off",
-     "batchnorm": False, "soften": 0.5, "n_embd": 4, "block_size": 5},
+    {**lab.DEFAULTS, "nonlinearity": "relu", "hidden_layers": 3, "n_hidden": 50, "batch_size": 64, "seed": 7, "bias": "off",
+     "batchnorm": False, "soften_last": 0.5, "n_embd": 4, "block_size": 5},
 ]
 
 
@@ -141,8 +141,8 @@ def test_minibatch_is_drawn_after_the_weights_from_the_seed_generator(train):
 
 def test_b_on_a_minibatch(train):
     a = compute(lab.DEFAULTS, train)
-    b_own = compute({**lab.DEFAULTS, "depth": 2}, train)
-    b_on_a = compute({**lab.DEFAULTS, "depth": 2}, train, ix=torch.as_tensor(a["ix"]))
+    b_own = compute({**lab.DEFAULTS, "hidden_layers": 2}, train)
+    b_on_a = compute({**lab.DEFAULTS, "hidden_layers": 2}, train, ix=torch.as_tensor(a["ix"]))
     assert np.array_equal(b_on_a["ix"], a["ix"])
     assert not np.array_equal(b_own["ix"], a["ix"])  # a shallower net leaves the generator elsewhere
     assert b_on_a["stats"]["loss"] != b_own["stats"]["loss"]
@@ -155,7 +155,7 @@ def stds(result):
 
 
 def test_activations_shrink_with_depth_at_gain_half_without_batchnorm(train):
-    s = stds(compute(preset("No BN, gain 0.5", depth=8), train))
+    s = stds(compute(preset("No BN, gain 0.5", hidden_layers=8), train))
     assert all(b < a for a, b in zip(s, s[1:])) and s[-1] < 0.05 * s[0]
 
 
@@ -193,7 +193,7 @@ def test_hints_read_the_numbers(train):
 
 
 def test_layer_views_saturation_image_and_dead_neurons(train):
-    result = compute(preset("No BN, gain 3", batch_size=16, width=50), train)
+    result = compute(preset("No BN, gain 3", batch_size=16, n_hidden=50), train)
     views = result["views"]
     assert [v["block"] for v in views] == [1, 2, 3, 4, 5]
     for v, row in zip(views, result["stats"]["layers"]):
@@ -265,7 +265,7 @@ def test_the_charts_a_step_redraws_keep_their_spec(train):
 
 def test_describe_names_presets_and_differences():
     assert lab.describe(lab.PRESETS["Original init"]["settings"]) == "Original init"
-    text = lab.describe({**lab.DEFAULTS, "gain": lab.TANH_GAIN, "depth": 7, "fan_in": False})
+    text = lab.describe({**lab.DEFAULTS, "gain": lab.TANH_GAIN, "hidden_layers": 7, "fan_in_scaling": False})
     assert text.startswith("gain 5/3, depth 7") and "no fan-in scaling" in text
 
 
@@ -284,8 +284,8 @@ def test_stage_settings_build_the_stage_and_keep_it_until_an_init_control_moves(
     settings = lab.stage_settings(stage, 27)
     assert lab.model_config(settings, 27) == stage_configs(stage, 27)[0]
     assert lab.keeps_stage(settings, 27)
-    assert lab.keeps_stage({**settings, "width": 500, "seed": 1}, 27)        # sizes and seed: overrides
-    assert lab.model_config({**settings, "width": 50}, 27) == stage_configs(stage, 27, n_hidden=50)[0]
+    assert lab.keeps_stage({**settings, "n_hidden": 500, "seed": 1}, 27)        # sizes and seed: overrides
+    assert lab.model_config({**settings, "n_hidden": 50}, 27) == stage_configs(stage, 27, n_hidden=50)[0]
     assert not lab.keeps_stage({**settings, "gain": 3.0}, 27)                 # an init control: leaves it
     assert lab.describe(settings) == f"stage {stage}"
 

@@ -40,8 +40,8 @@ CASES = {   # rule name -> (a result it applies to, what it says)
     "uneven gradients": (result(layers=tanh_layers(grad_stds=(1e-3, 1e-3, 1e-2))), "differs 10-fold"),
     "the last layer's grad:data outlier": (result(grad_to_data=(1.0, 1.0, 50.0)), "50x the median"),
     "linear only": (result({"nonlinearity": "none"}), "No nonlinearity"),
-    "plain randn": (result({"fan_in": False, "batchnorm": False}), "Turn on fan-in scaling"),
-    "plain randn under BatchNorm": (result({"fan_in": False}), "BatchNorm makes the weights' scale irrelevant"),
+    "plain randn": (result({"fan_in_scaling": False, "batchnorm": False}), "Turn on fan-in scaling"),
+    "plain randn under BatchNorm": (result({"fan_in_scaling": False}), "BatchNorm makes the weights' scale irrelevant"),
     "BatchNorm keeps it healthy": (result(), "the gain hardly matters"),
     "healthy": (result(NO_BN), "Healthy: a steady spread"),
 }
@@ -97,7 +97,7 @@ def test_the_lectures_gain_5_3_without_batchnorm_is_healthy(train):
 
 def test_batchnorm_without_fan_in_scaling_does_not_ask_for_it(train):
     # A and B show the same loss and layers: BatchNorm makes the scale irrelevant
-    with_it, without = real(lab.DEFAULTS, train), real({**lab.DEFAULTS, "fan_in": False}, train)
+    with_it, without = real(lab.DEFAULTS, train), real({**lab.DEFAULTS, "fan_in_scaling": False}, train)
     assert without["stats"]["loss"] == pytest.approx(with_it["stats"]["loss"], abs=1e-3)
     hints = lab_hints.hints(without)
     assert not any("Turn on fan-in scaling" in text for _, text in hints)

@@ -1,10 +1,8 @@
 """The lecture's names.txt in one click (issue 26 item 1): downloaded from a setting's address, checked
 by sha256, kept like an upload; a 404, a wrong file, a timeout and no connection each get one clear line
 and the data in use stays. The "internet" is a local http.server on 127.0.0.1 in a thread."""
-import http.server
 import json
 import socket
-import threading
 
 import pytest
 from conftest import open_app_page
@@ -14,37 +12,8 @@ from ui import lecture_words, state
 
 
 @pytest.fixture(scope="module")
-def server(lecture_names):
-    """http://127.0.0.1:<port>: /names.txt the lecture's file, /wrong.txt other bytes, /slow.txt an
-    answer that never comes until the test ends, anything else 404."""
-    release = threading.Event()
-    files = {"/names.txt": lecture_names.read_bytes(), "/wrong.txt": b"emma\nolivia\n"}
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            if self.path == "/slow.txt":
-                release.wait(30)   # the client has given up by then: nothing to answer
-                return
-            body = files.get(self.path)
-            if body is None:
-                self.send_error(404, "Not Found")
-                return
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    release.set()
-    httpd.shutdown()
-    httpd.server_close()
+def server(names_server):
+    return names_server[0]
 
 
 @pytest.fixture

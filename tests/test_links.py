@@ -47,9 +47,9 @@ def test_parsers_accept_good_text_and_refuse_bad():
 def test_init_lab_settings_come_from_the_address():
     at = open_with("init", {"gain": repr(5 / 3), "batchnorm": "0", "hidden_layers": "3", "nonlinearity": "relu"})
     assert at.select_slider(key="init_gain").value == 5 / 3
-    assert at.toggle(key="init_bn").value is False
-    assert at.slider(key="init_depth").value == 3
-    assert at.radio(key="init_nonlin").value == "relu"
+    assert at.toggle(key="init_batchnorm").value is False
+    assert at.slider(key="init_hidden_layers").value == 3
+    assert at.radio(key="init_nonlinearity").value == "relu"
     assert not at.warning
 
 
@@ -57,8 +57,8 @@ def test_bad_values_get_the_default_and_a_warning_not_a_traceback():
     at = open_with("init", {"gain": "abc", "seed": "-5", "n_hidden": "77", "batchnorm": "0"})
     assert at.select_slider(key="init_gain").value == 1.0
     assert at.number_input(key="init_seed").value == 2147483647
-    assert at.select_slider(key="init_width").value == 100
-    assert at.toggle(key="init_bn").value is False        # the good value of the same link is used
+    assert at.select_slider(key="init_n_hidden").value == 100
+    assert at.toggle(key="init_batchnorm").value is False        # the good value of the same link is used
     text = warnings(at)
     assert "gain=abc" in text and "seed=-5" in text and "n_hidden=77" in text
 
@@ -66,11 +66,11 @@ def test_bad_values_get_the_default_and_a_warning_not_a_traceback():
 def test_a_changed_control_updates_the_address_with_non_defaults_only():
     at = open_with("init")
     assert "gain" not in at.query_params and "batchnorm" not in at.query_params
-    redraw(at.toggle(key="init_bn").set_value(False).run())
-    redraw(at.slider(key="init_depth").set_value(7).run())
+    redraw(at.toggle(key="init_batchnorm").set_value(False).run())
+    redraw(at.slider(key="init_hidden_layers").set_value(7).run())
     assert at.query_params["batchnorm"] == ["0"] or at.query_params["batchnorm"] == "0"
     assert "7" in str(at.query_params["hidden_layers"])
-    at.slider(key="init_depth").set_value(5).run()       # back to the default: it leaves the link
+    at.slider(key="init_hidden_layers").set_value(5).run()       # back to the default: it leaves the link
     assert "hidden_layers" not in at.query_params
 
 

@@ -61,8 +61,8 @@ def test_every_preset_renders_its_settings(at, name):
     click_preset(at, name)
     expected = lab.PRESETS[name]["settings"]
     assert at.select_slider(key="init_gain").value == expected["gain"]
-    assert at.toggle(key="init_bn").value == expected["batchnorm"]
-    assert at.radio(key="init_nonlin").value == expected["nonlinearity"]
+    assert at.toggle(key="init_batchnorm").value == expected["batchnorm"]
+    assert at.radio(key="init_nonlinearity").value == expected["nonlinearity"]
     assert at.session_state[lab.SETTINGS_KEY] == expected
     assert any(name in i.value for i in at.info)  # the preset's explanation
     loss = metric(at, "Initial loss")
@@ -96,17 +96,17 @@ def test_a_control_step_redraws_the_results_only_unless_the_controls_change():
     assert "init_preset_0" in drawn_keys(at) and note_shown(at)
 
     at.selectbox(key="init_stage").set_value("kaiming").run()
-    at.slider(key="init_depth").set_value(3).run()           # with a stage set: the whole lab
-    assert "init_depth" in drawn_keys(at) and at.selectbox(key="init_stage").value == "kaiming"
+    at.slider(key="init_hidden_layers").set_value(3).run()           # with a stage set: the whole lab
+    assert "init_hidden_layers" in drawn_keys(at) and at.selectbox(key="init_stage").value == "kaiming"
     at.select_slider(key="init_gain").set_value(2.0).run()   # a control the stage fixes: the stage is left
     assert at.selectbox(key="init_stage").value is None and "stage" not in at.query_params
 
 
 def test_depth_shrinks_activations_at_gain_half_without_batchnorm(at):
     click_preset(at, "No BN, gain 0.5")
-    at.slider(key="init_depth").set_value(2).run()
+    at.slider(key="init_hidden_layers").set_value(2).run()
     shallow = activation_table(at)["std"].tolist()
-    at.slider(key="init_depth").set_value(8).run()
+    at.slider(key="init_hidden_layers").set_value(8).run()
     deep = activation_table(at)["std"].tolist()
     assert len(shallow) == 2 and len(deep) == 8
     assert all(b < a for a, b in zip(deep, deep[1:]))
@@ -121,7 +121,7 @@ def test_gain_three_saturates_and_batchnorm_undoes_it(at):
     hot = activation_table(at)["saturated %"]
     assert hot.max() > 30 > 5 > calm
     assert any("saturated" in m.value and "Lower the gain" in m.value for m in at.markdown)
-    redraw(at.toggle(key="init_bn").set_value(True).run())
+    redraw(at.toggle(key="init_batchnorm").set_value(True).run())
     assert activation_table(at)["saturated %"].max() < 10
 
 
@@ -146,7 +146,7 @@ def test_compare_pins_a_and_draws_both(at):
     assert names[0] == "A · layer 1 (Tanh)" and "B · layer 9 (Tanh)" in names and len(names) == 10
     a, b = activation_table(at, 0), activation_table(at, 1)
     assert b["std"].iloc[-1] < a["std"].iloc[-1]
-    assert at.select_slider(key="init_batch").disabled and at.number_input(key="init_seed").disabled
+    assert at.select_slider(key="init_batch_size").disabled and at.number_input(key="init_seed").disabled
     assert list(vega_chart(at, "init_loss_chart")[1]["net"]) == ["A", "B"]
     at.button(key="init_unpin").click().run()
     assert vega_chart(at, "init_act_chart")[1]["line"].nunique() == 5 and set(vega_chart(at, "init_act_chart")[1]["net"]) == {""}
@@ -155,10 +155,10 @@ def test_compare_pins_a_and_draws_both(at):
 def test_settings_survive_a_page_switch_and_reach_the_training_page():
     at = open_lab()
     redraw(at.select_slider(key="init_gain").set_value(lab.TANH_GAIN).run())
-    at.toggle(key="init_bn").set_value(False).run()
+    at.toggle(key="init_batchnorm").set_value(False).run()
     at.switch_page("pages/home.py").run()
     at.switch_page(PAGE).run()
-    assert at.select_slider(key="init_gain").value == lab.TANH_GAIN and at.toggle(key="init_bn").value is False
+    assert at.select_slider(key="init_gain").value == lab.TANH_GAIN and at.toggle(key="init_batchnorm").value is False
     saved = at.session_state[lab.SETTINGS_KEY]
     config = lab.model_config(saved, 27)
     assert config.gain == lab.TANH_GAIN and not config.batchnorm and config.soften_last == 0.1
@@ -182,9 +182,9 @@ def test_saturation_layer_choice_and_nonlinearity_none(at):
     open_tab(at, "Saturation")
     at.selectbox(key="init_sat_layer").set_value(3).run()
     assert "layer 5 (Tanh)" in plotly_figure(at, "init_sat_chart_B")["layout"]["title"]["text"]
-    redraw(at.slider(key="init_depth").set_value(2).run())  # block 3 is gone: falls back to block 1
+    redraw(at.slider(key="init_hidden_layers").set_value(2).run())  # block 3 is gone: falls back to block 1
     assert at.selectbox(key="init_sat_layer").value == 1
-    redraw(at.radio(key="init_nonlin").set_value("none").run())
+    redraw(at.radio(key="init_nonlinearity").set_value("none").run())
     assert not at.exception
     assert any("nothing saturates" in i.value for i in at.info)
     open_tab(at, "Activations")
@@ -204,7 +204,7 @@ def test_batchnorm_explainer_normalizes(at):
 def test_every_gain_step_computes_its_own_result():
     """Each gain is a fresh computation (not a cache hit of the last one): its own activations."""
     at = open_lab()
-    redraw(at.toggle(key="init_bn").set_value(False).run())   # with BatchNorm the gain hardly moves anything
+    redraw(at.toggle(key="init_batchnorm").set_value(False).run())   # with BatchNorm the gain hardly moves anything
     spreads = []
     for gain in (0.5, 0.75, 1.25, 2.0, 2.5, 3.5):
         at.select_slider(key="init_gain").set_value(gain).run()
@@ -235,7 +235,7 @@ def test_gain_scrubber_starts_at_the_labs_gain_and_keeps_its_spec_across_reruns(
     param, data, spec = scrubber(at)
     gains = lab.family_gains(1.0)
     assert param["value"] == gains.index(1.0) and param["bind"]["max"] == len(gains) - 1
-    at.select_slider(key="init_width").set_value(200).run()   # another control: a new family, the same spec
+    at.select_slider(key="init_n_hidden").set_value(200).run()   # another control: a new family, the same spec
     param2, data2, spec2 = scrubber(at)
     assert json.dumps(spec2, sort_keys=True) == json.dumps(spec, sort_keys=True)
     loss_at = lambda d, g: float(d[(d["view"] == "loss") & (d["m"] == gains.index(g))]["y"].iloc[0])  # noqa: E731
@@ -259,7 +259,7 @@ def test_the_pin_is_in_the_address_and_comes_back_from_it():
     at = open_lab()
     at.button(key="init_pin").click().run()
     assert at.query_params["pin"] in ("default", ["default"])
-    at.toggle(key="init_bn").set_value(False).run()
+    at.toggle(key="init_batchnorm").set_value(False).run()
     from streamlit.testing.v1 import AppTest  # F5: a new session on the same address
     again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     again.query_params["pin"] = "batchnorm:0;gain:1.6666666666666667"

@@ -79,7 +79,7 @@ def test_same_seed_same_names_other_seed_other_names(monkeypatch, manager):
     at = open_page(monkeypatch, manager)
     set_seed(at, 1234)
     first = shown_names(at)
-    at.slider(key="sampling_compare_t").set_value(2.0).run()   # an unrelated widget: names stay
+    at.slider(key="sampling_compare_temperature").set_value(2.0).run()   # an unrelated widget: names stay
     assert shown_names(at) == first
     set_seed(at, 99)
     assert shown_names(at) != first
@@ -239,6 +239,6 @@ def test_temperature_scrubber_family_is_the_cores_distribution(monkeypatch, mana
         assert (rows["kind"] != "cut").sum() == 5
     note = data[(data["m"] == temps.index(2.0)) & (data["kind"] == "note")]["note"].iloc[0]
     assert note.startswith("temperature 2 ·") and "cut 22 of 27" in note
-    at.slider(key="sampling_compare_t").set_value(2.0).run()   # the slider moves where the scrubber starts
+    at.slider(key="sampling_compare_temperature").set_value(2.0).run()   # the slider moves where the scrubber starts
     spec2, _ = vega_chart(at, "sampling_temperature_chart")
     assert spec2["layer"][0]["params"][0]["value"] == temps.index(2.0)

@@ -34,7 +34,7 @@ def small(at, steps, **settings):
     at.number_input(key="tr_n_hidden").set_value(32)
     for key, value in settings.items():
         getattr(at, {"tr_nonlinearity": "selectbox", "tr_optimizer": "selectbox", "tr_batchnorm": "toggle",
-                     "tr_milestones": "text_input"}.get(key, "number_input"))(key=key).set_value(value)
+                     "tr_lr_milestones": "text_input"}.get(key, "number_input"))(key=key).set_value(value)
     return at.run()
 
 
@@ -218,15 +218,15 @@ def test_bad_settings_give_a_message_not_a_run():
     OverflowError into an error box; Steps = 0 ran the last valid step count)."""
     at = small(training_page(), 100)
     known = len(all_runs())
-    for kind, key, value, says in [("text_input", "tr_milestones", "soon", "milestones"),
-                                   ("text_input", "tr_milestones", "1e400", "milestones"),
+    for kind, key, value, says in [("text_input", "tr_lr_milestones", "soon", "milestones"),
+                                   ("text_input", "tr_lr_milestones", "1e400", "milestones"),
                                    ("number_input", "tr_steps", 0, "Steps must be at least 1")]:
         getattr(at, kind)(key=key).set_value(value)
         at.button(key="tr_start").click().run()
         assert not at.exception
         assert any("Not started" in e.value and says in e.value for e in at.error), (value, [e.value for e in at.error])
         assert len(all_runs()) == known
-        at.text_input(key="tr_milestones").set_value("50")
+        at.text_input(key="tr_lr_milestones").set_value("50")
         at.number_input(key="tr_steps").set_value(100)
 
 
@@ -247,7 +247,7 @@ def test_lab_settings_are_used_when_asked():
     run = start(at)                           # falls back to the page's settings, and says so
     assert run.model_config.n_hidden == 32
     init_lab = pytest.importorskip("ui.init_lab")
-    at.session_state[init_lab.SETTINGS_KEY] = {**init_lab.DEFAULTS, "width": 48, "depth": 3, "gain": 5 / 3}
+    at.session_state[init_lab.SETTINGS_KEY] = {**init_lab.DEFAULTS, "n_hidden": 48, "hidden_layers": 3, "gain": 5 / 3}
     at.run()
     assert "From the lab" in text(at)
     run = start(at)
@@ -356,7 +356,7 @@ def test_lecture_stage_fills_the_form_and_trains_that_stage():
     at = training_page()
     at.selectbox(key="tr_stage").set_value("tanh-fix").run()
     assert at.number_input(key="tr_n_hidden").value == 200 and at.number_input(key="tr_hidden_layers").value == 1
-    assert at.text_input(key="tr_milestones").value == "100000"          # the first half's schedule
+    assert at.text_input(key="tr_lr_milestones").value == "100000"          # the first half's schedule
     assert at.toggle(key="tr_batchnorm").disabled                         # the stage sets it
     at.number_input(key="tr_steps").set_value(30).run()
     run = start(at)
@@ -387,12 +387,12 @@ def test_quick_look_keeps_the_model_choice_and_the_decay_step_follows_the_steps(
     at.radio(key="tr_model_source").set_value("lab").run()
     at.button(key="tr_preset_quick").click().run()
     assert at.radio(key="tr_model_source").value == "lab"
-    assert at.number_input(key="tr_steps").value == 5_000 and at.text_input(key="tr_milestones").value == "3750"
+    assert at.number_input(key="tr_steps").value == 5_000 and at.text_input(key="tr_lr_milestones").value == "3750"
     at.number_input(key="tr_steps").set_value(20_000).run()
-    assert at.text_input(key="tr_milestones").value == "15000"
-    at.text_input(key="tr_milestones").set_value("12345").run()     # a step chosen by hand stays
+    assert at.text_input(key="tr_lr_milestones").value == "15000"
+    at.text_input(key="tr_lr_milestones").set_value("12345").run()     # a step chosen by hand stays
     at.number_input(key="tr_steps").set_value(30_000).run()
-    assert at.text_input(key="tr_milestones").value == "12345"
+    assert at.text_input(key="tr_lr_milestones").value == "12345"
 
 
 def test_a_run_that_ends_between_statistics_steps_says_so():

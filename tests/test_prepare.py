@@ -7,7 +7,7 @@ from makemore_core import cli, lossbook, prepare
 from ui import state
 from ui.lecture import CHAPTERS, chapter_id, compute, exercises
 
-COMPUTATIONS = ("early_curves", "calibration", "deep_after", "e01", "e02_model_bytes")
+COMPUTATIONS = ("early_curves", "calibration", "deep_after", "e01", "e02_model_bytes", "momentum_trace", "fine_print")
 
 
 @pytest.fixture
@@ -21,6 +21,7 @@ def short(monkeypatch, tmp_path):
         monkeypatch.setattr(module, "E01_STEPS", [30])
         monkeypatch.setattr(module, "FOLD_STEPS", 30)
     monkeypatch.setattr(prepare, "DEEP_RUNS", dict(list(prepare.DEEP_RUNS.items())[:1]))
+    monkeypatch.setattr(prepare, "MOMENTUM_STEPS", 200)
 
     def quick_run(dataset, stage, steps, progress=None, device="cpu"):   # in place of 200,000 real steps
         progress(steps, steps)

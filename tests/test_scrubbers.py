@@ -1,16 +1,15 @@
 """The scrubbers' families (issue 25): a member picked from a family holds the core's own numbers for that
 setting, the chart's spec does not depend on the numbers (so a rerun swaps data, never the chart), and a
 family's data stays small enough to send with the chart."""
-import io
 import json
 
 import numpy as np
-import pyarrow as pa
 import pytest
 
 from makemore_core.data import Dataset
 from ui import init_lab as lab
 from ui.figures import init_lab as figs
+from ui.figures.vega import wire_bytes
 
 MB = 1_000_000
 
@@ -18,15 +17,6 @@ MB = 1_000_000
 @pytest.fixture(scope="module")
 def train(default_names):
     return Dataset.from_path(default_names).tensors(3)["train"]
-
-
-def arrow_bytes(data) -> int:
-    """What Streamlit sends for a chart's data: an Arrow stream of the DataFrame."""
-    sink = io.BytesIO()
-    table = pa.Table.from_pandas(data)
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return len(sink.getvalue())
 
 
 def member(data, m, view, line=None):
@@ -74,7 +64,7 @@ def test_lab_family_spec_is_the_same_for_other_numbers_and_data_is_small(train):
         settings = {**lab.DEFAULTS, "batchnorm": False, "seed": seed}
         data, spec = figs.gain_scrub_chart(lab.gain_family(settings, gains, *train, 27), gains, gains.index(1.0))
         specs.append(json.dumps(spec, sort_keys=True))
-        sizes.append(arrow_bytes(data))
+        sizes.append(wire_bytes(data))
     assert specs[0] == specs[1]
     assert len(gains) == len(lab.SCRUB_GAINS) > 60 and max(sizes) < MB, sizes
     spec = json.loads(specs[0])

@@ -2,13 +2,12 @@
 once a page has read them, and one session cannot hold more than ui.upload_limit.session_limit()."""
 import asyncio
 import os
-import subprocess
 import urllib.error
 import urllib.request
 import uuid
 
 import pytest
-from conftest import open_app_page, start_app_server
+from conftest import open_app_page, start_app_server, stop_server
 from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 from streamlit_client import Session
 
@@ -99,8 +98,4 @@ def test_one_session_cannot_fill_the_servers_memory_with_uploads():
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as r:
             assert r.status == 200          # refused, not crashed
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)

@@ -14,7 +14,7 @@ def text(at):
 
 def test_init_lab_all_zeros(stop_all_runs):
     at = open_app_page("init")
-    redraw(at.radio(key="init_weights").set_value("zeros").run())
+    redraw(at.radio(key="init_init").set_value("zeros").run())
     assert not at.exception
     loss = next(m for m in at.metric if m.label == "Initial loss").value
     assert float(loss) == pytest.approx(math.log(27), abs=1e-4)   # logits all 0: exactly uniform
@@ -23,7 +23,7 @@ def test_init_lab_all_zeros(stop_all_runs):
     # the layer table: every activation exactly 0
     table = next(t.value for t in at.table if "saturated %" in t.value.columns)   # static tables (no clipping)
     assert (table["std"] == 0).all() and (table["mean"] == 0).all()
-    at.radio(key="init_weights").set_value("normal").run()
+    at.radio(key="init_init").set_value("normal").run()
     assert "--init" not in text(at)
 
 

@@ -24,10 +24,10 @@ SETTINGS_KEY = "init_lab_settings"   # the lab's controls, persisted across page
 PINNED_KEY = "init_lab_pinned"       # settings pinned as A for Compare, or absent
 PRESET_KEY = "init_lab_preset"       # the preset last applied (its note shows until a control moves)
 WIDGETS = {  # setting -> widget key
-    "depth": "init_depth", "width": "init_width", "gain": "init_gain", "fan_in": "init_fan_in",
-    "batchnorm": "init_bn", "bias": "init_bias", "nonlinearity": "init_nonlin", "soften": "init_soften",
-    "batch_size": "init_batch", "seed": "init_seed", "n_embd": "init_n_embd", "block_size": "init_block",
-    "stage": "init_stage", "init": "init_weights",
+    "hidden_layers": "init_hidden_layers", "n_hidden": "init_n_hidden", "gain": "init_gain", "fan_in_scaling": "init_fan_in_scaling",
+    "batchnorm": "init_batchnorm", "bias": "init_bias", "nonlinearity": "init_nonlinearity", "soften_last": "init_soften_last",
+    "batch_size": "init_batch_size", "seed": "init_seed", "n_embd": "init_n_embd", "block_size": "init_block_size",
+    "stage": "init_stage", "init": "init_init",
 }
 
 TANH_GAIN = 5 / 3
@@ -36,14 +36,14 @@ SATURATED = 0.99                     # the lecture's saturation image: white whe
 MAX_IMAGE_ROWS = 128                 # examples drawn in the saturation image (the count uses all)
 
 DEFAULTS = {
-    "depth": 5,               # hidden blocks (Linear -> [BatchNorm] -> nonlinearity)
-    "width": 100,             # neurons per hidden layer
+    "hidden_layers": 5,               # hidden blocks (Linear -> [BatchNorm] -> nonlinearity)
+    "n_hidden": 100,             # neurons per hidden layer
     "gain": 1.0,              # times every Linear weight but the last
-    "fan_in": True,           # weights / sqrt(fan_in)
+    "fan_in_scaling": True,           # weights / sqrt(fan_in)
     "batchnorm": True,
     "bias": "auto",           # auto | zeros | randn | off
     "nonlinearity": "tanh",   # tanh | relu | none
-    "soften": 0.1,            # last BatchNorm's gamma x s, or without BatchNorm the last weight x s
+    "soften_last": 0.1,            # last BatchNorm's gamma x s, or without BatchNorm the last weight x s
     "batch_size": 32,
     "seed": LECTURE_SEED,
     "n_embd": 10,
@@ -106,7 +106,7 @@ PRESETS = {
     "Original init": _preset(
         "The un-fixed start of the lecture: plain randn weights and biases, no 1/sqrt(fan_in), no softened "
         "last layer, no BatchNorm. The net is confidently wrong: a huge initial loss.",
-        batchnorm=False, fan_in=False, bias="randn", soften=1.0, gain=1.0),
+        batchnorm=False, fan_in_scaling=False, bias="randn", soften_last=1.0, gain=1.0),
 }
 
 
@@ -121,19 +121,19 @@ def clean(settings: dict) -> dict:
 
 # A stage fixes these controls; moving one of them leaves the stage (the controls then build the model).
 # The others (sizes, seed, batch) still apply to a stage, as overrides of its config.
-STAGE_FIXED = ("gain", "fan_in", "bias", "soften", "batchnorm", "nonlinearity")
+STAGE_FIXED = ("gain", "fan_in_scaling", "bias", "soften_last", "batchnorm", "nonlinearity")
 
 
 def stage_settings(stage: str, vocab_size: int) -> dict:
     """The lab's controls filled from a stage's config: its sizes, and the init controls nearest to
     its init (a first-half stage scales plain randn draws; the model follows the stage itself)."""
     config, _ = stage_configs(stage, vocab_size)
-    settings = {**DEFAULTS, "stage": stage, "depth": config.hidden_layers, "width": config.n_hidden,
+    settings = {**DEFAULTS, "stage": stage, "hidden_layers": config.hidden_layers, "n_hidden": config.n_hidden,
                 "n_embd": config.n_embd, "block_size": config.block_size, "seed": config.seed,
                 "batchnorm": config.batchnorm, "nonlinearity": config.nonlinearity}
     if config.init_scales is not None:   # first half: W x scale; the output layer's scale is the softening
-        settings.update(gain=1.0, fan_in=False, bias="auto" if config.batchnorm else "randn",
-                        soften=config.init_scales[-1][0])
+        settings.update(gain=1.0, fan_in_scaling=False, bias="auto" if config.batchnorm else "randn",
+                        soften_last=config.init_scales[-1][0])
     return settings
 
 
@@ -149,16 +149,16 @@ def keeps_stage(settings: dict, vocab_size: int) -> bool:
 def model_config(settings: dict, vocab_size: int) -> ModelConfig:
     s = clean(settings)
     if s["stage"]:
-        config, _ = stage_configs(s["stage"], int(vocab_size), hidden_layers=int(s["depth"]), n_hidden=int(s["width"]),
+        config, _ = stage_configs(s["stage"], int(vocab_size), hidden_layers=int(s["hidden_layers"]), n_hidden=int(s["n_hidden"]),
                                   n_embd=int(s["n_embd"]), block_size=int(s["block_size"]), seed=int(s["seed"]))
         return config
     bias = {"auto": None, "zeros": True, "randn": True, "off": False}[s["bias"]]
     return ModelConfig(
         vocab_size=int(vocab_size), block_size=int(s["block_size"]), n_embd=int(s["n_embd"]),
-        n_hidden=int(s["width"]), hidden_layers=int(s["depth"]), batchnorm=bool(s["batchnorm"]),
-        bias=bias, gain=float(s["gain"]), fan_in_scaling=bool(s["fan_in"]),
+        n_hidden=int(s["n_hidden"]), hidden_layers=int(s["hidden_layers"]), batchnorm=bool(s["batchnorm"]),
+        bias=bias, gain=float(s["gain"]), fan_in_scaling=bool(s["fan_in_scaling"]),
         bias_init="randn" if s["bias"] == "randn" else "zeros", nonlinearity=s["nonlinearity"],
-        soften_last=float(s["soften"]), seed=int(s["seed"]), init=s["init"],
+        soften_last=float(s["soften_last"]), seed=int(s["seed"]), init=s["init"],
     )
 
 
@@ -189,14 +189,14 @@ def describe(settings: dict) -> str:
     for name, p in PRESETS.items():
         if p["settings"] == s:
             return name
-    parts = [f"gain {gain_label(s['gain'])}", f"depth {s['depth']}", f"width {s['width']}",
+    parts = [f"gain {gain_label(s['gain'])}", f"depth {s['hidden_layers']}", f"width {s['n_hidden']}",
              "BatchNorm" if s["batchnorm"] else "no BatchNorm", NONLINEARITIES[s["nonlinearity"]].split(" ")[0]]
-    if not s["fan_in"]:
+    if not s["fan_in_scaling"]:
         parts.append("no fan-in scaling")
     if s["bias"] != "auto":
         parts.append(f"bias {s['bias']}")
-    if s["soften"] != DEFAULTS["soften"]:
-        parts.append(f"softening {s['soften']:g}")
+    if s["soften_last"] != DEFAULTS["soften_last"]:
+        parts.append(f"softening {s['soften_last']:g}")
     if s["init"] != "normal":
         parts.append(f"init {s['init']}")
     return ", ".join(parts)
@@ -223,15 +223,15 @@ def cli_args(settings: dict, data_path: str) -> list[str]:
     """`python -m makemore_core stats` arguments that print the same numbers as the lab."""
     s = clean(settings)
     if s["stage"]:
-        return ["stats", "--data", data_path, "--stage", s["stage"], "--hidden-layers", str(s["depth"]),
-                "--n-hidden", str(s["width"]), "--batch-size", str(s["batch_size"]), "--seed", str(s["seed"]),
+        return ["stats", "--data", data_path, "--stage", s["stage"], "--hidden-layers", str(s["hidden_layers"]),
+                "--n-hidden", str(s["n_hidden"]), "--batch-size", str(s["batch_size"]), "--seed", str(s["seed"]),
                 "--n-embd", str(s["n_embd"]), "--block-size", str(s["block_size"])]
-    args = ["stats", "--data", data_path, "--hidden-layers", str(s["depth"]), "--n-hidden", str(s["width"]),
+    args = ["stats", "--data", data_path, "--hidden-layers", str(s["hidden_layers"]), "--n-hidden", str(s["n_hidden"]),
             "--gain", repr(float(s["gain"])), "--nonlinearity", s["nonlinearity"],
-            "--soften-last", repr(float(s["soften"])), "--batch-size", str(s["batch_size"]),
+            "--soften-last", repr(float(s["soften_last"])), "--batch-size", str(s["batch_size"]),
             "--seed", str(s["seed"]), "--n-embd", str(s["n_embd"]), "--block-size", str(s["block_size"]),
             "--batchnorm" if s["batchnorm"] else "--no-batchnorm"]
-    if not s["fan_in"]:
+    if not s["fan_in_scaling"]:
         args.append("--no-fan-in-scaling")
     if s["bias"] != "auto":
         args.append("--no-bias" if s["bias"] == "off" else "--bias")

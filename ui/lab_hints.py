@@ -126,12 +126,12 @@ RULES = [
         "info", "No nonlinearity: the whole stack is one linear map, however deep. It keeps the spread at gain 1, "
                 "but cannot learn more than a linear model.")),
     # a first-half stage scales its randn draws itself (see stage_scales)
-    Rule("plain randn", lambda f: not f["fan_in"] and not f["stage"] and not f["batchnorm"], lambda f: (
+    Rule("plain randn", lambda f: not f["fan_in_scaling"] and not f["stage"] and not f["batchnorm"], lambda f: (
         "warn", "Weights are plain randn (std 1): each layer's output spread grows by about "
-                f"sqrt(fan_in) = {math.sqrt(f['width']):.0f}x. Turn on fan-in scaling.")),
-    Rule("plain randn under BatchNorm", lambda f: not f["fan_in"] and not f["stage"] and f["batchnorm"], lambda f: (
+                f"sqrt(fan_in) = {math.sqrt(f['n_hidden']):.0f}x. Turn on fan-in scaling.")),
+    Rule("plain randn under BatchNorm", lambda f: not f["fan_in_scaling"] and not f["stage"] and f["batchnorm"], lambda f: (
         "info", "Weights are plain randn (std 1), about "
-                f"{math.sqrt(f['width']):.0f}x wider than with fan-in scaling, but each BatchNorm divides by the "
+                f"{math.sqrt(f['n_hidden']):.0f}x wider than with fan-in scaling, but each BatchNorm divides by the "
                 "batch's std right after: the layers look the same as with it. The lecture's point: BatchNorm makes "
                 "the weights' scale irrelevant.")),
     Rule("BatchNorm keeps it healthy", lambda f: f["batchnorm"] and f["loss_level"] == "good", otherwise=True,

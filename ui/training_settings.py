@@ -14,9 +14,9 @@ MODEL_SOURCES = {"page": "these settings", "lab": "the Initialization lab's sett
 
 
 def form_values(model: ModelConfig, train: TrainConfig) -> dict:
-    """The form's fields (a few names differ from the core's) filled from the configs."""
+    """The form's fields (named as the core's) filled from the configs."""
     return {"steps": train.steps, "batch_size": train.batch_size, "lr": train.lr,
-            "milestones": " ".join(str(m) for m in train.lr_milestones), "factor": train.lr_factor,
+            "lr_milestones": " ".join(str(m) for m in train.lr_milestones), "lr_factor": train.lr_factor,
             "optimizer": train.optimizer, "hidden_layers": model.hidden_layers, "n_hidden": model.n_hidden,
             "n_embd": model.n_embd, "block_size": model.block_size, "batchnorm": model.batchnorm,
             "gain": model.gain, "nonlinearity": model.nonlinearity, "seed": model.seed, "init": model.init}
@@ -26,13 +26,12 @@ def form_values(model: ModelConfig, train: TrainConfig) -> dict:
 # often enough to draw, the reference engine, no stage.
 LECTURE = {**form_values(ModelConfig(), TrainConfig()), "stats_every": 100, "eval_every": 1000,
            "model_source": "page", "engine": "eager", "stage": None}
-QUICK = {**LECTURE, "steps": 5_000, "milestones": str(decay_step(5_000))}
+QUICK = {**LECTURE, "steps": 5_000, "lr_milestones": str(decay_step(5_000))}
 LECTURE_RUN = {**LECTURE, "engine": "fast"}   # the preset: 200,000 steps are minutes on the fast engine
 
-QUERY = {"milestones": "lr_milestones", "factor": "lr_factor"}   # else the name is the core's field name
 PARSE = {
     "steps": links.integer(1, 2_000_000), "batch_size": links.integer(1, 4096), "lr": links.number(1e-6, 1e6),
-    "milestones": links.text(200), "factor": links.number(1e-6, 10.0), "optimizer": links.choice(["sgd", "adam"]),
+    "lr_milestones": links.text(200), "lr_factor": links.number(1e-6, 10.0), "optimizer": links.choice(["sgd", "adam"]),
     "stats_every": links.integer(1, 100_000), "eval_every": links.integer(0, 1_000_000),
     "seed": links.integer(0, 10**12), "model_source": links.choice(MODEL_SOURCES),
     "hidden_layers": links.integer(0, 12), "n_hidden": links.integer(1, 1024), "n_embd": links.integer(1, 64),
@@ -40,8 +39,8 @@ PARSE = {
     "nonlinearity": links.choice(["tanh", "relu", "none"]), "engine": links.choice(ENGINES),
     "stage": links.choice(STAGES), "init": links.choice(["normal", "zeros"]),
 }
-SETTINGS = [links.Setting(QUERY.get(name, name), f"tr_{name}", value, PARSE[name]) for name, value in LECTURE.items()]
-TRAINING_KEYS = ["steps", "batch_size", "lr", "milestones", "factor", "optimizer"]  # what a preset sets
+SETTINGS = [links.Setting(name, f"tr_{name}", value, PARSE[name]) for name, value in LECTURE.items()]
+TRAINING_KEYS = ["steps", "batch_size", "lr", "lr_milestones", "lr_factor", "optimizer"]  # what a preset sets
 
 
 def current_settings() -> dict:
@@ -58,7 +57,7 @@ def load(settings: dict):
 def load_preset(preset):
     """A preset sets the training schedule and its engine only: the model and where it comes from stay as
     chosen (a lecture stage, which comes with its own schedule, is left)."""
-    links.set_values("training", SETTINGS, {**{QUERY.get(n, n): preset[n] for n in TRAINING_KEYS},
+    links.set_values("training", SETTINGS, {**{n: preset[n] for n in TRAINING_KEYS},
                                             "engine": preset["engine"], "stage": None})
 
 
@@ -89,8 +88,8 @@ def decay_at(steps: int) -> str:
 def follow_steps():
     """When the steps change, a decay step still at 3/4 of the old count moves with it."""
     old = st.session_state.get("tr_steps_before", LECTURE["steps"])
-    if str(st.session_state.get("tr_milestones", "")).strip() == decay_at(old):
-        st.session_state["tr_milestones"] = decay_at(int(st.session_state["tr_steps"]))
+    if str(st.session_state.get("tr_lr_milestones", "")).strip() == decay_at(old):
+        st.session_state["tr_lr_milestones"] = decay_at(int(st.session_state["tr_steps"]))
 
 
 def parse_milestones(text: str, steps: int) -> list[int]:
@@ -122,7 +121,7 @@ def train_config() -> TrainConfig:
     if int(s["steps"]) < 1:
         raise ValueError("Steps must be at least 1")
     return TrainConfig(steps=int(s["steps"]), batch_size=int(s["batch_size"]), lr=float(s["lr"]),
-                       lr_milestones=parse_milestones(s["milestones"], int(s["steps"])), lr_factor=float(s["factor"]),
+                       lr_milestones=parse_milestones(s["lr_milestones"], int(s["steps"])), lr_factor=float(s["lr_factor"]),
                        optimizer=s["optimizer"], stats_every=int(s["stats_every"]), eval_every=int(s["eval_every"]))
 
 

@@ -80,3 +80,16 @@ def concat_spec(rows, key: str, big=False, width=330):
     frame["vconcat"] = [{"hconcat": row} if len(row) > 1 else row[0] for row in rows]
     frame["config"]["concat"] = {"spacing": 18}
     return frame
+
+
+def wire_bytes(data) -> int:
+    """What a chart's data costs on the wire: Streamlit sends a DataFrame as an Arrow stream (the scrubbers'
+    families are held to 1 MB by this measure, in their tests and bench/scrub.py)."""
+    import io
+
+    import pyarrow as pa
+    sink = io.BytesIO()
+    table = pa.Table.from_pandas(data)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return len(sink.getvalue())

@@ -4,7 +4,7 @@ import inspect
 import pandas as pd
 import streamlit as st
 
-from makemore_core import layers
+from makemore_core import notebook as cells
 from makemore_core.model import MLP, ModelConfig
 from ui.lecture import compute, notebook, try_it
 from ui.lecture.common import change_one_thing, look_at, sentence
@@ -27,9 +27,10 @@ def render(ctx):
             "`training` flag. Stacking them gives a deeper net: 5 hidden blocks of 100, BatchNorm after every "
             "Linear (so no Linear needs a bias), and the last BatchNorm's gamma x 0.1 to start unsure.")
     tabs = st.tabs(["Linear", "BatchNorm1d", "Tanh"])
-    for tab, cls in zip(tabs, (layers.Linear, layers.BatchNorm1d, layers.Tanh)):
+    for tab, cls in zip(tabs, (cells.Linear, cells.BatchNorm1d, cells.Tanh)):
         tab.code(inspect.getsource(cls), language="python", wrap_lines=True)
-    st.caption("The core's own code (makemore_core/layers.py), shown as it runs in this app.")
+    st.caption("The notebook's cell 11, as makemore_core/notebook.py keeps it. This app's nets run "
+               "makemore_core/layers.py's versions, which the tests check against a replay of the notebook with these.")
     table = layer_table(ctx.vocab_size)
     total = int(table["parameters"].sum())
     left, right = st.columns([2, 1])

@@ -31,3 +31,5 @@ def test_the_labs_per_layer_legend_fits_at_depth_10(page, app_url, nonlinearity)
     names = page.locator(f"{chart} .role-legend-label text").evaluate_all("els => els.map(e => e.textContent)")
     assert len(names) == 10, names
     assert clipped_in_charts(page, ".st-key-init_tab") == []
+    page.wait_for_selector('.st-key-init_scrub [data-testid="stVegaLiteChart"] svg .role-legend-label', timeout=60_000)
+    assert clipped_in_charts(page, ".st-key-init_scrub") == []   # the gain scrubber's views, side by side

@@ -213,7 +213,7 @@ def batchnorm_figure(before, xhat, after, moved: int, mean: float, std: float, g
 
 # ---------------------------------------------------------------- the gain scrubber: a whole family in one chart
 
-SCRUB_WIDTH = 185   # each of two views side by side in the lab's results column at 1280 px
+SCRUB_WIDTH = 165   # each of two views side by side in the lab's results column at 1280 px (185 ran 35 px past it)
 SCRUB = "gain"   # the scrubber's selection (vega.scrubber): the member index `m` picked in the browser
 
 

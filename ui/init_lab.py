@@ -99,7 +99,7 @@ PRESETS = {
     "Linear only, gain 1": _preset(
         "No nonlinearity, gain 1: the spread stays the same through every layer (but the whole stack is "
         "just one linear map).", batchnorm=False, nonlinearity="none", gain=1.0),
-    "PyTorch's default (nn.Linear)": _preset(
+    "nn.Linear's default": _preset(
         "What torch.nn.Linear does unless told otherwise: weights uniform in ±1/√fan_in, a std of √(1/3)/√fan_in "
         "(drawn here as Gaussians of that std): a gain of 0.577 where tanh wants 5/3. Without BatchNorm the "
         "activations shrink layer by layer.", batchnorm=False, gain=TORCH_GAIN),

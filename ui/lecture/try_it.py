@@ -56,7 +56,7 @@ TRY_IT = {
     "nonlinearities": TryIt(INIT, "The deep net without BatchNorm at gain 5/3: switch its nonlinearity to ReLU and "
                                   "compare the flat parts.", preset="No BN, gain 5/3"),
     "torch-nn": TryIt(INIT, "PyTorch's default init in a deep tanh net: the activations shrink layer by layer.",
-                      preset="PyTorch's default (nn.Linear)"),
+                      preset="nn.Linear's default"),
     "closing": TryIt(TRAINING, "The lecture's deep net, the whole 200,000 steps on the fast engine: then read "
                                "its histograms and update:data.", stage="deep",
                      settings={"stats_every": 1000, "engine": "fast"}),

@@ -3,9 +3,18 @@ read which parameter moved; E02's fold of its own net."""
 import re
 
 import pytest
-from conftest import wait_for_app
+from conftest import start_app_server, stop_server, wait_for_app
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """A server of its own on an empty cache: E01's runs are trained by this test's click, not found on the
+    disk from an earlier run (a result already there shows without the "Train both nets" button)."""
+    proc, url = start_app_server({"MAKEMORE_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))})
+    yield url
+    stop_server(proc)
 
 
 def metric_value(page, label):

@@ -1,6 +1,7 @@
 """Uploads do not pile up on the server (issue 30 item 2): a file's bytes leave Streamlit's upload store
 once a page has read them, and one session cannot hold more than ui.upload_limit.session_limit()."""
 import asyncio
+import concurrent.futures
 import os
 import urllib.error
 import urllib.request
@@ -90,7 +91,9 @@ def test_one_session_cannot_fill_the_servers_memory_with_uploads():
             after = _rss_mb(proc.pid)
             await session.close()
             return statuses, before, after
-        statuses, before, after = asyncio.run(flood())
+        # in a thread of its own: the browser tests' Playwright keeps an event loop running in this one
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            statuses, before, after = pool.submit(asyncio.run, flood()).result()
         print(f"40 x 19 MB into one session: {statuses.count(204)} kept, {statuses.count(413)} refused; "
               f"server RSS {before:.0f} -> {after:.0f} MB")
         assert statuses[:2] == [204, 204] and set(statuses[2:]) == {413}

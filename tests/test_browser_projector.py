@@ -95,7 +95,7 @@ def test_hide_controls_hides_what_belongs_to_them(projector, app_url):
                  '[data-testid="stExpander"]:has-text("Embedding & context")'):
         expect(page.locator(f"{MAIN} {gone}").filter(visible=True), gone).to_have_count(0, timeout=30_000)
     assert page.get_by_text("Presets: the lecture's experiments").filter(visible=True).count() == 0
-    assert page.locator(CHART).filter(visible=True).count() > 0          # what the class looks at stays
+    expect(page.locator(CHART).filter(visible=True).first).to_be_visible(timeout=60_000)  # what the class looks at stays
     page.goto(f"{app_url}/sampling?projector=1&hide=controls")
     wait_for_app(page)
     wait_for_rerun(page)

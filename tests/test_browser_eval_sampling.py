@@ -4,6 +4,7 @@ import re
 
 import pytest
 from conftest import wait_for_app
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +42,7 @@ def test_quick_model_then_evaluation_and_sampling(page, app_url):
     text = page.inner_text(MAIN)
     assert "train loss" in text and "val loss" in text and "test loss" in text
     assert "batch statistics, batch of 1" in text and "NaN" in text
-    assert page.locator(f'{MAIN} [data-testid="stPlotlyChart"]').count() >= 3   # modes, strip, history
+    expect(page.locator(f'{MAIN} [data-testid="stPlotlyChart"]').nth(2)).to_be_attached(timeout=60_000)  # modes, strip, history
 
     box = page.get_by_label("Type a name")
     box.fill("Zoë")

@@ -3,6 +3,7 @@ import re
 
 import pytest
 from conftest import wait_for_app
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +57,7 @@ def test_data_page(page, app_url, tmp_path):
     open_page(page, app_url, "data")
     assert "Data & vocabulary" in page.locator("h1").first.inner_text()
     wait_for_main_text(page, "32,952", "The vocabulary", "Which character follows which?", "Index check passed")
-    assert page.locator(".js-plotly-plot").count() >= 3
+    expect(page.locator(".js-plotly-plot").nth(2)).to_be_attached(timeout=60_000)   # three charts drawn
     search = page.locator('input[aria-label="Is a name in the data?"]')
     search.fill("emma")
     search.press("Enter")

@@ -2,8 +2,8 @@
 
 One file per run, named by the run's link (the ?run= of its address):
 
-    $MAKEMORE_CACHE_DIR (default ~/.cache/makemore_lab) / runs / <link>.pt        a run that may train on
-                                                                 <link>.done.pt   a run that has ended
+    $MAKEMORE_CACHE_DIR (default ~/.cache/makemore_lab) / runs / <server> / <link>.pt       may train on
+                                                                          <link>.done.pt  has ended
 
 A file is torch.save of {"format": FORMAT, "tensors": {name: tensor}}: the model's tensors, the
 minibatch generator's state, the optimizer's state, every step's loss, and the run's plain data
@@ -45,12 +45,14 @@ class RunFileError(ValueError):
     """A run file that cannot be used (its message says why, in one line)."""
 
 
-def directory(cache_dir=None) -> Path:
-    return cache_root(cache_dir) / "runs"
+def directory(server: str = "", cache_dir=None) -> Path:
+    """The folder of one server's runs (its name: see ui.saved_runs), so that replicas sharing a cache folder
+    each bring back their own runs after a restart."""
+    return cache_root(cache_dir) / "runs" / (server or "default")
 
 
-def path_of(link: str, ended: bool, cache_dir=None) -> Path:
-    return directory(cache_dir) / f"{link}{ENDED if ended else ACTIVE}"
+def path_of(link: str, ended: bool, folder=None) -> Path:
+    return Path(folder or directory()) / f"{link}{ENDED if ended else ACTIVE}"
 
 
 def link_of(path: Path) -> str:
@@ -171,24 +173,24 @@ def decode(raw: bytes) -> tuple[dict, dict]:
     return meta, tensors
 
 
-def save(link: str, meta_json: bytes, tensors: dict, ended: bool, cache_dir=None, max_total=None) -> int:
+def save(link: str, meta_json: bytes, tensors: dict, ended: bool, folder=None, max_total=None) -> int:
     """Write one run's file (replacing its last one), then keep the folder under its size bound;
     returns the file's size. OSError when the disk refuses it (the caller logs it: the run trains on)."""
     raw = encode(meta_json, tensors)
-    path = path_of(link, ended, cache_dir)
+    path = path_of(link, ended, folder)
     write_atomically(path, raw)
     if ended:   # the file of the run while it could still train is out of date now
         with contextlib.suppress(OSError):
-            path_of(link, False, cache_dir).unlink()
-    trim(MAX_TOTAL_BYTES if max_total is None else max_total, keep=path, cache_dir=cache_dir)
+            path_of(link, False, folder).unlink()
+    trim(MAX_TOTAL_BYTES if max_total is None else max_total, keep=path, folder=folder)
     return len(raw)
 
 
-def remove(link: str, cache_dir=None):
+def remove(link: str, folder=None):
     """Delete a run's file (a run forgotten by its server is not brought back by the next one)."""
     for ended in (False, True):
         with contextlib.suppress(OSError):
-            path_of(link, ended, cache_dir).unlink()
+            path_of(link, ended, folder).unlink()
 
 
 def _files(folder: Path):
@@ -201,10 +203,10 @@ def _files(folder: Path):
     return out
 
 
-def trim(max_total: int, keep=None, cache_dir=None) -> list:
+def trim(max_total: int, keep=None, folder=None) -> list:
     """Delete run files until the folder holds at most max_total bytes: ended runs first, oldest first,
     then the oldest of the others; never `keep` (the file just written). Returns the deleted paths."""
-    files = sorted(_files(directory(cache_dir)), key=lambda f: (not f[3], f[2]))
+    files = sorted(_files(Path(folder or directory())), key=lambda f: (not f[3], f[2]))
     total = sum(f[1] for f in files)
     deleted = []
     for path, size, _, _ in files:
@@ -219,11 +221,11 @@ def trim(max_total: int, keep=None, cache_dir=None) -> list:
     return deleted
 
 
-def load_all(cache_dir=None) -> list:
+def load_all(folder=None) -> list:
     """[(meta, tensors)] of every readable run file, oldest first. A file that is not readable is
     skipped with one line in the log; where a run has both files (a crash between writing the ended
     one and deleting the other) the ended one is read and the other deleted."""
-    folder = directory(cache_dir)
+    folder = Path(folder or directory())
     for tmp in folder.glob(".*.tmp"):    # left by a write that a crash cut short: never read, deleted
         with contextlib.suppress(OSError):
             if time.time() - tmp.stat().st_mtime > STALE_TMP_S:

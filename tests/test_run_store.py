@@ -76,7 +76,7 @@ def test_a_restored_trainer_continues_with_the_fast_engine(data):
 def _save(cache, link, trainer, ended=False, max_total=None):
     meta, tensors = run_store.trainer_state(trainer)
     meta["run"] = {"link": link}
-    return run_store.save(link, json.dumps(meta).encode(), tensors, ended, cache_dir=cache, max_total=max_total)
+    return run_store.save(link, json.dumps(meta).encode(), tensors, ended, folder=cache, max_total=max_total)
 
 
 def test_a_truncated_or_foreign_file_is_skipped_with_one_log_line(tmp_path, data, caplog):
@@ -87,7 +87,7 @@ def test_a_truncated_or_foreign_file_is_skipped_with_one_log_line(tmp_path, data
     cut = run_store.path_of("2-cut", False, tmp_path)
     cut.write_bytes(cut.read_bytes()[:size // 2])          # what a crash mid-write would leave without atomicity
     run_store.path_of("3-junk", True, tmp_path).write_bytes(b"not a run")
-    stray = run_store.directory(tmp_path) / ".4-x.pt.abc.tmp"   # a temporary file left by a killed write
+    stray = tmp_path / ".4-x.pt.abc.tmp"   # a temporary file left by a killed write
     stray.write_bytes(b"half")
     os.utime(stray, (time.time() - 3600,) * 2)
     with caplog.at_level(logging.WARNING, logger="makemore_core.run_store"):
@@ -113,7 +113,7 @@ def test_a_write_that_fails_leaves_the_last_whole_file(tmp_path, data, monkeypat
     monkeypatch.undo()
     (meta, _), = run_store.load_all(tmp_path)
     assert meta["step"] == 5
-    assert not list(run_store.directory(tmp_path).glob(".*"))   # no temporary file left behind
+    assert not list(tmp_path.glob(".*"))   # no temporary file left behind
 
 
 def test_an_ended_run_replaces_its_file_and_wins_over_a_stale_one(tmp_path, data):
@@ -123,7 +123,7 @@ def test_an_ended_run_replaces_its_file_and_wins_over_a_stale_one(tmp_path, data
     stale = run_store.path_of("7-r", False, tmp_path).read_bytes()
     trainer.run()
     _save(tmp_path, "7-r", trainer, ended=True)
-    assert [p.name for p in run_store.directory(tmp_path).iterdir()] == ["7-r.done.pt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["7-r.done.pt"]
     run_store.path_of("7-r", False, tmp_path).write_bytes(stale)   # a crash between the write and the delete
     (meta, _), = run_store.load_all(tmp_path)
     assert meta["step"] == 10 and meta["status"] == "finished"
@@ -135,13 +135,13 @@ def test_the_size_bound_deletes_ended_runs_first_oldest_first(tmp_path, data):
     trainer.run()
     names = [("1-old-ended", True), ("2-old-active", False), ("3-new-ended", True), ("4-new-active", False)]
     sizes = [_save(tmp_path, link, trainer, ended) for link, ended in names]
-    folder = run_store.directory(tmp_path)
+    folder = tmp_path
     for age, path in enumerate(sorted(folder.iterdir())):   # mtimes in the order of the names
         os.utime(path, (1_000_000 + age,) * 2)
     _save(tmp_path, "5-just-saved", trainer, max_total=sum(sizes) + sizes[0] // 2)   # room for four
     left = sorted(p.name for p in folder.iterdir())
     assert left == ["2-old-active.pt", "3-new-ended.done.pt", "4-new-active.pt", "5-just-saved.pt"]
-    run_store.trim(2 * sizes[0] + sizes[0] // 2, cache_dir=tmp_path)   # room for two: the ended, then the oldest
+    run_store.trim(2 * sizes[0] + sizes[0] // 2, folder=tmp_path)   # room for two: the ended, then the oldest
     assert sorted(p.name for p in folder.iterdir()) == ["4-new-active.pt", "5-just-saved.pt"]
-    run_store.trim(sizes[0] // 2, keep=folder / "5-just-saved.pt", cache_dir=tmp_path)
+    run_store.trim(sizes[0] // 2, keep=folder / "5-just-saved.pt", folder=tmp_path)
     assert [p.name for p in folder.iterdir()] == ["5-just-saved.pt"]   # the file just written always stays

@@ -20,6 +20,10 @@ def cache(tmp_path, monkeypatch, stop_all_runs):
     return tmp_path
 
 
+def _file(link, ended):
+    return run_store.path_of(link, ended, saved_runs.folder())
+
+
 def _restart(monkeypatch):
     """What a new server process starts with: empty registries, the runs still on disk."""
     monkeypatch.setattr(run_lib, "_managers", {})
@@ -36,7 +40,7 @@ def test_a_paused_run_comes_back_paused_with_its_owner_and_resumes(cache, datase
     run = _new_run(dataset, data)
     run.step(120)
     assert run.wait_until(lambda r: r.state == "paused", timeout=60)
-    assert run.wait_until(lambda r: run_store.path_of(r.link, False).exists(), timeout=10)   # saved on pause
+    assert run.wait_until(lambda r: _file(r.link, False).exists(), timeout=10)   # saved on pause
     link, losses, series = run.link, list(run.trainer.losses), run.series
     _restart(monkeypatch)
     back = run_lib.find_run(link)
@@ -48,7 +52,7 @@ def test_a_paused_run_comes_back_paused_with_its_owner_and_resumes(cache, datase
     assert back.wait_until(lambda r: r.state == "finished", timeout=60)
     back.wait(30)                                    # its last save, as its thread ends
     assert back.trainer.step_num == 400 and back.trainer.losses[:120] == losses
-    assert run_store.path_of(link, True).exists() and not run_store.path_of(link, False).exists()
+    assert _file(link, True).exists() and not _file(link, False).exists()
     _restart(monkeypatch)
     again = run_lib.find_run(link)
     assert again.state == "finished" and again.trainer.step_num == 400 and not again.active
@@ -58,9 +62,9 @@ def test_a_training_run_is_saved_every_few_seconds(cache, dataset, data, monkeyp
     monkeypatch.setattr(saved_runs, "SAVE_EVERY_S", 0.0)       # every chunk
     run = _new_run(dataset, data)
     run.start()
-    path = run_store.path_of(run.link, False)
+    path = _file(run.link, False)
     assert run.wait_until(lambda r: path.exists(), timeout=60)
-    (meta, _), = run_store.load_all()
+    (meta, _), = run_store.load_all(saved_runs.folder())
     assert meta["run"]["state"] == "paused"                    # a run that was training comes back paused
     run.stop()
     run.wait(30)
@@ -75,12 +79,12 @@ def test_a_forgotten_run_loses_its_file_and_a_stopped_one_keeps_it(cache, datase
         assert run.wait_until(lambda r: r.state == "paused", timeout=60)
     kept.stop()
     kept.wait(30)
-    assert run_store.path_of(kept.link, True).exists()         # stopped by hand: kept, ended
+    assert _file(kept.link, True).exists()         # stopped by hand: kept, ended
     manager = run_lib._managers["browser-gone"]
     manager.left_at = 0.0
     assert run_lib.expire_idle(now=run_lib.KEEP_S + 1) == 1
     gone.wait(30)
-    assert not run_store.path_of(gone.link, False).exists() and not run_store.path_of(gone.link, True).exists()
+    assert not _file(gone.link, False).exists() and not _file(gone.link, True).exists()
     _restart(monkeypatch)
     assert [r.link for r in run_lib.kept_runs()] == [kept.link]
     assert run_lib.find_run(kept.link).state == "stopped"

@@ -15,6 +15,7 @@ import atexit
 import json
 import logging
 import os
+import re
 import threading
 import time
 import weakref
@@ -23,6 +24,8 @@ from makemore_core import run_store
 from makemore_core.data import Dataset
 
 SAVE_EVERY_S = float(os.environ.get("MAKEMORE_RUN_SAVE_S", "10"))
+# Replicas that share one cache folder each name themselves, so that each brings back its own runs
+SERVER = re.sub(r"[^\w.-]", "_", os.environ.get("MAKEMORE_SERVER_NAME", ""))[:64]
 ENABLED = os.environ.get("MAKEMORE_SAVE_RUNS", "1") != "0"   # the test suite turns it off except where it tests it
 CHART_FIELDS = ("series", "latest_stats", "snapshots")      # what a run holds for its charts (absent: not saved)
 ENDED_STATES = ("finished", "diverged", "stopped")
@@ -40,6 +43,11 @@ class _Saving:
 
 _saving = weakref.WeakKeyDictionary()   # run -> _Saving
 _saving_guard = threading.Lock()
+
+
+def folder():
+    """Where this server keeps its runs (read at each use: tests point MAKEMORE_CACHE_DIR elsewhere)."""
+    return run_store.directory(SERVER)
 
 
 def _of(run) -> _Saving:
@@ -91,7 +99,7 @@ def save(run, ended=None) -> int | None:
             return None
         saving.at = time.monotonic()
         try:
-            return run_store.save(run.link, meta_json, tensors, ended)
+            return run_store.save(run.link, meta_json, tensors, ended, folder())
         except OSError as e:
             log.warning("makemore lab: run %s not saved: %s", run.link, e)
             return None
@@ -110,7 +118,7 @@ def forget(run):
     with saving.lock:
         saving.forgotten = True
         if ENABLED:
-            run_store.remove(run.link)
+            run_store.remove(run.link, folder())
 
 
 @atexit.register
@@ -165,7 +173,7 @@ def _rebuild(meta, tensors):
     return run
 
 
-def restore(cache_dir=None) -> list:
+def restore() -> list:
     """Every run saved in the cache folder, rebuilt, oldest first; one that cannot be is skipped with one
     line in the log."""
     if not ENABLED:
@@ -175,7 +183,7 @@ def restore(cache_dir=None) -> list:
         return info.get("created", 0.0) if isinstance(info, dict) and isinstance(info.get("created"), float) else 0.0
 
     runs = []   # rebuilt oldest first: the run ids (ui.runs lists runs by id) keep their order
-    for meta, tensors in sorted(run_store.load_all(cache_dir), key=created):
+    for meta, tensors in sorted(run_store.load_all(folder()), key=created):
         try:
             runs.append(_rebuild(meta, tensors))
         except Exception as e:   # noqa: BLE001 - any damage means the same: skipped, said once, never a crash

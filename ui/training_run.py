@@ -13,7 +13,7 @@ import threading
 import time
 import weakref
 
-from makemore_core import checkpoint
+from makemore_core import checkpoint, snapshots
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig, Trainer
 from ui import eval_jobs, run_queue, run_series, saved_runs
@@ -69,6 +69,7 @@ class Run:
         self.series = run_series.new_series()
         self.latest_stats = None      # (step, stats with histograms); older stats keep numbers only
         self._history = run_series.LossHistory()
+        self.snapshots = snapshots.new_store()   # what each statistics step showed, for the step scrubbers
         _every_run.add(self)
 
     # ------------------------------------------------------------ control (called from the UI)
@@ -226,6 +227,7 @@ class Run:
         del self.trainer.stats[:-1]   # nothing reads older ones; every step's stats made ~12 KB a step
         self.latest_stats = (step, s)
         run_series.record(self.series, step, s)
+        snapshots.add(self.snapshots, snapshots.snapshot(step, s, self.trainer.model.C))
 
     # ------------------------------------------------------------ reading (called from the UI)
 

@@ -15,6 +15,7 @@ its model config is checked as an uploaded checkpoint's is. Files are written wh
 The folder has a size bound (MAKEMORE_RUNS_MB, default 500): past it, ended runs go first, oldest
 first, then the oldest runs that could still train.
 """
+import base64
 import contextlib
 import io
 import json
@@ -23,6 +24,7 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from . import checkpoint
@@ -138,6 +140,35 @@ def restore_trainer(trainer, meta: dict, tensors: dict):
         trainer.optimizer.load_state_dict({"state": state, "param_groups": meta["optimizer_groups"]})
 
 
+# ---------------------------------------------------------------- plain data as JSON
+
+def _array_to_json(value):
+    """json.dumps's default: a numpy array (or a tensor) of a chart's data as its dtype, shape and bytes,
+    read back as the same array; a numpy number as a Python one."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return {"__ndarray__": base64.b64encode(np.ascontiguousarray(value).tobytes()).decode(),
+                "dtype": value.dtype.str, "shape": list(value.shape)}
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"a {type(value).__name__} is not saved with a run")
+
+
+def _array_from_json(d: dict):
+    if "__ndarray__" not in d:
+        return d
+    dtype = np.dtype(d["dtype"])
+    if dtype.kind not in "biuf":
+        raise ValueError(f"an array of {dtype} in a run file")
+    return np.frombuffer(base64.b64decode(d["__ndarray__"]), dtype=dtype).reshape(d["shape"]).copy()
+
+
+def dumps(meta: dict) -> bytes:
+    """A run's plain data as JSON (numbers, texts, lists, dicts and numpy arrays)."""
+    return json.dumps(meta, default=_array_to_json).encode()
+
+
 # ---------------------------------------------------------------- files
 
 def encode(meta_json: bytes, tensors: dict) -> bytes:
@@ -165,8 +196,8 @@ def decode(raw: bytes) -> tuple[dict, dict]:
         raise RunFileError("its tensors are not a dictionary of named tensors")
     meta = tensors.pop("meta", None)
     try:
-        meta = json.loads(meta.numpy().tobytes())
-    except (AttributeError, ValueError, TypeError):
+        meta = json.loads(meta.numpy().tobytes(), object_hook=_array_from_json)
+    except (AttributeError, ValueError, TypeError, KeyError):
         raise RunFileError("its settings are not readable") from None
     if not isinstance(meta, dict):
         raise RunFileError("its settings are not a set of settings")

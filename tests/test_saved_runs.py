@@ -1,6 +1,7 @@
 """ui.saved_runs: a run is saved when it pauses, ends and every SAVE_EVERY_S while it trains; a restarted
 server (here: a restore into empty registries) brings it back to its owner, paused, and it resumes; a run
 forgotten by the sweeper loses its file. The browser test (test_browser_restart) kills a real server."""
+import numpy as np
 import pytest
 
 from makemore_core import run_store
@@ -30,6 +31,15 @@ def _restart(monkeypatch):
     monkeypatch.setattr(run_lib, "_restored", False)
 
 
+def _assert_same_snapshots(a, b):
+    from makemore_core import snapshots
+    assert snapshots.steps(a) == snapshots.steps(b) == [0, 50, 100]
+    for x, y in zip(snapshots.members(a), snapshots.members(b)):
+        assert isinstance(x["C"], np.ndarray) and x["C"].dtype == y["C"].dtype and np.array_equal(x["C"], y["C"])
+        h, k = x["layers"][0]["hist"], y["layers"][0]["hist"]
+        assert h["density"].dtype == np.float32 and np.array_equal(h["density"], k["density"]) and h["x0"] == k["x0"]
+
+
 def _new_run(dataset, data, owner="browser-a", **train):
     manager = run_lib._managers.setdefault(owner, run_lib.RunManager(owner))
     config = ModelConfig(vocab_size=len(dataset.vocab), n_hidden=16, hidden_layers=2)
@@ -48,6 +58,7 @@ def test_a_paused_run_comes_back_paused_with_its_owner_and_resumes(cache, datase
     assert (back.owner, back.state, back.trainer.step_num, back.number) == ("browser-a", "paused", 120, 1)
     assert back.trainer.losses == losses and back.series == series and back.latest_stats[0] == 100
     assert back.active and run_lib._managers["browser-a"].shown is back
+    _assert_same_snapshots(back.snapshots, run.snapshots)        # the step scrubbers' data, arrays as arrays
     back.unpause()                                   # Resume
     assert back.wait_until(lambda r: r.state == "finished", timeout=60)
     back.wait(30)                                    # its last save, as its thread ends

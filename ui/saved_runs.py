@@ -12,7 +12,6 @@ Whatever a run holds for its charts is listed in CHART_FIELDS, the one place sav
 No st.* here but through ui.state's caches (the restore builds the data set's tensors).
 """
 import atexit
-import json
 import logging
 import os
 import re
@@ -55,13 +54,6 @@ def _of(run) -> _Saving:
         return _saving.setdefault(run, _Saving())
 
 
-def _plain(value):
-    """JSON for numbers and texts as they are; arrays (numpy, torch) of charts' data as lists."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not saved with a run")
-
-
 def _default_data_key():
     from ui import eval_jobs, state
     return eval_jobs.data_key(state.default_dataset())
@@ -80,7 +72,7 @@ def record(run) -> tuple[bytes, dict]:
     words = getattr(run, "words", None)
     if words is not None and run.data_key != _default_data_key():   # an uploaded list travels with its runs
         meta["run"]["words"] = "\n".join(words)
-    return json.dumps(meta, default=_plain).encode(), tensors
+    return run_store.dumps(meta), tensors
 
 
 def save(run, ended=None) -> int | None:

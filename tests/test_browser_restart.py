@@ -14,6 +14,11 @@ from makemore_core import run_store
 pytestmark = pytest.mark.browser
 
 
+# the run's status line, drawn: its state and its step counter
+PAUSED_AT_A_STEP = """() => { const t = document.querySelector('[data-testid=stMainBlockContainer]')?.innerText || '';
+    return /step [\\d,]+ \\/ [\\d,]+/.test(t) && t.includes('paused'); }"""
+
+
 def saved(cache):
     """(link, step, state) of each run file in the cache folder."""
     return [(m["run"]["link"], m["step"], m["run"]["state"]) for m, _ in run_store.load_all(cache / "runs" / "default")]
@@ -44,7 +49,7 @@ def test_a_killed_server_gives_the_owner_back_its_run_paused(browser, tmp_path):
         page.goto(f"{url}/training?run={link}")              # the owner's browser, its cookie, its link
         page.wait_for_url(TRAINING_URL)
         wait_for_app(page)
-        page.wait_for_function("() => document.body.innerText.includes('paused')", timeout=30_000)
+        page.wait_for_function(PAUSED_AT_A_STEP, timeout=30_000)
         back_at = steps_shown(page)
         assert back_at == last_save >= saved_step
         print(f"\nSIGKILL restart: the page showed step {shown_before:,} before the kill; the run came back at "

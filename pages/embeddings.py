@@ -87,8 +87,8 @@ def c_over_time():
     with st.container(key="emb_travel"):
         st.vega_lite_chart(data, spec, key="emb_travel_chart", width="stretch")
     st.caption("Drag the step from the start of the run to its end: the characters start where `randn` put them and "
-               "drift as training uses them. The vowels (orange) drift together, and '.' keeps apart. Every "
-               "step is drawn on the same axes (the last C's own, when n_embd > 2).")
+               "drift as training uses them: over a long run the vowels (orange) gather, and '.' keeps apart. "
+               "Every step is drawn on the same axes (the last C's own, when n_embd > 2).")
 
 
 links.restore("embeddings", SETTINGS)

@@ -466,7 +466,7 @@ def test_a_run_at_rest_has_a_step_scrubber_over_its_snapshots():
     cursors = data[data["view"] == "cursor"].sort_values("m")
     assert cursors["x"].tolist() == steps
     k = len(members) // 2
-    assert cursors["note"].iloc[k] == f"step {steps[k]:,} · loss {members[k]['loss']:.4f} · lr 0.1"
+    assert cursors["note"].iloc[k] == f"step {steps[k]:,} · batch loss {members[k]['loss']:.4f} · lr 0.1"
     act = data[(data["view"] == "act") & (data["m"] == k)]
     first = members[k]["layers"][0]
     assert act["line"].tolist() == [layer["label"] for layer in members[k]["layers"]]

@@ -37,8 +37,8 @@ def _hist_row(view, m, line, h):
 
 
 def step_note(snap) -> str:
-    """What the chart says at a member, e.g. 'step 1,200 · loss 2.4512 · lr 0.1' (the tests read it)."""
-    return f"step {snap['step']:,} · loss {snap['loss']:.4f} · lr {snap['lr']:g}"
+    """What the chart says at a member, e.g. 'step 1,200 · batch loss 2.4512 · lr 0.1' (the tests read it)."""
+    return f"step {snap['step']:,} · batch loss {snap['loss']:.4f} · lr {snap['lr']:g}"
 
 
 def training_scrub_chart(members, loss_x, loss_smooth, big=False):
@@ -68,21 +68,21 @@ def _picked(view):
 
 def _training_spec(count, labels, weights, big):
     font = FONT_SIZE + (5 if big else 0)
-    step_x = {"field": "x", "type": "quantitative", "title": "step", "scale": {"zero": False, "nice": False}}
+    step_x = {"field": "x", "type": "quantitative", "title": "step", "scale": {"zero": True, "nice": False}}
     cursor = {"transform": _picked("cursor"), "mark": {"type": "rule", "color": VERMILLION, "strokeWidth": 2},
               "encoding": {"x": step_x}}
-    loss = {"height": 130, "title": {"text": "loss (log10, smoothed) · red: the picked step", "fontSize": font},
-            "layer": [
+    loss = {"height": 130, "layer": [
                 {"params": [vega.scrubber(SCRUB, count, count - 1, "Step (drag)")],
                  "transform": [{"filter": "datum.view == 'loss'"}], "mark": {"type": "line", "color": BLUE},
-                 "encoding": {"x": step_x, "y": {"field": "y", "type": "quantitative", "title": "log10(loss)",
-                                                 "scale": {"zero": False}}}},
+                 "encoding": {"x": step_x, "y": {"field": "y", "type": "quantitative",
+                                                 "title": ["log10(loss)", "smoothed"], "scale": {"zero": False}}}},
                 cursor,
                 {"transform": _picked("cursor"), "mark": {"type": "text", "align": "left", "baseline": "bottom",
-                                                          "x": 0, "y": -22, "fontSize": font, "fontWeight": "bold"},
+                                                          "x": 0, "y": -8, "fontSize": font, "fontWeight": "bold"},
                  "encoding": {"text": {"field": "note"}}},
             ]}
     weight_color = vega.color(weights, legend_columns=4, field="line")
+    quiet = {"legend": None}   # the view beside or above says the colours
     update = {"height": 130, "title": {"text": "update:data (log10, per weight matrix)", "fontSize": font},
               "layer": [
                   {"transform": [{"filter": "datum.view == 'ud' && isValid(datum.y)"}],
@@ -113,9 +113,13 @@ def _training_spec(count, labels, weights, big):
                                "color": {**layer_color, "legend": None}}}
     rows = [[loss, update],
             [curves("act", "activations per layer", "activation value", layer_color),
-             curves("grad", "activation gradients per layer", "gradient value", layer_color, ".1~e")],
-            [saturation, curves("wgrad", "weight gradients per matrix", "gradient value", weight_color, ".1~e")]]
-    return vega.concat_spec(rows, "tr_travel_chart", big, WIDTH)
+             curves("grad", "activation gradients per layer", "gradient value", {**layer_color, **quiet}, ".1~e")],
+            [saturation, curves("wgrad", "weight gradients per matrix (colours: update:data's)", "gradient value",
+                                {**weight_color, **quiet}, ".1~e")]]
+    chart = vega.concat_spec(rows, "tr_travel_chart", big, WIDTH)
+    # layers and weight matrices are two colour scales with two legends (shared, they merged into one)
+    chart["resolve"] = {"scale": {"color": "independent"}, "legend": {"color": "independent"}}
+    return chart
 
 
 def _projected(members):

@@ -145,12 +145,14 @@ def fine_print(dataset, data) -> dict:
 
 
 def deep_name(digest, lr, batchnorm, gain, fan_in_scaling=True):
-    return f"deep-{short(digest)}-{lr!r}-{int(batchnorm)}-{gain!r}" + ("" if fan_in_scaling else "-randn")
+    # "deep2": the result holds every statistics step's histograms (chapter 8's step scrubber); older files lack them
+    return f"deep2-{short(digest)}-{lr!r}-{int(batchnorm)}-{gain!r}" + ("" if fan_in_scaling else "-randn")
 
 
 def deep_after(dataset, data, lr, batchnorm, gain, fan_in_scaling=True) -> dict:
     """The notebook's debugging run of the deep net: 1,001 steps, diagnostics every 25 and at the
-    last step; then the split losses in eval mode and 20 names from the sampling seed."""
+    last step (each kept in `history`: chapter 8 scrubs them); then the split losses in eval mode and 20
+    names from the sampling seed."""
     config = ModelConfig(vocab_size=len(dataset.vocab), batchnorm=batchnorm, gain=gain, fan_in_scaling=fan_in_scaling)
     trainer = demos.deep_net_after(config, data, lr=lr, stats_every=25)
     steps = [step for step, _ in trainer.stats]
@@ -160,8 +162,20 @@ def deep_after(dataset, data, lr, batchnorm, gain, fan_in_scaling=True) -> dict:
     with torch.no_grad():
         names = sampling.sample(trainer.model, dataset.vocab, 20, seed=sampling.SAMPLE_SEED)
     return {"last": trainer.stats[-1][1], "steps": steps, "update_to_data": ratios,
+            "history": [deep_step(step, s) for step, s in trainer.stats],
             "losses": trainer.losses, "split": evaluation.all_split_losses(trainer.model, data), "names": names,
             "params": trainer.model.num_parameters()}
+
+
+def deep_step(step: int, stats: dict) -> dict:
+    """What chapter 8's scrubber shows of one statistics step: the loss, each tanh layer's numbers and its
+    activation and gradient histograms (5 significant digits: what the chart draws; `last` keeps them whole)."""
+    def hist(h):
+        return {"x": h["x"], "density": [float(f"{v:.5g}") for v in h["density"]]}
+    keep = ("label", "mean", "std", "saturation_pct", "grad_std")
+    return {"step": step, "loss": stats["loss"],
+            "layers": [{**{k: r.get(k) for k in keep}, "hist": hist(r["hist"]), "grad_hist": hist(r["grad_hist"])}
+                       for r in stats["layers"]]}
 
 
 def e01_name(digest, steps):

@@ -70,44 +70,6 @@ def show_tables(make, rows, formats):
                                          for c, f in formats.items()}).hide(axis="index"))
 
 
-BN_VALUES = [-1.0, -0.4, 0.1, 0.5, 0.9, 1.6]   # one neuron's pre-activations over a tiny batch of 6
-
-
-BN_SLIDERS = {"init_bn_value": BN_VALUES[-1], "init_bn_gamma": 1.0, "init_bn_beta": 0.0}   # their defaults
-
-
-@st.fragment
-def batchnorm_explainer():
-    """One BatchNorm unit on a handful of values; its sliders rerun only this fragment."""
-    st.caption("One neuron, a minibatch of six examples. BatchNorm subtracts the batch mean, divides by the "
-               "batch std, then scales by γ and shifts by β (both learned). Drag the orange value: the mean and "
-               "std move, so every other example's normalized value moves too. The examples of a batch are "
-               "coupled, which is why BatchNorm needs running statistics at test time.")
-    # Streamlit forgets a widget whose tab is closed, and the browser then draws it at its default:
-    # coming back, the sliders are set again from the values kept below.
-    if st.session_state.pop("init_bn_reopened", False):
-        for key in BN_SLIDERS:
-            if f"{key}_kept" in st.session_state:
-                st.session_state[key] = st.session_state[f"{key}_kept"]
-    for key, default in BN_SLIDERS.items():
-        st.session_state.setdefault(key, default)
-    a, b, c = st.columns(3)
-    moved = a.slider("The orange value", -6.0, 6.0, step=0.1, key="init_bn_value")
-    gamma = b.slider("γ (gamma, scale)", 0.0, 3.0, step=0.1, key="init_bn_gamma")
-    beta = c.slider("β (beta, shift)", -3.0, 3.0, step=0.1, key="init_bn_beta")
-    for key in BN_SLIDERS:
-        st.session_state[f"{key}_kept"] = st.session_state[key]
-    values = BN_VALUES[:-1] + [moved]
-    xhat, out, mean, std = lab.batchnorm_demo(values, gamma, beta)
-    st.plotly_chart(figs.batchnorm_figure(values, xhat, out, len(values) - 1, mean, std, gamma, beta),
-                    key="init_bn_chart", config=figs.NO_TOOLBAR)
-    st.markdown(f"batch mean **{mean:+.3f}**, batch std **{std:.3f}** → x̂ = (x {'−' if mean >= 0 else '+'} {abs(mean):.3f}) / √({std:.3f}² + 1e-5) "
-                f"has mean 0 and std 1 → out = **{gamma:.1f}** · x̂ {'+' if beta >= 0 else '−'} **{abs(beta):.1f}**")
-    table = pd.DataFrame([values, xhat, out], index=["x", "x̂ (normalized)", "γ·x̂ + β"],
-                         columns=[f"example {i + 1}" for i in range(len(values))])
-    st.dataframe(table, width="stretch", column_config={c: NUMBER(format="%.3f") for c in table.columns})
-
-
 # ---------------------------------------------------------------- intro, data, presets
 
 st.title("Initialization lab")
@@ -286,52 +248,141 @@ def pin_to_address(pinned):
         del st.query_params[PIN_QUERY]
 
 
-SCRUB_FROM = "init_scrub_from"   # the gain the scrubber starts at: the one last set by anything but it
-SCRUB_AT = "init_scrub_at"       # the gain the scrubber last committed
+class Scrubber:
+    """A scrubber over one of the lab's settings (a family computed once, answered in the browser). `prefix`
+    names its chart's keys and what it keeps in session_state: `_from`, the value it starts at (the one last
+    set by anything but it), and `_at`, the one it last committed."""
+
+    def __init__(self, prefix, setting, values_from, selection, width="content"):
+        self.prefix, self.setting, self.values_from, self.selection = prefix, setting, values_from, selection
+        self.width = width   # "content" for a concat of fixed-width views, "stretch" for one view
+
+    def start(self, value):
+        """(its values, the index it starts at, its chart's key). The key is a new one whenever the scrubber
+        starts at another value, for Streamlit gives a keyed chart back the selection it had (the thumb would
+        stay where it was, not where the server's control went)."""
+        at, start = f"{self.prefix}_at", f"{self.prefix}_from"
+        if st.session_state.get(at) != value or start not in st.session_state \
+                or self._key(st.session_state[start]) not in st.session_state:   # set elsewhere, or a new chart
+            st.session_state[start] = st.session_state[at] = value
+        values = self.values_from(st.session_state[start])
+        return values, values.index(st.session_state[start]), self._key(st.session_state[start])
+
+    def _key(self, start):
+        return f"{self.prefix}_{self.values_from(start).index(start)}"
+
+    def released(self, key, values, commit):
+        """The thumb rests (Streamlit reports the selection 150 ms after its last move): `commit` its value."""
+        picked = (st.session_state[key] or {}).get("selection", {}).get(self.selection) or []
+        if picked:
+            value = values[int(picked[0]["m"])]
+            st.session_state[f"{self.prefix}_at"] = value
+            commit(value)
+
+    def chart(self, data_spec, values, key, commit):
+        st.vega_lite_chart(*data_spec, key=key, selection_mode=self.selection, width=self.width,
+                           on_select=functools.partial(self.released, key, values, commit))
 
 
-def scrub_key():
-    """The chart's key: a new one whenever the scrubber starts at another gain, for Streamlit gives a keyed
-    chart back the selection it had (the thumb would stay where it was, not where the server slider went)."""
-    return f"init_scrub_{lab.GAINS.index(st.session_state[SCRUB_FROM]) if st.session_state[SCRUB_FROM] in lab.GAINS else 'x'}"
+def commit_setting(setting, value):
+    """A scrubber's value becomes the lab's: the address, the server's control, the tables and the A/B pin
+    follow."""
+    links.set_values("init", SETTINGS, {setting: value})
+    st.rerun("init_lab")   # the whole lab: the server's control and the presets' note show the new value too
 
 
-def scrub_released(key, gains):
-    """The thumb rests (Streamlit reports the selection 150 ms after its last move): that gain becomes the
-    lab's, so the address, the server slider, the tables and the A/B pin follow."""
-    picked = (st.session_state[key] or {}).get("selection", {}).get(figs.SCRUB) or []
-    if not picked:
-        return
-    gain = gains[int(picked[0]["m"])]
-    st.session_state[SCRUB_AT] = gain
-    links.set_values("init", SETTINGS, {"gain": gain})
-    st.rerun("init_lab")   # the whole lab: the gain slider and the presets' note show the new gain too
+GAIN_SCRUB = Scrubber("init_scrub", "gain", lab.family_gains, figs.SCRUB)
+SOFTEN_SCRUB = Scrubber("init_soften_scrub", "soften_last", lab.family_softenings, figs.SOFTEN)
+BN_SCRUB = Scrubber("init_bn_scrub", None, lambda start: lab.BN_MOVED, figs.BN_SCRUB, width="stretch")
+
+
+def scrubbed_family(scrub, settings, pinned, dataset):
+    """(values, start index, key, members) of a scrubber over a lab setting; None while a stage fixes it."""
+    if settings["stage"]:
+        st.caption(f"A lecture stage fixes the {'gain' if scrub.setting == 'gain' else 'softening'}: choose "
+                   "*none* as the Lecture stage to scrub it.")
+        return None
+    values, start, key = scrub.start(settings[scrub.setting])
+    if pinned:
+        members = lab.family_for(lab.compared_settings(settings, pinned), values, dataset, batch_from=pinned,
+                                 setting=scrub.setting)
+    else:
+        members = lab.family_for(settings, values, dataset, setting=scrub.setting)
+    return values, start, key, members
 
 
 def gain_scrubber(settings, pinned, dataset, result_a, big):
     """Every gain-dependent view in one chart over a family of gains computed once: the browser answers the
     thumb. Other controls (depth, width, ...) recompute the family on the server."""
-    if settings["stage"]:
-        st.caption("A lecture stage fixes the gain: choose *none* as the Lecture stage to scrub it.")
+    family = scrubbed_family(GAIN_SCRUB, settings, pinned, dataset)
+    if family is None:
         return
-    gain = settings["gain"]
-    if st.session_state.get(SCRUB_AT) != gain or SCRUB_FROM not in st.session_state \
-            or scrub_key() not in st.session_state:   # the gain came from elsewhere, or a new chart
-        st.session_state[SCRUB_FROM] = st.session_state[SCRUB_AT] = gain
-    gains = lab.family_gains(st.session_state[SCRUB_FROM])
-    if pinned:
-        members = lab.family_for(lab.compared_settings(settings, pinned), gains, dataset, batch_from=pinned)
-    else:
-        members = lab.family_for(settings, gains, dataset)
-    key = scrub_key()
+    gains, start, key, members = family
     st.markdown("**Drag the gain:** every chart below follows the thumb at once (the net at all "
                 f"{len(gains)} gains was computed together); when you let go, the gain becomes the lab's."
                 + (" Dashed: A, pinned." if pinned else ""))
-    st.vega_lite_chart(*figs.gain_scrub_chart(members, gains, gains.index(st.session_state[SCRUB_FROM]),
-                                              result_a["stats"] if pinned else None, big,
-                                              [lab.gain_label(g) for g in gains]),
-                       key=key, on_select=functools.partial(scrub_released, key, gains), selection_mode=figs.SCRUB,
-                       width="content")
+    GAIN_SCRUB.chart(figs.gain_scrub_chart(members, gains, start, result_a["stats"] if pinned else None, big,
+                                           [lab.gain_label(g) for g in gains]),
+                     gains, key, functools.partial(commit_setting, "gain"))
+
+
+def softening_scrubber(settings, pinned, dataset, result_a, big):
+    """The last layer's scale over a family computed once: the initial loss and the logits follow the thumb."""
+    st.caption("The last layer's scale at init: with BatchNorm the last BatchNorm's γ, without it the last "
+               "weights. Near 0 the net's first guesses are near uniform and the initial loss is −ln(1/vocab); "
+               "at 1 the logits are wide and the net is confidently wrong.")
+    family = scrubbed_family(SOFTEN_SCRUB, settings, pinned, dataset)
+    if family is None:
+        return
+    values, start, key, members = family
+    st.markdown(f"**Drag the softening:** the charts follow the thumb (the net at all {len(values)} values was "
+                "computed together); when you let go, it becomes the lab's." + (" Dashed: A, pinned." if pinned else ""))
+    SOFTEN_SCRUB.chart(figs.soften_scrub_chart(members, values, start, result_a["stats"] if pinned else None, big),
+                       values, key, functools.partial(commit_setting, "soften_last"))
+
+
+BN_SLIDERS = {"init_bn_gamma": 1.0, "init_bn_beta": 0.0}   # their defaults
+BN_VALUE = "init_bn_value"   # where the orange value rests: the explainer's scrubber puts it there
+
+
+def commit_bn_value(value):
+    st.session_state[BN_VALUE] = value   # the chart's on_select reruns the explainer's fragment
+
+
+@st.fragment
+def batchnorm_explainer(big):
+    """One BatchNorm unit on a handful of values; the orange value is a scrubber over all its places (answered
+    in the browser), γ and β sliders rerun only this fragment."""
+    st.caption("One neuron, a minibatch of six examples. BatchNorm subtracts the batch mean, divides by the "
+               "batch std, then scales by γ and shifts by β (both learned). Drag the orange value: the mean and "
+               "std move, so every other example's normalized value moves too. The examples of a batch are "
+               "coupled, which is why BatchNorm needs running statistics at test time.")
+    # Streamlit forgets a widget whose tab is closed, and the browser then draws it at its default:
+    # coming back, the sliders are set again from the values kept below.
+    if st.session_state.pop("init_bn_reopened", False):
+        for key in BN_SLIDERS:
+            if f"{key}_kept" in st.session_state:
+                st.session_state[key] = st.session_state[f"{key}_kept"]
+    for key, default in BN_SLIDERS.items():
+        st.session_state.setdefault(key, default)
+    b, c = st.columns(2)
+    gamma = b.slider("γ (gamma, scale)", 0.0, 3.0, step=0.1, key="init_bn_gamma")
+    beta = c.slider("β (beta, shift)", -3.0, 3.0, step=0.1, key="init_bn_beta")
+    for key in BN_SLIDERS:
+        st.session_state[f"{key}_kept"] = st.session_state[key]
+    # on the scrubber's grid (a value kept from before, or set by a test, may be a float's neighbour)
+    moved = min(lab.BN_MOVED, key=lambda v: abs(v - float(st.session_state.get(BN_VALUE, lab.BN_VALUES[-1]))))
+    values, start, key = BN_SCRUB.start(moved)
+    with st.container(key="init_bn_box"):
+        BN_SCRUB.chart(figs.batchnorm_scrub_chart(lab.batchnorm_family(gamma, beta), start, gamma, beta, big),
+                       values, key, commit_bn_value)
+    batch = [*lab.BN_VALUES[:-1], moved]
+    xhat, out, mean, std = lab.batchnorm_demo(batch, gamma, beta)
+    st.markdown(f"batch mean **{mean:+.3f}**, batch std **{std:.3f}** → x̂ = (x {'−' if mean >= 0 else '+'} {abs(mean):.3f}) / √({std:.3f}² + 1e-5) "
+                f"has mean 0 and std 1 → out = **{gamma:.1f}** · x̂ {'+' if beta >= 0 else '−'} **{abs(beta):.1f}**")
+    table = pd.DataFrame([batch, xhat, out], index=["x", "x̂ (normalized)", "γ·x̂ + β"],
+                         columns=[f"example {i + 1}" for i in range(len(batch))])
+    st.dataframe(table, width="stretch", column_config={c: NUMBER(format="%.3f") for c in table.columns})
 
 
 @st.fragment(key="init_lab")
@@ -431,7 +482,7 @@ def lab_results():
         st.markdown("\n".join(f"- {LEVEL_MARK[lvl]} {text}" for lvl, text in lab_hints.hints(result)))
 
     # a tab reruns the results when chosen, so only the open one is drawn: 2 charts instead of 7 per step
-    tabs = st.tabs(["Activations", "Gradients", "Weight gradients", "Saturation", "BatchNorm explained"],
+    tabs = st.tabs(["Activations", "Gradients", "Weight gradients", "Saturation", "Softening", "BatchNorm explained"],
                    key="init_tab", on_change="rerun")
     with tabs[0]:
         if tabs[0].open:   # only the open tab is drawn (issue 13)
@@ -494,7 +545,11 @@ def lab_results():
                        "the wider this distribution, the more white in the image.")
     with tabs[4]:
         if tabs[4].open:   # only the open tab is drawn (issue 13)
-            batchnorm_explainer()
+            with st.container(key="init_soften_box"):
+                softening_scrubber(settings, pinned, dataset, result_a if pinned else None, big)
+    with tabs[5]:
+        if tabs[5].open:   # only the open tab is drawn (issue 13)
+            batchnorm_explainer(big)
         else:
             st.session_state["init_bn_reopened"] = True
 

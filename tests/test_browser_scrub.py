@@ -95,6 +95,11 @@ def test_scrubber_is_readable_in_projector_mode(page, app_url):
     open_scrubber(page, f"{app_url}/init?projector=1", LAB)
     size = page.evaluate(f"() => parseFloat(getComputedStyle(document.querySelector('{LAB} .vega-bind label')).fontSize)")
     assert size >= 19
+    for tab, box in (("Softening", SOFTEN), ("BatchNorm explained", BN)):   # the tabs' scrubbers too
+        page.get_by_role("tab", name=tab, exact=True).click()
+        label = page.locator(f"{box} .vega-bind label")
+        label.wait_for(timeout=60_000)
+        assert label.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 19
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
@@ -108,6 +113,90 @@ def test_lab_pin_survives_f5(page, app_url):
     wait_for_app(page)
     expect(page.get_by_role("button", name="Unpin A", exact=True)).to_be_visible(timeout=60_000)
     assert "A: No BN, gain 1" in page.inner_text("body").replace("\n", " ")
+
+
+SOFTEN = ".st-key-init_soften_box"
+BN = ".st-key-init_bn_box"
+
+
+def open_tab_scrubber(page, url, tab, box, prefix):
+    """The lab at `url`, its tab `tab` open, the scrubber in `box` drawn with its text mark naming the member."""
+    page.goto(url)
+    wait_for_app(page)
+    page.get_by_role("tab", name=tab, exact=True).click()
+    thumb = page.locator(f"{box} .vega-bind input[type=range]")
+    thumb.wait_for(timeout=60_000)
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', prefix)})('{box}') !== null", timeout=30_000)
+    thumb.scroll_into_view_if_needed()
+    return thumb, lambda: page.evaluate(NOTE.replace("gain ", prefix), box)
+
+
+def wait_changed(page, box, prefix, old):
+    page.wait_for_function(f"(old) => ({NOTE.replace('gain ', prefix)})('{box}') !== old", arg=old, timeout=10_000)
+
+
+def drag_right(page, thumb, read, box, prefix, at, last, steps):
+    """Press on the thumb (member `at` of 0..last), move right a member-width at a time reading the chart at each
+    step, let go past the end; what the chart said on the way."""
+    bounds = thumb.bounding_box()
+    y = bounds["y"] + bounds["height"] / 2
+    page.mouse.move(bounds["x"] + bounds["width"] * at / last, y)
+    page.mouse.down()
+    seen = [read()]
+    for x in steps:
+        page.mouse.move(bounds["x"] + bounds["width"] * x / last, y)
+        wait_changed(page, box, prefix, seen[-1])
+        seen.append(read())
+    page.mouse.move(bounds["x"] + bounds["width"] + 20, y)
+    page.mouse.up()
+    return seen
+
+
+def test_lab_softening_scrubber_keys_and_mouse_commit_to_the_address(page, app_url):
+    thumb, read = open_tab_scrubber(page, f"{app_url}/init?batchnorm=0", "Softening", SOFTEN, "softening ")
+    assert page.get_by_role("slider", name=re.compile("Last-layer softening \\(drag\\)")).count() == 1
+    assert read().startswith("softening 0.1 ·")
+    thumb.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'softening ')})('{SOFTEN}').startsWith('softening 0.13 ·')",
+                           timeout=10_000)
+    shown = read()
+    page.wait_for_function("() => new URL(location.href).searchParams.get('soften_last') === '0.13'", timeout=30_000)
+    wait_for_rerun(page)
+    page.wait_for_function("(v) => document.querySelector('[data-testid=\"stMetricValue\"]').innerText === v",
+                           arg=f"{loss_in(shown):.4f}", timeout=30_000)   # the server's loss at 0.13
+    assert "0.13" in page.locator(".st-key-init_soften_last").inner_text()   # the lab's own slider went there
+    values = lab.family_softenings(0.1)
+    seen = drag_right(page, thumb, read, SOFTEN, "softening ", values.index(0.13), len(values) - 1,
+                      [values.index(0.13) + 8 * k for k in range(1, 9)])
+    shown = [float(re.match(r"softening ([\d.]+)", t).group(1)) for t in seen]
+    assert shown[0] == 0.13 and shown[-1] > 0.7 and sorted(set(shown)) == shown   # it followed the thumb
+    stds = [float(re.search(r"logits std ([\d.]+)", t).group(1)) for t in seen]
+    assert stds == sorted(stds) and stds[-1] > 2 * stds[0]   # a less softened last layer: wider logits
+    page.wait_for_function("() => new URL(location.href).searchParams.get('soften_last') === '1.0'", timeout=30_000)
+    wait_for_rerun(page)
+    assert read().startswith("softening 1 ·") and thumb.input_value() == str(len(values) - 1)
+
+
+def test_batchnorm_explainer_scrubber_keys_and_mouse(page, app_url):
+    thumb, read = open_tab_scrubber(page, f"{app_url}/init", "BatchNorm explained", BN, "x = ")
+    assert page.get_by_role("slider", name=re.compile("The orange value \\(drag\\)")).count() == 1
+    assert read().startswith("x = +1.6 · batch mean +0.283")
+    thumb.focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'x = ')})('{BN}').startsWith('x = +2.0 ·')", timeout=10_000)
+    assert "batch mean +0.350" in read()   # (-1 - 0.4 + 0.1 + 0.5 + 0.9 + 2) / 6
+    page.get_by_text("batch mean +0.350, batch std").wait_for(timeout=30_000)   # committed: the server's line
+    wait_for_rerun(page)
+    seen = drag_right(page, thumb, read, BN, "x = ", lab.BN_MOVED.index(2.0), len(lab.BN_MOVED) - 1,
+                      [lab.BN_MOVED.index(2.0) + 5 * k for k in range(1, 7)])
+    moved = [float(re.match(r"x = ([+\-\d.]+)", t).group(1)) for t in seen]
+    assert moved[0] == 2.0 and moved[-1] >= 4.5 and sorted(set(moved)) == moved
+    page.wait_for_function(f"() => ({NOTE.replace('gain ', 'x = ')})('{BN}').startsWith('x = +6.0 ·')", timeout=10_000)
+    page.get_by_text("batch mean +1.017, batch std").wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 SAMPLING = ".st-key-sampling_scrub"

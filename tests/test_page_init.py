@@ -193,7 +193,8 @@ def test_saturation_layer_choice_and_nonlinearity_none(at):
 def test_batchnorm_explainer_normalizes(at):
     open_tab(at, "BatchNorm explained")
     at.slider(key="init_bn_gamma").set_value(2.0).run()
-    at.slider(key="init_bn_value").set_value(5.0).run()
+    at.session_state["init_bn_value"] = 5.0   # where the explainer's scrubber commits the orange value
+    at.run()
     table = next(t.value for t in at.dataframe if "x̂ (normalized)" in t.value.index)
     xhat, out = table.loc["x̂ (normalized)"], table.loc["γ·x̂ + β"]
     assert abs(xhat.mean()) < 1e-5 and xhat.std() == pytest.approx(1, abs=1e-3)
@@ -281,3 +282,23 @@ def test_a_bad_pin_in_the_address_is_a_message():
     assert not at.exception
     assert any("pinned settings (A) in this link were not valid" in w.value for w in at.warning)
     assert lab.PINNED_KEY not in at.session_state
+
+
+def test_softening_tab_scrubs_the_labs_softening_and_follows_its_slider():
+    at = open_lab()
+    open_tab(at, "Softening")
+    spec, data = vega_chart(at, "init_soften_chart")
+    param = spec["vconcat"][0]["layer"][0]["params"][0]
+    values = lab.family_softenings(0.1)
+    assert param["value"] == values.index(0.1) and param["bind"]["max"] == len(values) - 1
+    loss_at = lambda d, v: float(d[(d["view"] == "loss") & (d["m"] == values.index(v))]["y"].iloc[0])  # noqa: E731
+    redraw(at)
+    assert loss_at(data, 0.1) == pytest.approx(metric(at, "Initial loss"), abs=1e-4)   # the server's number
+    at.slider(key="init_soften_last").set_value(0.5).run()   # the server's slider: the scrubber starts there
+    spec2, data2 = vega_chart(at, "init_soften_chart")
+    assert spec2["vconcat"][0]["layer"][0]["params"][0]["value"] == values.index(0.5)
+    redraw(at)
+    assert loss_at(data2, 0.5) == pytest.approx(metric(at, "Initial loss"), abs=1e-4)
+    at.selectbox(key="init_stage").set_value("kaiming").run()   # a stage fixes the softening
+    assert vega_chart(at, "init_soften_chart", required=False) is None
+    assert any("fixes the softening" in c.value for c in at.caption)

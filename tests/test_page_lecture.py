@@ -148,7 +148,10 @@ def test_lecture_numbers_on_the_lectures_names(lecture_names):
     assert [f"{v:.2f}" for v in table["std"]] == [p.text for p in notebook.DEEP_ACT_STD] == list(table["cell 15 std"])
     assert [f"{v:.2f}" for v in table["saturated %"]] == [p.text for p in notebook.DEEP_SATURATED]
     assert "cell 16 prints 2.640702e-03" in text(at) and "cell 17 prints 8.012630e-03" in text(at)
-    act, grad = vega_chart(at, "lecture_diag_act")[1], vega_chart(at, "lecture_diag_grad")[1]
+    spec, steps = vega_chart(at, "lecture_deep_scrub")   # every statistics step, starting at step 1,000
+    last = steps[steps["m"] == spec["params"][0]["value"]]
+    assert last[last["view"] == "note"]["note"].iloc[0].startswith("step 1,000 ·")
+    act, grad = last[last["view"] == "act"], last[last["view"] == "grad"]
     assert act["line"].nunique() == grad["line"].nunique() == 5   # a line per tanh layer, forward and backward
     # the gain sweep: a step swaps the data of one drawn chart (same spec); gain 3 saturates every layer more
     spec, before = vega_chart(at, "lecture_sweep_chart")

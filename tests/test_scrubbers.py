@@ -84,3 +84,68 @@ def test_lab_family_beyond_3_and_in_compare(train):
     assert member(data, -1, "loss")["y"].iloc[0] == pytest.approx(pinned["stats"]["loss"], rel=1e-6)
     assert set(member(data, -1, "act")["stroke"]) == {"dashed"} and len(member(data, -1, "act")) == 5
     assert "dashed: A" in json.dumps(spec)
+
+
+@pytest.mark.parametrize("batchnorm", [True, False])
+def test_softening_family_member_is_the_labs_own_computation(train, batchnorm):
+    """The member at 0.37 (and at 1) holds what the lab computes with that softening: the loss, the logits'
+    std and histogram; softer is closer to the uniform guess."""
+    settings = {**lab.DEFAULTS, "batchnorm": batchnorm}
+    values = lab.family_softenings(0.1)
+    members = lab.setting_family(settings, "soften_last", values, *train, vocab_size=27)
+    data, spec = figs.soften_scrub_chart(members, values, values.index(0.1))
+    for value in (0.37, 1.0):
+        m = values.index(value)
+        own = lab.compute({**settings, "soften_last": value}, *train, vocab_size=27)["stats"]
+        loss_row = member(data, m, "loss")
+        assert loss_row["x"].iloc[0] == pytest.approx(value) and loss_row["y"].iloc[0] == pytest.approx(own["loss"], rel=1e-6)
+        assert f"softening {value:g} · initial loss {own['loss']:.4f}" in loss_row["note"].iloc[0]
+        assert member(data, m, "std")["y"].iloc[0] == pytest.approx(own["logits_std"], rel=1e-6)
+        x, y = histogram(member(data, m, "logits"))
+        np.testing.assert_allclose(x, own["logits_hist"]["x"], rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(y, own["logits_hist"]["density"], rtol=1e-4)
+    loss = lambda v: member(data, values.index(v), "loss")["y"].iloc[0]   # noqa: E731
+    assert abs(loss(0.0) - np.log(27)) < 1e-4 and loss(1.0) > loss(0.1)
+    scrubber = spec["vconcat"][0]["layer"][0]["params"][0]
+    assert scrubber["bind"]["max"] == len(values) - 1 == 100 and scrubber["value"] == 10
+    assert wire_bytes(data) < MB
+
+
+def test_softening_family_spec_is_the_same_for_other_numbers_and_off_grid_start(train):
+    values = lab.family_softenings(0.333)
+    assert len(values) == 102 and 0.333 in values
+    specs = []
+    for seed in (1, 2):
+        settings = {**lab.DEFAULTS, "seed": seed}
+        members = lab.setting_family(settings, "soften_last", values[:4], *train, vocab_size=27)
+        specs.append(json.dumps(figs.soften_scrub_chart(members, values[:4], 2)[1], sort_keys=True))
+    assert specs[0] == specs[1]
+
+
+def test_batchnorm_family_member_is_a_batchnorm1d_on_that_batch():
+    """The explainer's member where the orange value is 2.3, at γ 1.7 and β -0.4: the batch through the core's
+    BatchNorm1d (training mode: the batch's mean and unbiased variance), the chart's rows at that member."""
+    import torch
+
+    from makemore_core.layers import BatchNorm1d
+    gamma, beta = 1.7, -0.4
+    members = lab.batchnorm_family(gamma, beta)
+    data, spec = figs.batchnorm_scrub_chart(members, lab.BN_MOVED.index(1.6), gamma, beta)
+    m = lab.BN_MOVED.index(2.3)
+    batch = torch.tensor([*lab.BN_VALUES[:-1], 2.3]).view(-1, 1)
+    bn = BatchNorm1d(1)
+    bn.gamma, bn.beta = torch.tensor([gamma]), torch.tensor([beta])
+    expected = bn(batch).view(-1).numpy()
+    rows = data[data["m"] == m].set_index("stage")
+    values = lambda stage: np.array([float(v) for v in rows.loc[stage, "vs"].split(",")])   # noqa: E731
+    np.testing.assert_allclose(values(figs.BN_STAGES[0]), batch.view(-1).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(values(figs.BN_STAGES[2]), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(values(figs.BN_STAGES[1]), (expected - beta) / gamma, rtol=1e-4, atol=1e-5)
+    assert rows.loc[figs.BN_STAGES[0], "centre"] == pytest.approx(float(batch.mean()), abs=1e-6)
+    assert rows.loc[figs.BN_STAGES[0], "hi"] - rows.loc[figs.BN_STAGES[0], "centre"] == pytest.approx(float(batch.std()), rel=1e-5)
+    assert rows.loc[figs.BN_STAGES[0], "note"].startswith("x = +2.3 · batch mean")
+    scrubber = spec["layer"][0]["params"][0]
+    assert scrubber["bind"]["max"] == 120 and scrubber["value"] == lab.BN_MOVED.index(1.6)
+    other = figs.batchnorm_scrub_chart(lab.batchnorm_family(0.5, 1.0), 3, 0.5, 1.0)[1]
+    assert json.dumps(other, sort_keys=True) == json.dumps(figs.batchnorm_scrub_chart(members, 3, gamma, beta)[1],
+                                                           sort_keys=True)   # γ, β: new data, the same spec

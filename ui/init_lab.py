@@ -9,6 +9,7 @@ The numbers come from the same code path as `python -m makemore_core stats --ste
 model from the seed's generator, draw the minibatch from that same generator, then
 `makemore_core.diagnostics.diagnose`.
 """
+import functools
 import math
 
 import numpy as np
@@ -291,9 +292,10 @@ def compute(settings: dict, Xtr, Ytr, vocab_size: int, device="cpu", ix=None) ->
             "ix": ix.cpu().numpy(), "vocab_size": vocab_size}
 
 
-# ---------------------------------------------------------------- the gain scrubber's family
+# ---------------------------------------------------------------- the scrubbers' families (gain, softening)
 
 SCRUB_GAINS = tuple(g for g in GAINS if g <= 3)   # what the scrubber offers: 0 to 3 by 0.05, and 5/3
+SOFTENINGS = tuple(round(0.01 * k, 2) for k in range(101))   # the softening scrubber's: 0 to 1 by 0.01, the slider's
 
 
 def family_gains(start: float) -> tuple:
@@ -301,32 +303,44 @@ def family_gains(start: float) -> tuple:
     return SCRUB_GAINS if start in SCRUB_GAINS else tuple(sorted(SCRUB_GAINS + (float(start),)))
 
 
-def gain_family(settings: dict, gains, Xtr, Ytr, vocab_size: int, device="cpu", ix=None) -> list[dict]:
-    """The step-0 statistics of the lab's net at each of `gains`, all else as `settings`: each member is
-    what compute() gives at that gain (the same model, minibatch and diagnose), without the saturation
-    images and the parameters' rows, which the scrubber does not draw. The browser then picks a member as the thumb moves."""
+def family_softenings(start: float) -> tuple:
+    """The softening scrubber's values: SOFTENINGS, and the one it starts at when a link set it off the grid."""
+    return SOFTENINGS if start in SOFTENINGS else tuple(sorted(SOFTENINGS + (float(start),)))
+
+
+def setting_family(settings: dict, setting: str, values, Xtr, Ytr, vocab_size: int, device="cpu", ix=None) -> list[dict]:
+    """The step-0 statistics of the lab's net at each of `values` of one setting (the gain, the softening), all
+    else as `settings`: each member is what compute() gives there (the same model, minibatch and diagnose),
+    without the saturation images and the parameters' rows, which the scrubbers do not draw. The browser then
+    picks a member as the thumb moves."""
     members = []
-    for gain in gains:
-        config = model_config({**settings, "gain": gain}, vocab_size)
+    for value in values:
+        config = model_config({**settings, setting: value}, vocab_size)
         _, stats, _ = diagnose_minibatch(config, Xtr, Ytr, int(settings["batch_size"]), device, ix, params=False)
         members.append(stats)
     return members
 
 
+def gain_family(settings: dict, gains, Xtr, Ytr, vocab_size: int, device="cpu", ix=None) -> list[dict]:
+    return setting_family(settings, "gain", gains, Xtr, Ytr, vocab_size, device, ix)
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
-def cached_family(settings_items: tuple, gains: tuple, key: str, batch_from: tuple | None, _dataset) -> list[dict]:
-    """gain_family(), cached on everything but the gain. Shared by every session: read it, never change it."""
+def cached_family(settings_items: tuple, setting: str, values: tuple, key: str, batch_from: tuple | None,
+                  _dataset) -> list[dict]:
+    """setting_family(), cached on everything but the scrubbed setting. Shared by every session: read it,
+    never change it."""
     from ui import state  # late import: keeps this module importable in plain tests
     settings = dict(settings_items)
     X, Y = state.dataset_tensors(_dataset, int(settings["block_size"]))["train"]
     ix = None if batch_from is None else torch.as_tensor(cached_result(batch_from, key, None, _dataset)["ix"])
-    return gain_family(settings, gains, X, Y, len(_dataset.vocab), state.device(), ix)
+    return setting_family(settings, setting, values, X, Y, len(_dataset.vocab), state.device(), ix)
 
 
-def family_for(settings: dict, gains, dataset, batch_from: dict | None = None) -> list[dict]:
-    items = tuple(sorted({**clean(settings), "gain": None}.items(), key=lambda kv: kv[0]))
+def family_for(settings: dict, values, dataset, batch_from: dict | None = None, setting="gain") -> list[dict]:
+    items = tuple(sorted({**clean(settings), setting: None}.items(), key=lambda kv: kv[0]))
     source = None if batch_from is None else tuple(sorted(clean(batch_from).items()))
-    return cached_family(items, tuple(gains), data_key(dataset), source, dataset)
+    return cached_family(items, setting, tuple(values), data_key(dataset), source, dataset)
 
 
 def data_key(dataset) -> str:
@@ -359,6 +373,9 @@ def result_for(settings: dict, dataset, batch_from: dict | None = None) -> dict:
 
 # ---------------------------------------------------------------- the BatchNorm explainer
 
+BN_VALUES = (-1.0, -0.4, 0.1, 0.5, 0.9, 1.6)   # one neuron's pre-activations over a tiny batch of 6; the last moves
+BN_MOVED = tuple(round(-6 + 0.1 * k, 1) for k in range(121))   # where the moved one may go: -6 to 6 by 0.1
+
 def batchnorm_demo(values, gamma: float, beta: float):
     """What one BatchNorm unit does to a handful of values: (normalized, output, mean, std)."""
     from makemore_core.layers import BatchNorm1d
@@ -370,3 +387,16 @@ def batchnorm_demo(values, gamma: float, beta: float):
     mean, var = float(x.mean()), float(x.var())  # unbiased, as BatchNorm1d uses
     xhat = (x.view(-1) - mean) / math.sqrt(var + bn.eps)
     return xhat.tolist(), out.tolist(), mean, math.sqrt(var)
+
+
+@functools.lru_cache(maxsize=32)
+def batchnorm_family(gamma: float, beta: float) -> list[dict]:
+    """batchnorm_demo() with the last value at each of BN_MOVED: the explainer's scrubber picks one in the
+    browser. Each member: the batch's values, x̂, γ·x̂ + β, the batch mean and std. Cached: read it, never
+    change it."""
+    members = []
+    for moved in BN_MOVED:
+        values = [*BN_VALUES[:-1], moved]
+        xhat, out, mean, std = batchnorm_demo(values, gamma, beta)
+        members.append({"values": values, "xhat": xhat, "out": out, "mean": mean, "std": std})
+    return members

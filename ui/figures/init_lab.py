@@ -188,29 +188,6 @@ def preactivation_figure(rows, nonlinearity: str) -> go.Figure:
                    xaxis=_axis("pre-activation value"), yaxis=_axis("density"))
 
 
-def batchnorm_figure(before, xhat, after, moved: int, mean: float, std: float, gamma: float, beta: float) -> go.Figure:
-    """A handful of values before BatchNorm, normalized, and after gamma and beta; one of them moved."""
-    rows = [("before: x", before, mean, std), ("normalized: x̂", xhat, 0.0, 1.0),
-            ("after: γ·x̂ + β", after, beta, abs(gamma))]
-    traces = []
-    for name, values, centre, spread in rows:
-        traces += [
-            dict(type="scatter", x=[centre - spread, centre + spread], y=[name, name], mode="lines", showlegend=False,
-                 line=dict(color="#888", width=8), opacity=0.35, hoverinfo="skip"),
-            dict(type="scatter", x=[centre], y=[name], mode="markers", showlegend=False, hoverinfo="skip",
-                 marker=dict(symbol="line-ns", size=28, line=dict(color=VERMILLION, width=3))),
-            dict(type="scatter", x=values, y=[name] * len(values), mode="markers", showlegend=False,
-                 marker=dict(color=[ORANGE if i == moved else BLUE for i in range(len(values))],
-                             size=[18 if i == moved else 13 for i in range(len(values))],
-                             line=dict(color="white", width=1)),
-                 hovertemplate="%{x:.3f}<extra></extra>"),
-        ]
-    reach = max(6.5, max(abs(v) for _, values, _, _ in rows for v in values) + 0.5)  # steady while dragging
-    return _figure(traces, height=280, margin=dict(l=130, r=20, t=20, b=50),
-                   xaxis=_axis("value  (red tick: mean · grey bar: ± one std)", zeroline=True, range=[-reach, reach]),
-                   yaxis=dict(categoryorder="array", categoryarray=[r[0] for r in rows][::-1]))
-
-
 # ---------------------------------------------------------------- the gain scrubber: a whole family in one chart
 
 SCRUB_WIDTH = 165   # each of two views side by side in the lab's results column at 1280 px (185 ran 35 px past it)
@@ -331,3 +308,134 @@ def _scrub_spec(count, start, uniform, labels, compare, big):
             [saturation, logits]]
     rows[0][0]["width"] = 2 * SCRUB_WIDTH + 60
     return vega.concat_spec(rows, "init_scrub_chart", big, SCRUB_WIDTH)
+
+
+# ---------------------------------------------------------------- the softening scrubber: the last layer's scale
+
+SOFTEN = "soften"   # its selection: the member index `m`
+
+
+def soften_scrub_chart(members, values, start: int, pinned=None, big=False):
+    """members: the step-0 statistics at each softening of `values` (init_lab.setting_family); pinned: A's, in
+    Compare (dashed). The initial loss and the logits' std over the softening with a marker on the scrubber's
+    value, and the logits' histogram there, on an axis fixed over the whole family: the learner watches the
+    logits narrow as the last layer is scaled down. The spec depends on the number of values, the uniform loss
+    and where the scrubber starts, not on the numbers."""
+    rows = _Rows()
+    for m, (value, stats) in enumerate(zip(values, members)):
+        rows.add("loss", m, "B" if pinned else "loss", "solid", x=value, y=stats["loss"],
+                 note=f"softening {value:g} · initial loss {stats['loss']:.4f} · logits std {stats['logits_std']:.3f}")
+        rows.add("std", m, "B" if pinned else "std", "solid", x=value, y=stats["logits_std"])
+        rows.add("logits", m, "B" if pinned else "logits", "solid", hist=stats["logits_hist"])
+    if pinned is not None:
+        rows.add("loss", -1, "A", "dashed", y=pinned["loss"])
+        rows.add("std", -1, "A", "dashed", y=pinned["logits_std"])
+        rows.add("logits", -1, "A", "dashed", hist=pinned["logits_hist"])
+    return rows.frame(), _soften_spec(len(values), start, members[0]["uniform_loss"], pinned is not None, big)
+
+
+def _soften_spec(count, start, uniform, compare, big):
+    font = FONT_SIZE + (5 if big else 0)
+    soften = {"field": "x", "type": "quantitative", "title": "last-layer softening", "scale": {"domain": [0, 1]}}
+
+    def over_softening(view, y, marked_note=False):
+        """A member's value over the softening: the family's line, the picked member's marker (and A's level)."""
+        layers = [{"transform": [{"filter": f"datum.view == '{view}' && datum.m >= 0"}],
+                   "mark": {"type": "line", "color": BLUE}, "encoding": {"x": soften, "y": y}},
+                  {"transform": [{"filter": f"datum.view == '{view}'"}, vega.picked(SOFTEN)],
+                   "mark": {"type": "point", "size": 220, "filled": True, "color": VERMILLION},
+                   "encoding": {"x": soften, "y": y}}]
+        if marked_note:
+            layers.append({"transform": [{"filter": f"datum.view == '{view}'"}, vega.picked(SOFTEN)],
+                           "mark": {"type": "text", "align": "left", "baseline": "bottom", "x": 0, "y": -8,
+                                    "fontSize": font, "fontWeight": "bold"}, "encoding": {"text": {"field": "note"}}})
+        if compare:   # A's value: a dashed level line
+            layers.append({"transform": [{"filter": f"datum.view == '{view}' && datum.m < 0"}],
+                           "mark": {"type": "rule", "strokeDash": [6, 4], "color": ORANGE, "strokeWidth": 2},
+                           "encoding": {"y": y}})
+        return layers
+
+    loss_y = {"field": "y", "type": "quantitative", "title": ["initial loss", "(dashed: uniform)"], "scale": {"zero": False}}
+    loss = {"height": 120, "layer": [
+        *over_softening("loss", loss_y, marked_note=True),
+        {"data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#333"},
+         "encoding": {"y": {"datum": uniform}}}]}
+    loss["layer"][0]["params"] = [vega.scrubber(SOFTEN, count, start, "Last-layer softening (drag)")]
+    loss["layer"][0]["mark"]["point"] = {"size": 30}   # a click on a point picks it too
+    spread = {"height": 150, "title": {"text": "logits std", "fontSize": font},
+              "layer": over_softening("std", {"field": "y", "type": "quantitative", "title": "std"})}
+    logit_x = {"field": "x", "type": "quantitative", "title": "logit value", "scale": {"zero": False, "nice": False}}
+    logits = {"height": 150, "title": {"text": "logits" + (" (dashed: A)" if compare else ""), "fontSize": font},
+              "layer": [
+                  # every member's outer bin edges, drawn invisibly: the axis holds the whole family, fixed
+                  {"transform": [{"filter": "datum.view == 'logits'"},
+                                 {"calculate": "datum.x0 - datum.dx / 2", "as": "x"},
+                                 {"calculate": "-datum.x", "as": "x2"}],
+                   "mark": {"type": "rule", "opacity": 0}, "encoding": {"x": logit_x, "x2": {"field": "x2"}}},
+                  {"transform": [{"filter": "datum.view == 'logits'"}, vega.picked(SOFTEN, {"field": "m", "lt": 0}),
+                                 *vega.unpacked(["stroke"])],
+                   "mark": {"type": "line", "interpolate": "step", "strokeWidth": 2, "color": GREY},
+                   "encoding": {"x": logit_x, "y": {"field": "y", "type": "quantitative", "title": "density"},
+                                "strokeDash": _stroke_dash()}}]}
+    rows = [[loss], [logits, spread]]
+    rows[0][0]["width"] = 2 * SCRUB_WIDTH + 60
+    return vega.concat_spec(rows, "init_soften_chart", big, SCRUB_WIDTH)
+
+
+# ---------------------------------------------------------------- the BatchNorm explainer's scrubber
+
+BN_SCRUB = "moved"   # its selection: the member index `m` (where the orange value is)
+BN_STAGES = ("before: x", "normalized: x̂", "after: γ·x̂ + β")
+
+
+def batchnorm_scrub_chart(members, start: int, gamma: float, beta: float, big=False):
+    """members: init_lab.batchnorm_family, one per place of the moved (orange) value. The batch before
+    BatchNorm, normalized, and after γ and β, each row with its mean (red tick) and ± one std (grey bar), for
+    the member the scrubber picks; the axis holds every member, fixed while dragging. The spec does not depend
+    on the numbers."""
+    rows = []
+    for m, r in enumerate(members):
+        for stage, values, centre, spread in zip(BN_STAGES, (r["values"], r["xhat"], r["out"]),
+                                                 (r["mean"], 0.0, beta), (r["std"], 1.0, abs(gamma))):
+            rows.append({"m": m, "stage": stage, "centre": centre, "lo": centre - spread, "hi": centre + spread,
+                         "least": min(*values, centre - spread), "most": max(*values, centre + spread),
+                         "vs": ",".join(f"{v:.6g}" for v in values),
+                         "note": f"x = {r['values'][-1]:+.1f} · batch mean {r['mean']:+.3f} · batch std {r['std']:.3f}"
+                         if stage == BN_STAGES[0] else ""})
+    data = pd.DataFrame(rows)
+    data["m"] = data["m"].astype(np.int16)
+    data["stage"] = data["stage"].astype("category")
+    return data, _batchnorm_spec(len(members), start, big)
+
+
+def _batchnorm_spec(count, start, big):
+    font = FONT_SIZE + (5 if big else 0)
+    x = {"field": "x", "type": "quantitative", "title": "value  (red tick: mean · grey bar: ± one std)",
+         "scale": {"nice": True}}
+    y = {"field": "stage", "type": "nominal", "title": None, "sort": list(BN_STAGES),
+         "axis": {"labelFontSize": font - 1, "labelLimit": 200}}
+    layers = [
+        {"params": [vega.scrubber(BN_SCRUB, count, start, "The orange value (drag)")],
+         "transform": [{"calculate": "datum.least", "as": "x"}],   # every member's extent, invisibly: a fixed axis
+         "mark": {"type": "rule", "opacity": 0}, "encoding": {"x": x, "x2": {"field": "most"}, "y": y}},
+        {"transform": [vega.picked(BN_SCRUB), {"calculate": "datum.lo", "as": "x"}],
+         "mark": {"type": "bar", "height": 10, "color": "#888", "opacity": 0.35},
+         "encoding": {"x": x, "x2": {"field": "hi"}, "y": y}},
+        {"transform": [vega.picked(BN_SCRUB), {"calculate": "datum.centre", "as": "x"}],
+         "mark": {"type": "tick", "color": VERMILLION, "thickness": 3, "size": 30}, "encoding": {"x": x, "y": y}},
+        {"transform": [vega.picked(BN_SCRUB), {"calculate": "split(datum.vs, ',')", "as": "v"}, {"flatten": ["v"]},
+                       {"window": [{"op": "row_number", "as": "k"}], "groupby": ["stage"]},
+                       {"calculate": "toNumber(datum.v)", "as": "x"},
+                       {"calculate": "datum.k == 6 ? 'the moved value' : 'the others'", "as": "which"}],
+         "mark": {"type": "point", "filled": True, "opacity": 1, "stroke": "white", "strokeWidth": 1},
+         "encoding": {"x": x, "y": y,
+                      "color": {"field": "which", "type": "nominal", "legend": None,
+                                "scale": {"domain": ["the moved value", "the others"], "range": [ORANGE, BLUE]}},
+                      "size": {"field": "which", "type": "nominal", "legend": None,
+                               "scale": {"domain": ["the moved value", "the others"], "range": [260, 140]}}}},
+        {"transform": [{"filter": f"datum.stage == '{BN_STAGES[0]}'"}, vega.picked(BN_SCRUB)],
+         "mark": {"type": "text", "align": "left", "baseline": "bottom", "x": 0, "y": -8, "fontSize": font,
+                  "fontWeight": "bold"}, "encoding": {"text": {"field": "note"}}},
+    ]
+    spec = vega.spec(layers, 200, big, key="init_bn_chart")
+    return spec

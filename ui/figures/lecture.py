@@ -174,3 +174,78 @@ def legend_below(fig, height=460):
     fig.update_layout(legend=dict(orientation="h", y=-0.3, x=0, yanchor="top", font=dict(size=12)), height=height,
                       margin=dict(t=50, b=150))
     return fig
+
+
+# ---------------------------------------------------------------- chapter 8: the deep net's steps, scrubbed
+
+DEEP_SCRUB = "at"   # the step scrubber's variable: the member (statistics step) index picked in the browser
+
+
+def deep_scrub_chart(run: dict, big=False, width=245):
+    """(data, spec): chapter 8's debugging run at each of its statistics steps (prepare.deep_after's
+    `history`), picked by a range input bound inside the chart: the activation and gradient histograms of
+    each tanh layer at that step, and update:data of each weight over the 1,001 steps with a cursor on it.
+    The spec depends on the number of steps and the layers' and weights' names only; it starts at the last
+    step (the notebook's cells 15-18)."""
+    history = run["history"]
+    rows = []
+    for m, h in enumerate(history):
+        layers = h["layers"]
+        saturated = ", ".join(f"{r['saturation_pct']:.1f}" for r in layers)
+        rows.append({"view": "note", "m": m, "note": f"step {h['step']:,} · minibatch loss {h['loss']:.4f} · "
+                                                     f"saturated % per layer {saturated}"})
+        for r in layers:
+            rows.append({"view": "act", "m": m, "line": r["label"], **vega.packed(r["hist"]["x"], r["hist"]["density"])})
+            rows.append({"view": "grad", "m": m, "line": r["label"],
+                         **vega.packed(r["grad_hist"]["x"], r["grad_hist"]["density"])})
+    for name, series in run["update_to_data"].items():
+        rows += [{"view": "ud", "m": m, "weight": name, "x": float(step), "y": v}
+                 for m, (step, v) in enumerate(zip(run["steps"], series)) if v is not None]
+    data = pd.DataFrame(rows, columns=["view", "m", "line", "weight", "note", "x", "y", *vega.PACKED])
+    data["m"] = data["m"].astype(np.int16)
+    labels = [r["label"] for r in history[-1]["layers"]]
+    return data, _deep_scrub_spec(len(history), labels, list(run["update_to_data"]), big, width)
+
+
+def _deep_scrub_spec(count, labels, weights, big, width):
+    font = FONT_SIZE + (5 if big else 0)
+    at = f"datum.m == {DEEP_SCRUB}"
+    only = lambda view: [{"filter": f"datum.view == '{view}' && {at}"}]   # noqa: E731
+    layer_color = vega.color(labels, legend_columns=3, field="line")
+
+    def curves(view, title, x_title, x_format=None):
+        x = {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False, "nice": False}}
+        if x_format:
+            x["axis"] = {"format": x_format, "tickCount": 5}
+        return {"height": 190, "title": {"text": title, "fontSize": font},
+                "transform": only(view) + vega.unpacked(["line"]),
+                "mark": {"type": "line", "interpolate": "step", "strokeWidth": 2},
+                "encoding": {"x": x, "y": {"field": "y", "type": "quantitative", "title": "density"},
+                             "color": layer_color}}
+
+    step = {"field": "x", "type": "quantitative", "title": "step", "scale": {"domain": [0, 1000]}}
+    ratio = {"field": "y", "type": "quantitative", "title": "log10(update std / data std)"}
+    weight_color = {**vega.color(weights, legend_columns=4, field="weight"), "title": None}
+    ud = {"width": 2 * width + 90, "height": 170, "title": {"text": "update:data of each weight", "fontSize": font},
+          "layer": [
+              {"transform": [{"filter": "datum.view == 'ud'"}], "mark": {"type": "line", "strokeWidth": 1.8},
+               "encoding": {"x": step, "y": ratio, "color": weight_color}},
+              {"data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#333"},
+               "encoding": {"y": {"datum": -3}}},
+              {"transform": only("ud"), "mark": {"type": "rule", "color": VERMILLION, "strokeWidth": 2},
+               "encoding": {"x": step}},
+              {"transform": only("ud"), "mark": {"type": "point", "filled": True, "size": 60},
+               "encoding": {"x": step, "y": ratio, "color": weight_color,
+                            "tooltip": [{"field": "weight"}, {"field": "y", "format": "+.2f", "title": "update:data"}]}},
+              {"transform": only("note"), "mark": {"type": "text", "align": "left", "baseline": "bottom", "x": 0,
+                                                   "y": -26, "fontSize": font, "fontWeight": "bold"},
+               "encoding": {"text": {"field": "note"}}},
+          ]}
+    rows = [[ud], [curves("act", "activations per layer", "activation value"),
+                   curves("grad", "gradients per layer", "gradient value", ".1~e")]]
+    spec = vega.concat_spec(rows, "lecture_deep_scrub", big, width)
+    spec["resolve"] = {"scale": {"color": "independent"}, "legend": {"color": "independent"}}
+    spec["params"] = [{"name": DEEP_SCRUB, "value": count - 1,   # a variable, so at the top (layers hold selections)
+                       "bind": {"input": "range", "min": 0, "max": count - 1, "step": 1,
+                                "name": "Statistics step (drag)"}}]
+    return spec

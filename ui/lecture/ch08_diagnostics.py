@@ -4,10 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from makemore_core import prepare
-from ui import init_lab
+from ui import classroom, init_lab
 from ui.figures import init_lab as figs
-from ui.figures.lecture import legend_below
-from ui.figures.training import GUIDE, series_figure
+from ui.figures.lecture import deep_scrub_chart, legend_below
 from ui.lecture import compute, notebook, try_it
 from ui.lecture.common import change_one_thing, look_at
 
@@ -63,28 +62,19 @@ def render(ctx):
     choice = st.radio("Run shown", list(RUNS), key="lecture_diag_run", horizontal=True)
     lr, batchnorm, gain, fan_in_scaling = RUNS[choice]
     run = compute.deep_after(ctx.digest, lr, batchnorm, gain, ctx, fan_in_scaling)
-    layers = [("", run["last"]["layers"], False)]
-    left, right = st.columns(2)
-    left.markdown("**activation distribution**")
-    left.vega_lite_chart(*figs.histogram_chart(layers, key="lecture_diag_act", legend_columns=2), width="stretch",
-                         key="lecture_diag_act")
-    right.markdown("**gradient distribution**")
-    right.vega_lite_chart(*figs.histogram_chart(layers, "grad_hist", "lecture_diag_grad", "gradient value",
-                                                legend_columns=2),
-                          width="stretch", key="lecture_diag_grad")
+    with st.container(key="lecture_diag_scrub"):   # answered in the browser: every statistics step travels with it
+        st.vega_lite_chart(*deep_scrub_chart(run, classroom.projecting()), width="stretch", key="lecture_diag_chart")
+    st.caption(f"Drag the step (or focus it and use the arrow keys): the histograms and the cursor on update:data "
+               f"follow at once, through the {len(run['history'])} statistics steps (every 25). It starts at step "
+               "1,000, the step the table below and the notebook's cells 15-18 read.")
     same_run = ctx.lecture_data and choice == next(iter(RUNS))
     st.dataframe(activation_table(run, same_run), hide_index=True, width="stretch", key="lecture_diag_table",
                  column_config={"mean": st.column_config.NumberColumn(format="%+.2f"),
                                 "std": st.column_config.NumberColumn(format="%.2f"),
                                 "saturated %": st.column_config.NumberColumn(format="%.2f"),
                                 "grad std": st.column_config.NumberColumn(format="%.6e")})
-    left, right = st.columns(2)
-    left.plotly_chart(legend_below(figs.weight_grad_figure([("", run["last"]["params"], False)]), height=460),
-                      key="lecture_diag_wgrad", config=figs.NO_TOOLBAR)
-    right.markdown("**update:data over the first 1,000 steps**")
-    right.plotly_chart(series_figure(run["steps"], run["update_to_data"], "log10(update std / data std)",
-                                     guide=GUIDE, height=460, legend="below"),
-                       key="lecture_diag_ud", config=figs.NO_TOOLBAR)
+    st.plotly_chart(legend_below(figs.weight_grad_figure([("", run["last"]["params"], False)]), height=460),
+                    key="lecture_diag_wgrad", config=figs.NO_TOOLBAR)
     weights = [p for p in run["last"]["params"] if p["ndim"] == 2]
     ratios = ", ".join(f"{p['name']} {p['grad_to_data']:.6e}" for p in weights)
     st.caption(f"grad:data at step 1,000: {ratios}.")

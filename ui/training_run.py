@@ -291,6 +291,11 @@ class Run:
                     "message": self.error or t.message}
         return {**self.status_line(), **self._copied("charts", charts)}
 
+    def snapshot_members(self) -> list:
+        """The run's snapshots at its statistics steps, in step order (makemore_core.snapshots), copied
+        under the lock (a new list; the snapshots themselves never change once made)."""
+        return self._copied("snapshots", lambda: snapshots.members(self.snapshots))
+
     def model_snapshot(self):
         """An independent copy of the model as it is now (the run may keep training)."""
         with self.lock:

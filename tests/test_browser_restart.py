@@ -1,5 +1,6 @@
 """A server killed mid-run (SIGKILL) and started again on the same cache folder: the owner's browser finds
-its run again, paused at a step no earlier than its last save, and Resume trains it on."""
+its run again, paused at a step no earlier than its last save, and Resume trains it on; a clean stop
+(SIGTERM) while it trains saves it where it is."""
 import os
 import re
 import signal
@@ -45,7 +46,8 @@ def test_a_killed_server_gives_the_owner_back_its_run_paused(browser, tmp_path):
         os.kill(proc.pid, signal.SIGKILL)                    # a crash: no clean exit, no last save
         proc.wait(10)
         (_, last_save, _), = saved(cache)                    # the newest whole file the dead server left
-        proc, url = start_app_server(env)
+        # the new server saves only at a pause, an end or a clean stop: the last check sees the stop's save
+        proc, url = start_app_server({**env, "MAKEMORE_RUN_SAVE_S": "3600"})
         page.goto(f"{url}/training?run={link}")              # the owner's browser, its cookie, its link
         page.wait_for_url(TRAINING_URL)
         wait_for_app(page)
@@ -57,13 +59,14 @@ def test_a_killed_server_gives_the_owner_back_its_run_paused(browser, tmp_path):
         assert "There is no run" not in page.inner_text("body")
         assert page.get_by_role("button", name="Pause", exact=True).is_disabled()
         click(page, "Resume")                                # its owner's controls: not watched read-only
-        wait_for_steps_above(page, back_at + 20, timeout=60)
+        before_stop = wait_for_steps_above(page, back_at + 20, timeout=60)
         assert page.locator('[data-testid="stException"]').count() == 0
-        click(page, "Pause")
-        page.wait_for_function("() => document.body.innerText.includes('paused')", timeout=20_000)
+        assert "training" in page.inner_text('[data-testid="stMainBlockContainer"]')
+        stop_server(proc)                                    # a clean stop (SIGTERM) while it trains ...
+        assert proc.returncode == -signal.SIGTERM            # stopped by it (not killed after 10 s)
     finally:
         context.close()
         stop_server(proc)
-    # the clean stop (SIGTERM) after the pause left the paused run on disk, further on than before
+    # ... saves it where it is at the exit: past the step the page showed just before, paused
     (_, final_step, final_state), = saved(cache)
-    assert final_step > last_save and final_state == "paused"
+    assert final_step >= before_stop and final_state == "paused"

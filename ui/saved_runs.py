@@ -2,7 +2,7 @@
 
 A run is saved by its own thread: every SAVE_EVERY_S seconds of training (between two chunks), when it
 pauses, and when it ends (finished, diverged, stopped); every run still training is saved once more when
-the server exits cleanly (Streamlit's own SIGTERM / Ctrl-C handling ends in a normal exit: atexit).
+the server stops cleanly (SIGTERM, Ctrl-C: the app's lifespan ends; Streamlit's signal handling is left as is).
 So a server killed mid-run loses at most the steps of the last SAVE_EVERY_S seconds of each run.
 After a restart the runs come back with their owners (ui.runs) and their links, paused where they
 were saved (a run that was training comes back paused); ended runs come back ended. A run forgotten
@@ -115,8 +115,8 @@ def forget(run):
 
 @atexit.register
 def save_all():
-    """A clean exit (SIGTERM, Ctrl-C: Streamlit stops its server, then Python exits): save every run still
-    training or waiting, where it is now."""
+    """A clean stop (ui.warm's lifespan calls it when the server stops on SIGTERM or Ctrl-C; atexit where
+    Python exits normally): save every run still training or waiting, where it is now."""
     from ui.training_run import all_runs
     for run in all_runs():
         if run.state in ("queued", "running"):

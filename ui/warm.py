@@ -40,3 +40,7 @@ async def warm_up(_app):
     build_shared()
     print(f"{READY}: every module loaded, the shared tables built", file=sys.stderr, flush=True)
     yield
+    # a clean stop (SIGTERM, Ctrl-C): the server re-raises the signal once it has stopped, so Python's atexit
+    # never runs; every run still training is saved here, where it is (ui.saved_runs)
+    from ui import saved_runs
+    saved_runs.save_all()

@@ -267,7 +267,7 @@ def load_all(folder=None) -> list:
     files = _files(folder)
     ended_links = {link_of(f[0]) for f in files if f[3]}
     loaded = []
-    for path, size, mtime, ended in sorted(files, key=lambda f: f[2]):
+    for path, _, _, ended in sorted(files, key=lambda f: f[2]):
         if not ended and link_of(path) in ended_links:
             with contextlib.suppress(OSError):
                 path.unlink()

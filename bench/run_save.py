@@ -4,9 +4,9 @@
 
 Runs of the Training page's settings (the lecture's net, statistics every 100 steps), their history
 filled as a run of that many steps would have it (every step's loss, one statistics step per 100 steps:
-the over-time series), saved into a temporary cache folder. The time is split into the part under the
+the over-time series and the snapshots), saved into a temporary cache folder. The time is split into the part under the
 run's lock (what the training thread waits for) and the whole save (encode, write, fsync, rename).
-Medians of --repeat saves.
+Medians of --repeat saves. Then the time a restarted server takes to bring them all back.
 """
 import argparse
 import os
@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["MAKEMORE_CACHE_DIR"] = tempfile.mkdtemp(prefix="makemore-bench-save-")
 os.environ["MAKEMORE_SAVE_RUNS"] = "1"
 
-from makemore_core import run_store  # noqa: E402
+from makemore_core import run_store, snapshots  # noqa: E402
 from makemore_core.data import Dataset  # noqa: E402
 from makemore_core.device import configure_threads  # noqa: E402
 from makemore_core.model import ModelConfig  # noqa: E402
@@ -48,6 +48,7 @@ def filled_run(dataset, data, model, steps, optimizer):
     if stats is not None:
         for s in range(0, steps, 100):
             run_series.record(run.series, s, stats)
+            snapshots.add(run.snapshots, snapshots.snapshot(s, stats, t.model.C))
         run.latest_stats = (steps - 100, stats)
     return run
 
@@ -76,6 +77,10 @@ def main():
         loaded = time.perf_counter() - loaded
         print(f"{name:36} {model.num_parameters():>10,} {size / 2**20:>7.2f} MB {statistics.median(locked) * 1e3:>8.0f} ms "
               f"{statistics.median(whole) * 1e3:>8.0f} ms   (reading every file so far: {loaded * 1e3:.0f} ms)")
+    start = time.perf_counter()
+    back = saved_runs.restore()
+    print(f"a restart brings the {len(back)} runs back (read, checked, rebuilt, paused) in "
+          f"{time.perf_counter() - start:.2f} s")
 
 
 if __name__ == "__main__":

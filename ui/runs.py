@@ -34,7 +34,7 @@ def run_by_id(run_id):
 
 def kept_runs() -> list:
     """The runs of every owner this server keeps (not yet forgotten), oldest first."""
-    _restore_once()
+    restore_saved()
     with _managers_lock:
         return sorted((r for m in _managers.values() for r in m.runs), key=lambda r: r.id)
 
@@ -100,15 +100,15 @@ _restored = False
 _restore_lock = threading.Lock()
 
 
-def _restore_once():
-    """Bring back the runs saved by an earlier server (ui.saved_runs), once, before any run is listed: each to
-    its owner, who has KEEP_S from now to come back for them."""
+def restore_saved() -> int:
+    """Bring back the runs saved by an earlier server (ui.saved_runs), once, before any run is listed (at server
+    start: ui.warm): each to its owner, who has KEEP_S from now to come back for them. Returns how many."""
     global _restored
     if _restored:
-        return
+        return 0
     with _restore_lock:
         if _restored:
-            return
+            return 0
         back = saved_runs.restore()
         with _managers_lock:
             for run in back:
@@ -121,6 +121,7 @@ def _restore_once():
             if back:
                 _wake_sweeper()
         _restored = True
+        return len(back)
 
 
 def owner_id() -> str:
@@ -209,7 +210,7 @@ def _sweep_forever():
 def keep_runs_alive():
     """Count this tab as a viewer of its browser's runs: any page, so that a tab which reconnects on a page
     that lists no runs (Home, Lecture, ...) still keeps them from being forgotten."""
-    _restore_once()
+    restore_saved()
     _viewer(owner_id())
 
 

@@ -299,3 +299,58 @@ def loss_log_curves_chart(curves: dict, big=False):
                        "bind": {"input": "range", "min": 0, "max": len(mids) - 1, "step": 1,
                                 "name": "Step cursor (drag)"}}]
     return data, spec
+
+
+# ---------------------------------------------------------------- chapter 2: the first steps of two nets, scrubbed
+
+SOFTMAX_SCRUB = "k"   # the step scrubber's variable: the step picked in the browser
+
+
+def softmax_scrub_chart(runs: dict, uniform: float, big=False, width=245, clip=30.0):
+    """(data, spec): chapter 2's nets side by side over their first steps (prepare.softmax_steps): the loss of
+    each step and the std of the logits going into it, one column a net, on shared axes; a range input bound
+    inside the chart moves a cursor over the steps and a text mark reads the step's loss, the logits' std and
+    the mean probability of the most likely character. The spec depends on the nets' names, the number of
+    steps and the uniform loss only."""
+    stages = list(runs)
+    rows = []
+    for stage, r in runs.items():
+        rows += [{"stage": stage, "m": k, "loss": loss, "std": std,
+                  "note": f"step {k:,} · loss {loss:.4f}\nlogits std {std:.2f} · top p {p:.2f}"}
+                 for k, (loss, std, p) in enumerate(zip(r["loss"], r["logits_std"], r["max_prob"]))]
+    data = pd.DataFrame(rows, columns=["stage", "m", "loss", "std", "note"])
+    data["m"] = data["m"].astype(np.int16)
+    count = len(next(iter(runs.values()))["loss"])
+    return data, _softmax_scrub_spec(stages, count, uniform, big, width, clip,
+                                     max(max(r["logits_std"]) for r in runs.values()))
+
+
+def _softmax_scrub_spec(stages, count, uniform, big, width, clip, top_std):
+    font = FONT_SIZE + (5 if big else 0)
+    step = {"field": "m", "type": "quantitative", "title": "step", "scale": {"domain": [0, count - 1]}}
+
+    def view(stage, field, title, domain, colour, note=False):
+        y = {"field": field, "type": "quantitative", "title": title, "scale": {"domain": domain, "clamp": True}}
+        mine, here = f"datum.stage == '{stage}'", f"datum.stage == '{stage}' && datum.m == {SOFTMAX_SCRUB}"
+        layers = [{"transform": [{"filter": mine}], "mark": {"type": "line", "strokeWidth": 1.2, "color": colour,
+                                                              "clip": True}, "encoding": {"x": step, "y": y}},
+                  {"transform": [{"filter": here}], "mark": {"type": "rule", "color": "#333"}, "encoding": {"x": step}},
+                  {"transform": [{"filter": here}], "mark": {"type": "point", "filled": True, "size": 90,
+                                                             "color": VERMILLION}, "encoding": {"x": step, "y": y}}]
+        if field == "loss":
+            layers.insert(1, {"data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#333"},
+                              "encoding": {"y": {"datum": uniform}}})
+        if note:
+            layers.append({"transform": [{"filter": here}],
+                           "mark": {"type": "text", "align": "right", "baseline": "top", "x": width - 6,
+                                    "y": 6, "fontSize": font - 1, "fontWeight": "bold", "lineBreak": "\n",
+                                    "lineHeight": font + 3}, "encoding": {"text": {"field": "note"}}})
+        return {"height": 170, "title": {"text": stage if note else "", "fontSize": font + 1}, "layer": layers}
+
+    colours = [BLUE, ORANGE]
+    rows = [[view(s, "loss", "loss (dashed: uniform)", [0, clip], c, note=True) for s, c in zip(stages, colours)],
+            [view(s, "std", "std of the logits", [0, top_std * 1.05], c) for s, c in zip(stages, colours)]]
+    spec = vega.concat_spec(rows, "lecture_softmax_scrub", big, width)
+    spec["params"] = [{"name": SOFTMAX_SCRUB, "value": 0, "bind": {"input": "range", "min": 0, "max": count - 1,
+                                                                   "step": 1, "name": "Step (drag)"}}]
+    return spec

@@ -7,9 +7,10 @@ import torch
 
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.shapes import format_shape, total_parameters, trace_shapes
-from ui import classroom, links, state
+from ui import classroom, links, runs, state
 from ui.embedding_map import project_2d
 from ui.figures.embeddings import embedding_heatmap, embedding_map, parameter_share
+from ui.figures.time_travel import embedding_scrub_chart
 from ui.safe_text import literal
 
 LECTURE = {"emb_n_embd": 10, "emb_block_size": 3, "emb_n_hidden": 100, "emb_hidden_layers": 5,
@@ -58,6 +59,36 @@ def character_map(column, C, itos, what: str, key: str):
     with column:
         st.markdown(f"**{what}** (n_embd {n_embd})" + (f" · PCA keeps {kept:.0%} of the spread" if n_embd > 2 else ""))
         st.vega_lite_chart(*embedding_map(xy, itos, axes, key, classroom.projecting()), width="stretch", key=key)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def travel_chart(run_id, step, count, big, _members, _itos):
+    """C's map at each of a run's snapshots: built once per run, step and number of snapshots."""
+    return embedding_scrub_chart(_members, _itos, big)
+
+
+def c_over_time():
+    """C's map scrubbed over the statistics steps of this browser's latest run: the vowels gather."""
+    run = runs.session_runs().latest_trained_run()
+    if run is None:
+        st.caption("Train a run on the **Training** page: its C at every statistics step appears here, with a step "
+                   "scrubber.")
+        return
+    members = run.snapshot_members()
+    if len(members) < 2:
+        st.caption(f"Run {run.number} has {len(members)} statistics step so far: C's journey appears here from the "
+                   "second one on (statistics every N steps, on the Training page).")
+        return
+    data, spec, kept = travel_chart(run.id, run.trainer.step_num, len(members), classroom.projecting(), members,
+                                    tuple(run.vocab.itos))
+    st.markdown(f"**Run {run.number}**: {literal(run.label, 200)} · C at {len(members)} statistics steps, from step "
+                f"{members[0]['step']:,} to {members[-1]['step']:,}"
+                + (f" · PCA of the last C keeps {kept:.0%} of its spread" if members[-1]["C"].shape[1] > 2 else ""))
+    with st.container(key="emb_travel"):
+        st.vega_lite_chart(data, spec, key="emb_travel_chart", width="stretch")
+    st.caption("Drag the step from the start of the run to its end: the characters start where `randn` put them and "
+               "drift as training uses them: over a long run the vowels (orange) gather, and '.' keeps apart. "
+               "Every step is drawn on the same axes (the last C's own, when n_embd > 2).")
 
 
 links.restore("embeddings", SETTINGS)
@@ -191,6 +222,10 @@ def embeddings_page():
         st.caption(f"Right: {literal(label, 200)}. It has its own settings (n_embd {model.config.n_embd}, block_size "
                    f"{model.config.block_size}); the sliders above change only the model on the left. Training has "
                    f"moved its C by **{moved:.0%}** of C's initial size (‖C − C₀‖ / ‖C₀‖).")
+
+    # ---------------------------------------------------------------- C over a run
+    st.header("4 · C during a run")
+    c_over_time()
 
 
 embeddings_page()

@@ -184,3 +184,44 @@ def test_projector_mode_draws_every_chart_with_larger_type():
         return [chart(at, key)[0]["config"]["axis"]["labelFontSize"] for key in ("emb_share", "emb_C", "emb_map_fresh")]
     normal, big = sizes(open_page()), sizes(open_app_page("embeddings", {"classroom_projector": True}))
     assert all(b > n for b, n in zip(big, normal))
+
+
+@pytest.mark.parametrize("n_embd", [2, 6])
+def test_c_is_scrubbed_over_the_latest_runs_statistics_steps(monkeypatch, default_names, n_embd):
+    """Issue 25 item 5: C's map at every snapshot of this browser's latest run, one scrubber; at each member the
+    characters sit where that snapshot's C puts them (its own columns for n_embd 2, the last C's axes beyond)."""
+    import numpy as np
+
+    import ui.runs
+    from makemore_core.training import TrainConfig
+    data = Dataset.from_path(default_names)
+    manager = ui.runs.RunManager()
+    run = manager.new_run("tiny", data, data.tensors(3), ModelConfig(n_embd=n_embd, n_hidden=16, hidden_layers=1),
+                          TrainConfig(steps=50, stats_every=10), "cpu")
+    monkeypatch.setattr(ui.runs, "session_runs", lambda: manager)
+    at = open_page()
+    assert chart(at, "emb_travel_chart") is None and any("Training" in c.value for c in at.caption)
+    run.start()
+    run.wait(30)
+    at = open_page()
+    spec, frame = chart(at, "emb_travel_chart")
+    members = run.snapshot_members()
+    assert [s["step"] for s in members] == [0, 10, 20, 30, 40]
+    scrub = spec["layer"][0]["params"][0]
+    assert scrub["bind"]["name"] == "Step (drag)" and scrub["bind"]["max"] == 4 and scrub["value"] == 0
+    notes = frame[frame["view"] == "note"].sort_values("m")["note"].tolist()
+    assert notes[2] == f"step 20 · loss {members[2]['loss']:.4f}"
+    chars = frame[(frame["view"] == "char") & (frame["m"] == 2)]
+    assert chars["line"].tolist() == list(data.vocab.itos)
+    assert set(chars[chars["line"].isin(list("aeiouy"))]["note"]) == {"vowels (a e i o u y)"}
+    xy = chars[["x", "y"]].to_numpy()
+    C = members[2]["C"].astype(np.float64)
+    if n_embd == 2:
+        assert np.allclose(xy, C, atol=1e-6)
+    else:   # distances between characters are kept up to what the two axes drop: compare on the last C's axes
+        last = members[-1]["C"].astype(np.float64)
+        _, _, Vh = np.linalg.svd(last - last.mean(0), full_matrices=False)
+        assert np.allclose(np.abs(xy), np.abs((C - last.mean(0)) @ Vh[:2].T), atol=1e-6)
+    assert not np.allclose(xy, frame[(frame["view"] == "char") & (frame["m"] == 0)][["x", "y"]].to_numpy())
+    again = chart(open_page(), "emb_travel_chart")[0]
+    assert again == spec

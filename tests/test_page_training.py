@@ -443,3 +443,37 @@ def test_a_queued_runs_view_refreshes_slowly_and_its_charts_not_at_all():
     assert charts_s is None and status_s >= 2.0
     assert training_live.refresh_every("running") == (training_live.REFRESH_S, training_live.CHART_REFRESH_S)
     assert training_live.refresh_every("paused") == (None, None)
+
+
+def test_a_run_at_rest_has_a_step_scrubber_over_its_snapshots():
+    """Time travel (issue 25): paused or ended, the run's snapshots travel with one chart and its step scrubber;
+    the member at step k holds what the run recorded at step k. While it trains there is no such chart."""
+    from makemore_core import snapshots
+    at = small(training_page(), 1_000_000, tr_stats_every=10)
+    run = start(at)
+    assert run.wait_until(lambda r: r.trainer.step_num > 0, 20)
+    assert vega_chart(at, "tr_travel_chart", required=False) is None       # training: the live view only
+    at.button(key="tr_pause").click().run()
+    assert run.wait_until(lambda r: r.state == "paused", 20)
+    at.run()
+    spec, data = vega_chart(at, "tr_travel_chart")
+    members = run.snapshot_members()
+    steps = [s["step"] for s in members]
+    assert len(members) >= 2 and steps == sorted(steps)
+    scrub = spec["vconcat"][0]["hconcat"][0]["layer"][0]["params"][0]
+    assert scrub["bind"]["name"] == "Step (drag)" and scrub["bind"]["max"] == len(members) - 1
+    assert scrub["value"] == len(members) - 1                           # it starts at the newest step
+    cursors = data[data["view"] == "cursor"].sort_values("m")
+    assert cursors["x"].tolist() == steps
+    k = len(members) // 2
+    assert cursors["note"].iloc[k] == f"step {steps[k]:,} · batch loss {members[k]['loss']:.4f} · lr 0.1"
+    act = data[(data["view"] == "act") & (data["m"] == k)]
+    first = members[k]["layers"][0]
+    assert act["line"].tolist() == [layer["label"] for layer in members[k]["layers"]]
+    ys = [float(v) for v in act["ys"].iloc[0].split(",")]
+    assert ys == pytest.approx(first["hist"]["density"].tolist(), rel=1e-4)   # 5 digits on the wire
+    assert snapshots.at_step(run.snapshots, steps[k]) is members[k]
+    again = vega_chart(at.run(), "tr_travel_chart")[0]
+    assert json.dumps(again, sort_keys=True) == json.dumps(spec, sort_keys=True)   # the same spec: data swaps
+    at.button(key="tr_resume").click().run()
+    assert vega_chart(at, "tr_travel_chart", required=False) is None

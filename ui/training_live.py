@@ -11,6 +11,7 @@ from makemore_core.model import LECTURE_SEED
 from ui import classroom, init_lab, run_hints, run_queue, runs
 from ui.figures import init_lab as init_figs
 from ui.figures import live as live_figs
+from ui.figures import time_travel as travel_figs
 from ui.hints import plural
 from ui.safe_text import literal
 
@@ -112,6 +113,28 @@ def saturation_views(run):
     with torch.no_grad():
         model(X[ix])
     return [v for v in init_lab.layer_views(model) if v["image"] is not None]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def travel_chart(run_id, step, count, big, _members, _loss_x, _loss_smooth):
+    """The step scrubber's family, built once per run, step and number of snapshots (a run at rest)."""
+    return travel_figs.training_scrub_chart(_members, _loss_x, _loss_smooth, big)
+
+
+def time_travel(run):
+    """Once a run pauses or ends, or is watched while it does not train: every diagnostic chart at any of
+    its statistics steps, picked in the browser by a step scrubber (the run's snapshots travel with the chart)."""
+    members = run.snapshot_members()
+    if len(members) < 2:
+        return
+    snap = run.snapshot()
+    st.subheader("Back in time")
+    st.caption(f"Drag the step: every chart below shows the run at that statistics step ({len(members)} kept, "
+               f"steps {members[0]['step']:,} to {members[-1]['step']:,}); the red line marks it on the loss and the "
+               "update:data ratios. Watch the histograms settle and the ratios fall as the run learns.")
+    with st.container(key="tr_travel"):
+        st.vega_lite_chart(*travel_chart(run.id, snap["step"], len(members), classroom.projecting(), members,
+                                         snap["loss_x"], snap["loss_smooth"]), key="tr_travel_chart", width="content")
 
 
 def inside_the_net(run):
@@ -294,6 +317,7 @@ def show(run, status, manager, watching):
         st.fragment(live_view, run_every=status_every)(run.id, status, manager, watching)
     st.fragment(live_charts, run_every=charts_every)(run.id, status)
     if status not in ("queued", "running"):
+        time_travel(run)
         inside_the_net(run)
     if st.session_state.pop("tr_scroll_to_live", False):   # below the charts: the element moves nothing
         scroll_to_live_view()

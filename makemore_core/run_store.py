@@ -37,6 +37,7 @@ FORMAT = "makemore-lab-run/1"
 MAX_TOTAL_BYTES = int(float(os.environ.get("MAKEMORE_RUNS_MB", "500")) * 2**20)
 # a run file: a checkpoint's model, Adam's two moments of it, and every step's loss of a 2,000,000-step run
 MAX_FILE_BYTES = 3 * checkpoint.MAX_BYTES + 8 * 2_000_000 + 64 * 2**20
+MAX_META_BYTES = 32 * 2**20   # the JSON: a 5 MB word list, 4,096 statistics steps' series, 61 snapshots fit
 STALE_TMP_S = 600   # a temporary file this old was left by a write that died (a crash, SIGKILL)
 ENDED = ".done.pt"
 ACTIVE = ".pt"
@@ -195,9 +196,11 @@ def decode(raw: bytes) -> tuple[dict, dict]:
     if not all(isinstance(k, str) and isinstance(t, torch.Tensor) for k, t in tensors.items()):
         raise RunFileError("its tensors are not a dictionary of named tensors")
     meta = tensors.pop("meta", None)
+    if not isinstance(meta, torch.Tensor) or meta.dtype != torch.uint8 or meta.numel() > MAX_META_BYTES:
+        raise RunFileError(f"its settings are missing or over {MAX_META_BYTES:,} bytes")
     try:
         meta = json.loads(meta.numpy().tobytes(), object_hook=_array_from_json)
-    except (AttributeError, ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):
         raise RunFileError("its settings are not readable") from None
     if not isinstance(meta, dict):
         raise RunFileError("its settings are not a set of settings")
@@ -264,7 +267,7 @@ def load_all(folder=None) -> list:
     files = _files(folder)
     ended_links = {link_of(f[0]) for f in files if f[3]}
     loaded = []
-    for path, size, mtime, ended in sorted(files, key=lambda f: f[2]):
+    for path, _, _, ended in sorted(files, key=lambda f: f[2]):
         if not ended and link_of(path) in ended_links:
             with contextlib.suppress(OSError):
                 path.unlink()

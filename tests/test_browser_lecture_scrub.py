@@ -3,7 +3,7 @@ keys, and read the chart at the chosen member (the text mark that names it)."""
 import re
 
 import pytest
-from conftest import wait_for_app
+from conftest import start_app_server, stop_server, wait_for_app
 
 pytestmark = pytest.mark.browser
 READ = """(a) => [...document.querySelectorAll(a.box + ' svg text')].map(e => e.textContent)
@@ -76,3 +76,46 @@ def test_chapter_8_scrubs_the_deep_nets_statistics_steps(page, app_url):
     page.get_by_text("a learning rate too low (0.001)").click()   # another run: its own family, the same chart
     page.wait_for_function(f"(a) => ({READ})(a) !== a.old", arg={**ch8.args, "old": before}, timeout=180_000)
     assert step_of(ch8.read()) == 1000   # (step 0 is the same net and minibatch in both runs)
+
+
+def loss_log_curve(k):
+    """A made-up stored run (stage k of the loss log): 200 slices of 1,000 steps, each stage a little higher."""
+    return {"step": [499.5 + 1000 * m for m in range(200)], "loss": [2 + 0.1 * k + 1 / (m + 1) for m in range(200)]}
+
+
+@pytest.fixture(scope="module")
+def loss_log_url(tmp_path_factory, dataset):
+    """A server whose disk cache holds the five loss-log runs of the default data set (as lossbook stores them)."""
+    from makemore_core import lossbook, prepare
+    cache = tmp_path_factory.mktemp("cache")
+    for k, stage in enumerate(prepare.FIRST_HALF):
+        lossbook.write_atomically(lossbook.cache_path(dataset, stage, cache_dir=cache),
+                                  {"stage": stage, "steps": 200_000, "train": 2.0, "val": 2.1, "seconds": 1.0,
+                                   "curve": loss_log_curve(k), "dataset": dataset.digest})
+    proc, url = start_app_server({"MAKEMORE_CACHE_DIR": str(cache)})
+    yield url
+    stop_server(proc)
+
+
+def reading(text):
+    """'steps 3,000–3,999original 2.2500softmax-fix ...' (the lines of the text mark) -> (first step, {stage: loss})."""
+    first = int(re.match(r"steps ([\d,]+)", text).group(1).replace(",", ""))
+    return first, {s: float(v) for s, v in re.findall(r"([a-z-]+) (\d\.\d{4})", text)}
+
+
+def test_chapter_6_step_cursor_reads_each_stages_loss(page, loss_log_url):
+    from makemore_core import prepare
+    ch6 = Scrubber(page, loss_log_url, "loss-log", ".st-key-lecture_log_scrub", "steps ",
+                   re.compile("Step cursor \\(drag\\)"))
+    first, losses = reading(ch6.read())
+    assert first == 199_000 and list(losses) == prepare.FIRST_HALF   # at the end: the losses the table gives
+    ch6.keys("Home", 1)
+    ch6.keys("ArrowRight", 3)
+    first, losses = reading(ch6.wait("steps 3,000–3,999"))
+    assert losses == {s: round(loss_log_curve(k)["loss"][3], 4) for k, s in enumerate(prepare.FIRST_HALF)}
+    seen = ch6.drag(0.5)
+    firsts = [reading(t)[0] for t in seen]
+    assert firsts[0] == 3000 and 95_000 <= firsts[-1] <= 105_000 and sorted(set(firsts)) == firsts
+    first, losses = reading(ch6.read())
+    assert losses["batchnorm"] == round(loss_log_curve(4)["loss"][first // 1000], 4)
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -71,3 +71,33 @@ def test_chapter_8_spec_is_one_for_every_run_and_the_family_is_small(deep_runs):
     assert max(sizes) < MB, sizes
     bind = json.loads(specs[0])["params"][0]["bind"]
     assert bind["input"] == "range" and bind["max"] == 40 and bind["name"] == "Statistics step (drag)"
+
+
+# ---------------------------------------------------------------- chapter 6: the loss log's curves
+
+def test_chapter_6_cursor_reads_the_mean_loss_of_the_runs_own_steps(dataset, data):
+    from makemore_core import lossbook
+    from makemore_core.model import MLP
+    from makemore_core.stages import stage_configs
+    from makemore_core.training import Trainer
+    stored = lossbook.run_stage(dataset, "kaiming", 400)   # what the loss log keeps: 200 slices of 2 steps
+    chart, spec = figs.loss_log_curves_chart({"kaiming": stored["curve"]})
+    model_config, train_config = stage_configs("kaiming", len(dataset.vocab), steps=400)
+    own = Trainer(MLP(model_config), data, train_config).run().losses   # the lecture's own step (eager)
+    m = 150
+    member = chart[(chart["m"] == m) & (chart["stage"] == "kaiming")]
+    assert member["x"].iloc[0] == pytest.approx(300.5)
+    assert member["y"].iloc[0] == pytest.approx(sum(own[300:302]) / 2, abs=1e-4)   # fast engine vs eager: ~1e-5
+    note = chart[(chart["m"] == m) & (chart["stage"] == "")]["note"].iloc[0]
+    assert note == f"steps 300–301\nkaiming {member['y'].iloc[0]:.4f}"
+
+
+def test_chapter_6_spec_depends_on_the_stages_only_and_starts_at_the_end():
+    def curves(shift):
+        return {s: {"step": [499.5 + 1000 * k for k in range(200)], "loss": [2 + shift + 1 / (k + 1) for k in range(200)]}
+                for s in prepare.FIRST_HALF}
+    (one, spec), (_, spec_other) = figs.loss_log_curves_chart(curves(0)), figs.loss_log_curves_chart(curves(0.5))
+    assert json.dumps(spec, sort_keys=True) == json.dumps(spec_other, sort_keys=True)
+    assert spec["params"][0]["value"] == 199 and spec["params"][0]["bind"]["input"] == "range"
+    assert one[one["m"] == 199]["note"].iloc[0].startswith("steps 199,000–199,999\noriginal 2.0050")
+    assert wire_bytes(one) < MB

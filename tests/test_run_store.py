@@ -87,6 +87,8 @@ def test_a_truncated_or_foreign_file_is_skipped_with_one_log_line(tmp_path, data
     cut = run_store.path_of("2-cut", False, tmp_path)
     cut.write_bytes(cut.read_bytes()[:size // 2])          # what a crash mid-write would leave without atomicity
     run_store.path_of("3-junk", True, tmp_path).write_bytes(b"not a run")
+    deep = run_store.encode(b"[" * 100_000 + b"]" * 100_000, {})   # JSON nested past Python's recursion limit
+    run_store.path_of("5-deep", False, tmp_path).write_bytes(deep)
     stray = tmp_path / ".4-x.pt.abc.tmp"   # a temporary file left by a killed write
     stray.write_bytes(b"half")
     os.utime(stray, (time.time() - 3600,) * 2)
@@ -94,7 +96,7 @@ def test_a_truncated_or_foreign_file_is_skipped_with_one_log_line(tmp_path, data
         loaded = run_store.load_all(tmp_path)
     assert [meta["run"]["link"] for meta, _ in loaded] == ["1-good"]
     lines = [r.getMessage() for r in caplog.records]
-    assert len(lines) == 2 and any("2-cut.pt" in line for line in lines) and any("3-junk" in line for line in lines)
+    assert len(lines) == 3 and all(any(name in line for line in lines) for name in ("2-cut.pt", "3-junk", "5-deep"))
     assert all("\n" not in line for line in lines)
     assert not stray.exists()
 

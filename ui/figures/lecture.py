@@ -249,3 +249,53 @@ def _deep_scrub_spec(count, labels, weights, big, width):
                        "bind": {"input": "range", "min": 0, "max": count - 1, "step": 1,
                                 "name": "Statistics step (drag)"}}]
     return spec
+
+
+# ---------------------------------------------------------------- chapter 6: the loss log's curves, with a cursor
+
+LOG_CURSOR = "slice"   # the cursor's variable: which slice of the runs (0 .. 199) the text reads
+
+
+def loss_log_curves_chart(curves: dict, big=False):
+    """(data, spec): the loss log's runs as the notebook's `plt.plot(lossi)` view, smoothed: each stage's mean
+    loss over each equal slice of its run (makemore_core.lossbook.loss_curve: 200 slices of 1,000 steps), on a
+    log axis (lossi is log10 of the loss). A range input bound inside the chart moves a cursor along the steps;
+    a text mark reads every stage's loss there. curves: {stage: {"step": [...], "loss": [...]}} (stages run
+    so far, all as long). The spec depends on the stages' names and the number of slices only."""
+    stages = list(curves)
+    mids = next(iter(curves.values()))["step"]
+    width = mids[1] - mids[0] if len(mids) > 1 else 1.0
+    rows = []
+    for m, mid in enumerate(mids):
+        lo = round(mid - (width - 1) / 2)
+        read = [f"{stage} {curves[stage]['loss'][m]:.4f}" for stage in stages]   # a line each: it fits at 1280 px
+        rows.append({"m": m, "stage": "", "x": float(mid),
+                     "note": "\n".join([f"steps {lo:,}–{lo + round(width) - 1:,}", *read])})
+        rows += [{"m": m, "stage": stage, "x": float(mid), "y": curves[stage]["loss"][m]} for stage in stages]
+    data = pd.DataFrame(rows, columns=["m", "stage", "x", "y", "note"])
+    data["m"] = data["m"].astype(np.int16)
+    font = FONT_SIZE + (5 if big else 0)
+    x = {"field": "x", "type": "quantitative", "title": "step", "scale": {"domain": [0, round(mids[-1] + width / 2)]},
+         "axis": {"labelExpr": "datum.value ? format(datum.value / 1000, 'd') + 'k' : '0'"}}
+    y = {"field": "y", "type": "quantitative", "title": "mean loss of the slice (log axis)",
+         "scale": {"type": "log", "zero": False, "nice": False}}
+    colour = vega.color(stages, legend_columns=5, field="stage")
+    here = f"datum.m == {LOG_CURSOR}"
+    layers = [
+        {"transform": [{"filter": "datum.stage != ''"}], "mark": {"type": "line", "strokeWidth": 1.8},
+         "encoding": {"x": x, "y": y, "color": colour}},
+        {"transform": [{"filter": f"datum.stage == '' && {here}"}],
+         "mark": {"type": "rule", "color": "#333", "strokeWidth": 1.5}, "encoding": {"x": x}},
+        {"transform": [{"filter": f"datum.stage != '' && {here}"}], "mark": {"type": "point", "filled": True, "size": 70},
+         "encoding": {"x": x, "y": y, "color": colour,
+                      "tooltip": [{"field": "stage"}, {"field": "y", "format": ".4f", "title": "loss"}]}},
+        {"transform": [{"filter": f"datum.stage == '' && {here}"}],
+         "mark": {"type": "text", "align": "right", "baseline": "top", "x": {"expr": "width - 8"}, "y": 8,
+                  "fontSize": font - 1, "fontWeight": "bold", "lineBreak": "\n", "lineHeight": font + 4},
+         "encoding": {"text": {"field": "note"}}},   # top right: the curves run low, the space there is free
+    ]
+    spec = vega.spec(layers, 300, big, key="lecture_log_curves")
+    spec["params"] = [{"name": LOG_CURSOR, "value": len(mids) - 1,   # at the end: the losses the table gives
+                       "bind": {"input": "range", "min": 0, "max": len(mids) - 1, "step": 1,
+                                "name": "Step cursor (drag)"}}]
+    return data, spec

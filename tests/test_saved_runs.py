@@ -112,3 +112,20 @@ def test_an_uploaded_word_list_travels_with_its_run(cache, dataset, data, monkey
     _restart(monkeypatch)
     back = run_lib.find_run(run.link)
     assert back.dataset_name == "mine.txt" and back.words == words.words and back.state == "finished"
+
+
+def test_a_restored_fast_run_makes_its_engine_when_it_resumes(cache, dataset, data, monkeypatch):
+    manager = run_lib._managers.setdefault("browser-f", run_lib.RunManager("browser-f"))
+    config = ModelConfig(vocab_size=len(dataset.vocab), n_hidden=16, hidden_layers=2)
+    run = manager.new_run("lr 0.1, 300 steps", dataset, data, config, TrainConfig(steps=300), "cpu", engine="fast-uncompiled")
+    run.step(100)
+    assert run.wait_until(lambda r: r.state == "paused", timeout=60)
+    run.set_lr(0.05)                                  # changed while paused: saved by the clean stop
+    saved_runs.save_all()
+    _restart(monkeypatch)
+    back = run_lib.find_run(run.link)
+    assert back.engine == "fast-uncompiled" and back.trainer.engine is None   # nothing compiled at restart
+    assert back.train_config.lr_changes == [(100, 0.05)] and "0.05 from step 100" in back.label
+    back.step(50)
+    assert back.wait_until(lambda r: r.state == "paused" and r.trainer.step_num == 150, timeout=60)
+    assert back.trainer.engine_status == "fast-uncompiled" and back.trainer.lrs[-1] == 0.05

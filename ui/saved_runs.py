@@ -116,10 +116,11 @@ def forget(run):
 @atexit.register
 def save_all():
     """A clean stop (ui.warm's lifespan calls it when the server stops on SIGTERM or Ctrl-C; atexit where
-    Python exits normally): save every run still training or waiting, where it is now."""
-    from ui.training_run import all_runs
+    Python exits normally): save every run that may train on, where it is now (a paused one too: its
+    learning rate may have been changed since it paused)."""
+    from ui.training_run import ACTIVE_STATES, all_runs
     for run in all_runs():
-        if run.state in ("queued", "running"):
+        if run.state in ACTIVE_STATES:
             run.pause()
             save(run, ended=False)
 

@@ -147,3 +147,24 @@ def test_chapter_2_spec_does_not_depend_on_the_numbers_and_the_family_is_small(f
     assert json.dumps(spec, sort_keys=True) == json.dumps(other, sort_keys=True)
     full = {s: {k: v * 25 for k, v in r.items()} for s, r in first_steps.items()}   # as long as the chapter's 1,000
     assert wire_bytes(figs.softmax_scrub_chart(full, 3.2958)[0]) < MB
+
+
+# ---------------------------------------------------------------- chapter 10: the BatchNorm widget
+
+def test_chapter_10_member_at_5_5_is_a_float64_normalization():
+    from ui.lecture.ch10_bonus import X0S
+    family = [(x0, demos.normalize_five(x0)) for x0 in X0S]
+    chart, spec = figs.normalize_chart(family)
+    x = np.array(demos.five_values(), dtype=np.float64)
+    x[0] = 5.5
+    oracle = (x - x.mean()) / x.std(ddof=1)   # the widget's rule: the unbiased std, no eps
+    member = chart[chart["at"] == 5.5]
+    points = lambda kind: member[member["point"] == kind]["value"].to_numpy()   # noqa: E731
+    np.testing.assert_allclose(points("normalized"), oracle, atol=1e-5)
+    assert list(points("the moved input")) == [5.5]
+    assert f"mean {x.mean():.2f}, std {x.std(ddof=1):.2f}" in member[member["part"] == "note"]["note"].iloc[0]
+    bind = spec["params"][0]["bind"]
+    assert (bind["min"], bind["max"], bind["step"], len(X0S)) == (-30, 30, 0.5, 121)
+    assert wire_bytes(chart) < MB
+    again = figs.normalize_chart(family[::-1])[1]   # the spec is the slider's, not the numbers'
+    assert json.dumps(again, sort_keys=True) != "" and again["layer"] == spec["layer"]

@@ -99,43 +99,58 @@ NORMALIZE_SERIES = ["inputs: N(mean, std)", "normalized: N(0, 1)"]
 NORMALIZE_REACH = (6.5, 31.0)   # the widget's x axis: near 0, or the whole slider (x0 up to ±30)
 
 
-def normalize_reach(x0: float) -> float:
-    """The x axis' half-width for x0: the near one while x0 fits on it (two specs only, so a step within
-    one changes the data alone), the whole slider's beyond."""
-    return NORMALIZE_REACH[0] if abs(x0) <= NORMALIZE_REACH[0] - 0.5 else NORMALIZE_REACH[1]
-
-
-def normalize_chart(x, y, mu: float, sigma: float, big=False, reach: float = NORMALIZE_REACH[0]):
-    """(data, spec): the notebook's BatchNorm widget. Five inputs (top row) joined to their normalized values
-    (bottom row), with the Gaussian of the inputs' mean and std and the unit Gaussian. The mean and std go
-    in the heading above it, not the legend, so that a step changes the data only. reach: the axis' half-width
-    (normalize_reach: every input is on it)."""
-    xs = np.linspace(-reach, reach, 241)
+def normalize_chart(members, big=False):
+    """(data, spec): the notebook's BatchNorm widget, for every place of its slider at once: a range input bound
+    inside the chart picks x0 in the browser. Five inputs (top row) joined to their normalized values (bottom
+    row), with the Gaussian of the inputs' mean and std and the unit Gaussian, and a text mark with the mean and
+    std. members: [(x0, lecture_demos.normalize_five(x0))] on the slider's even steps. The x axis is the near
+    one while x0 fits on it, else the whole slider's (every input is on it). The spec depends on the slider's
+    range only."""
+    xs = np.linspace(-NORMALIZE_REACH[1], NORMALIZE_REACH[1], 249)   # 0.25 apart: smooth on the near axis too
     pdf = lambda m, s: np.exp(-0.5 * ((xs - m) / s) ** 2) / (s * math.sqrt(2 * math.pi))  # noqa: E731
-    curves = pd.concat([pd.DataFrame({"value": xs, "height": pdf(m, s), "series": name})
-                        for (m, s), name in zip([(mu, max(sigma, 1e-6)), (0.0, 1.0)], NORMALIZE_SERIES)])
-    points = pd.DataFrame({"value": [*x, *y], "height": [1.0] * len(x) + [0.0] * len(y),
-                           "point": ["the moved input"] + ["input"] * (len(x) - 1) + ["normalized"] * len(y)})
-    links = pd.DataFrame({"value": list(x), "to": list(y), "height": 1.0, "bottom": 0.0})
-    data = pd.concat([curves.assign(part="curve"), points.assign(part="point"), links.assign(part="link")],
-                     ignore_index=True)
-    x_axis = {"field": "value", "type": "quantitative", "title": "value", "scale": {"domain": [-reach, reach]}}
+    # the unit Gaussian once, for every x0 (no `at`); the inputs' Gaussian per x0, at 4 digits: the family < 1 MB
+    rows = [{"part": "curve", "series": NORMALIZE_SERIES[1], **vega.packed(xs, pdf(0.0, 1.0), digits=4)}]
+    for x0, r in members:
+        x, y = r["x"], r["y"]
+        rows.append({"at": x0, "part": "curve", "series": NORMALIZE_SERIES[0],
+                     **vega.packed(xs, pdf(r["mu"], max(r["sigma"], 1e-6)), digits=4)})
+        rows += [{"at": x0, "part": "point", "point": p, "value": v, "height": h}
+                 for v, h, p in zip([*x, *y], [1.0] * len(x) + [0.0] * len(y),
+                                    ["the moved input"] + ["input"] * (len(x) - 1) + ["normalized"] * len(y))]
+        rows += [{"at": x0, "part": "link", "value": a, "to": b, "height": 1.0, "bottom": 0.0} for a, b in zip(x, y)]
+        rows.append({"at": x0, "part": "note", "note": f"x0 = {x0:g} · the five inputs: mean {r['mu']:.2f}, std "
+                                                       f"{r['sigma']:.2f} → normalized: mean 0, std 1"})
+    data = pd.DataFrame(rows, columns=["at", "part", "series", "point", "value", "to", "height", "bottom", "note",
+                                       *vega.PACKED])
+    near, far = NORMALIZE_REACH
+    domain = {"expr": f"abs(x0) <= {near - 0.5} ? [-{near}, {near}] : [-{far}, {far}]"}
+    x_axis = {"field": "value", "type": "quantitative", "title": "value", "scale": {"domain": domain}}
     y_axis = {"field": "height", "type": "quantitative", "title": None, "scale": {"domain": [-0.1, 1.1]},
               "axis": {"values": [0, 1], "labelExpr": "datum.value == 1 ? 'x' : '(x − μ) / σ'"}}
-    only = lambda part: [{"filter": f"datum.part == '{part}'"}]   # noqa: E731
+    only = lambda part: [{"filter": f"datum.part == '{part}' && abs(datum.at - x0) < 1e-6"}]   # noqa: E731
+    curve_x = {**x_axis, "field": "x"}
     layers = [
-        {"transform": only("link"), "mark": {"type": "rule", "color": "black", "opacity": 0.25},
+        {"transform": only("link"), "mark": {"type": "rule", "color": "black", "opacity": 0.25, "clip": True},
          "encoding": {"x": x_axis, "x2": {"field": "to"}, "y": y_axis, "y2": {"field": "bottom"}}},
-        {"transform": only("curve"), "mark": {"type": "line", "strokeWidth": 2},
-         "encoding": {"x": x_axis, "y": y_axis, "color": {**vega.color(NORMALIZE_SERIES), "scale": {
+        {"transform": [{"filter": "datum.part == 'curve' && (!isValid(datum.at) || abs(datum.at - x0) < 1e-6)"},
+                       *vega.unpacked(["series"])], "mark": {"type": "line", "strokeWidth": 2, "clip": True},
+         "encoding": {"x": curve_x, "y": {**y_axis, "field": "y"}, "color": {**vega.color(NORMALIZE_SERIES), "scale": {
              "domain": NORMALIZE_SERIES, "range": [BLUE, VERMILLION]}}}},   # the outputs red, as the text says
         {"transform": only("point"), "mark": {"type": "circle", "size": 180, "opacity": 1},
          "encoding": {"x": x_axis, "y": y_axis, "tooltip": [{"field": "point"}, {"field": "value", "format": ".2f"}],
                       "fill": {"field": "point", "type": "nominal", "legend": None,
                                "scale": {"domain": ["the moved input", "input", "normalized"],
                                          "range": [ORANGE, BLUE, VERMILLION]}}}},
+        {"transform": only("note"), "mark": {"type": "text", "align": "left", "baseline": "bottom", "x": 0, "y": -8,
+                                             "fontSize": FONT_SIZE + (5 if big else 0), "fontWeight": "bold"},
+         "encoding": {"text": {"field": "note"}}},
     ]
-    return data, vega.spec(layers, 300, big, key="lecture_widget")
+    spec = vega.spec(layers, 300, big, key="lecture_widget")
+    values = [x0 for x0, _ in members]
+    spec["params"] = [{"name": "x0", "value": 0.0, "bind": {   # a variable, at the top; the value is x0 itself
+        "input": "range", "min": min(values), "max": max(values), "step": values[1] - values[0],
+        "name": "x0: the first of the five values (drag)"}}]
+    return data, spec
 
 
 def loss_log_figure(rows):

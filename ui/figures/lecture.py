@@ -168,14 +168,6 @@ def running_vs_calibrated_figure(calibrated, running, steps: int):
                    legend=dict(orientation="h", y=1.0, x=0, yanchor="bottom"), margin=dict(l=60, r=20, t=80, b=50))
 
 
-def legend_below(fig, height=460):
-    """A reused figure with its legend under the plot: in a half-width column a legend on the right
-    leaves the plot a sliver."""
-    fig.update_layout(legend=dict(orientation="h", y=-0.3, x=0, yanchor="top", font=dict(size=12)), height=height,
-                      margin=dict(t=50, b=150))
-    return fig
-
-
 # ---------------------------------------------------------------- chapter 8: the deep net's steps, scrubbed
 
 DEEP_SCRUB = "at"   # the step scrubber's variable: the member (statistics step) index picked in the browser

@@ -68,21 +68,21 @@ def save(path, model: MLP, vocab: Vocab, extra: dict | None = None):
         f.write(to_bytes(model, vocab, extra))
 
 
-def _check_size(raw: bytes):
-    """Refuse files, and zip archives (torch.save's format) that unpack, beyond MAX_BYTES: a 1 MB file
+def _check_size(raw: bytes, limit: int = MAX_BYTES):
+    """Refuse files, and zip archives (torch.save's format) that unpack, beyond `limit`: a 1 MB file
     of compressed zeros would otherwise unpack to a gigabyte inside torch.load. Its pickle, which
     describes everything but the tensors' bytes, is a few KB in any checkpoint the lab writes."""
     mb = lambda n: f"{n / 2**20:.1f} MB"  # noqa: E731
-    if len(raw) > MAX_BYTES:
-        raise CheckpointError(f"the file is {mb(len(raw))}; a checkpoint may be at most {mb(MAX_BYTES)}")
+    if len(raw) > limit:
+        raise CheckpointError(f"the file is {mb(len(raw))}; a checkpoint may be at most {mb(limit)}")
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         raise CheckpointError("not a makemore lab checkpoint (the file could not be read as one)") from None
     unpacked = sum(info.file_size for info in infos)
-    if unpacked > MAX_BYTES:
-        raise CheckpointError(f"the file unpacks to {mb(unpacked)}; a checkpoint may hold at most {mb(MAX_BYTES)}")
+    if unpacked > limit:
+        raise CheckpointError(f"the file unpacks to {mb(unpacked)}; a checkpoint may hold at most {mb(limit)}")
     pickle_size = sum(info.file_size for info in infos if info.filename.endswith("data.pkl"))
     if len(infos) > MAX_RECORDS or pickle_size > MAX_PICKLE:
         raise CheckpointError(f"not a makemore lab checkpoint (it describes more than any checkpoint does: "

@@ -506,7 +506,7 @@ def lab_results():
         if tabs[2].open:   # only the open tab is drawn (issue 13)
             st.caption("The gradient of every 2-D weight, and grad:data = std(grad) / std(weight): how big a step "
                        "is next to the weight it changes. The softened last layer stands out at step 0.")
-            st.plotly_chart(figs.weight_grad_figure(rows(lambda r: r["stats"]["params"])), key="init_wgrad_chart")
+            st.plotly_chart(figs.weight_grad_figure(rows(lambda r: r["stats"]["params"]), big), key="init_wgrad_chart")
             show_tables(weight_table, rows(lambda r: r["stats"]["params"]),
                         {"grad std": SCI, "grad:data": SCI, "÷ median": "%.1f"})
     with tabs[3]:
@@ -535,12 +535,12 @@ def lab_results():
                             continue
                         shown = v["image"].shape[0]
                         title = f"{tag} · {v['label']}" if tag else v["label"]
-                        st.plotly_chart(figs.saturation_figure(v["image"], title), key=f"init_sat_chart_{tag or 'B'}",
+                        st.plotly_chart(figs.saturation_figure(v["image"], title, big=big), key=f"init_sat_chart_{tag or 'B'}",
                                         config=figs.NO_TOOLBAR)
                         st.markdown(f"**{v['flat_pct']:.1f}%** of the cells are white · {plural(v['dead'], 'dead neuron', bold=True)} "
                                     f"of {v['image'].shape[1]}" + (f" · first {shown} of {v['examples']} examples drawn"
                                                                    if shown < v["examples"] else ""))
-            st.plotly_chart(figs.preactivation_figure(picked, settings["nonlinearity"]), key="init_preact_chart")
+            st.plotly_chart(figs.preactivation_figure(picked, settings["nonlinearity"], big), key="init_preact_chart")
             st.caption("The input of the nonlinearity. For tanh, the shaded tails beyond ±2.65 are where it is flat: "
                        "the wider this distribution, the more white in the image.")
     with tabs[4]:

@@ -62,8 +62,7 @@ def shown_run(notice):
             st.session_state["tr_watching"] = linked.link
         else:
             notice.warning(f"There is no run {literal(link.split('-')[0])} on this server (any more): runs are forgotten "
-                           f"{run_lib.KEEP_S / 60:g} minutes after their browser's last tab left, and when the server "
-                           "restarts.")
+                           f"{run_lib.KEEP_S / 60:g} minutes after their browser's last tab left.")
     watched = run_lib.find_run(st.session_state.get("tr_watching"))
     watching = watched is not None
     shown = watched if watching else manager.shown

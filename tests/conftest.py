@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 LECTURE_NAMES = ROOT.parent / "shared" / "data" / "names.txt"
 DEFAULT_NAMES = ROOT / "data" / "names.txt"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Runs are saved to disk only where a test asks for it (test_saved_runs, its servers): elsewhere a test's runs
+# would be written to the shared cache folder and come back in the next session's servers.
+os.environ.setdefault("MAKEMORE_SAVE_RUNS", "0")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 

@@ -100,3 +100,26 @@ def test_hide_controls_hides_what_belongs_to_them(projector, app_url):
     wait_for_app(page)
     wait_for_rerun(page)
     assert page.locator('[class*="st-key-"][class*="_quick_train"]').filter(visible=True).count() == 0
+
+
+def test_charts_grow_taller_in_projector_mode(projector, app_url):
+    """At 1920x1080 a chart is taller in projector mode than without it, Vega-Lite (the lab's activations) and
+    plotly (its weight gradients) alike: one rule, ui.figures.common.chart_height."""
+    page = projector
+    heights = {}
+    for mode, query in (("normal", ""), ("projector", "?projector=1")):
+        page.goto(f"{app_url}/init{query}")
+        wait_for_app(page)
+        vega = page.locator(f"{MAIN} .st-key-init_tab svg.marks").first   # the Activations tab's histograms
+        vega.wait_for(state="visible", timeout=120_000)
+        heights[mode] = {"vega": vega.bounding_box()["height"]}
+        page.get_by_role("tab", name="Weight gradients", exact=True).click()   # only the open tab is drawn
+        plotly = page.locator(f"{MAIN} .st-key-init_tab .js-plotly-plot .main-svg").first
+        plotly.wait_for(state="visible", timeout=60_000)
+        wait_for_rerun(page)
+        heights[mode]["plotly"] = plotly.bounding_box()["height"]
+        page.get_by_role("tab", name="Activations", exact=True).click()   # the lab's default tab for the next visit
+        wait_for_rerun(page)
+    print("chart heights at 1920x1080 (px):", heights)
+    assert heights["projector"]["vega"] >= 1.35 * heights["normal"]["vega"], heights
+    assert heights["projector"]["plotly"] == pytest.approx(1.6 * heights["normal"]["plotly"], rel=0.03), heights

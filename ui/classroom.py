@@ -1,7 +1,8 @@
 """For a class: projector mode, a teacher's link that hides parts of the app, and the page's own link.
 
 - Projector mode (a sidebar toggle, `projector=1` in the link): larger type (body text 22 px, st.metric
-  values 48 px: the largest text; chart tick labels 18 px at 1920 wide), thicker chart lines, dark
+  values 48 px: the largest text; chart tick labels 18 px at 1920 wide; charts 1.6x taller, by
+  ui.figures.common.chart_height, which the figure functions apply when given `big`), thicker chart lines, dark
   captions, a compact layout.
 - `hide=sidebar,controls,gain,...` in a link: `sidebar` hides the sidebar, `controls` every input
   on the page and what belongs to them (presets, their captions and headings, Compare A/B, expanders

@@ -4,7 +4,8 @@ Runs (ui.training_run) belong to an owner, the browser that started them (its XS
 survives a reload and a network blip; a tab's session where there is none), and live in a server-wide
 registry, not in the tab's session: a reload or a reconnect finds them again. When no tab of the owner
 has been connected for KEEP_S seconds, its runs are stopped and forgotten. Any tab may watch a run by
-its id (the Training page's ?run= link), read-only when it is someone else's.
+its id (the Training page's ?run= link), read-only when it is someone else's. Runs are kept on disk too
+(ui.saved_runs): after a restart the first request brings them back to their owners, paused.
 """
 import hashlib
 import os
@@ -13,6 +14,7 @@ import time
 
 import streamlit as st
 
+from ui import saved_runs
 from ui.training_run import Run
 
 KEEP_S = float(os.environ.get("MAKEMORE_KEEP_RUNS_S", "1800"))   # runs kept after the owner's last tab left
@@ -32,6 +34,7 @@ def run_by_id(run_id):
 
 def kept_runs() -> list:
     """The runs of every owner this server keeps (not yet forgotten), oldest first."""
+    restore_saved()
     with _managers_lock:
         return sorted((r for m in _managers.values() for r in m.runs), key=lambda r: r.id)
 
@@ -83,8 +86,9 @@ class RunManager:
         return None if run is None else (run.model_snapshot(), run.vocab, f"run {run.number}: {run.label}")
 
     def release(self):
-        """Stop and drop every run: once their threads end, nothing of this server holds them."""
+        """Stop and drop every run, and its file: once their threads end, nothing of this server holds them."""
         for run in self.runs:
+            saved_runs.forget(run)
             run.stop()
         self.runs.clear()
         self.shown_id = None
@@ -92,6 +96,32 @@ class RunManager:
 
 _managers: dict[str, RunManager] = {}   # owner -> its runs, server-wide
 _managers_lock = threading.Lock()
+_restored = False
+_restore_lock = threading.Lock()
+
+
+def restore_saved() -> int:
+    """Bring back the runs saved by an earlier server (ui.saved_runs), once, before any run is listed (at server
+    start: ui.warm): each to its owner, who has KEEP_S from now to come back for them. Returns how many."""
+    global _restored
+    if _restored:
+        return 0
+    with _restore_lock:
+        if _restored:
+            return 0
+        back = saved_runs.restore()
+        with _managers_lock:
+            for run in back:
+                manager = _managers.setdefault(run.owner, RunManager(run.owner))
+                manager.runs.append(run)
+                manager.numbered = max(manager.numbered, run.number)
+                manager.shown_id = run.id
+                if manager.viewers <= 0:
+                    manager.left_at = time.time()
+            if back:
+                _wake_sweeper()
+        _restored = True
+        return len(back)
 
 
 def owner_id() -> str:
@@ -180,6 +210,7 @@ def _sweep_forever():
 def keep_runs_alive():
     """Count this tab as a viewer of its browser's runs: any page, so that a tab which reconnects on a page
     that lists no runs (Home, Lecture, ...) still keeps them from being forgotten."""
+    restore_saved()
     _viewer(owner_id())
 
 

@@ -16,7 +16,7 @@ import weakref
 from makemore_core import checkpoint, snapshots
 from makemore_core.model import MLP, ModelConfig
 from makemore_core.training import TrainConfig, Trainer
-from ui import eval_jobs, run_queue, run_series
+from ui import eval_jobs, run_queue, run_series, saved_runs
 
 READ_WAIT_S = 0.05   # a page refresh waits at most this long for a training run's lock (see Run._copied)
 _ids = itertools.count(1)
@@ -48,6 +48,7 @@ class Run:
         self.dataset_name = dataset.name
         self.data, self.data_key = data, eval_jobs.data_key(dataset)   # what its evaluation runs on
         self.vocab = dataset.vocab
+        self.words = dataset.words    # saved with the run where it is not the default list (ui.saved_runs)
         self.model_config = model_config if model is None else model.config
         self.device = str(device)
         self.source = source          # e.g. "continued from checkpoint x.pt"
@@ -78,8 +79,12 @@ class Run:
         if self.alive:
             self.step(steps) if steps else self.unpause()
             return
-        if self.state != "created":
+        if self.state not in ("created", "paused"):   # paused with no thread: restored after a restart
             return                    # finished, diverged or stopped runs stay as they are
+        if self.engine != "eager" and self.trainer.engine is None:   # a restored run makes its engine now
+            from makemore_core.engine import make_engine
+            self.trainer.engine = make_engine(self.trainer, self.engine)
+        self.pause_requested.clear()
         self.steps_budget = steps
         self.state = "queued"
         self.thread = threading.Thread(target=self._loop, name=f"makemore-run-{self.id}", daemon=True)
@@ -89,6 +94,9 @@ class Run:
         self.pause_requested.set()
 
     def unpause(self):
+        if not self.alive:
+            self.start()
+            return
         self.steps_budget = None
         self.pause_requested.clear()
         self.resume.set()
@@ -105,6 +113,9 @@ class Run:
     def stop(self):
         self.stop_requested.set()
         self.resume.set()
+        if self.state == "paused" and not self.alive:   # restored, never resumed: no thread to say it
+            self.state = "stopped"
+            saved_runs.save(self)
 
     @property
     def train_config(self) -> TrainConfig:
@@ -138,6 +149,12 @@ class Run:
 
     def _loop(self):
         try:
+            self._train_and_wait()
+        finally:
+            saved_runs.save(self)     # paused, finished, stopped or failed: kept as it is now
+
+    def _train_and_wait(self):
+        try:
             while True:
                 self.state = "queued"
                 if not run_queue.queue.acquire(self):          # queued until a slot frees (or the run is stopped)
@@ -157,6 +174,7 @@ class Run:
                     return
                 self.state = "paused"
                 self.progress.clear()
+                saved_runs.save(self)
                 self.resume.wait()
                 self.resume.clear()
                 if self.stop_requested.is_set():
@@ -189,6 +207,7 @@ class Run:
                     self._record_stats()
             if self.steps_budget is not None:
                 self.steps_budget -= done
+            saved_runs.save_if_due(self)
             now = time.perf_counter()
             if now >= next_mark:
                 self.progress.append((now, trainer.step_num))
@@ -218,7 +237,7 @@ class Run:
 
     @property
     def active(self):
-        return self.state in ACTIVE_STATES and (self.alive or self.state == "created")
+        return self.state in ACTIVE_STATES and (self.alive or self.state in ("created", "paused"))
 
     def steps_per_s(self):
         """Recent training speed (last few seconds), or the run's average when just resumed."""

@@ -38,5 +38,12 @@ def build_shared():
 async def warm_up(_app):
     import_everything()
     build_shared()
-    print(f"{READY}: every module loaded, the shared tables built", file=sys.stderr, flush=True)
+    from ui import runs
+    back = runs.restore_saved()   # the runs an earlier server saved, before the first visitor asks for them
+    print(f"{READY}: every module loaded, the shared tables built, {back} saved run{'s' * (back != 1)} back",
+          file=sys.stderr, flush=True)
     yield
+    # a clean stop (SIGTERM, Ctrl-C): the server re-raises the signal once it has stopped, so Python's atexit
+    # never runs; every run still training is saved here, where it is (ui.saved_runs)
+    from ui import saved_runs
+    saved_runs.save_all()

@@ -18,10 +18,20 @@ pio.templates["makemore"].layout.font.color = "#1f2027"   # dark text: plotly's 
 pio.templates.default = "makemore"
 
 
-def styled(fig: go.Figure, title=None, height=380, uirevision="keep") -> go.Figure:
+PROJECTOR_HEIGHT = 1.6   # projector mode: every chart this much taller (the live Training charts were 95 px strips)
+
+
+def chart_height(height, big=False):
+    """A chart's height in pixels, taller in projector mode (`big`): the one rule for Vega-Lite (ui.figures.vega)
+    and plotly (styled, and the lab's own frame). A height per row (Vega-Lite's {"step": n}) stays: it is sized
+    to its labels."""
+    return round(height * PROJECTOR_HEIGHT) if big and isinstance(height, (int, float)) else height
+
+
+def styled(fig: go.Figure, title=None, height=380, uirevision="keep", big=False) -> go.Figure:
     """Common layout: title, font size, margins; uirevision keeps zoom across refreshes."""
     fig.update_layout(
-        title=title, height=height, font=dict(size=FONT_SIZE), margin=dict(l=60, r=20, t=50 if title else 20, b=50),
+        title=title, height=chart_height(height, big), font=dict(size=FONT_SIZE), margin=dict(l=60, r=20, t=50 if title else 20, b=50),
         uirevision=uirevision,
         legend=dict(bgcolor="rgba(255,255,255,0.6)"),
     )

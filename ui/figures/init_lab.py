@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from . import vega
-from .common import BLUE, FONT_SIZE, GREEN, GREY, ORANGE, VERMILLION, color
+from .common import BLUE, FONT_SIZE, GREEN, GREY, ORANGE, VERMILLION, chart_height, color
 
 TANH_FLAT = math.atanh(0.99)   # |pre-activation| beyond this: |tanh| > 0.99, a flat tail
 NO_TOOLBAR = {"displayModeBar": False}
@@ -41,10 +41,10 @@ def _template():
             "data": {k: v for k, v in full["data"].items() if k in TRACES}}
 
 
-def _figure(traces, title=None, height=380, **layout) -> go.Figure:
-    """The look of ui.figures.common.styled (font, margins, uirevision), without validation."""
+def _figure(traces, title=None, height=380, big=False, **layout) -> go.Figure:
+    """The look of ui.figures.common.styled (font, margins, uirevision, taller when `big`), without validation."""
     base = dict(
-        title=dict(text=title) if title else None, height=height, font=dict(size=FONT_SIZE),
+        title=dict(text=title) if title else None, height=chart_height(height, big), font=dict(size=FONT_SIZE),
         margin=dict(l=60, r=20, t=50 if title else 20, b=50), uirevision="keep", template=_template(),
         legend=dict(bgcolor="rgba(255,255,255,0.6)"),
     )
@@ -142,7 +142,7 @@ def histogram_chart(rows, field="hist", key="init_act_chart", x_title="activatio
                    legend_columns=legend_columns)
 
 
-def weight_grad_figure(rows) -> go.Figure:
+def weight_grad_figure(rows, big=False) -> go.Figure:
     """rows: [(tag, parameter statistics, dash)]. The gradient of each 2-D weight, each curve divided
     by its own peak: C's narrow spike would otherwise flatten every other layer to the axis."""
     traces = []
@@ -154,21 +154,21 @@ def weight_grad_figure(rows) -> go.Figure:
             peak = density.max() if density.size and density.max() > 0 else 1.0
             traces.append(_line(p["grad_hist"]["x"], density / peak, f"{_prefix(tag)}{p['name']} ({shape})",
                                 i, dash, group=tag))
-    return _figure(traces, "weight gradients, each scaled to its peak",
+    return _figure(traces, "weight gradients, each scaled to its peak", big=big,
                    xaxis=_axis("gradient value", exponentformat="e"), yaxis=_axis("density ÷ its peak"))
 
 
-def saturation_figure(image, title: str, height=300) -> go.Figure:
+def saturation_figure(image, title: str, height=300, big=False) -> go.Figure:
     """examples x neurons; white where the unit is flat (|h| > 0.99 for tanh, 0 for ReLU)."""
     cols = image.shape[1]
     heat = dict(type="heatmap", z=image, zmin=0, zmax=1, colorscale=[[0, "black"], [1, "white"]], showscale=False,
                 hovertemplate="example %{y}, neuron %{x}: %{z}<extra></extra>")
-    return _figure([heat], title, height=height, plot_bgcolor="black",
+    return _figure([heat], title, height=height, big=big, plot_bgcolor="black",
                    xaxis=_axis("neuron", range=[-0.5, cols - 0.5], showgrid=False, zeroline=False),
                    yaxis=_axis("example", autorange="reversed", showgrid=False, zeroline=False))
 
 
-def preactivation_figure(rows, nonlinearity: str) -> go.Figure:
+def preactivation_figure(rows, nonlinearity: str, big=False) -> go.Figure:
     """rows: [(tag, layer view, dash)]. The input of the nonlinearity; its flat region shaded."""
     traces = [_line(v["pre_hist"]["x"], v["pre_hist"]["density"], f"{_prefix(tag)}std {v['pre_std']:.2f}", k, dash)
               for k, (tag, v, dash) in enumerate(rows)]
@@ -184,7 +184,7 @@ def preactivation_figure(rows, nonlinearity: str) -> go.Figure:
         shapes = [dict(shade, x0=-span * 1.05, x1=0)]
         notes = [dict(x=0, y=1, yref="paper", xanchor="right", yanchor="top", showarrow=False,
                       text="ReLU outputs 0 ", font=dict(color=VERMILLION, size=13))]
-    return _figure(traces, "pre-activation distribution", height=300, shapes=shapes, annotations=notes,
+    return _figure(traces, "pre-activation distribution", height=300, big=big, shapes=shapes, annotations=notes,
                    xaxis=_axis("pre-activation value"), yaxis=_axis("density"))
 
 

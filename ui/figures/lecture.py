@@ -99,43 +99,58 @@ NORMALIZE_SERIES = ["inputs: N(mean, std)", "normalized: N(0, 1)"]
 NORMALIZE_REACH = (6.5, 31.0)   # the widget's x axis: near 0, or the whole slider (x0 up to ±30)
 
 
-def normalize_reach(x0: float) -> float:
-    """The x axis' half-width for x0: the near one while x0 fits on it (two specs only, so a step within
-    one changes the data alone), the whole slider's beyond."""
-    return NORMALIZE_REACH[0] if abs(x0) <= NORMALIZE_REACH[0] - 0.5 else NORMALIZE_REACH[1]
-
-
-def normalize_chart(x, y, mu: float, sigma: float, big=False, reach: float = NORMALIZE_REACH[0]):
-    """(data, spec): the notebook's BatchNorm widget. Five inputs (top row) joined to their normalized values
-    (bottom row), with the Gaussian of the inputs' mean and std and the unit Gaussian. The mean and std go
-    in the heading above it, not the legend, so that a step changes the data only. reach: the axis' half-width
-    (normalize_reach: every input is on it)."""
-    xs = np.linspace(-reach, reach, 241)
+def normalize_chart(members, big=False):
+    """(data, spec): the notebook's BatchNorm widget, for every place of its slider at once: a range input bound
+    inside the chart picks x0 in the browser. Five inputs (top row) joined to their normalized values (bottom
+    row), with the Gaussian of the inputs' mean and std and the unit Gaussian, and a text mark with the mean and
+    std. members: [(x0, lecture_demos.normalize_five(x0))] on the slider's even steps. The x axis is the near
+    one while x0 fits on it, else the whole slider's (every input is on it). The spec depends on the slider's
+    range only."""
+    xs = np.linspace(-NORMALIZE_REACH[1], NORMALIZE_REACH[1], 249)   # 0.25 apart: smooth on the near axis too
     pdf = lambda m, s: np.exp(-0.5 * ((xs - m) / s) ** 2) / (s * math.sqrt(2 * math.pi))  # noqa: E731
-    curves = pd.concat([pd.DataFrame({"value": xs, "height": pdf(m, s), "series": name})
-                        for (m, s), name in zip([(mu, max(sigma, 1e-6)), (0.0, 1.0)], NORMALIZE_SERIES)])
-    points = pd.DataFrame({"value": [*x, *y], "height": [1.0] * len(x) + [0.0] * len(y),
-                           "point": ["the moved input"] + ["input"] * (len(x) - 1) + ["normalized"] * len(y)})
-    links = pd.DataFrame({"value": list(x), "to": list(y), "height": 1.0, "bottom": 0.0})
-    data = pd.concat([curves.assign(part="curve"), points.assign(part="point"), links.assign(part="link")],
-                     ignore_index=True)
-    x_axis = {"field": "value", "type": "quantitative", "title": "value", "scale": {"domain": [-reach, reach]}}
+    # the unit Gaussian once, for every x0 (no `at`); the inputs' Gaussian per x0, at 4 digits: the family < 1 MB
+    rows = [{"part": "curve", "series": NORMALIZE_SERIES[1], **vega.packed(xs, pdf(0.0, 1.0), digits=4)}]
+    for x0, r in members:
+        x, y = r["x"], r["y"]
+        rows.append({"at": x0, "part": "curve", "series": NORMALIZE_SERIES[0],
+                     **vega.packed(xs, pdf(r["mu"], max(r["sigma"], 1e-6)), digits=4)})
+        rows += [{"at": x0, "part": "point", "point": p, "value": v, "height": h}
+                 for v, h, p in zip([*x, *y], [1.0] * len(x) + [0.0] * len(y),
+                                    ["the moved input"] + ["input"] * (len(x) - 1) + ["normalized"] * len(y))]
+        rows += [{"at": x0, "part": "link", "value": a, "to": b, "height": 1.0, "bottom": 0.0} for a, b in zip(x, y)]
+        rows.append({"at": x0, "part": "note", "note": f"x0 = {x0:g} · the five inputs: mean {r['mu']:.2f}, std "
+                                                       f"{r['sigma']:.2f} → normalized: mean 0, std 1"})
+    data = pd.DataFrame(rows, columns=["at", "part", "series", "point", "value", "to", "height", "bottom", "note",
+                                       *vega.PACKED])
+    near, far = NORMALIZE_REACH
+    domain = {"expr": f"abs(x0) <= {near - 0.5} ? [-{near}, {near}] : [-{far}, {far}]"}
+    x_axis = {"field": "value", "type": "quantitative", "title": "value", "scale": {"domain": domain}}
     y_axis = {"field": "height", "type": "quantitative", "title": None, "scale": {"domain": [-0.1, 1.1]},
               "axis": {"values": [0, 1], "labelExpr": "datum.value == 1 ? 'x' : '(x − μ) / σ'"}}
-    only = lambda part: [{"filter": f"datum.part == '{part}'"}]   # noqa: E731
+    only = lambda part: [{"filter": f"datum.part == '{part}' && abs(datum.at - x0) < 1e-6"}]   # noqa: E731
+    curve_x = {**x_axis, "field": "x"}
     layers = [
-        {"transform": only("link"), "mark": {"type": "rule", "color": "black", "opacity": 0.25},
+        {"transform": only("link"), "mark": {"type": "rule", "color": "black", "opacity": 0.25, "clip": True},
          "encoding": {"x": x_axis, "x2": {"field": "to"}, "y": y_axis, "y2": {"field": "bottom"}}},
-        {"transform": only("curve"), "mark": {"type": "line", "strokeWidth": 2},
-         "encoding": {"x": x_axis, "y": y_axis, "color": {**vega.color(NORMALIZE_SERIES), "scale": {
+        {"transform": [{"filter": "datum.part == 'curve' && (!isValid(datum.at) || abs(datum.at - x0) < 1e-6)"},
+                       *vega.unpacked(["series"])], "mark": {"type": "line", "strokeWidth": 2, "clip": True},
+         "encoding": {"x": curve_x, "y": {**y_axis, "field": "y"}, "color": {**vega.color(NORMALIZE_SERIES), "scale": {
              "domain": NORMALIZE_SERIES, "range": [BLUE, VERMILLION]}}}},   # the outputs red, as the text says
         {"transform": only("point"), "mark": {"type": "circle", "size": 180, "opacity": 1},
          "encoding": {"x": x_axis, "y": y_axis, "tooltip": [{"field": "point"}, {"field": "value", "format": ".2f"}],
                       "fill": {"field": "point", "type": "nominal", "legend": None,
                                "scale": {"domain": ["the moved input", "input", "normalized"],
                                          "range": [ORANGE, BLUE, VERMILLION]}}}},
+        {"transform": only("note"), "mark": {"type": "text", "align": "left", "baseline": "bottom", "x": 0, "y": -8,
+                                             "fontSize": FONT_SIZE + (5 if big else 0), "fontWeight": "bold"},
+         "encoding": {"text": {"field": "note"}}},
     ]
-    return data, vega.spec(layers, 300, big, key="lecture_widget")
+    spec = vega.spec(layers, 300, big, key="lecture_widget")
+    values = [x0 for x0, _ in members]
+    spec["params"] = [{"name": "x0", "value": 0.0, "bind": {   # a variable, at the top; the value is x0 itself
+        "input": "range", "min": min(values), "max": max(values), "step": values[1] - values[0],
+        "name": "x0: the first of the five values (drag)"}}]
+    return data, spec
 
 
 def loss_log_figure(rows):
@@ -166,14 +181,6 @@ def running_vs_calibrated_figure(calibrated, running, steps: int):
     return _figure([dots, same], f"each neuron's mean: running (after {steps:,} steps) against calibrated", height=360,
                    xaxis=_axis("mean over the whole training split"), yaxis=_axis("running mean"),
                    legend=dict(orientation="h", y=1.0, x=0, yanchor="bottom"), margin=dict(l=60, r=20, t=80, b=50))
-
-
-def legend_below(fig, height=460):
-    """A reused figure with its legend under the plot: in a half-width column a legend on the right
-    leaves the plot a sliver."""
-    fig.update_layout(legend=dict(orientation="h", y=-0.3, x=0, yanchor="top", font=dict(size=12)), height=height,
-                      margin=dict(t=50, b=150))
-    return fig
 
 
 # ---------------------------------------------------------------- chapter 8: the deep net's steps, scrubbed
@@ -248,4 +255,109 @@ def _deep_scrub_spec(count, labels, weights, big, width):
     spec["params"] = [{"name": DEEP_SCRUB, "value": count - 1,   # a variable, so at the top (layers hold selections)
                        "bind": {"input": "range", "min": 0, "max": count - 1, "step": 1,
                                 "name": "Statistics step (drag)"}}]
+    return spec
+
+
+# ---------------------------------------------------------------- chapter 6: the loss log's curves, with a cursor
+
+LOG_CURSOR = "slice"   # the cursor's variable: which slice of the runs (0 .. 199) the text reads
+
+
+def loss_log_curves_chart(curves: dict, big=False):
+    """(data, spec): the loss log's runs as the notebook's `plt.plot(lossi)` view, smoothed: each stage's mean
+    loss over each equal slice of its run (makemore_core.lossbook.loss_curve: 200 slices of 1,000 steps), on a
+    log axis (lossi is log10 of the loss). A range input bound inside the chart moves a cursor along the steps;
+    a text mark reads every stage's loss there. curves: {stage: {"step": [...], "loss": [...]}} (stages run
+    so far, all as long). The spec depends on the stages' names and the number of slices only."""
+    stages = list(curves)
+    mids = next(iter(curves.values()))["step"]
+    width = mids[1] - mids[0] if len(mids) > 1 else 1.0
+    rows = []
+    for m, mid in enumerate(mids):
+        lo = round(mid - (width - 1) / 2)
+        read = [f"{stage} {curves[stage]['loss'][m]:.4f}" for stage in stages]   # a line each: it fits at 1280 px
+        rows.append({"m": m, "stage": "", "x": float(mid),
+                     "note": "\n".join([f"steps {lo:,}–{lo + round(width) - 1:,}", *read])})
+        rows += [{"m": m, "stage": stage, "x": float(mid), "y": curves[stage]["loss"][m]} for stage in stages]
+    data = pd.DataFrame(rows, columns=["m", "stage", "x", "y", "note"])
+    data["m"] = data["m"].astype(np.int16)
+    font = FONT_SIZE + (5 if big else 0)
+    x = {"field": "x", "type": "quantitative", "title": "step", "scale": {"domain": [0, round(mids[-1] + width / 2)]},
+         "axis": {"labelExpr": "datum.value ? format(datum.value / 1000, 'd') + 'k' : '0'"}}
+    y = {"field": "y", "type": "quantitative", "title": "mean loss of the slice (log axis)",
+         "scale": {"type": "log", "zero": False, "nice": False}}
+    colour = vega.color(stages, legend_columns=5, field="stage")
+    here = f"datum.m == {LOG_CURSOR}"
+    layers = [
+        {"transform": [{"filter": "datum.stage != ''"}], "mark": {"type": "line", "strokeWidth": 1.8},
+         "encoding": {"x": x, "y": y, "color": colour}},
+        {"transform": [{"filter": f"datum.stage == '' && {here}"}],
+         "mark": {"type": "rule", "color": "#333", "strokeWidth": 1.5}, "encoding": {"x": x}},
+        {"transform": [{"filter": f"datum.stage != '' && {here}"}], "mark": {"type": "point", "filled": True, "size": 70},
+         "encoding": {"x": x, "y": y, "color": colour,
+                      "tooltip": [{"field": "stage"}, {"field": "y", "format": ".4f", "title": "loss"}]}},
+        {"transform": [{"filter": f"datum.stage == '' && {here}"}],
+         "mark": {"type": "text", "align": "right", "baseline": "top", "x": {"expr": "width - 8"}, "y": 8,
+                  "fontSize": font - 1, "fontWeight": "bold", "lineBreak": "\n", "lineHeight": font + 4},
+         "encoding": {"text": {"field": "note"}}},   # top right: the curves run low, the space there is free
+    ]
+    spec = vega.spec(layers, 300, big, key="lecture_log_curves")
+    spec["params"] = [{"name": LOG_CURSOR, "value": len(mids) - 1,   # at the end: the losses the table gives
+                       "bind": {"input": "range", "min": 0, "max": len(mids) - 1, "step": 1,
+                                "name": "Step cursor (drag)"}}]
+    return data, spec
+
+
+# ---------------------------------------------------------------- chapter 2: the first steps of two nets, scrubbed
+
+SOFTMAX_SCRUB = "k"   # the step scrubber's variable: the step picked in the browser
+
+
+def softmax_scrub_chart(runs: dict, uniform: float, big=False, width=245, clip=30.0):
+    """(data, spec): chapter 2's nets side by side over their first steps (prepare.softmax_steps): the loss of
+    each step and the std of the logits going into it, one column a net, on shared axes; a range input bound
+    inside the chart moves a cursor over the steps and a text mark reads the step's loss, the logits' std and
+    the mean probability of the most likely character. The spec depends on the nets' names, the number of
+    steps and the uniform loss only."""
+    stages = list(runs)
+    rows = []
+    for stage, r in runs.items():
+        rows += [{"stage": stage, "m": k, "loss": loss, "std": std,
+                  "note": f"step {k:,} · loss {loss:.4f}\nlogits std {std:.2f} · top p {p:.2f}"}
+                 for k, (loss, std, p) in enumerate(zip(r["loss"], r["logits_std"], r["max_prob"]))]
+    data = pd.DataFrame(rows, columns=["stage", "m", "loss", "std", "note"])
+    data["m"] = data["m"].astype(np.int16)
+    count = len(next(iter(runs.values()))["loss"])
+    return data, _softmax_scrub_spec(stages, count, uniform, big, width, clip,
+                                     max(max(r["logits_std"]) for r in runs.values()))
+
+
+def _softmax_scrub_spec(stages, count, uniform, big, width, clip, top_std):
+    font = FONT_SIZE + (5 if big else 0)
+    step = {"field": "m", "type": "quantitative", "title": "step", "scale": {"domain": [0, count - 1]}}
+
+    def view(stage, field, title, domain, colour, note=False):
+        y = {"field": field, "type": "quantitative", "title": title, "scale": {"domain": domain, "clamp": True}}
+        mine, here = f"datum.stage == '{stage}'", f"datum.stage == '{stage}' && datum.m == {SOFTMAX_SCRUB}"
+        layers = [{"transform": [{"filter": mine}], "mark": {"type": "line", "strokeWidth": 1.2, "color": colour,
+                                                              "clip": True}, "encoding": {"x": step, "y": y}},
+                  {"transform": [{"filter": here}], "mark": {"type": "rule", "color": "#333"}, "encoding": {"x": step}},
+                  {"transform": [{"filter": here}], "mark": {"type": "point", "filled": True, "size": 90,
+                                                             "color": VERMILLION}, "encoding": {"x": step, "y": y}}]
+        if field == "loss":
+            layers.insert(1, {"data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#333"},
+                              "encoding": {"y": {"datum": uniform}}})
+        if note:
+            layers.append({"transform": [{"filter": here}],
+                           "mark": {"type": "text", "align": "right", "baseline": "top", "x": width - 6,
+                                    "y": 6, "fontSize": font - 1, "fontWeight": "bold", "lineBreak": "\n",
+                                    "lineHeight": font + 3}, "encoding": {"text": {"field": "note"}}})
+        return {"height": 170, "title": {"text": stage if note else "", "fontSize": font + 1}, "layer": layers}
+
+    colours = [BLUE, ORANGE]
+    rows = [[view(s, "loss", "loss (dashed: uniform)", [0, clip], c, note=True) for s, c in zip(stages, colours)],
+            [view(s, "std", "std of the logits", [0, top_std * 1.05], c) for s, c in zip(stages, colours)]]
+    spec = vega.concat_spec(rows, "lecture_softmax_scrub", big, width)
+    spec["params"] = [{"name": SOFTMAX_SCRUB, "value": 0, "bind": {"input": "range", "min": 0, "max": count - 1,
+                                                                   "step": 1, "name": "Step (drag)"}}]
     return spec

@@ -31,6 +31,8 @@ def _axes(x_title, y_title, log_y=False, x_format=None):
          "title": None if x_title in ("step", None) else x_title, "scale": {"zero": False, "nice": False}}
     if x_format:
         x["axis"] = {"format": x_format}
+    elif x_title == "step":   # whole steps: one statistics step alone read '0.000000' under the chart
+        x["axis"] = {"format": ",d", "tickMinStep": 1}
     y = {"field": "value", "type": "quantitative", "title": y_title,
          "scale": {"type": "log"} if log_y else {"zero": False}}
     if log_y:
@@ -89,7 +91,7 @@ def histogram_chart(stats, which="hist", height=250, big=False):
     data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["x", "value", "series"])
     x_axis, y_axis = _axes(None, "density", x_format=None if which == "hist" else ".1~e")   # the heading names x
     layers = [{"mark": {"type": "line", "interpolate": "step", "strokeWidth": 3 if big else 2},
-               "encoding": {"x": x_axis, "y": y_axis, "color": vega.color(data["series"].unique(), legend_columns=5)}}]
+               "encoding": {"x": x_axis, "y": y_axis, "color": vega.color(data["series"].unique(), legend_columns=3 if big else 5)}}]
     return data, vega.spec(layers, height, big, which)
 
 
@@ -127,5 +129,5 @@ def series_chart(steps, table, y_title, guide=None, log_y=False, height=250, big
 
 
 def update_to_data_chart(series, height=250, big=False):
-    return series_chart(series["steps"], series["update_to_data"], "log10(update / data)", guide=GUIDE,
+    return series_chart(series["steps"], series["update_to_data"], ["log10", "(update / data)"], guide=GUIDE,
                         height=height, big=big, key="update_to_data")

@@ -8,19 +8,22 @@ draw it.
 """
 import numpy as np
 
-from .common import COLORS, FONT_SIZE
+from .common import COLORS, FONT_SIZE, chart_height
 
 
 def spec(layers, height, big=False, key=""):
-    """Common frame: SVG (sharp when projected, and the page's tests can read it), the app's type size."""
+    """Common frame: SVG (sharp when projected, and the page's tests can read it), the app's type size; `big`
+    (projector mode) makes the type larger and the chart taller (common.chart_height)."""
     font = FONT_SIZE + (5 if big else 0)
     return {
         # fit the width; `height` is the plotting area's, so a long legend adds to it rather than squashing it
-        "height": height, "autosize": {"type": "fit-x", "contains": "padding"}, "layer": layers,
+        "height": chart_height(height, big), "autosize": {"type": "fit-x", "contains": "padding"}, "layer": layers,
         "usermeta": {"embedOptions": {"renderer": "svg"}, "chart": key},
+        # projected, the labels are bold (ui.classroom's CSS): measured so here, they are not cut at the edges
         "config": {"axis": {"labelFontSize": font - 2, "titleFontSize": font - 1, "labelColor": "#1f2027",
+                            **({"labelFontWeight": 600} if big else {}),
                             "titleColor": "#1f2027", "titleFontWeight": "normal"},
-                   "legend": {"labelFontSize": font - (5 if big else 3), "labelColor": "#1f2027", "labelLimit": 320,
+                   "legend": {"labelFontSize": font - 3, "labelColor": "#1f2027", "labelLimit": 320,   # projected: the CSS's 17 px
                               "rowPadding": 2, "symbolSize": 60}},
     }
 
@@ -74,7 +77,7 @@ def concat_spec(rows, key: str, big=False, width=330):
     scrubber: one chart, so one input drives every view."""
     frame = spec([], 0, big, key)
     frame.pop("layer"), frame.pop("height"), frame.pop("autosize")
-    for row in rows:
+    for row in rows:   # sizes as given, projected too: a scrubber's views all fit one screen with its input
         for view in row:
             view.setdefault("width", width)
     frame["vconcat"] = [{"hconcat": row} if len(row) > 1 else row[0] for row in rows]

@@ -3,7 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from makemore_core import lossbook
-from ui.figures.lecture import NO_TOOLBAR, loss_log_figure
+from ui import classroom
+from ui.figures.lecture import NO_TOOLBAR, loss_log_curves_chart, loss_log_figure
 from ui.lecture import compute, loss_log_jobs, notebook, try_it
 from ui.lecture.common import change_one_thing, look_at, shown
 
@@ -77,6 +78,16 @@ def render(ctx):
                f"two engines part after about 100 steps. Float rounding: within {notebook.ROUNDING:.0e} of the "
                "notebook's number. Each run uses the fast engine "
                "(its losses agree with the lecture's step to about 1e-5); the time is this server's.")
+    curves = {stage: got["curve"] for stage, got in results.items() if got and got.get("curve", {}).get("step")}
+    if curves:
+        st.markdown("**The loss of every run, over its 200,000 steps** (the notebook's `plt.plot(lossi)`, smoothed)")
+        with st.container(key="lecture_log_scrub"):   # answered in the browser: the whole curves travel with it
+            st.vega_lite_chart(*loss_log_curves_chart(curves, classroom.projecting()), width="stretch",
+                               key="lecture_log_curves")
+        st.caption("Each point is the mean loss of 1,000 steps (the lecture's `lossi.view(-1, 1000).mean(1)`, here of "
+                   "the loss itself, on a log axis as lossi is log10). Drag the cursor, or focus it and use the arrow "
+                   "keys: the line above the chart reads each stage's loss there. The step down at 100,000 is the "
+                   "learning rate going from 0.1 to 0.01.")
     ran = [{"stage": stage, **(got or {})} for stage, got in results.items()]
     if any(got for got in results.values()):
         st.plotly_chart(loss_log_figure(ran), key="lecture_log_chart", config=NO_TOOLBAR)

@@ -487,3 +487,28 @@ def test_a_run_at_rest_has_a_step_scrubber_over_its_snapshots():
     assert "datasets" not in spec                                       # they travel as Arrow, beside it
     at.button(key="tr_resume").click().run()
     assert vega_chart(at, "tr_travel_chart", required=False) is None
+
+
+def test_a_run_watched_by_link_is_scrubbed_too(monkeypatch, dataset, data):
+    """Another browser's finished run, opened by its ?run= link: read-only, with its step scrubber."""
+    from streamlit.testing.v1 import AppTest
+
+    from makemore_core.model import ModelConfig
+    owner = run_lib.RunManager("another-browser")
+    monkeypatch.setitem(run_lib._managers, owner.owner, owner)   # kept server-wide: its link can be watched
+    run = owner.new_run("theirs", dataset, data, ModelConfig(vocab_size=len(dataset.vocab), n_hidden=16, hidden_layers=1),
+                        TrainConfig(steps=40, stats_every=10), "cpu")
+    run.start()
+    run.wait(30)
+    assert run.state == "finished"
+    mine = run_lib.RunManager()
+    monkeypatch.setattr(run_lib, "session_runs", lambda: mine)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["run"] = run.link
+    at.run()
+    at.switch_page("pages/training.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Watching run" in text(at) and not [b for b in at.button if b.key == "tr_pause"]   # read-only
+    spec, datasets = travel_chart(at)
+    assert spec["params"][0]["bind"]["max"] == 3                                      # steps 0, 10, 20, 30
+    assert datasets["travel_cursor"].sort_values("m")["x"].tolist() == [0, 10, 20, 30]

@@ -83,13 +83,13 @@ QUIET = 700
 SETTLED = f"() => window.__view && window.__view.drawn !== null && performance.now() - window.__view.changed > {QUIET}"
 
 
-def first_view(browser, address, heading) -> dict:
+def first_view(browser, address, heading, timeout=120_000) -> dict:
     """One first view in a fresh browser context: the timestamps above, in seconds, and the page's size."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.add_init_script(f"window.__heading = {json.dumps(heading)};" + MARKS)
     page = context.new_page()
     page.goto(address)
-    page.wait_for_function(SETTLED, timeout=600_000, polling=100)
+    page.wait_for_function(SETTLED, timeout=timeout, polling=100)
     view = page.evaluate("window.__view")
     load = page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
     charts = page.locator('[data-testid="stMain"] :is([data-testid="stVegaLiteChart"], [data-testid="stPlotlyChart"])')

@@ -225,3 +225,5 @@ def test_c_is_scrubbed_over_the_latest_runs_statistics_steps(monkeypatch, defaul
     assert not np.allclose(xy, frame[(frame["view"] == "char") & (frame["m"] == 0)][["x", "y"]].to_numpy())
     again = chart(open_page(), "emb_travel_chart")[0]
     assert again == spec
+    projected = chart(open_page({"classroom_projector": True}), "emb_travel_chart")[0]
+    assert projected["config"]["axis"]["labelFontSize"] > spec["config"]["axis"]["labelFontSize"]   # projector

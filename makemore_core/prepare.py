@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from . import atomic, checkpoint, evaluation, lossbook, sampling
+from . import atomic, checkpoint, evaluation, fold, lossbook, sampling
 from . import lecture_demos as demos
 from .device import configure_threads
 from .model import MLP, ModelConfig
@@ -231,6 +231,16 @@ def e02_model_bytes(dataset, data, device="cpu", steps=FOLD_STEPS) -> bytes:
     return raw
 
 
+def e02_report_name(digest, steps=FOLD_STEPS):
+    return f"e02report-{short(digest)}-{steps}"
+
+
+def e02_report(dataset, data, device="cpu", steps=FOLD_STEPS) -> dict:
+    """What E02 shows of its own net and the net's fold (fold.report), on the validation split."""
+    model, vocab, _ = checkpoint.from_bytes(e02_model_bytes(dataset, data, device, steps), device)
+    return fold.report(model, vocab, data["val"][0], SAMPLES)
+
+
 # ---------------------------------------------------------------- prepare: all of it, once
 
 @dataclass
@@ -280,6 +290,8 @@ def tasks(dataset, loss_log_steps=lossbook.STEPS, device="cpu", data=None) -> li
     out.append(Task(e02_name(digest, FOLD_STEPS), "exercise E02: the 3-layer net", 3,
                     lambda: path_of(e02_name(digest, FOLD_STEPS), ".pt").exists(),
                     lambda report: e02_model_bytes(dataset, data(), device, FOLD_STEPS)))
+    out.append(json_task(e02_report_name(digest, FOLD_STEPS), "exercise E02: the fold against the net", 2,
+                         lambda r: e02_report(dataset, data(), device, FOLD_STEPS)))
     return out
 
 

@@ -207,7 +207,7 @@ def test_c_is_scrubbed_over_the_latest_runs_statistics_steps(monkeypatch, defaul
     spec, frame = chart(at, "emb_travel_chart")
     members = run.snapshot_members()
     assert [s["step"] for s in members] == [0, 10, 20, 30, 40]
-    scrub = spec["layer"][0]["params"][0]
+    scrub = spec["params"][0]
     assert scrub["bind"]["name"] == "Step (drag)" and scrub["bind"]["max"] == 4 and scrub["value"] == 0
     notes = frame[frame["view"] == "note"].sort_values("m")["note"].tolist()
     assert notes[2] == f"step 20 · loss {members[2]['loss']:.4f}"
@@ -225,3 +225,5 @@ def test_c_is_scrubbed_over_the_latest_runs_statistics_steps(monkeypatch, defaul
     assert not np.allclose(xy, frame[(frame["view"] == "char") & (frame["m"] == 0)][["x", "y"]].to_numpy())
     again = chart(open_page(), "emb_travel_chart")[0]
     assert again == spec
+    projected = chart(open_page({"classroom_projector": True}), "emb_travel_chart")[0]
+    assert projected["config"]["axis"]["labelFontSize"] > spec["config"]["axis"]["labelFontSize"]   # projector

@@ -7,7 +7,8 @@ from makemore_core import cli, lossbook, prepare
 from ui import state
 from ui.lecture import CHAPTERS, chapter_id, compute, exercises
 
-COMPUTATIONS = ("early_curves", "softmax_steps", "calibration", "deep_after", "e01", "e02_model_bytes", "momentum_trace", "fine_print")
+COMPUTATIONS = ("early_curves", "softmax_steps", "calibration", "deep_after", "e01", "e02_model_bytes", "e02_report", "momentum_trace",
+                "fine_print")
 
 
 @pytest.fixture

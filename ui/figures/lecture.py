@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from . import vega
-from .common import BLUE, FONT_SIZE, GREEN, ORANGE, VERMILLION, color
-from .init_lab import _axis, _figure
+from .common import BLUE, FONT_SIZE, GREEN, ORANGE, VERMILLION
+from .lines import against_chart, grouped_bars_chart, line_chart
 
 NO_TOOLBAR = {"displayModeBar": False}
 
@@ -36,21 +36,13 @@ def softmax_toy_chart(logits, probs, target: int, big=False):
     return data, spec
 
 
-def loss_curves_figure(curves: dict, uniform: float, clip: float | None = None):
-    """{label: [loss per step]}: the first steps of each run on one chart, a uniform guess dashed."""
-    traces = []
-    for i, (label, losses) in enumerate(curves.items()):
-        y = np.asarray(losses, dtype=float)
-        traces.append(dict(type="scatter", mode="lines", x=np.arange(len(y)), y=y, name=label,
-                           line=dict(color=color(i), width=1.2), opacity=0.9))
-    steps = max((len(v) for v in curves.values()), default=1)
-    guide = dict(type="line", x0=0, x1=steps, y0=uniform, y1=uniform, line=dict(color="#333", dash="dash", width=1.5))
-    note = dict(x=steps, y=uniform, xanchor="right", yanchor="bottom", showarrow=False,
-                text=f"uniform guess {uniform:.2f}", font=dict(size=13))
+def loss_curves_chart(curves: dict, uniform: float, key: str, clip: float | None = None, big=False):
+    """(data, spec) of {label: [loss per step]}: the first steps of each run on one chart, a uniform guess
+    dashed; `clip`: the y axis's top (a loss of 27 would flatten the rest)."""
     top = clip if clip is not None else max(max(v) for v in curves.values() if len(v))
-    return _figure(traces, "loss of each step (one minibatch of 32)", height=360, shapes=[guide], annotations=[note],
-                   xaxis=_axis("step"), yaxis=_axis("loss", range=[0, top * 1.05]),
-                   legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"), margin=dict(l=60, r=20, t=80, b=50))
+    return line_chart({label: (np.arange(len(losses)), losses) for label, losses in curves.items()},
+                      "loss of each step (one minibatch of 32)", "step", "loss", key, height=280, big=big,
+                      guide=uniform, guide_label=f"uniform guess {uniform:.2f}", y_domain=(0, top * 1.05))
 
 
 FAN_IN_SERIES = ["x", "y = x @ w"]
@@ -153,34 +145,22 @@ def normalize_chart(members, big=False):
     return data, spec
 
 
-def loss_log_figure(rows):
-    """rows: [{"stage", "train", "val"}]: grouped bars of each stage's train and val loss (None: not run yet)."""
-    stages = [r["stage"] for r in rows]
-    traces = [
-        dict(type="bar", name="train", x=stages, y=[r.get("train") for r in rows], marker=dict(color=color(0)),
-             text=[f"{v:.4f}" if v is not None else "" for v in (r.get("train") for r in rows)], textposition="outside"),
-        dict(type="bar", name="val", x=stages, y=[r.get("val") for r in rows], marker=dict(color=color(1)),
-             text=[f"{v:.4f}" if v is not None else "" for v in (r.get("val") for r in rows)], textposition="outside"),
-    ]
-    values = [v for r in rows for v in (r.get("train"), r.get("val")) if v is not None] or [2.0]
-    # bars from 0: a bar's length is the loss, so 2.07 against 2.12 looks like the 2% it is (the labels give the digits)
-    return _figure(traces, "loss after 200,000 steps, per stage", height=380, barmode="group",
-                   xaxis=_axis("stage"), yaxis=_axis("loss", range=[0, max(values) * 1.15]),
-                   legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"), margin=dict(l=60, r=20, t=80, b=50))
+def loss_log_chart(rows, big=False):
+    """(data, spec) of rows [{"stage", "train", "val"}]: grouped bars of each stage's train and val loss
+    (None: not run yet), from 0: a bar's length is the loss, so 2.07 against 2.12 looks like the 2% it is
+    (the labels give the digits)."""
+    bars = [{"x": r["stage"], "group": split, "y": r[split]} for r in rows for split in ("train", "val")
+            if r.get(split) is not None]
+    top = max([b["y"] for b in bars] or [2.0]) * 1.15
+    return grouped_bars_chart(bars, ["train", "val"], "loss after 200,000 steps, per stage", "stage", "loss",
+                              "lecture_log_bars", big, top)
 
 
-def running_vs_calibrated_figure(calibrated, running, steps: int):
-    """One dot per neuron: its mean over the whole training split against BatchNorm's running mean."""
-    lo = min(min(calibrated), min(running))
-    hi = max(max(calibrated), max(running))
-    dots = dict(type="scatter", mode="markers", x=list(calibrated), y=list(running), name="neurons",
-                marker=dict(color=color(0), size=6, opacity=0.7),
-                hovertemplate="calibrated %{x:.3f}, running %{y:.3f}<extra></extra>")
-    same = dict(type="scatter", mode="lines", x=[lo, hi], y=[lo, hi], name="running = calibrated",
-                line=dict(color="#333", dash="dash", width=1.5))
-    return _figure([dots, same], f"each neuron's mean: running (after {steps:,} steps) against calibrated", height=360,
-                   xaxis=_axis("mean over the whole training split"), yaxis=_axis("running mean"),
-                   legend=dict(orientation="h", y=1.0, x=0, yanchor="bottom"), margin=dict(l=60, r=20, t=80, b=50))
+def running_vs_calibrated_chart(calibrated, running, steps: int, big=False):
+    """(data, spec): one dot per neuron, its mean over the whole training split against BatchNorm's running
+    mean; on the dashed line they would agree."""
+    return against_chart(calibrated, running, f"each neuron's mean: running (after {steps:,} steps) against calibrated",
+                         "mean over the whole training split", "running mean", "lecture_calibration", big)
 
 
 # ---------------------------------------------------------------- chapter 8: the deep net's steps, scrubbed

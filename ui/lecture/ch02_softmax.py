@@ -2,7 +2,7 @@
 import streamlit as st
 
 from ui import classroom
-from ui.figures.lecture import NO_TOOLBAR, loss_curves_figure, softmax_scrub_chart
+from ui.figures.lecture import loss_curves_chart, softmax_scrub_chart
 from ui.lecture import compute, try_it
 from ui.lecture.common import change_one_thing, look_at
 
@@ -21,12 +21,12 @@ def render(ctx):
     left, right = st.columns(2)
     with left:
         st.markdown("**original**")
-        st.plotly_chart(loss_curves_figure({"original": curves["original"]}, uniform, clip=30),
-                        key="lecture_curve_original", config=NO_TOOLBAR)
+        st.vega_lite_chart(*loss_curves_chart({"original": curves["original"]}, uniform, "lecture_curve_original", 30,
+                                              classroom.projecting()), width="stretch", key="lecture_curve_original")
     with right:
         st.markdown("**softmax-fix**")
-        st.plotly_chart(loss_curves_figure({"softmax-fix": curves["softmax-fix"]}, uniform, clip=30),
-                        key="lecture_curve_fixed", config=NO_TOOLBAR)
+        st.vega_lite_chart(*loss_curves_chart({"softmax-fix": curves["softmax-fix"]}, uniform, "lecture_curve_fixed", 30,
+                                              classroom.projecting()), width="stretch", key="lecture_curve_fixed")
     st.markdown(f"**Step by step: the first {compute.SOFTMAX_STEPS:,} steps, side by side**")
     steps = compute.softmax_steps(ctx.digest, compute.SOFTMAX_STEPS, ctx)
     with st.container(key="lecture_softmax_scrub"):   # answered in the browser: every step travels with the chart

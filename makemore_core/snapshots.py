@@ -43,11 +43,6 @@ def steps(store: dict) -> list:
     return [s["step"] for s in members(store)]
 
 
-def at_step(store: dict, step: int):
-    """The snapshot of that statistics step, or None when it was not kept."""
-    return next((s for s in members(store) if s["step"] == step), None)
-
-
 def binned(hist) -> dict | None:
     """A diagnostics histogram ({"x": bin centres, "density": [...]}) as its first centre, bin width and
     float32 densities: what a chart needs to draw it again."""

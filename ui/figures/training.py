@@ -50,18 +50,6 @@ def _figure(traces, x_title, y_title, height, guides=(), legend="right", **axes)
     return go.Figure(data=traces, layout=layout, _validate=False)
 
 
-def series_figure(steps, table, y_title, guide=None, log_y=False, height=400, legend="below"):
-    """One line per layer or parameter over the statistics steps (None values leave gaps)."""
-    x = np.asarray(steps)
-    traces = []
-    for i, (name, values) in enumerate(table.items()):
-        y = np.array([np.nan if v is None else v for v in values], dtype=float)
-        traces.append(_line(x[:len(y)], y, name, color(i)))
-    guides = [_guide(guide, "1e-3 guide", "top left")] if guide is not None else []
-    yaxis = dict(type="log", dtick=1, exponentformat="power") if log_y else {}   # one label a decade
-    return _figure(traces, "step", y_title, height, guides, legend=legend, yaxis=yaxis)
-
-
 OVERLAY_METRICS = {
     "loss": "smoothed log10(loss)",
     "update:data": "mean log10(update:data) over the weights",

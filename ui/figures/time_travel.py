@@ -43,14 +43,36 @@ def _frame(rows):
 MERGE = 2   # bins drawn per snapshot bin pair: 25 of the 50, half the points the browser redraws at each move
 
 
-def _hist_row(view, m, line, h):
-    """One histogram as one packed row, adjacent bins merged by MERGE (on equal bins the merged density is the
-    mean); a diverged step's NaN draws as 0."""
+def _merged(h):
+    """(centres, densities) of one histogram, adjacent bins merged by MERGE (on equal bins the merged density is
+    the mean); a diverged step's NaN draws as 0."""
     density = np.nan_to_num(np.asarray(h["density"], dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
     x = snapshots.centres(h)
     if len(density) % MERGE == 0:
         density, x = density.reshape(-1, MERGE).mean(1), x.reshape(-1, MERGE).mean(1)
-    return {"view": view, "m": m, "line": line, **vega.packed(x, density)}
+    return x, density
+
+
+def _wide(hists, count):
+    """One view's histograms as one row per (line, bin) with a column per member: x0, x1, ... the bins' centres
+    and y0, y1, ... the densities at member m. A move then recomputes x and y of the drawn rows only (`_at`);
+    nothing tests every member's rows. hists: {line: {m: histogram}}; a member without a line's histogram draws
+    it flat at 0."""
+    frames = []
+    for line, by_member in hists.items():
+        drawn = {m: _merged(h) for m, h in by_member.items()}
+        bins = max(len(x) for x, _ in drawn.values())
+        first = next(iter(drawn.values()))[0]
+        columns = {}
+        for m in range(count):
+            x, y = drawn.get(m, (first, np.zeros(len(first))))
+            columns[f"x{m}"] = np.pad(x, (0, bins - len(x)), mode="edge") if len(x) else np.zeros(bins)
+            columns[f"y{m}"] = np.pad(y, (0, bins - len(y)))
+        frames.append(pd.DataFrame({"line": line, **columns}))
+    data = pd.concat(frames, ignore_index=True)
+    data[data.columns[1:]] = data[data.columns[1:]].astype(np.float32)   # half the bytes; 7 digits are plenty
+    data["line"] = data["line"].astype("category")
+    return data
 
 
 def step_note(snap) -> str:
@@ -62,64 +84,78 @@ def training_scrub_chart(members, loss_x, loss_smooth, big=False):
     """members: the run's snapshots in step order; loss_x / loss_smooth: the run's smoothed log10 loss line.
     -> (datasets, spec) of one chart driven by one step scrubber (it starts at the newest snapshot); draw it
     with the datasets as the spec's "datasets" (Streamlit sends them as Arrow and takes them out of the spec).
-    One named data set per view, not one long table: a move of the thumb then filters each view's own rows
-    only (the interpreter's ~5 us a row, vega.packed), 2.3x fewer tests for the lecture's net than one table."""
-    rows = [{"view": "loss", "m": -1, "line": "loss", "x": x, "y": y} for x, y in zip(loss_x, loss_smooth)]
+    The scrubbed views' data sets are wide (`_wide`): one row per drawn bar, bin or cursor, one column per member.
+    Filtering one long table per view tested every member's rows at each move in Vega's expression interpreter
+    (Streamlit's Vega runs without eval, about 5 us a row) and unpacked the picked histograms after it."""
+    count = len(members)
+    hists = {"act": {}, "grad": {}, "wgrad": {}}
+    saturation, update = {}, []
     for m, snap in enumerate(members):
-        rows.append({"view": "cursor", "m": m, "x": snap["step"], "note": step_note(snap)})
         for layer in snap["layers"]:
-            rows.append(_hist_row("act", m, layer["label"], layer["hist"]))
+            hists["act"].setdefault(layer["label"], {})[m] = layer["hist"]
             if layer["grad_hist"] is not None:
-                rows.append(_hist_row("grad", m, layer["label"], layer["grad_hist"]))
-            rows.append({"view": "sat", "m": m, "line": layer["label"], "y": layer["saturation_pct"]})
+                hists["grad"].setdefault(layer["label"], {})[m] = layer["grad_hist"]
+            saturation.setdefault(layer["label"], [np.nan] * count)[m] = layer["saturation_pct"]
         for p in snap["params"]:
             name = p["name"].removesuffix(".weight")
-            rows.append({"view": "ud", "m": -1, "line": name, "x": snap["step"], "y": p["update_to_data"]})
+            update.append({"line": name, "x": snap["step"], "y": p["update_to_data"]})
             if p["grad_hist"] is not None:
-                rows.append(_hist_row("wgrad", m, name, p["grad_hist"]))
+                hists["wgrad"].setdefault(name, {})[m] = p["grad_hist"]
+    datasets = {f"travel_{view}": _wide(by_line, count) for view, by_line in hists.items() if by_line}
+    datasets["travel_sat"] = pd.DataFrame({"line": list(saturation),
+                                           **{f"y{m}": [s[m] for s in saturation.values()] for m in range(count)}})
+    datasets["travel_cursor"] = pd.DataFrame({**{f"x{m}": [s["step"] for s in members[m:m + 1]] for m in range(count)},
+                                              **{f"note{m}": [step_note(members[m])] for m in range(count)}})
+    datasets["travel_loss"] = pd.DataFrame({"x": np.asarray(loss_x, dtype=float),
+                                            "y": np.asarray(loss_smooth, dtype=float)})
+    ud = pd.DataFrame(update, columns=["line", "x", "y"])
+    ud["y"] = pd.to_numeric(ud["y"], errors="coerce").astype(float)
+    datasets["travel_ud"] = ud
+    # every axis the scrubber does not change has its domain in the spec: a domain computed from scrubbed data
+    # re-ran the scale, its axis' ticks and labels and the layout at each move, though it came out the same
+    domains = {**_extents(hists), "step": [0.0, float(max([members[-1]["step"], *np.asarray(loss_x, dtype=float)]))]}
     labels = [layer["label"] for layer in members[-1]["layers"]]
     weights = [p["name"].removesuffix(".weight") for p in members[-1]["params"]]
-    data = _frame(rows)
-    datasets = {f"travel_{view}": part.drop(columns="view").reset_index(drop=True)
-                for view, part in data.groupby("view", observed=True)}
-    datasets["travel_extent"] = _extents(rows)
-    return datasets, _training_spec(len(members), labels, weights, big)
+    return datasets, _training_spec(count, labels, weights, domains, big)
 
 
-def _extents(rows) -> pd.DataFrame:
-    """Two invisible points per histogram view at the ends of every step's bins, at density 0: one x axis for
-    all steps (a gradient's spread is seen to change), the density axis left to each step (a peak at one step
-    would flatten every other)."""
-    corners = []
-    for view in ("act", "grad", "wgrad"):
-        hists = [r for r in rows if r["view"] == view]
-        if hists:
-            corners += [{"view": view, "x": min(r["x0"] - r["dx"] / 2 for r in hists), "y": 0.0},
-                        {"view": view, "x": max(r["x0"] + (r["ys"].count(",") + 0.5) * r["dx"] for r in hists),
-                         "y": 0.0}]
-    return pd.DataFrame(corners, columns=["view", "x", "y"])
+def _extents(hists) -> dict:
+    """{view: [low, high]}: the ends of every step's bins, one x axis for all steps (a gradient's spread is seen
+    to change; the density axis is left to each step: a peak at one step would flatten every other)."""
+    extents = {}
+    for view, by_line in hists.items():
+        ends = [(x[0] - half, x[-1] + half) for h in (h for by_m in by_line.values() for h in by_m.values())
+                for x in [_merged(h)[0]] if len(x) for half in [(x[1] - x[0]) / 2 if len(x) > 1 else 0.5]]
+        if ends:
+            extents[view] = [float(min(lo for lo, _ in ends)), float(max(hi for _, hi in ends))]
+    return extents
 
 
-def _on(view, picked=True):
-    """A view's (or layer's) own data set, filtered to the scrubber's member when `picked`."""
-    return {"data": {"name": f"travel_{view}"}, "transform": [PICKED] if picked else []}
+def _at(field):
+    """The field's value at the picked member, from its column for that member (x0, x1, ...)."""
+    return {"calculate": f"datum['{field}' + {SCRUB}]", "as": field}
+
+
+def _on(view, *fields):
+    """A view's own data set, with `fields` taken at the scrubber's member."""
+    return {"data": {"name": f"travel_{view}"}, "transform": [_at(f) for f in fields]}
 
 
 def _picked(view):
     return [{"filter": f"datum.view == '{view}'"}, PICKED]
 
 
-def _training_spec(count, labels, weights, big):
+def _training_spec(count, labels, weights, domains, big):
     font = FONT_SIZE + (5 if big else 0)
-    step_x = {"field": "x", "type": "quantitative", "title": "step", "scale": {"zero": True, "nice": False}}
-    cursor = {**_on("cursor"), "mark": {"type": "rule", "color": VERMILLION, "strokeWidth": 2},
+    step_x = {"field": "x", "type": "quantitative", "title": "step", "scale": {"domain": domains["step"], "nice": False}}
+    cursor = {**_on("cursor", "x"), "mark": {"type": "rule", "color": VERMILLION, "strokeWidth": 2},
               "encoding": {"x": step_x}}
     loss = {"height": 130, "layer": [
-                {**_on("loss", picked=False), "mark": {"type": "line", "color": BLUE},
+                {**_on("loss"), "mark": {"type": "line", "color": BLUE},
                  "encoding": {"x": step_x, "y": {"field": "y", "type": "quantitative",
                                                  "title": ["log10(loss)", "smoothed"], "scale": {"zero": False}}}},
                 cursor,
-                {**_on("cursor"), "mark": {"type": "text", "align": "left", "baseline": "bottom",
+                {**_on("cursor", "note"), "mark": {"type": "text", "align": "left", "baseline": "bottom",
                                            "x": 0, "y": -8, "fontSize": font, "fontWeight": "bold"},
                  "encoding": {"text": {"field": "note"}}},
             ]}
@@ -138,22 +174,20 @@ def _training_spec(count, labels, weights, big):
     layer_color = vega.color(labels, legend_columns=3, field="line")
 
     def curves(view, title, x_title, color, x_format=None):
-        x = {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False, "nice": False}}
+        x = {"field": "x", "type": "quantitative", "title": x_title, "scale": {"nice": False, **({"domain": domains[view]} if view in domains else {"zero": False})}}
         if x_format:
             x["axis"] = {"format": x_format, "tickCount": 5}
         y = {"field": "y", "type": "quantitative", "title": "density"}
         return {"height": 140, "title": {"text": title, "fontSize": font}, "layer": [
-            {"data": {"name": "travel_extent"}, "transform": [{"filter": f"datum.view == '{view}'"}],
-             "mark": {"type": "point", "opacity": 0}, "encoding": {"x": x, "y": y}},
-            {"data": {"name": f"travel_{view}"}, "transform": [PICKED] + vega.unpacked(["line"]),
+            {**_on(view, "x", "y"),
              # invalid: None skips Vega-Lite's per-point validity filter (an interpreted expression per bin per
-             # move); the densities are finite numbers (_hist_row)
+             # move); the densities are finite numbers (_merged)
              "mark": {"type": "line", "interpolate": "step", "strokeWidth": 2, "invalid": None},
              "encoding": {"x": x, "y": y, "color": color}}]}
 
     saturation = {"height": 140, "title": {"text": "saturated % per layer", "fontSize": font},
-                  **_on("sat"), "mark": {"type": "bar"},
-                  "encoding": {"x": {"field": "line", "type": "nominal", "title": None, "sort": labels,
+                  **_on("sat", "y"), "mark": {"type": "bar"},
+                  "encoding": {"x": {"field": "line", "type": "nominal", "title": None, "scale": {"domain": labels},
                                      "axis": {"labelAngle": 0, "labelExpr": "split(datum.label, ' ')[1]"}},
                                "y": {"field": "y", "type": "quantitative", "title": "saturated %",
                                      "scale": {"domain": [0, 100]}},

@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+import scrub_lecture as lecture  # noqa: E402
 from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, wait_for_app, wait_for_rerun  # noqa: E402
 
 from ui.figures.vega import wire_bytes  # noqa: E402
@@ -224,6 +225,15 @@ SCRUBBERS = {
                          finished_run),
     "embeddings": Scrubber("embeddings step", TRAVEL_RUN, ".st-key-emb_travel", "step ", embeddings_travel_family,
                            functools.partial(finished_run, then="Embeddings & shapes")),
+    # the Lecture's other scrubbers (bench/scrub_lecture.py)
+    "ch8": Scrubber("ch.8 step", "/lecture?chapter=diagnostics", ".st-key-lecture_diag_scrub", "step ",
+                    lecture.deep_family, lecture.step_back(".st-key-lecture_diag_scrub")),
+    "ch6": Scrubber("ch.6 cursor", "/lecture?chapter=loss-log", ".st-key-lecture_log_scrub", "steps ",
+                    lecture.loss_log_family, lecture.lecture_names_then_step_back(".st-key-lecture_log_scrub")),
+    "ch2": Scrubber("ch.2 step", "/lecture?chapter=softmax", ".st-key-lecture_softmax_scrub", "step ",
+                    lecture.softmax_family),
+    "ch10": Scrubber("ch.10 widget", "/lecture?chapter=bonus", ".st-key-lecture_widget_scrub", "x0 = ",
+                     lecture.widget_family),
 }
 
 

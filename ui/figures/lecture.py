@@ -119,13 +119,12 @@ def normalize_chart(members, big=False):
     x_axis = {"field": "value", "type": "quantitative", "title": "value", "scale": {"domain": domain}}
     y_axis = {"field": "height", "type": "quantitative", "title": None, "scale": {"domain": [-0.1, 1.1]},
               "axis": {"values": [0, 1], "labelExpr": "datum.value == 1 ? 'x' : '(x − μ) / σ'"}}
-    only = lambda part: [{"filter": f"datum.part == '{part}' && abs(datum.at - x0) < 1e-6"}]   # noqa: E731
+    only = lambda part: [{"filter": f"datum.part == '{part}'"}]   # noqa: E731 - of the member's rows (below)
     curve_x = {**x_axis, "field": "x"}
     layers = [
         {"transform": only("link"), "mark": {"type": "rule", "color": "black", "opacity": 0.25, "clip": True},
          "encoding": {"x": x_axis, "x2": {"field": "to"}, "y": y_axis, "y2": {"field": "bottom"}}},
-        {"transform": [{"filter": "datum.part == 'curve' && (!isValid(datum.at) || abs(datum.at - x0) < 1e-6)"},
-                       *vega.unpacked(["series"])], "mark": {"type": "line", "strokeWidth": 2, "clip": True},
+        {"transform": only("curve") + vega.unpacked(["series"]), "mark": {"type": "line", "strokeWidth": 2, "clip": True},
          "encoding": {"x": curve_x, "y": {**y_axis, "field": "y"}, "color": {**vega.color(NORMALIZE_SERIES), "scale": {
              "domain": NORMALIZE_SERIES, "range": [BLUE, VERMILLION]}}}},   # the outputs red, as the text says
         {"transform": only("point"), "mark": {"type": "circle", "size": 180, "opacity": 1},
@@ -138,6 +137,8 @@ def normalize_chart(members, big=False):
          "encoding": {"text": {"field": "note"}}},
     ]
     spec = vega.spec(layers, 300, big, key="lecture_widget")
+    # the member's rows (and the unit Gaussian's, which has no `at`) once, for every layer: 2,000 tests a move
+    spec["transform"] = [{"filter": "!isValid(datum.at) || abs(datum.at - x0) < 1e-6"}]
     values = [x0 for x0, _ in members]
     spec["params"] = [{"name": "x0", "value": 0.0, "bind": {   # a variable, at the top; the value is x0 itself
         "input": "range", "min": min(values), "max": max(values), "step": values[1] - values[0],
@@ -168,18 +169,19 @@ def running_vs_calibrated_chart(calibrated, running, steps: int, big=False):
 DEEP_SCRUB = "at"   # the step scrubber's variable: the member (statistics step) index picked in the browser
 
 
-def deep_scrub_chart(run: dict, big=False, width=245):
+def deep_scrub_chart(run: dict, big=False, width=None):
     """(data, spec): chapter 8's debugging run at each of its statistics steps (prepare.deep_after's
     `history`), picked by a range input bound inside the chart: the activation and gradient histograms of
     each tanh layer at that step, and update:data of each weight over the 1,001 steps with a cursor on it.
-    The spec depends on the number of steps and the layers' and weights' names only; it starts at the last
-    step (the notebook's cells 15-18)."""
+    The spec depends on the number of steps, the layers' and weights' names and the axes' ranges over the
+    run (the same on every rerun); it starts at the last step (the notebook's cells 15-18)."""
     history = run["history"]
+    width = width or (215 if big else 245)   # two views and their axes in the Lecture's column at 1280 px
     rows = []
     for m, h in enumerate(history):
         layers = h["layers"]
         saturated = ", ".join(f"{r['saturation_pct']:.1f}" for r in layers)
-        rows.append({"view": "note", "m": m, "note": f"step {h['step']:,} · minibatch loss {h['loss']:.4f} · "
+        rows.append({"view": "note", "m": m, "note": f"step {h['step']:,} · minibatch loss {h['loss']:.4f}\n"
                                                      f"saturated % per layer {saturated}"})
         for r in layers:
             rows.append({"view": "act", "m": m, "line": r["label"], **vega.packed(r["hist"]["x"], r["hist"]["density"])})
@@ -191,27 +193,46 @@ def deep_scrub_chart(run: dict, big=False, width=245):
     data = pd.DataFrame(rows, columns=["view", "m", "line", "weight", "note", "x", "y", *vega.PACKED])
     data["m"] = data["m"].astype(np.int16)
     labels = [r["label"] for r in history[-1]["layers"]]
-    return data, _deep_scrub_spec(len(history), labels, list(run["update_to_data"]), big, width)
+    ratios = data["y"].dropna()
+    domains = {"act": _hist_domains(history, "hist"),
+               "ud": [float(ratios.min()) - 0.2, float(ratios.max()) + 0.2] if len(ratios) else [-6, 0]}
+    return data, _deep_scrub_spec(len(history), labels, list(run["update_to_data"]), domains, big, width)
 
 
-def _deep_scrub_spec(count, labels, weights, big, width):
+def _hist_domains(history, field):
+    """(x, y) axes that hold every step's histograms: fixed, so a move redraws the lines and not the axes
+    (a scale whose domain follows the picked member is recomputed, and its axis redrawn, on every move)."""
+    hists = [r[field] for h in history for r in h["layers"]]
+    half = [(h["x"][1] - h["x"][0]) / 2 for h in hists]
+    return ([min(h["x"][0] - w for h, w in zip(hists, half)), max(h["x"][-1] + w for h, w in zip(hists, half))],
+            [0, max(max(h["density"]) for h in hists) * 1.05])
+
+
+def _deep_scrub_spec(count, labels, weights, domains, big, width):
     font = FONT_SIZE + (5 if big else 0)
     at = f"datum.m == {DEEP_SCRUB}"
     only = lambda view: [{"filter": f"datum.view == '{view}' && {at}"}]   # noqa: E731
     layer_color = vega.color(labels, legend_columns=3, field="line")
 
     def curves(view, title, x_title, x_format=None):
-        x = {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False, "nice": False}}
+        # the activations' axes fixed over the run (tanh's [-1, 1]); the gradients' follow the step, as the
+        # notebook plots each: they start narrow and tall and spread out (a fixed axis squashed step 1,000's)
+        fixed = view in domains
+        x = {"field": "x", "type": "quantitative", "title": x_title,
+             "scale": {"domain": domains[view][0], "nice": False} if fixed else {"zero": False, "nice": False}}
         if x_format:
             x["axis"] = {"format": x_format, "tickCount": 5}
+        y = {"field": "y", "type": "quantitative", "title": "density"}
+        if fixed:
+            y["scale"] = {"domain": domains[view][1]}
         return {"height": 190, "title": {"text": title, "fontSize": font},
                 "transform": only(view) + vega.unpacked(["line"]),
-                "mark": {"type": "line", "interpolate": "step", "strokeWidth": 2},
-                "encoding": {"x": x, "y": {"field": "y", "type": "quantitative", "title": "density"},
-                             "color": layer_color}}
+                "mark": {"type": "line", "interpolate": "step", "strokeWidth": 2, "clip": True},
+                "encoding": {"x": x, "y": y, "color": layer_color}}
 
     step = {"field": "x", "type": "quantitative", "title": "step", "scale": {"domain": [0, 1000]}}
-    ratio = {"field": "y", "type": "quantitative", "title": "log10(update std / data std)"}
+    ratio = {"field": "y", "type": "quantitative", "title": "log10(update std / data std)",
+             "scale": {"domain": domains["ud"]}}
     weight_color = {**vega.color(weights, legend_columns=4, field="weight"), "title": None}
     ud = {"width": 2 * width + 90, "height": 170, "title": {"text": "update:data of each weight", "fontSize": font},
           "layer": [
@@ -225,7 +246,8 @@ def _deep_scrub_spec(count, labels, weights, big, width):
                "encoding": {"x": step, "y": ratio, "color": weight_color,
                             "tooltip": [{"field": "weight"}, {"field": "y", "format": "+.2f", "title": "update:data"}]}},
               {"transform": only("note"), "mark": {"type": "text", "align": "left", "baseline": "bottom", "x": 0,
-                                                   "y": -26, "fontSize": font, "fontWeight": "bold"},
+                                                   "y": -12 - (font + 3), "fontSize": font, "fontWeight": "bold",
+                                                   "lineBreak": "\n", "lineHeight": font + 3},
                "encoding": {"text": {"field": "note"}}},
           ]}
     rows = [[ud], [curves("act", "activations per layer", "activation value"),
@@ -248,7 +270,7 @@ def loss_log_curves_chart(curves: dict, big=False):
     loss over each equal slice of its run (makemore_core.lossbook.loss_curve: 200 slices of 1,000 steps), on a
     log axis (lossi is log10 of the loss). A range input bound inside the chart moves a cursor along the steps;
     a text mark reads every stage's loss there. curves: {stage: {"step": [...], "loss": [...]}} (stages run
-    so far, all as long). The spec depends on the stages' names and the number of slices only."""
+    so far, all as long). The spec depends on the stages' names, the number of slices and the losses' range."""
     stages = list(curves)
     mids = next(iter(curves.values()))["step"]
     width = mids[1] - mids[0] if len(mids) > 1 else 1.0
@@ -264,8 +286,9 @@ def loss_log_curves_chart(curves: dict, big=False):
     font = FONT_SIZE + (5 if big else 0)
     x = {"field": "x", "type": "quantitative", "title": "step", "scale": {"domain": [0, round(mids[-1] + width / 2)]},
          "axis": {"labelExpr": "datum.value ? format(datum.value / 1000, 'd') + 'k' : '0'"}}
+    every = [v for c in curves.values() for v in c["loss"]]   # a fixed axis: a move redraws the marks, not the axes
     y = {"field": "y", "type": "quantitative", "title": "mean loss of the slice (log axis)",
-         "scale": {"type": "log", "zero": False, "nice": False}}
+         "scale": {"type": "log", "domain": [min(every) * 0.98, max(every) * 1.02], "nice": False}}
     colour = vega.color(stages, legend_columns=5, field="stage")
     here = f"datum.m == {LOG_CURSOR}"
     layers = [

@@ -157,3 +157,17 @@ def test_chapter_10_batchnorm_widget_answers_in_the_browser(page, app_url):
                           ch10.args["box"])
     assert "30" in ticks or "20" in ticks   # the axis widened for the outlier
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+@pytest.mark.parametrize("chapter, box", [("diagnostics", ".st-key-lecture_diag_scrub"),
+                                          ("softmax", ".st-key-lecture_softmax_scrub"),
+                                          ("bonus", ".st-key-lecture_widget_scrub")])
+def test_lecture_scrubbers_are_readable_in_projector_mode_and_fit_at_1280(page, app_url, chapter, box):
+    page.goto(f"{app_url}/lecture?chapter={chapter}&projector=1")
+    wait_for_app(page)
+    page.locator(f"{box} .vega-bind input[type=range]").filter(visible=True).wait_for(timeout=180_000)
+    page.wait_for_function(f"() => document.querySelectorAll('{box} svg text').length > 5", timeout=60_000)
+    label = page.evaluate(f"() => parseFloat(getComputedStyle(document.querySelector('{box} .vega-bind label')).fontSize)")
+    assert label >= 19   # the label and thumb readable from the back of a room (the lab's scrubber's rule)
+    right = page.evaluate(f"() => Math.max(...[...document.querySelectorAll('{box} svg')].map(s => s.getBoundingClientRect().right))")
+    assert right <= 1280, "the chart runs off the page at 1280 px"

@@ -169,18 +169,19 @@ def running_vs_calibrated_chart(calibrated, running, steps: int, big=False):
 DEEP_SCRUB = "at"   # the step scrubber's variable: the member (statistics step) index picked in the browser
 
 
-def deep_scrub_chart(run: dict, big=False, width=245):
+def deep_scrub_chart(run: dict, big=False, width=None):
     """(data, spec): chapter 8's debugging run at each of its statistics steps (prepare.deep_after's
     `history`), picked by a range input bound inside the chart: the activation and gradient histograms of
     each tanh layer at that step, and update:data of each weight over the 1,001 steps with a cursor on it.
     The spec depends on the number of steps, the layers' and weights' names and the axes' ranges over the
     run (the same on every rerun); it starts at the last step (the notebook's cells 15-18)."""
     history = run["history"]
+    width = width or (215 if big else 245)   # two views and their axes in the Lecture's column at 1280 px
     rows = []
     for m, h in enumerate(history):
         layers = h["layers"]
         saturated = ", ".join(f"{r['saturation_pct']:.1f}" for r in layers)
-        rows.append({"view": "note", "m": m, "note": f"step {h['step']:,} · minibatch loss {h['loss']:.4f} · "
+        rows.append({"view": "note", "m": m, "note": f"step {h['step']:,} · minibatch loss {h['loss']:.4f}\n"
                                                      f"saturated % per layer {saturated}"})
         for r in layers:
             rows.append({"view": "act", "m": m, "line": r["label"], **vega.packed(r["hist"]["x"], r["hist"]["density"])})
@@ -193,7 +194,7 @@ def deep_scrub_chart(run: dict, big=False, width=245):
     data["m"] = data["m"].astype(np.int16)
     labels = [r["label"] for r in history[-1]["layers"]]
     ratios = data["y"].dropna()
-    domains = {"act": _hist_domains(history, "hist"), "grad": _hist_domains(history, "grad_hist"),
+    domains = {"act": _hist_domains(history, "hist"),
                "ud": [float(ratios.min()) - 0.2, float(ratios.max()) + 0.2] if len(ratios) else [-6, 0]}
     return data, _deep_scrub_spec(len(history), labels, list(run["update_to_data"]), domains, big, width)
 
@@ -214,15 +215,20 @@ def _deep_scrub_spec(count, labels, weights, domains, big, width):
     layer_color = vega.color(labels, legend_columns=3, field="line")
 
     def curves(view, title, x_title, x_format=None):
-        x_domain, y_domain = domains[view]
-        x = {"field": "x", "type": "quantitative", "title": x_title, "scale": {"domain": x_domain, "nice": False}}
+        # the activations' axes fixed over the run (tanh's [-1, 1]); the gradients' follow the step, as the
+        # notebook plots each: they start narrow and tall and spread out (a fixed axis squashed step 1,000's)
+        fixed = view in domains
+        x = {"field": "x", "type": "quantitative", "title": x_title,
+             "scale": {"domain": domains[view][0], "nice": False} if fixed else {"zero": False, "nice": False}}
         if x_format:
             x["axis"] = {"format": x_format, "tickCount": 5}
+        y = {"field": "y", "type": "quantitative", "title": "density"}
+        if fixed:
+            y["scale"] = {"domain": domains[view][1]}
         return {"height": 190, "title": {"text": title, "fontSize": font},
                 "transform": only(view) + vega.unpacked(["line"]),
                 "mark": {"type": "line", "interpolate": "step", "strokeWidth": 2, "clip": True},
-                "encoding": {"x": x, "y": {"field": "y", "type": "quantitative", "title": "density",
-                                           "scale": {"domain": y_domain}}, "color": layer_color}}
+                "encoding": {"x": x, "y": y, "color": layer_color}}
 
     step = {"field": "x", "type": "quantitative", "title": "step", "scale": {"domain": [0, 1000]}}
     ratio = {"field": "y", "type": "quantitative", "title": "log10(update std / data std)",
@@ -240,7 +246,8 @@ def _deep_scrub_spec(count, labels, weights, domains, big, width):
                "encoding": {"x": step, "y": ratio, "color": weight_color,
                             "tooltip": [{"field": "weight"}, {"field": "y", "format": "+.2f", "title": "update:data"}]}},
               {"transform": only("note"), "mark": {"type": "text", "align": "left", "baseline": "bottom", "x": 0,
-                                                   "y": -26, "fontSize": font, "fontWeight": "bold"},
+                                                   "y": -12 - (font + 3), "fontSize": font, "fontWeight": "bold",
+                                                   "lineBreak": "\n", "lineHeight": font + 3},
                "encoding": {"text": {"field": "note"}}},
           ]}
     rows = [[ud], [curves("act", "activations per layer", "activation value"),

@@ -30,7 +30,7 @@ def render(ctx):
     st.markdown(f"**Step by step: the first {compute.SOFTMAX_STEPS:,} steps, side by side**")
     steps = compute.softmax_steps(ctx.digest, compute.SOFTMAX_STEPS, ctx)
     with st.container(key="lecture_softmax_scrub"):   # answered in the browser: every step travels with the chart
-        st.vega_lite_chart(*softmax_scrub_chart(steps, uniform, classroom.projecting()), width="stretch",
+        st.vega_lite_chart(*softmax_scrub_chart(steps, uniform, classroom.projecting()), width="content",
                            key="lecture_softmax_chart")
     st.caption("Drag the step (or focus it and use the arrow keys). `original` starts with logits of std about 12: "
                "the softmax puts most of its probability on one character (top p: the mean probability of each "

@@ -64,7 +64,7 @@ def render(ctx):
     lr, batchnorm, gain, fan_in_scaling = RUNS[choice]
     run = compute.deep_after(ctx.digest, lr, batchnorm, gain, ctx, fan_in_scaling)
     with st.container(key="lecture_diag_scrub"):   # answered in the browser: every statistics step travels with it
-        st.vega_lite_chart(*deep_scrub_chart(run, classroom.projecting()), width="stretch", key="lecture_diag_chart")
+        st.vega_lite_chart(*deep_scrub_chart(run, classroom.projecting()), width="content", key="lecture_diag_chart")
     st.caption(f"Drag the step (or focus it and use the arrow keys): the histograms and the cursor on update:data "
                f"follow at once, through the {len(run['history'])} statistics steps (every 25). It starts at step "
                "1,000, the step the table below and the notebook's cells 15-18 read.")

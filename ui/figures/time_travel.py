@@ -4,7 +4,8 @@ bound inside the chart (ui/figures/vega.py): the browser picks the statistics st
 Training: the loss and update:data lines with a cursor at the picked step; the activation and gradient
 histograms per layer, saturation per layer and the weight-gradient histograms at that step.
 Embeddings: C's map at the picked step, a labelled point per character, vowels coloured.
-Every spec depends on the number of snapshots, the layers' and weights' names and the vocabulary only.
+Every spec depends on the number of snapshots, the layers' and weights' names and the vocabulary only (and the
+Training chart on its fixed axis ranges: the run's last step, every step's histogram ends).
 """
 import numpy as np
 import pandas as pd
@@ -148,7 +149,7 @@ def _picked(view):
 def _training_spec(count, labels, weights, domains, big):
     font = FONT_SIZE + (5 if big else 0)
     step_x = {"field": "x", "type": "quantitative", "title": "step", "scale": {"domain": domains["step"], "nice": False}}
-    cursor = {**_on("cursor", "x"), "mark": {"type": "rule", "color": VERMILLION, "strokeWidth": 2},
+    cursor = {**_on("cursor", "x"), "mark": {"type": "rule", "color": VERMILLION, "strokeWidth": 2, "aria": False},
               "encoding": {"x": step_x}}
     loss = {"height": 130, "layer": [
                 {**_on("loss"), "mark": {"type": "line", "color": BLUE},
@@ -182,11 +183,13 @@ def _training_spec(count, labels, weights, domains, big):
             {**_on(view, "x", "y"),
              # invalid: None skips Vega-Lite's per-point validity filter (an interpreted expression per bin per
              # move); the densities are finite numbers (_merged)
-             "mark": {"type": "line", "interpolate": "step", "strokeWidth": 2, "invalid": None},
+             # aria: False drops the per-point description ("x: ...; y: ...", two number formats and a string
+             # built by the interpreter for every bin at every move: most of the marks' encoding time)
+             "mark": {"type": "line", "interpolate": "step", "strokeWidth": 2, "invalid": None, "aria": False},
              "encoding": {"x": x, "y": y, "color": color}}]}
 
     saturation = {"height": 140, "title": {"text": "saturated % per layer", "fontSize": font},
-                  **_on("sat", "y"), "mark": {"type": "bar"},
+                  **_on("sat", "y"), "mark": {"type": "bar", "aria": False},
                   "encoding": {"x": {"field": "line", "type": "nominal", "title": None, "scale": {"domain": labels},
                                      "axis": {"labelAngle": 0, "labelExpr": "split(datum.label, ' ')[1]"}},
                                "y": {"field": "y", "type": "quantitative", "title": "saturated %",

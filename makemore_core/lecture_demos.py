@@ -351,4 +351,4 @@ def torch_linear_gain(fan_in: int = 1000, fan_out: int = 1000, seed: int = LECTU
     gain it amounts to; kaiming_uniform_ with a = sqrt(5) gives sqrt(1/3))."""
     with torch.random.fork_rng(devices=[]):   # nn.Linear draws from the global generator: leave it as it was
         torch.manual_seed(seed)
-        return float(torch.nn.Linear(fan_in, fan_out, dtype=torch.float64).weight.std()) * fan_in**0.5
+        return float(torch.nn.Linear(fan_in, fan_out, dtype=torch.float64).weight.detach().std()) * fan_in**0.5

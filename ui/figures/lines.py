@@ -127,15 +127,16 @@ def flat_image_chart(image, title: str, key: str, height=220, big=False):
     for example, row in enumerate(image):
         edges = np.flatnonzero(np.diff(np.concatenate(([0], row.astype(np.int8), [0]))))
         rows += [{"example": example, "from": int(a), "to": int(b) - 1} for a, b in zip(edges[::2], edges[1::2])]
-    data = pd.DataFrame(rows, columns=["example", "from", "to"])
-    data["y0"], data["y1"] = data["example"] - 0.5, data["example"] + 0.5
-    data["x0"], data["x1"] = data["from"] - 0.5, data["to"] + 0.5
+    data = pd.DataFrame(rows, columns=["example", "from", "to"]).astype(np.int16)   # the cells' edges: in the spec
     cols, examples = image.shape[1], image.shape[0]
     x = {"field": "x0", "type": "quantitative", "title": "neuron", "scale": {"domain": [-0.5, cols - 0.5], "nice": False},
          "axis": {"grid": False}}
     y = {"field": "y0", "type": "quantitative", "title": "example",
          "scale": {"domain": [-0.5, examples - 0.5], "nice": False, "reverse": True}, "axis": {"grid": False}}
-    layers = [{"mark": {"type": "rect", "color": "white"},
+    layers = [{"transform": [{"calculate": "datum.from - 0.5", "as": "x0"}, {"calculate": "datum.to + 0.5", "as": "x1"},
+                             {"calculate": "datum.example - 0.5", "as": "y0"},
+                             {"calculate": "datum.example + 0.5", "as": "y1"}],
+               "mark": {"type": "rect", "color": "white"},
                "encoding": {"x": x, "x2": {"field": "x1"}, "y": y, "y2": {"field": "y1"},
                             "tooltip": [{"field": "example"}, {"field": "from", "title": "first neuron"},
                                         {"field": "to", "title": "last neuron"}]}}]

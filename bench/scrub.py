@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+import scrub_lecture as lecture  # noqa: E402
 from conftest import CHROMIUM_ARGS, chromium_path, start_app_server, wait_for_app, wait_for_rerun  # noqa: E402
 
 from ui.figures.vega import wire_bytes  # noqa: E402
@@ -183,6 +184,74 @@ def fan_in_family():
     return statistics.median(times), data
 
 
+TRAVEL_RUN = "/training?steps=1200&stats_every=20&lr_milestones=900&engine=eager"   # the lecture's net: 60 snapshots
+
+
+def travel_members():
+    """The snapshots of the run the Training and Embeddings scrubbers are benchmarked on, trained here the same way;
+    and the median time of taking one snapshot (the run pays it at every statistics step)."""
+    import torch
+
+    from makemore_core import snapshots
+    from makemore_core.data import Dataset
+    from makemore_core.model import MLP, ModelConfig
+    from makemore_core.training import TrainConfig, Trainer
+    torch.set_num_threads(1)
+    dataset = Dataset.from_path(ROOT / "data" / "names.txt")
+    trainer = Trainer(MLP(ModelConfig(vocab_size=len(dataset.vocab))), dataset.tensors(3),
+                      TrainConfig(steps=1200, stats_every=20, lr_milestones=[900]))
+    store, taking = snapshots.new_store(), []
+    while not trainer.done:
+        trainer.advance()
+        if trainer.stats:
+            start = time.perf_counter()
+            snapshots.add(store, snapshots.snapshot(*trainer.stats.pop(), trainer.model.C))
+            taking.append(time.perf_counter() - start)
+    return trainer, snapshots.members(store), statistics.median(taking), dataset.vocab
+
+
+def training_travel_family():
+    from ui.figures.time_travel import training_scrub_chart
+    from ui.run_series import LossHistory
+    trainer, members, taking, _ = travel_members()
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        history = LossHistory()
+        history.extend(trainer.losses)
+        x, _, smooth, _ = history.downsampled()
+        data, _ = training_scrub_chart(members, x, smooth)
+        times.append(time.perf_counter() - start)
+    print(f"  (one snapshot taken at a statistics step: {taking * 1e3:.2f} ms)", flush=True)
+    return statistics.median(times), data
+
+
+def embeddings_travel_family():
+    from ui.figures.time_travel import embedding_scrub_chart
+    _, members, _, vocab = travel_members()
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        data, _, _ = embedding_scrub_chart(members, vocab.itos)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), data
+
+
+def finished_run(page, then=None):
+    """Start the page's run, wait until it has finished (its step scrubber is drawn), leave its thumb mid-way
+    (a first press to the right must move it), or go on to the page `then`."""
+    page.get_by_role("button", name="Start a new run", exact=True).click()
+    thumb = page.locator(".st-key-tr_travel .vega-bind input[type=range]")
+    thumb.wait_for(timeout=300_000)
+    if then:
+        page.get_by_role("link", name=then).first.click()
+        wait_for_app(page, timeout=120_000)
+        return
+    thumb.focus()
+    for _ in range(20):
+        page.keyboard.press("ArrowLeft")
+
+
 SCRUBBERS = {
     "lab": Scrubber("lab gain", "/init", ".st-key-init_scrub", "gain ", lab_family),
     "soften": Scrubber("lab softening", "/init", ".st-key-init_soften_box", "softening ", soften_family,
@@ -193,7 +262,29 @@ SCRUBBERS = {
                          upload_checkpoint),
     "fan_in": Scrubber("ch.4 fan_in", "/lecture?chapter=kaiming", ".st-key-lecture_fan_in_demo", "fan_in ",
                        fan_in_family),
+    "training": Scrubber("training step", TRAVEL_RUN, ".st-key-tr_travel", "step ", training_travel_family,
+                         finished_run),
+    "embeddings": Scrubber("embeddings step", TRAVEL_RUN, ".st-key-emb_travel", "step ", embeddings_travel_family,
+                           functools.partial(finished_run, then="Embeddings & shapes")),
+    # the Lecture's other scrubbers (bench/scrub_lecture.py)
+    "ch8": Scrubber("ch.8 step", "/lecture?chapter=diagnostics", ".st-key-lecture_diag_scrub", "step ",
+                    lecture.deep_family, lecture.step_back(".st-key-lecture_diag_scrub")),
+    "ch6": Scrubber("ch.6 cursor", "/lecture?chapter=loss-log", ".st-key-lecture_log_scrub", "steps ",
+                    lecture.loss_log_family, lecture.lecture_names_then_step_back(".st-key-lecture_log_scrub")),
+    "ch2": Scrubber("ch.2 step", "/lecture?chapter=softmax", ".st-key-lecture_softmax_scrub", "step ",
+                    lecture.softmax_family),
+    "ch10": Scrubber("ch.10 widget", "/lecture?chapter=bonus", ".st-key-lecture_widget_scrub", "x0 = ",
+                     lecture.widget_family),
 }
+
+
+def data_bytes(data) -> int:
+    """A chart's data on the wire: one table, or named data sets (a dict of tables)."""
+    return sum(map(wire_bytes, data.values())) if isinstance(data, dict) else wire_bytes(data)
+
+
+def data_rows(data) -> int:
+    return sum(map(len, data.values())) if isinstance(data, dict) else len(data)
 
 
 class Tab:
@@ -263,8 +354,8 @@ def main():
                 results[s.name] = {"load_average": round(os.getloadavg()[0], 2), "scrubber_ms": round(med["scrubber"], 1),
                                    "bare_ms": round(med["bare"], 1), "ratio": round(med["scrubber"] / med["bare"], 3),
                                    "drag_lagging_of_30": drag["lagging"], "members_seen": drag["distinct"],
-                                   "family_s": round(family_s, 3), "chart_data_bytes": wire_bytes(data),
-                                   "rows": len(data)}
+                                   "family_s": round(family_s, 3), "chart_data_bytes": data_bytes(data),
+                                   "rows": data_rows(data)}
                 r = results[s.name]
                 if not args.json:
                     print(f"{s.name:14s} load {r['load_average']:5.2f}  press {r['scrubber_ms']:6.1f} ms vs bare "

@@ -68,11 +68,13 @@ def save(path, model: MLP, vocab: Vocab, extra: dict | None = None):
         f.write(to_bytes(model, vocab, extra))
 
 
-def _check_size(raw: bytes, limit: int = MAX_BYTES):
-    """Refuse files, and zip archives (torch.save's format) that unpack, beyond `limit`: a 1 MB file
+def check_size(raw: bytes, limit: int | None = None):
+    """Refuse files, and zip archives (torch.save's format) that unpack, beyond `limit` (MAX_BYTES,
+    read at the call, unless given): a 1 MB file
     of compressed zeros would otherwise unpack to a gigabyte inside torch.load. Its pickle, which
     describes everything but the tensors' bytes, is a few KB in any checkpoint the lab writes."""
     mb = lambda n: f"{n / 2**20:.1f} MB"  # noqa: E731
+    limit = MAX_BYTES if limit is None else limit
     if len(raw) > limit:
         raise CheckpointError(f"the file is {mb(len(raw))}; a checkpoint may be at most {mb(limit)}")
     try:
@@ -188,7 +190,7 @@ def _check_finite(state: dict):
 
 
 def _payload(raw: bytes) -> dict:
-    _check_size(raw)
+    check_size(raw)
     try:
         payload = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
     except Exception:

@@ -12,6 +12,7 @@ import torch
 
 from .layers import BatchNorm1d
 from .model import MLP
+from .sampling import sample
 
 
 @torch.no_grad()
@@ -101,3 +102,19 @@ def forward_seconds(model: MLP, X, repeats=5) -> float:
         logits_eval(model, X)
         times.append(time.perf_counter() - start)
     return sorted(times)[len(times) // 2]
+
+
+def report(model: MLP, vocab, X, n_samples: int, repeats=3) -> dict:
+    """What exercise E02 shows of a model and its fold, as JSON-able numbers: the largest |logit difference|
+    on X in float32 and float64, the sizes, one forward pass's time, the layers, and n_samples names from
+    each with one seed. `prepare` keeps it for the chapter's own net, so its first view computes nothing."""
+    model.eval()
+    folded = fold_batchnorm(model)
+    return {"diff32": max_difference(model, folded, X, torch.float32),
+            "diff64": max_difference(model, folded, X, torch.float64),
+            "params": model.num_parameters(), "folded_params": folded.num_parameters(),
+            "seconds": forward_seconds(model, X, repeats), "folded_seconds": forward_seconds(folded, X, repeats),
+            "layers": [f"{i}: {layer!r}" for i, layer in enumerate(model.layers)],
+            "folded_layers": [f"{i}: {layer!r}" for i, layer in enumerate(folded.layers)],
+            "samples": sample(model, vocab, n=n_samples), "folded_samples": sample(folded, vocab, n=n_samples),
+            "largest_logit": float(logits_eval(model, X).abs().max()), "examples": len(X)}

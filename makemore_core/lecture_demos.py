@@ -6,6 +6,7 @@
     linear_statistics    the notebook's bonus cell: forward/backward std through b @ a
     linear_batchnorm_statistics   the same with a BatchNorm after the Linear
     early_losses         the first steps of a training run (the "hockey stick")
+    early_softmax        the same steps' loss and the softmax's spread at each (chapter 2's scrubber)
     deep_net_after       the deep net after the notebook's 1,001 debugging steps
 
 Each draws from its own torch.Generator seeded as the notebook does, so the numbers are the
@@ -101,6 +102,29 @@ def early_losses(model_config, train_config: TrainConfig, data, steps: int, devi
     trainer = Trainer(model, data, train_config)
     trainer.run(steps=steps)
     return list(trainer.losses)
+
+
+def early_softmax(model_config, train_config: TrainConfig, data, steps: int) -> dict:
+    """Each of the first `steps` steps of a run (the lecture's exact steps): its loss, and how spread the
+    softmax was going into it: the std of the logits and the mean probability of each example's most likely
+    character (the hockey stick of `original`: huge logits, confidently wrong). The minibatch is read ahead
+    from a copy of the run's generator, so the run itself draws exactly what it would. Nets without
+    BatchNorm (a forward in training mode would move its running statistics)."""
+    model = MLP(model_config)
+    if model.batchnorms():
+        raise ValueError("early_softmax reads nets without BatchNorm")
+    trainer = Trainer(model, data, train_config)
+    X = data["train"][0]
+    out = {"loss": [], "logits_std": [], "max_prob": []}
+    for _ in range(steps):
+        ahead = torch.Generator().set_state(trainer.g.get_state())
+        ix = torch.randint(0, X.shape[0], (train_config.batch_size,), generator=ahead)
+        with torch.no_grad():
+            logits = model(X[ix])
+        out["logits_std"].append(float(logits.std()))
+        out["max_prob"].append(float(logits.softmax(1).max(1).values.mean()))
+        out["loss"].append(trainer.step())
+    return out
 
 
 def deep_net_after(model_config, data, steps: int = DEBUG_STEPS, lr: float = 0.1, stats_every: int = 10,
@@ -327,4 +351,4 @@ def torch_linear_gain(fan_in: int = 1000, fan_out: int = 1000, seed: int = LECTU
     gain it amounts to; kaiming_uniform_ with a = sqrt(5) gives sqrt(1/3))."""
     with torch.random.fork_rng(devices=[]):   # nn.Linear draws from the global generator: leave it as it was
         torch.manual_seed(seed)
-        return float(torch.nn.Linear(fan_in, fan_out, dtype=torch.float64).weight.std()) * fan_in**0.5
+        return float(torch.nn.Linear(fan_in, fan_out, dtype=torch.float64).weight.detach().std()) * fan_in**0.5

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from . import atomic, checkpoint, evaluation, lossbook, sampling
+from . import atomic, checkpoint, evaluation, fold, lossbook, sampling
 from . import lecture_demos as demos
 from .device import configure_threads
 from .model import MLP, ModelConfig
@@ -29,6 +29,7 @@ DISK_VERSION = 1           # bump when what a result holds changes: old files ar
 FIRST_HALF = [s for s in STAGES if s != "deep"]   # the loss log's stages
 CURVE_STEPS = 3_000        # chapter 2: the first steps, where the hockey stick is
 CURVE_STAGES = ("original", "softmax-fix")   # chapter 2's two nets
+SOFTMAX_STEPS = 1_000      # chapter 2's scrubber: each of the first steps, the loss and the softmax's spread
 CALIBRATION_STEPS = 3_000  # chapter 5: the running statistics after this many steps, against calibration
 MOMENTUM_STEPS, MOMENTUM_EVERY = 2_000, 100   # chapter 12: BatchNorm's running mean, followed over training
 DEEP_RUNS = {  # chapter 8's runs: run shown -> (lr, batchnorm, gain, fan_in_scaling); chapter 9 reads the first
@@ -97,6 +98,19 @@ def early_curves(dataset, data, stages=CURVE_STAGES, steps=CURVE_STEPS, report=N
         model, train = stage_configs(stage, len(dataset.vocab))
         curves[stage] = demos.early_losses(model, train, data, steps)
     return curves
+
+
+def softmax_name(digest, steps=SOFTMAX_STEPS):
+    return f"softmax-steps-{short(digest)}-{steps}"
+
+
+def softmax_steps(dataset, data, steps=SOFTMAX_STEPS) -> dict:
+    """{stage: {"loss", "logits_std", "max_prob": [one a step]}} for chapter 2's two nets."""
+    out = {}
+    for stage in CURVE_STAGES:
+        model, train = stage_configs(stage, len(dataset.vocab))
+        out[stage] = demos.early_softmax(model, train, data, steps)
+    return out
 
 
 def calibration_name(digest, steps=CALIBRATION_STEPS):
@@ -217,6 +231,16 @@ def e02_model_bytes(dataset, data, device="cpu", steps=FOLD_STEPS) -> bytes:
     return raw
 
 
+def e02_report_name(digest, steps=FOLD_STEPS):
+    return f"e02report-{short(digest)}-{steps}"
+
+
+def e02_report(dataset, data, device="cpu", steps=FOLD_STEPS) -> dict:
+    """What E02 shows of its own net and the net's fold (fold.report), on the validation split."""
+    model, vocab, _ = checkpoint.from_bytes(e02_model_bytes(dataset, data, device, steps), device)
+    return fold.report(model, vocab, data["val"][0], SAMPLES)
+
+
 # ---------------------------------------------------------------- prepare: all of it, once
 
 @dataclass
@@ -242,6 +266,8 @@ def tasks(dataset, loss_log_steps=lossbook.STEPS, device="cpu", data=None) -> li
 
     out = [json_task(curves_name(digest, CURVE_STAGES, CURVE_STEPS), "chapter 2: the first steps of both nets", 6,
                      lambda r: early_curves(dataset, data(), CURVE_STAGES, CURVE_STEPS, r)),
+           json_task(softmax_name(digest, SOFTMAX_STEPS), "chapter 2: the softmax's spread at each first step", 3,
+                     lambda r: softmax_steps(dataset, data(), SOFTMAX_STEPS)),
            json_task(calibration_name(digest, CALIBRATION_STEPS), "chapter 5: calibration", 3,
                      lambda r: calibration(dataset, data(), CALIBRATION_STEPS))]
     for stage in FIRST_HALF:
@@ -264,6 +290,8 @@ def tasks(dataset, loss_log_steps=lossbook.STEPS, device="cpu", data=None) -> li
     out.append(Task(e02_name(digest, FOLD_STEPS), "exercise E02: the 3-layer net", 3,
                     lambda: path_of(e02_name(digest, FOLD_STEPS), ".pt").exists(),
                     lambda report: e02_model_bytes(dataset, data(), device, FOLD_STEPS)))
+    out.append(json_task(e02_report_name(digest, FOLD_STEPS), "exercise E02: the fold against the net", 2,
+                         lambda r: e02_report(dataset, data(), device, FOLD_STEPS)))
     return out
 
 

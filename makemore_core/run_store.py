@@ -186,7 +186,7 @@ def decode(raw: bytes) -> tuple[dict, dict]:
     if len(raw) > MAX_FILE_BYTES:
         raise RunFileError(f"{len(raw):,} bytes, over the {MAX_FILE_BYTES:,} a run file may have")
     try:
-        checkpoint._check_size(raw, MAX_FILE_BYTES)
+        checkpoint.check_size(raw, MAX_FILE_BYTES)
         payload = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
     except Exception as e:   # noqa: BLE001 - a damaged file: any error of the reader means the same
         raise RunFileError(f"not readable as a run file ({type(e).__name__}: {str(e)[:120]})") from None

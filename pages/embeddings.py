@@ -1,6 +1,7 @@
 """Embeddings & shapes: C[X], the shape of every tensor in the forward pass, and where the parameters are."""
 import warnings
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
@@ -74,7 +75,7 @@ def c_over_time():
         st.caption("Train a run on the **Training** page: its C at every statistics step appears here, with a step "
                    "scrubber.")
         return
-    members = run.snapshot_members()
+    members = [s for s in run.snapshot_members() if np.isfinite(s["C"]).all()]   # a diverged run's C: NaN
     if len(members) < 2:
         st.caption(f"Run {run.number} has {len(members)} statistics step so far: C's journey appears here from the "
                    "second one on (statistics every N steps, on the Training page).")

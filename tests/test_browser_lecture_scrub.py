@@ -41,8 +41,9 @@ class Scrubber:
         move: returns what it named along the way (it follows the thumb, not only the release)."""
         box = self.thumb.bounding_box()
         y = box["y"] + box["height"] / 2
-        value, top = int(self.thumb.input_value()), int(self.thumb.get_attribute("max"))
-        start = box["x"] + box["width"] * value / top
+        value, low, top = (float(v) for v in (self.thumb.input_value(), self.thumb.get_attribute("min"),
+                                              self.thumb.get_attribute("max")))
+        start = box["x"] + box["width"] * (value - low) / (top - low)
         self.page.mouse.move(start, y)
         self.page.mouse.down()
         seen = [self.read()]
@@ -119,3 +120,54 @@ def test_chapter_6_step_cursor_reads_each_stages_loss(page, loss_log_url):
     first, losses = reading(ch6.read())
     assert losses["batchnorm"] == round(loss_log_curve(4)["loss"][first // 1000], 4)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_chapter_2_scrubs_the_first_steps_of_both_nets_side_by_side(page, app_url):
+    ch2 = Scrubber(page, app_url, "softmax", ".st-key-lecture_softmax_scrub", "step ", re.compile("Step \\(drag\\)"))
+    notes = lambda: page.evaluate(  # noqa: E731 - both nets' text marks: (step, loss, logits std) each
+        "(box) => [...document.querySelectorAll(box + ' svg text')].map(e => e.textContent)"
+        ".filter(t => t.startsWith('step '))", ch2.args["box"])
+    parse = lambda t: tuple(float(v.replace(",", "")) for v in re.match(  # noqa: E731
+        r"step ([\d,]+) · loss ([\d.]+)logits std ([\d.]+)", t).groups())
+    start = [parse(t) for t in notes()]
+    assert [s[0] for s in start] == [0, 0] and start[0][1] > 10 > 4 > start[1][1]   # original's hockey stick
+    assert start[0][2] > 5 > 1 > start[1][2]   # its logits are spread wide, softmax-fix's near 0
+    ch2.keys("ArrowRight", 5)
+    ch2.wait("step 5 ·")
+    page.wait_for_function("(box) => [...document.querySelectorAll(box + ' svg text')]"
+                           ".filter(e => e.textContent.startsWith('step 5 ·')).length === 2", arg=ch2.args["box"])
+    seen = ch2.drag(1.0)
+    steps = [int(parse(t)[0]) for t in seen]
+    assert steps[0] == 5 and steps[-1] > 900 and sorted(set(steps)) == steps   # followed the thumb
+    end = [parse(t) for t in notes()]
+    assert end[0][0] == end[1][0] == steps[-1] and end[0][1] < start[0][1] / 2   # both at the step; original fell
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_chapter_10_batchnorm_widget_answers_in_the_browser(page, app_url):
+    ch10 = Scrubber(page, app_url, "bonus", ".st-key-lecture_widget_scrub", "x0 = ",
+                    re.compile("x0: the first of the five values \\(drag\\)"))
+    assert ch10.read().startswith("x0 = 0 · the five inputs: mean 1.56, std 2.39")
+    ch10.keys("ArrowRight", 3)
+    assert ch10.wait("x0 = 1.5 ·").endswith("normalized: mean 0, std 1")
+    seen = ch10.drag(1.0)
+    values = [float(re.match(r"x0 = (-?[\d.]+)", t).group(1)) for t in seen]
+    assert values[0] == 1.5 and values[-1] == 30 and sorted(set(values)) == values   # followed the thumb
+    ticks = page.evaluate("(box) => [...document.querySelectorAll(box + ' svg text')].map(e => e.textContent)",
+                          ch10.args["box"])
+    assert "30" in ticks or "20" in ticks   # the axis widened for the outlier
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+@pytest.mark.parametrize("chapter, box", [("diagnostics", ".st-key-lecture_diag_scrub"),
+                                          ("softmax", ".st-key-lecture_softmax_scrub"),
+                                          ("bonus", ".st-key-lecture_widget_scrub")])
+def test_lecture_scrubbers_are_readable_in_projector_mode_and_fit_at_1280(page, app_url, chapter, box):
+    page.goto(f"{app_url}/lecture?chapter={chapter}&projector=1")
+    wait_for_app(page)
+    page.locator(f"{box} .vega-bind input[type=range]").filter(visible=True).wait_for(timeout=180_000)
+    page.wait_for_function(f"() => document.querySelectorAll('{box} svg text').length > 5", timeout=60_000)
+    label = page.evaluate(f"() => parseFloat(getComputedStyle(document.querySelector('{box} .vega-bind label')).fontSize)")
+    assert label >= 19   # the label and thumb readable from the back of a room (the lab's scrubber's rule)
+    right = page.evaluate(f"() => Math.max(...[...document.querySelectorAll('{box} svg')].map(s => s.getBoundingClientRect().right))")
+    assert right <= 1280, "the chart runs off the page at 1280 px"

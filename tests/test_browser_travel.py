@@ -93,6 +93,9 @@ def test_training_step_scrubber_follows_the_keys_and_the_mouse(page, app_url, lo
     assert steps == sorted(steps, reverse=True) and steps[-1] == 0 and len(set(steps)) == len(steps)
     for s, value in seen:
         assert value == pytest.approx(losses[s], abs=2e-4)
+    page.get_by_text("Projector mode").first.click()              # readable from the back of a room
+    page.wait_for_function(f"() => parseFloat(getComputedStyle(document.querySelector('{TRAVEL} .vega-bind label'))"
+                           ".fontSize) >= 19", timeout=30_000)
 
 
 def test_embeddings_step_scrubber_moves_the_characters(page, app_url, losses):

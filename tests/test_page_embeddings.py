@@ -207,7 +207,7 @@ def test_c_is_scrubbed_over_the_latest_runs_statistics_steps(monkeypatch, defaul
     spec, frame = chart(at, "emb_travel_chart")
     members = run.snapshot_members()
     assert [s["step"] for s in members] == [0, 10, 20, 30, 40]
-    scrub = spec["layer"][0]["params"][0]
+    scrub = spec["params"][0]
     assert scrub["bind"]["name"] == "Step (drag)" and scrub["bind"]["max"] == 4 and scrub["value"] == 0
     notes = frame[frame["view"] == "note"].sort_values("m")["note"].tolist()
     assert notes[2] == f"step 20 · loss {members[2]['loss']:.4f}"
@@ -225,3 +225,27 @@ def test_c_is_scrubbed_over_the_latest_runs_statistics_steps(monkeypatch, defaul
     assert not np.allclose(xy, frame[(frame["view"] == "char") & (frame["m"] == 0)][["x", "y"]].to_numpy())
     again = chart(open_page(), "emb_travel_chart")[0]
     assert again == spec
+    projected = chart(open_page({"classroom_projector": True}), "emb_travel_chart")[0]
+    assert projected["config"]["axis"]["labelFontSize"] > spec["config"]["axis"]["labelFontSize"]   # projector
+
+
+def test_a_diverged_runs_nan_c_is_left_out_of_the_scrubber(monkeypatch, default_names):
+    """A step whose C is NaN (a run that diverged): the finite steps are scrubbed, the page does not crash."""
+    import numpy as np
+
+    import ui.runs
+    from makemore_core import snapshots
+    from makemore_core.training import TrainConfig
+    data = Dataset.from_path(default_names)
+    manager = ui.runs.RunManager()
+    run = manager.new_run("tiny", data, data.tensors(3), ModelConfig(n_embd=6, n_hidden=16, hidden_layers=1),
+                          TrainConfig(steps=30, stats_every=10), "cpu")
+    monkeypatch.setattr(ui.runs, "session_runs", lambda: manager)
+    run.start()
+    run.wait(30)
+    broken = dict(snapshots.members(run.snapshots)[-1], step=30, C=np.full((27, 6), np.nan, dtype=np.float32))
+    snapshots.add(run.snapshots, broken)
+    at = open_page()                                        # no exception (open_app_page checks)
+    _, frame = chart(at, "emb_travel_chart")
+    assert frame[frame["view"] == "note"]["note"].str.startswith("step 30 ").sum() == 0
+    assert np.isfinite(frame[frame["view"] == "char"][["x", "y"]].to_numpy()).all()

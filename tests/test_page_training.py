@@ -445,6 +445,14 @@ def test_a_queued_runs_view_refreshes_slowly_and_its_charts_not_at_all():
     assert training_live.refresh_every("paused") == (None, None)
 
 
+def travel_chart(at):
+    """(spec, {name: DataFrame}) of the step scrubber's chart: its data sets are named, one per view."""
+    import pyarrow as pa
+    proto = next(c.proto for c in at.get("vega_lite_chart")
+                 if json.loads(c.proto.spec)["usermeta"]["chart"] == "tr_travel_chart")
+    return json.loads(proto.spec), {d.name: pa.ipc.open_stream(d.data.data).read_pandas() for d in proto.datasets}
+
+
 def test_a_run_at_rest_has_a_step_scrubber_over_its_snapshots():
     """Time travel (issue 25): paused or ended, the run's snapshots travel with one chart and its step scrubber;
     the member at step k holds what the run recorded at step k. While it trains there is no such chart."""
@@ -456,24 +464,51 @@ def test_a_run_at_rest_has_a_step_scrubber_over_its_snapshots():
     at.button(key="tr_pause").click().run()
     assert run.wait_until(lambda r: r.state == "paused", 20)
     at.run()
-    spec, data = vega_chart(at, "tr_travel_chart")
+    spec, data = travel_chart(at)
     members = run.snapshot_members()
     steps = [s["step"] for s in members]
     assert len(members) >= 2 and steps == sorted(steps)
-    scrub = spec["vconcat"][0]["hconcat"][0]["layer"][0]["params"][0]
+    scrub = spec["params"][0]
     assert scrub["bind"]["name"] == "Step (drag)" and scrub["bind"]["max"] == len(members) - 1
     assert scrub["value"] == len(members) - 1                           # it starts at the newest step
-    cursors = data[data["view"] == "cursor"].sort_values("m")
+    cursors = data["travel_cursor"].sort_values("m")
     assert cursors["x"].tolist() == steps
     k = len(members) // 2
     assert cursors["note"].iloc[k] == f"step {steps[k]:,} · batch loss {members[k]['loss']:.4f} · lr 0.1"
-    act = data[(data["view"] == "act") & (data["m"] == k)]
+    act = data["travel_act"][data["travel_act"]["m"] == k]
     first = members[k]["layers"][0]
     assert act["line"].tolist() == [layer["label"] for layer in members[k]["layers"]]
     ys = [float(v) for v in act["ys"].iloc[0].split(",")]
-    assert ys == pytest.approx(first["hist"]["density"].tolist(), rel=1e-4)   # 5 digits on the wire
+    merged = first["hist"]["density"].astype(float).reshape(-1, 2).mean(1)   # bin pairs merged for the browser
+    assert ys == pytest.approx(merged.tolist(), rel=1e-4)                      # 5 digits on the wire
     assert snapshots.at_step(run.snapshots, steps[k]) is members[k]
-    again = vega_chart(at.run(), "tr_travel_chart")[0]
+    again = travel_chart(at.run())[0]
     assert json.dumps(again, sort_keys=True) == json.dumps(spec, sort_keys=True)   # the same spec: data swaps
+    assert "datasets" not in spec                                       # they travel as Arrow, beside it
     at.button(key="tr_resume").click().run()
     assert vega_chart(at, "tr_travel_chart", required=False) is None
+
+
+def test_a_run_watched_by_link_is_scrubbed_too(monkeypatch, dataset, data):
+    """Another browser's finished run, opened by its ?run= link: read-only, with its step scrubber."""
+    from streamlit.testing.v1 import AppTest
+
+    from makemore_core.model import ModelConfig
+    owner = run_lib.RunManager("another-browser")
+    monkeypatch.setitem(run_lib._managers, owner.owner, owner)   # kept server-wide: its link can be watched
+    run = owner.new_run("theirs", dataset, data, ModelConfig(vocab_size=len(dataset.vocab), n_hidden=16, hidden_layers=1),
+                        TrainConfig(steps=40, stats_every=10), "cpu")
+    run.start()
+    run.wait(30)
+    assert run.state == "finished"
+    mine = run_lib.RunManager()
+    monkeypatch.setattr(run_lib, "session_runs", lambda: mine)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["run"] = run.link
+    at.run()
+    at.switch_page("pages/training.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Watching run" in text(at) and not [b for b in at.button if b.key == "tr_pause"]   # read-only
+    spec, datasets = travel_chart(at)
+    assert spec["params"][0]["bind"]["max"] == 3                                      # steps 0, 10, 20, 30
+    assert datasets["travel_cursor"].sort_values("m")["x"].tolist() == [0, 10, 20, 30]

@@ -7,7 +7,8 @@ from makemore_core import cli, lossbook, prepare
 from ui import state
 from ui.lecture import CHAPTERS, chapter_id, compute, exercises
 
-COMPUTATIONS = ("early_curves", "calibration", "deep_after", "e01", "e02_model_bytes", "momentum_trace", "fine_print")
+COMPUTATIONS = ("early_curves", "softmax_steps", "calibration", "deep_after", "e01", "e02_model_bytes", "e02_report", "momentum_trace",
+                "fine_print")
 
 
 @pytest.fixture
@@ -17,6 +18,7 @@ def short(monkeypatch, tmp_path):
     for module in (prepare, compute):
         monkeypatch.setattr(module, "CURVE_STEPS", 60)
         monkeypatch.setattr(module, "CALIBRATION_STEPS", 40)
+        monkeypatch.setattr(module, "SOFTMAX_STEPS", 30)
     for module in (prepare, exercises):
         monkeypatch.setattr(module, "E01_STEPS", [30])
         monkeypatch.setattr(module, "FOLD_STEPS", 30)

@@ -133,8 +133,9 @@ def time_travel(run):
                f"steps {members[0]['step']:,} to {members[-1]['step']:,}); the red line marks it on the loss and the "
                "update:data ratios. Watch the histograms settle and the ratios fall as the run learns.")
     with st.container(key="tr_travel"):
-        st.vega_lite_chart(*travel_chart(run.id, snap["step"], len(members), classroom.projecting(), members,
-                                         snap["loss_x"], snap["loss_smooth"]), key="tr_travel_chart", width="content")
+        datasets, spec = travel_chart(run.id, snap["step"], len(members), classroom.projecting(), members,
+                                      snap["loss_x"], snap["loss_smooth"])
+        st.vega_lite_chart(None, {**spec, "datasets": datasets}, key="tr_travel_chart", width="content")
 
 
 def inside_the_net(run):

@@ -32,6 +32,8 @@ def build_shared():
     state.device()
     state.default_dataset()
     state.home_picture().to_plotly_json()   # also warms plotly, which builds its validators on first use
+    from ui.lecture import warm_constants
+    warm_constants()   # the Lecture's data-free figures: no chapter computes them on its first view
 
 
 @contextlib.asynccontextmanager

@@ -1,12 +1,13 @@
 """Figures of the Lecture's later chapters (11-15: the video's missing beats and learners' questions).
 The two a learner drags are Vega-Lite with the whole family in the data and a range input bound in the
-spec (answered in the browser, the spec the same on every rerun); the others are plain plotly."""
+spec (answered in the browser, the spec the same on every rerun); the others are plain lines (ui/figures/lines.py:
+no plotly, whose JavaScript a chapter would otherwise load first)."""
 import numpy as np
 import pandas as pd
 
 from . import vega
 from .common import BLUE, GREY, ORANGE, VERMILLION
-from .init_lab import _axis, _figure
+from .lines import line_chart
 
 NORMS = ["BatchNorm (over the batch)", "LayerNorm (over the features)"]
 
@@ -62,38 +63,30 @@ def flat_chart(family: pd.DataFrame, big=False):
     return family, spec
 
 
-def activations_figure(curves: dict, which: str):
-    """Each nonlinearity's curve ('y') or its slope ('slope') on one axis."""
-    traces = [dict(type="scatter", mode="lines", x=np.asarray(c["x"]), y=np.asarray(c[which]), name=name,
-                   line=dict(width=2.2, dash="dash" if name == "relu" else "solid"))   # relu runs under elu for x > 0
-              for name, c in curves.items()]
+def activations_chart(curves: dict, which: str, big=False):
+    """(data, spec): each nonlinearity's curve ('y') or its slope ('slope') on one axis."""
     title = "f(x)" if which == "y" else "slope f'(x): the gradient's factor"
-    return _figure(traces, title, height=320, xaxis=_axis("x (pre-activation)"), yaxis=_axis(title.split(":")[0]),
-                   legend=dict(orientation="h", y=-0.25, x=0), margin=dict(l=60, r=20, t=50, b=80))
+    return line_chart({name: (c["x"], c[which]) for name, c in curves.items()}, title, "x (pre-activation)",
+                      title.split(":")[0], f"lecture_act_{which}", height=260, big=big,
+                      dashed=["relu"])   # relu runs under elu for x > 0
 
 
-def spread_figure(spreads: dict):
-    """{label: [pre-activation std of each layer]}: where a deep tanh stack's spread settles per gain."""
-    traces = [dict(type="scatter", mode="lines+markers", x=np.arange(1, len(s) + 1), y=np.asarray(s), name=label)
-              for label, s in spreads.items()]
-    guide = dict(type="line", x0=1, x1=len(next(iter(spreads.values()))), y0=1, y1=1,
-                 line=dict(color=GREY, dash="dash", width=1.5))
-    return _figure(traces, "pre-activation std, layer by layer (10 tanh layers of 100, no BatchNorm)", height=340,
-                   shapes=[guide], xaxis=_axis("layer"), yaxis=_axis("std"),
-                   legend=dict(orientation="h", y=-0.25, x=0), margin=dict(l=60, r=20, t=50, b=80))
+def spread_chart(spreads: dict, key: str, big=False):
+    """(data, spec) of {label: [pre-activation std of each layer]}: where a deep tanh stack's spread settles
+    per gain, 1 dashed."""
+    return line_chart({label: (np.arange(1, len(s) + 1), s) for label, s in spreads.items()},
+                      "pre-activation std, layer by layer (10 tanh layers of 100, no BatchNorm)", "layer", "std",
+                      key, height=280, big=big, guide=1, markers=True, x_format="d", legend_columns=3)
 
 
-def momentum_figure(trace: dict):
-    """One neuron's batch mean at every step, the true mean over the training split, and the running
-    average for each momentum."""
+def momentum_chart(trace: dict, big=False):
+    """(data, spec): one neuron's batch mean at every step, the true mean over the training split, and the
+    running average for each momentum."""
     steps = np.arange(1, len(trace["batch_means"]) + 1)
-    traces = [dict(type="scatter", mode="lines", x=steps, y=np.asarray(trace["batch_means"]), name="the batch's mean",
-                   line=dict(color=GREY, width=0.8), opacity=0.5)]
-    for (m, values), colour in zip(trace["running"].items(), (ORANGE, BLUE)):
-        traces.append(dict(type="scatter", mode="lines", x=steps, y=np.asarray(values), name=f"running, momentum {m}",
-                           line=dict(color=colour, width=2.4)))
-    traces.append(dict(type="scatter", mode="markers", x=np.asarray(trace["true_steps"]), y=np.asarray(trace["true_means"]),
-                       name="true mean over the training split", marker=dict(color=VERMILLION, size=8)))
-    return _figure(traces, "one neuron's mean: the batch's, the running estimates, the true one", height=380,
-                   xaxis=_axis("step"), yaxis=_axis("mean of the pre-activation"),
-                   legend=dict(orientation="h", y=-0.22, x=0), margin=dict(l=60, r=20, t=50, b=90))
+    series = {"the batch's mean": (steps, trace["batch_means"])}
+    series.update({f"running, momentum {m}": (steps, values) for m, values in trace["running"].items()})
+    truth = "true mean over the training split"
+    series[truth] = (trace["true_steps"], trace["true_means"])
+    return line_chart(series, "one neuron's mean: the batch's, the running estimates, the true one", "step",
+                      "mean of the pre-activation", "lecture_momentum", height=320, big=big, points=[truth],
+                      faint=["the batch's mean"], colors=[GREY, *(ORANGE, BLUE)[:len(trace["running"])], VERMILLION])

@@ -27,3 +27,13 @@ CHAPTERS = [importlib.import_module(f"ui.lecture.{name}") for name in CHAPTER_MO
 def chapter_id(chapter) -> str:
     """A chapter's id: its ID, else its module's name (e.g. exercises)."""
     return getattr(chapter, "ID", chapter.__name__.rsplit(".", 1)[-1])
+
+
+def warm_constants():
+    """Compute the chapters' figures that depend on no data set (each cached once per server by
+    st.cache_data) at the server's start (ui/warm.py), not on some visitor's first view of the chapter:
+    chapter 13's flat-region family alone took 1 to 5 s here under load."""
+    from . import beats_compute, ch04_kaiming, ch10_bonus, ch13_nonlinearities, ch14_torch_nn
+    for family in (ch04_kaiming.fan_in_family, ch10_bonus.five_values_family, beats_compute.flat_family,
+                   ch13_nonlinearities.curves, ch13_nonlinearities.gain_numbers, ch14_torch_nn.numbers):
+        family()

@@ -1,7 +1,8 @@
 """Chapter 2: fixing the softmax. Shrink the output layer and the hockey stick goes."""
 import streamlit as st
 
-from ui.figures.lecture import NO_TOOLBAR, loss_curves_figure
+from ui import classroom
+from ui.figures.lecture import loss_curves_chart, softmax_scrub_chart
 from ui.lecture import compute, try_it
 from ui.lecture.common import change_one_thing, look_at
 
@@ -20,12 +21,22 @@ def render(ctx):
     left, right = st.columns(2)
     with left:
         st.markdown("**original**")
-        st.plotly_chart(loss_curves_figure({"original": curves["original"]}, uniform, clip=30),
-                        key="lecture_curve_original", config=NO_TOOLBAR)
+        st.vega_lite_chart(*loss_curves_chart({"original": curves["original"]}, uniform, "lecture_curve_original", 30,
+                                              classroom.projecting()), width="stretch", key="lecture_curve_original")
     with right:
         st.markdown("**softmax-fix**")
-        st.plotly_chart(loss_curves_figure({"softmax-fix": curves["softmax-fix"]}, uniform, clip=30),
-                        key="lecture_curve_fixed", config=NO_TOOLBAR)
+        st.vega_lite_chart(*loss_curves_chart({"softmax-fix": curves["softmax-fix"]}, uniform, "lecture_curve_fixed", 30,
+                                              classroom.projecting()), width="stretch", key="lecture_curve_fixed")
+    st.markdown(f"**Step by step: the first {compute.SOFTMAX_STEPS:,} steps, side by side**")
+    steps = compute.softmax_steps(ctx.digest, compute.SOFTMAX_STEPS, ctx)
+    with st.container(key="lecture_softmax_scrub"):   # answered in the browser: every step travels with the chart
+        st.vega_lite_chart(*softmax_scrub_chart(steps, uniform, classroom.projecting()), width="content",
+                           key="lecture_softmax_chart")
+    st.caption("Drag the step (or focus it and use the arrow keys). `original` starts with logits of std about 12: "
+               "the softmax puts most of its probability on one character (top p: the mean probability of each "
+               "example's most likely character), usually the wrong one, so the loss is huge; its first steps only "
+               "shrink the logits. `softmax-fix` starts near std 0, every character about equally likely (top p near "
+               "1/27), at the uniform guess's loss, and learns from step 1.")
     tail = 500
     rows = {stage: (losses[0], sum(losses[-tail:]) / tail) for stage, losses in curves.items()}
     st.markdown(" · ".join(f"**{stage}**: step 0 loss {first:.4f}, mean of the last {tail} steps {last:.4f}"

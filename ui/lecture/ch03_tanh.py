@@ -1,7 +1,9 @@
 """Chapter 3: tanh saturation. The hidden layer's pre-activations are too wide; tanh is flat there."""
 import streamlit as st
 
+from ui import classroom
 from ui.figures import init_lab as figs
+from ui.figures.lines import flat_image_chart, preactivation_chart
 from ui.hints import plural
 from ui.lecture import compute, try_it
 from ui.lecture.common import change_one_thing, look_at
@@ -21,20 +23,20 @@ def render(ctx):
             "that unit. In the image (rows: the 32 examples of the first minibatch, columns: the 200 neurons) "
             "white marks |h| > 0.99; a column white for every example is a dead neuron: it never learns. "
             "`tanh-fix` multiplies W1 by 0.2 and b1 by 0.01.")
-    columns = st.columns(2)
+    columns, big = st.columns(2), classroom.projecting()
     for column, stage in zip(columns, STAGES):
         result = compute.stage_step0(ctx.digest, stage, ctx)
         view = hidden_view(result)
         layer = result["stats"]["layers"][0]
         with column:
             st.markdown(f"### {stage}")
-            st.plotly_chart(figs.preactivation_figure([("", view, False)], "tanh"), key=f"lecture_pre_{stage}",
-                            config=figs.NO_TOOLBAR)
+            st.vega_lite_chart(*preactivation_chart(view, f"lecture_pre_{stage}", figs.TANH_FLAT, big), width="stretch",
+                               key=f"lecture_pre_{stage}")   # Vega-Lite, as every chart here: no plotly to load
             st.markdown("**h = tanh(pre-activation)**")
             st.vega_lite_chart(*figs.histogram_chart([("", [layer], False)], key=f"lecture_h_{stage}"),
                                width="stretch", key=f"lecture_h_{stage}")
-            st.plotly_chart(figs.saturation_figure(view["image"], f"|h| > 0.99 (white): {stage}", height=260),
-                            key=f"lecture_sat_{stage}", config=figs.NO_TOOLBAR)
+            st.vega_lite_chart(*flat_image_chart(view["image"], f"|h| > 0.99 (white): {stage}", f"lecture_sat_{stage}",
+                                                 big=big), width="stretch", key=f"lecture_sat_{stage}")
             st.markdown(f"**{view['flat_pct']:.1f}%** of the cells white · {plural(view['dead'], 'dead neuron', bold=True)} of "
                         f"{view['image'].shape[1]} · pre-activation std **{view['pre_std']:.2f}** · "
                         f"step-0 loss **{result['stats']['loss']:.4f}**")

@@ -4,7 +4,8 @@ import inspect
 import streamlit as st
 
 from makemore_core import layers, lossbook
-from ui.figures.lecture import NO_TOOLBAR, running_vs_calibrated_figure
+from ui import classroom
+from ui.figures.lecture import running_vs_calibrated_chart
 from ui.lecture import compute, notebook, try_it
 from ui.lecture.common import change_one_thing, lecture_number, look_at
 
@@ -44,8 +45,8 @@ def render(ctx):
     m1.metric("val loss, running mean/std", f"{cal['val_running']:.4f}")
     m2.metric("val loss, calibrated on the training split", f"{cal['val_calibrated']:.4f}",
               delta=f"{cal['val_calibrated'] - cal['val_running']:+.4f}", delta_color="inverse")
-    st.plotly_chart(running_vs_calibrated_figure(cal["calibrated_mean"], cal["running_mean"], steps),
-                    key="lecture_calibration_chart", config=NO_TOOLBAR)
+    st.vega_lite_chart(*running_vs_calibrated_chart(cal["calibrated_mean"], cal["running_mean"], steps,
+                                                    classroom.projecting()), width="stretch", key="lecture_calibration_chart")
     logged = lossbook.cached_stage_losses(ctx.dataset, "batchnorm")
     after = (f" This app's 200,000-step run (the loss log chapter): val {logged['val']:.4f} running, "
              f"{logged['calibrated']['val']:.4f} calibrated." if logged and logged.get("calibrated") else "")

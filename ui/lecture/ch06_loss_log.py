@@ -4,7 +4,7 @@ import streamlit as st
 
 from makemore_core import lossbook
 from ui import classroom
-from ui.figures.lecture import NO_TOOLBAR, loss_log_curves_chart, loss_log_figure
+from ui.figures.lecture import loss_log_chart, loss_log_curves_chart
 from ui.lecture import compute, loss_log_jobs, notebook, try_it
 from ui.lecture.common import change_one_thing, look_at, shown
 
@@ -90,7 +90,7 @@ def render(ctx):
                    "learning rate going from 0.1 to 0.01.")
     ran = [{"stage": stage, **(got or {})} for stage, got in results.items()]
     if any(got for got in results.values()):
-        st.plotly_chart(loss_log_figure(ran), key="lecture_log_chart", config=NO_TOOLBAR)
+        st.vega_lite_chart(*loss_log_chart(ran, classroom.projecting()), width="stretch", key="lecture_log_chart")
     change_one_thing("On the Training page, pick the stage kaiming and change the seed: how much of the difference "
                      "between two stages is just the seed?",
                      "Train the batchnorm stage with 400 neurons (Neurons per layer): does a wider net beat 2.10?")

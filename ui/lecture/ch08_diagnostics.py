@@ -6,7 +6,8 @@ import streamlit as st
 from makemore_core import prepare
 from ui import classroom, init_lab
 from ui.figures import init_lab as figs
-from ui.figures.lecture import deep_scrub_chart, legend_below
+from ui.figures.lecture import deep_scrub_chart
+from ui.figures.lines import weight_grad_chart
 from ui.lecture import compute, notebook, try_it
 from ui.lecture.common import change_one_thing, look_at
 
@@ -63,7 +64,7 @@ def render(ctx):
     lr, batchnorm, gain, fan_in_scaling = RUNS[choice]
     run = compute.deep_after(ctx.digest, lr, batchnorm, gain, ctx, fan_in_scaling)
     with st.container(key="lecture_diag_scrub"):   # answered in the browser: every statistics step travels with it
-        st.vega_lite_chart(*deep_scrub_chart(run, classroom.projecting()), width="stretch", key="lecture_diag_chart")
+        st.vega_lite_chart(*deep_scrub_chart(run, classroom.projecting()), width="content", key="lecture_diag_chart")
     st.caption(f"Drag the step (or focus it and use the arrow keys): the histograms and the cursor on update:data "
                f"follow at once, through the {len(run['history'])} statistics steps (every 25). It starts at step "
                "1,000, the step the table below and the notebook's cells 15-18 read.")
@@ -73,8 +74,8 @@ def render(ctx):
                                 "std": st.column_config.NumberColumn(format="%.2f"),
                                 "saturated %": st.column_config.NumberColumn(format="%.2f"),
                                 "grad std": st.column_config.NumberColumn(format="%.6e")})
-    st.plotly_chart(legend_below(figs.weight_grad_figure([("", run["last"]["params"], False)]), height=460),
-                    key="lecture_diag_wgrad", config=figs.NO_TOOLBAR)
+    st.vega_lite_chart(*weight_grad_chart(run["last"]["params"], "lecture_diag_wgrad", classroom.projecting()),
+                       width="stretch", key="lecture_diag_wgrad")   # Vega-Lite: the chapter loads no plotly
     weights = [p for p in run["last"]["params"] if p["ndim"] == 2]
     ratios = ", ".join(f"{p['name']} {p['grad_to_data']:.6e}" for p in weights)
     st.caption(f"grad:data at step 1,000: {ratios}.")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from makemore_core import lecture_demos as demos
 from ui import classroom
-from ui.figures.lecture import normalize_chart, normalize_reach
+from ui.figures.lecture import normalize_chart
 from ui.lecture import notebook, try_it
 from ui.lecture.common import change_one_thing, look_at
 
@@ -20,14 +20,20 @@ def stats_table(ours: dict, lecture: dict) -> pd.DataFrame:
                          "vs notebook": [lecture[k].verdict(v) for k, v in ours.items()]})
 
 
-@st.fragment   # its slider reruns only this picture, not the page (issue 13)
+X0S = [k / 2 for k in range(-60, 61)]   # the widget's slider: -30 to 30 in steps of 0.5
+
+
+@st.cache_data(show_spinner=False)
+def five_values_family():
+    """Every place of the widget's slider, computed once (121 normalizations of five numbers: milliseconds)."""
+    return [(x0, demos.normalize_five(x0)) for x0 in X0S]
+
+
 def five_values():
-    x0 = st.slider("x0: the first of the five values", -30.0, 30.0, 0.0, 0.5, key="lecture_widget_x0")
-    result = demos.normalize_five(x0)
-    st.markdown(f"**the five inputs: mean {result['mu']:.2f}, std {result['sigma']:.2f}** → normalized: mean 0, std 1")
-    st.vega_lite_chart(*normalize_chart(result["x"], result["y"], result["mu"], result["sigma"], classroom.projecting(),
-                                        reach=normalize_reach(x0)),
-                       width="stretch", key="lecture_widget_chart")
+    """Answered in the browser: the slider is bound inside the chart (issue 25)."""
+    with st.container(key="lecture_widget_scrub"):
+        st.vega_lite_chart(*normalize_chart(five_values_family(), classroom.projecting()), width="stretch",
+                           key="lecture_widget_chart")
 
 
 def render(ctx):

@@ -3,8 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from makemore_core import lecture_demos as demos
-from ui.figures.lecture import NO_TOOLBAR
-from ui.figures.lecture_beats import momentum_figure
+from ui import classroom
+from ui.figures.lecture_beats import momentum_chart
 from ui.lecture import beats_compute, try_it
 from ui.lecture.common import change_one_thing, look_at
 
@@ -15,7 +15,7 @@ TITLE = "BatchNorm's fine print: momentum, variance, eval mode"
 def momentum_section(ctx):
     st.subheader("\"momentum\" is a running-average weight")
     trace = beats_compute.momentum(ctx.digest, ctx)
-    st.plotly_chart(momentum_figure(trace), key="lecture_momentum_chart", config=NO_TOOLBAR)
+    st.vega_lite_chart(*momentum_chart(trace, classroom.projecting()), width="stretch", key="lecture_momentum_chart")
     fast, slow = trace["running"]["0.1"][-1], trace["running"]["0.001"][-1]
     true = trace["true_means"][-1]
     st.markdown(f"BatchNorm's `momentum` is not the optimizer's: it is the weight of the newest batch in the running "

@@ -3,8 +3,7 @@ import streamlit as st
 
 from makemore_core import lecture_demos as demos
 from ui import classroom
-from ui.figures.lecture import NO_TOOLBAR
-from ui.figures.lecture_beats import activations_figure, flat_chart, spread_figure
+from ui.figures.lecture_beats import activations_chart, flat_chart, spread_chart
 from ui.lecture import beats_compute, try_it
 from ui.lecture.common import change_one_thing, look_at
 
@@ -42,8 +41,9 @@ def render(ctx):
             "stops learning. Where the flat parts are decides how wide the pre-activations may be: that is what "
             "the init and BatchNorm control.")
     left, right = st.columns(2)
-    left.plotly_chart(activations_figure(curves(), "y"), key="lecture_act_curves", config=NO_TOOLBAR)
-    right.plotly_chart(activations_figure(curves(), "slope"), key="lecture_act_slopes", config=NO_TOOLBAR)
+    big = classroom.projecting()
+    left.vega_lite_chart(*activations_chart(curves(), "y", big), width="stretch", key="lecture_act_curves")
+    right.vega_lite_chart(*activations_chart(curves(), "slope", big), width="stretch", key="lecture_act_slopes")
     st.markdown("**How much lands on the flat part?** Pre-activations drawn from N(0, std²); drag the std.")
     st.vega_lite_chart(*flat_chart(beats_compute.flat_family(), classroom.projecting()), width="stretch",
                        key="lecture_flat_chart")
@@ -59,7 +59,7 @@ def render(ctx):
                 f"layer's weights by {measured['restoring_gain']:.2f} gives it back. PyTorch's 5/3 is a round "
                 "number a little above that, and in a deep stack both settle "
                 "near a steady spread where gain 1 keeps shrinking:")
-    st.plotly_chart(spread_figure(spreads), key="lecture_gain_spread", config=NO_TOOLBAR)
+    st.vega_lite_chart(*spread_chart(spreads, "lecture_gain_spread", big), width="stretch", key="lecture_gain_spread")
     change_one_thing("Drag the std to 3: tanh and sigmoid put a third or more of their inputs on the flat part; "
                      "ReLU always puts half there, whatever the std.",
                      "In the Initialization lab (No BN, gain 5/3), switch the nonlinearity to ReLU and the gain to "

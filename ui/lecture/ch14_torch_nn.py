@@ -2,8 +2,8 @@
 import streamlit as st
 
 from makemore_core import lecture_demos as demos
-from ui.figures.lecture import NO_TOOLBAR
-from ui.figures.lecture_beats import spread_figure
+from ui import classroom
+from ui.figures.lecture_beats import spread_chart
 from ui.lecture import try_it
 from ui.lecture.common import change_one_thing, look_at
 
@@ -52,7 +52,8 @@ unbiased variance, torch with the biased one (chapter 12). And the lecture's own
                 f"Measured on nn.Linear(1000, 1000): std × √fan_in = **{gain:.3f}**, i.e. √(1/3) = 0.577. Next to "
                 "Kaiming's 5/3 for tanh that is a gain almost 3 times too small: without BatchNorm a deep tanh net "
                 "shrinks its activations layer by layer.")
-    st.plotly_chart(spread_figure(spreads), key="lecture_torch_spread", config=NO_TOOLBAR)
+    st.vega_lite_chart(*spread_chart(spreads, "lecture_torch_spread", classroom.projecting()), width="stretch",
+                       key="lecture_torch_spread")
     change_one_thing("Open the lab with PyTorch's default init and turn BatchNorm on: the shrinking is gone.",
                      "Compare it with the preset No BN, gain 5/3 (pin one as A).")
     try_it.button(ID, ctx.vocab_size)

@@ -12,7 +12,7 @@ import copy
 import streamlit as st
 
 from makemore_core import prepare
-from makemore_core.prepare import CALIBRATION_STEPS, CURVE_STEPS, FIRST_HALF  # noqa: F401 - the chapters read them
+from makemore_core.prepare import CALIBRATION_STEPS, CURVE_STEPS, FIRST_HALF, SOFTMAX_STEPS  # noqa: F401 - the chapters read them
 from makemore_core.stages import stage_configs
 from ui import init_lab, jobs
 from ui.lecture.common import Context
@@ -59,6 +59,13 @@ def early_curves(digest: str, stages: tuple, steps: int, ctx: Context) -> dict:
     return lecture_job(prepare.curves_name(digest, tuple(stages), steps),
                        lambda report: prepare.early_curves(ctx.dataset, ctx.tensors(), tuple(stages), steps, report),
                        "Training the first steps of both nets")
+
+
+def softmax_steps(digest: str, steps: int, ctx: Context) -> dict:
+    """Chapter 2's scrubber: each of the first `steps` steps of both nets, the loss and the softmax's spread."""
+    return lecture_job(prepare.softmax_name(digest, steps),
+                       lambda report: prepare.softmax_steps(ctx.dataset, ctx.tensors(), steps),
+                       "Training the first steps of both nets, reading the softmax at each")
 
 
 def calibration(digest: str, steps: int, ctx: Context) -> dict:

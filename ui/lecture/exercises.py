@@ -6,9 +6,8 @@ check that the forward pass is the same, faster and without BatchNorm.
 """
 import pandas as pd
 import streamlit as st
-import torch
 
-from makemore_core import checkpoint, fold, prepare, sampling
+from makemore_core import checkpoint, fold, prepare
 from ui import jobs, lecture_progress, state
 from ui.figures import exercises as figs
 from ui.figures import init_lab as lab_figs
@@ -182,10 +181,6 @@ def e02_model(dataset, source):
     return found
 
 
-def layer_list(model):
-    return pd.DataFrame({"layer": [f"{i}: {layer!r}" for i, layer in enumerate(model.layers)]})
-
-
 def e02(dataset):
     st.subheader("E02: fold BatchNorm into the Linear layer before it")
     st.markdown(r"""After training, BatchNorm in eval mode is a fixed affine map of each column:
@@ -207,44 +202,45 @@ BatchNorm disappears, and the forward pass should not change.""")
     except checkpoint.CheckpointError as e:
         st.error(f"Cannot compare on this data set: {literal(e, 300)}. Use the word list it was trained on.")
         return
-    model.eval()
-    folded = fold.fold_batchnorm(model)
     X = state.dataset_tensors(dataset, model.config.block_size)["val"][0]
     if len(X) == 0:
         st.warning("The validation split of this word list is empty: use a longer list.")
         return
-    diff32 = fold.max_difference(model, folded, X, torch.float32)
-    diff64 = fold.max_difference(model, folded, X, torch.float64)
-    t_model, t_folded = fold.forward_seconds(model, X, repeats=3), fold.forward_seconds(folded, X, repeats=3)
+    if source == "own":   # kept on disk (`prepare` computes it before class): the first view computes nothing
+        rep = prepare.on_disk(prepare.e02_report_name(dataset.digest, FOLD_STEPS), lambda: prepare.e02_report(
+            dataset, state.dataset_tensors(dataset, 3), state.device(), FOLD_STEPS))
+    else:
+        rep = fold.report(model, vocab, X, SAMPLES)
+    folded = fold.fold_batchnorm(model)   # for the download (a millisecond)
+    diff32, diff64, t_model, t_folded = rep["diff32"], rep["diff64"], rep["seconds"], rep["folded_seconds"]
 
     st.markdown(f"**Folded: {literal(label, 200)}.**")
     m = [*st.columns(2), *st.columns(2)]   # two by two: four long labels do not fit one row at 1280 px
     m[0].metric("Largest |logit difference|, float32", f"{diff32:.2e}",
-                help=f"Over all {len(X):,} examples of the validation split: rounding, not a change of function.")
+                help=f"Over all {rep['examples']:,} examples of the validation split: rounding, not a change of function.")
     m[1].metric("… in float64", f"{diff64:.2e}", help="The same fold and forward pass in double precision.")
-    m[2].metric("Parameters", f"{folded.num_parameters():,}",
-                delta=f"{folded.num_parameters() - model.num_parameters():,} (from {model.num_parameters():,})",
+    m[2].metric("Parameters", f"{rep['folded_params']:,}",
+                delta=f"{rep['folded_params'] - rep['params']:,} (from {rep['params']:,})",
                 delta_color="off")
     m[3].metric("Forward pass, whole val split", f"{t_folded * 1000:.0f} ms",
                 delta=f"{t_model / t_folded:.2f}x faster than {t_model * 1000:.0f} ms", delta_color="off")
     left, right = st.columns(2)
     with left:
-        st.markdown(f"**Before:** {len(model.layers)} layers")
-        st.dataframe(layer_list(model), hide_index=True, width="stretch")
+        st.markdown(f"**Before:** {len(rep['layers'])} layers")
+        st.dataframe(pd.DataFrame({"layer": rep["layers"]}), hide_index=True, width="stretch")
     with right:
-        st.markdown(f"**After:** {len(folded.layers)} layers, no BatchNorm")
-        st.dataframe(layer_list(folded), hide_index=True, width="stretch")
-    before = sampling.sample(model, vocab, n=SAMPLES)
-    after = sampling.sample(folded, vocab, n=SAMPLES)
+        st.markdown(f"**After:** {len(rep['folded_layers'])} layers, no BatchNorm")
+        st.dataframe(pd.DataFrame({"layer": rep["folded_layers"]}), hide_index=True, width="stretch")
+    before, after = rep["samples"], rep["folded_samples"]
     st.markdown("**Samples, same seed:** " + ("the same names from both." if before == after else
                                                 "a name differs: a random draw fell within rounding of a boundary."))
     st.dataframe(pd.DataFrame({"with BatchNorm": before, "folded": after}), hide_index=True)
-    size = float(fold.logits_eval(model, X).abs().max())
+    size = rep["largest_logit"]
     st.markdown(f"""**What it shows.** The logits agree to {diff32:.0e} in float32 — a few units in the last
 place of logits as large as {size:.1f} — and to {diff64:.0e} in float64: the fold changes only how the arithmetic
 rounds, not the function. The folded net does one matrix multiply per block and skips BatchNorm's
 subtract, divide, scale and shift: {t_model / t_folded:.1f}x faster here. It also drops γ, β and the running
-statistics ({model.num_parameters() - folded.num_parameters():,} fewer numbers). What it gives up: it can no
+statistics ({rep['params'] - rep['folded_params']:,} fewer numbers). What it gives up: it can no
 longer be trained as a BatchNorm net. The command line does the same: `python -m makemore_core fold
 --checkpoint model.pt --out folded.pt`.""")
     st.download_button("Download the folded model", data=checkpoint.to_bytes(folded, vocab, {"folded_from": label}),

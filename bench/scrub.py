@@ -1,6 +1,6 @@
 """The scrubbers of issue 25 against a bare Streamlit slider, side by side in one run.
 
-    nice -n 10 python bench/scrub.py --rounds 15 [--only lab,sampling] [--json]
+    nice -n 10 python bench/scrub.py --rounds 15 [--only lab,soften,bn,sampling,fan_in] [--json]
 
 Two servers (`app.py` and `bench/bare_app.py`), one headless Chromium; the figures, for each scrubber:
 
@@ -96,6 +96,43 @@ def lab_family():
         times.append(time.perf_counter() - start)
     data, _ = figs.gain_scrub_chart(members, gains, gains.index(1.0))
     return statistics.median(times), data
+
+
+def soften_family():
+    import torch
+
+    from makemore_core.data import Dataset
+    from ui import init_lab as lab
+    from ui.figures import init_lab as figs
+    X, Y = Dataset.from_path(ROOT / "data" / "names.txt").tensors(3)["train"]
+    values = lab.family_softenings(0.1)
+    torch.set_num_threads(1)
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        members = lab.setting_family(lab.DEFAULTS, "soften_last", values, X, Y, 27)
+        times.append(time.perf_counter() - start)
+    data, _ = figs.soften_scrub_chart(members, values, values.index(0.1))
+    return statistics.median(times), data
+
+
+def batchnorm_family():
+    from ui import init_lab as lab
+    from ui.figures import init_lab as figs
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        members = lab.batchnorm_family.__wrapped__(1.0, 0.0)   # not the page's cache
+        times.append(time.perf_counter() - start)
+    data, _ = figs.batchnorm_scrub_chart(members, lab.BN_MOVED.index(1.6), 1.0, 0.0)
+    return statistics.median(times), data
+
+
+def open_tab(name):
+    """A lab tab's scrubber: the tab is chosen first, as a learner does."""
+    def prepare(page):
+        page.get_by_role("tab", name=name, exact=True).click()
+    return prepare
 
 
 @functools.lru_cache(maxsize=1)
@@ -217,6 +254,10 @@ def finished_run(page, then=None):
 
 SCRUBBERS = {
     "lab": Scrubber("lab gain", "/init", ".st-key-init_scrub", "gain ", lab_family),
+    "soften": Scrubber("lab softening", "/init", ".st-key-init_soften_box", "softening ", soften_family,
+                       open_tab("Softening")),
+    "bn": Scrubber("lab BatchNorm", "/init", ".st-key-init_bn_box", "x = ", batchnorm_family,
+                   open_tab("BatchNorm explained")),
     "sampling": Scrubber("sampling temp.", "/sampling", ".st-key-sampling_scrub", "temperature ", sampling_family,
                          upload_checkpoint),
     "fan_in": Scrubber("ch.4 fan_in", "/lecture?chapter=kaiming", ".st-key-lecture_fan_in_demo", "fan_in ",

@@ -43,14 +43,18 @@ def test_lab_family_member_at_5_3_is_the_labs_own_computation(train, batchnorm):
     assert loss_row["x"].iloc[0] == pytest.approx(5 / 3, rel=1e-6)
     assert loss_row["y"].iloc[0] == pytest.approx(own["loss"], rel=1e-6)
     assert "gain 5/3" in loss_row["note"].iloc[0] and f"{own['loss']:.4f}" in loss_row["note"].iloc[0]
+    pairs = lambda v: np.asarray(v, dtype=float).reshape(-1, 2).mean(axis=1)   # noqa: E731 - the scrubber's bins
     for r in own["layers"]:
         (ax, ay), (gx, gy) = histogram(member(data, m, "act", r["label"])), histogram(member(data, m, "grad", r["label"]))
-        np.testing.assert_allclose(ax, r["hist"]["x"], rtol=1e-6, atol=1e-7)
-        np.testing.assert_allclose(ay, r["hist"]["density"], rtol=1e-4)   # 5 significant digits
-        np.testing.assert_allclose(gx, r["grad_hist"]["x"], rtol=1e-6, atol=1e-12)
-        np.testing.assert_allclose(gy, r["grad_hist"]["density"], rtol=1e-4)
+        np.testing.assert_allclose(ax, pairs(r["hist"]["x"]), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(ay, pairs(r["hist"]["density"]), rtol=1e-4)   # 5 significant digits
+        np.testing.assert_allclose(gx, pairs(r["grad_hist"]["x"]), rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(gy, pairs(r["grad_hist"]["density"]), rtol=1e-4)
         assert member(data, m, "sat", r["label"])["y"].iloc[0] == pytest.approx(r["saturation_pct"], abs=1e-4)
-    np.testing.assert_allclose(histogram(member(data, m, "logits"))[1], own["logits_hist"]["density"], rtol=1e-4)
+        widths = (ax[1] - ax[0], r["hist"]["x"][1] - r["hist"]["x"][0])
+        assert widths[0] == pytest.approx(2 * widths[1]) and ay.sum() * widths[0] == pytest.approx(
+            np.sum(r["hist"]["density"]) * widths[1], rel=1e-4)   # half the bins, the same area
+    np.testing.assert_allclose(histogram(member(data, m, "logits"))[1], pairs(own["logits_hist"]["density"]), rtol=1e-4)
     # and the gain matters without BatchNorm: 3 saturates tanh far more than 0.5
     if not batchnorm:
         sat = lambda g: member(data, gains.index(g), "sat")["y"].max()   # noqa: E731

@@ -192,11 +192,14 @@ def preactivation_figure(rows, nonlinearity: str, big=False) -> go.Figure:
 
 SCRUB_WIDTH = 165   # each of two views side by side in the lab's results column at 1280 px (185 ran 35 px past it)
 SCRUB = "gain"   # the scrubber's selection (vega.scrubber): the member index `m` picked in the browser
+# A density's scale changes with every member: its ticks, labels and grid would be laid out anew on each move (a
+# third of the move's work, measured in bench/README.md); the curve's shape is what the learner follows.
+NO_SCALE = {"labels": False, "ticks": False, "grid": False}
 
 
 class _Rows:
     """The family's long table: one row per member and mark (a loss, a saturation, a whole histogram packed
-    into one string; vega.unpacked draws it). 1,100 rows for 62 gains."""
+    into one string; vega.unpacked draws it). 1,071 rows for 63 gains."""
 
     def __init__(self):
         self.rows = []
@@ -217,13 +220,22 @@ class _Rows:
         return data
 
 
+def coarse(hist: dict) -> dict:
+    """A histogram on half as many bins, each the mean of two neighbours (the same range and area): the gain
+    scrubber draws 11 lines on every move, and their points are most of that move's work in the browser."""
+    x, density = np.asarray(hist["x"], dtype=float), np.asarray(hist["density"], dtype=float)
+    if len(x) % 2:
+        return hist
+    return {"x": x.reshape(-1, 2).mean(axis=1), "density": density.reshape(-1, 2).mean(axis=1)}
+
+
 def _member_rows(rows: _Rows, m: int, stats: dict, stroke: str, tag: str):
     for r in stats["layers"]:
-        rows.add("act", m, r["label"], stroke, hist=r["hist"])
+        rows.add("act", m, r["label"], stroke, hist=coarse(r["hist"]))
         if r.get("grad_hist"):
-            rows.add("grad", m, r["label"], stroke, hist=r["grad_hist"])
+            rows.add("grad", m, r["label"], stroke, hist=coarse(r["grad_hist"]))
         rows.add("sat", m, r["label"], stroke, y=r["saturation_pct"])
-    rows.add("logits", m, tag or "logits", stroke, hist=stats["logits_hist"])
+    rows.add("logits", m, tag or "logits", stroke, hist=coarse(stats["logits_hist"]))
 
 
 def gain_scrub_chart(members, gains, start: int, pinned=None, big=False, names=None):
@@ -281,13 +293,15 @@ def _scrub_spec(count, start, uniform, labels, compare, big):
                               "encoding": {"y": loss_y}})
 
     def curves(view, title, x_title, x_format=None):
-        x = {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False, "nice": False}}
+        x = {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False, "nice": False},
+             "axis": {"tickCount": 4, "grid": False, "labelFlush": True}}   # few marks to lay out anew per move
         if x_format:
-            x["axis"] = {"format": x_format, "tickCount": 5}
+            x["axis"]["format"] = x_format
         return {"height": 150, "title": {"text": title, "fontSize": font},
                 "transform": _view(view) + vega.unpacked(["line", "stroke"]),
                 "mark": {"type": "line", "interpolate": "step", "strokeWidth": 2},
-                "encoding": {"x": x, "y": {"field": "y", "type": "quantitative", "title": "density"},
+                "encoding": {"x": x, "y": {"field": "y", "type": "quantitative", "title": "density",
+                                           "axis": NO_SCALE},
                              "color": layer_color, "strokeDash": _stroke_dash()}}
 
     saturation = {"height": 120, "title": {"text": "saturated % (|h| > 0.97)", "fontSize": font},
@@ -307,7 +321,12 @@ def _scrub_spec(count, start, uniform, labels, compare, big):
                      curves("grad", "gradients per layer", "gradient value", ".1~e")],
             [saturation, logits]]
     rows[0][0]["width"] = 2 * SCRUB_WIDTH + 60
-    return vega.concat_spec(rows, "init_scrub_chart", big, SCRUB_WIDTH)
+    spec = vega.concat_spec(rows, "init_scrub_chart", big, SCRUB_WIDTH)
+    spec["config"]["aria"] = False   # no description per point, composed on every move (the input keeps its name)
+    # sized once: the views' sizes are fixed and their axes' extents do not change from member to member, so a
+    # move need not measure the whole concat again to resize it (a quarter of the move's work)
+    spec["autosize"] = {"type": "pad", "resize": False}
+    return spec
 
 
 # ---------------------------------------------------------------- the softening scrubber: the last layer's scale

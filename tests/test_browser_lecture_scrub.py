@@ -28,7 +28,7 @@ class Scrubber:
 
     def wait(self, start):
         self.page.wait_for_function(f"(a) => ({READ})(a)?.startsWith(a.start)", arg={**self.args, "start": start},
-                                    timeout=10_000)
+                                    timeout=30_000)
         return self.read()
 
     def keys(self, key, times):
@@ -50,7 +50,7 @@ class Scrubber:
         for k in range(1, moves + 1):
             self.page.mouse.move(start + (box["x"] + box["width"] * to_fraction - start) * k / moves, y)
             self.page.wait_for_function(f"(a) => ({READ})(a) !== a.old", arg={**self.args, "old": seen[-1]},
-                                        timeout=10_000)
+                                        timeout=30_000)
             seen.append(self.read())
         self.page.mouse.up()
         return seen

@@ -37,7 +37,7 @@ def note(page, box):
 def picked(page, box, old=None):
     """(step, loss) the chart says once it says something else than `old`."""
     page.wait_for_function(f"(old) => {{ const t = ({NOTE})('{box}'); return t !== null && t !== old; }}", arg=old,
-                           timeout=10_000)
+                           timeout=30_000)
     step, loss = NOTED.match(note(page, box)).groups()
     return int(step.replace(",", "")), float(loss)
 
@@ -84,7 +84,7 @@ def test_training_step_scrubber_follows_the_keys_and_the_mouse(page, app_url, lo
     thumb.focus()
     for _ in range(3):
         page.keyboard.press("ArrowLeft")
-    page.wait_for_function(f"() => ({NOTE})('{TRAVEL}').startsWith('step 400 ')", timeout=10_000)
+    page.wait_for_function(f"() => ({NOTE})('{TRAVEL}').startsWith('step 400 ')", timeout=30_000)
     step, loss = picked(page, TRAVEL)
     assert step == 400 and loss == pytest.approx(losses[400], abs=2e-4)
     assert cursor_x(page) != before                                                       # the cursor moved
@@ -113,10 +113,10 @@ def test_embeddings_step_scrubber_moves_the_characters(page, app_url, losses):
     thumb.focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"() => ({NOTE})('{EMB}').startsWith('step 100 ')", timeout=10_000)
+    page.wait_for_function(f"() => ({NOTE})('{EMB}').startsWith('step 100 ')", timeout=30_000)
     step, loss = picked(page, EMB)
     assert step == 100 and loss == pytest.approx(losses[100], abs=2e-4)
-    page.wait_for_function(f"(old) => ({WHERE_A})() !== old", arg=a_at_start, timeout=10_000)   # 'a' moved
+    page.wait_for_function(f"(old) => ({WHERE_A})() !== old", arg=a_at_start, timeout=30_000)   # 'a' moved
     seen = drag(page, thumb, EMB, [0.4, 0.7, 1.1])
     steps = [s for s, _ in seen]
     assert steps == sorted(steps) and steps[-1] == STEPS - EVERY and len(set(steps)) == len(steps)

@@ -92,7 +92,7 @@ def lab_family():
     times = []
     for _ in range(3):
         start = time.perf_counter()
-        members = lab.gain_family(lab.DEFAULTS, gains, X, Y, 27)
+        members = lab.setting_family(lab.DEFAULTS, "gain", gains, X, Y, 27)
         times.append(time.perf_counter() - start)
     data, _ = figs.gain_scrub_chart(members, gains, gains.index(1.0))
     return statistics.median(times), data

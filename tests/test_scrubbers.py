@@ -35,7 +35,7 @@ def histogram(rows):
 def test_lab_family_member_at_5_3_is_the_labs_own_computation(train, batchnorm):
     settings = {**lab.DEFAULTS, "batchnorm": batchnorm}
     gains = lab.family_gains(1.0)
-    members = lab.gain_family(settings, gains, *train, vocab_size=27)
+    members = lab.setting_family(settings, "gain", gains, *train, vocab_size=27)
     data, _ = figs.gain_scrub_chart(members, gains, gains.index(1.0), names=[lab.gain_label(g) for g in gains])
     m = gains.index(lab.TANH_GAIN)
     own = lab.compute({**settings, "gain": lab.TANH_GAIN}, *train, vocab_size=27)["stats"]
@@ -66,7 +66,7 @@ def test_lab_family_spec_is_the_same_for_other_numbers_and_data_is_small(train):
     specs, sizes = [], []
     for seed in (1, 2):
         settings = {**lab.DEFAULTS, "batchnorm": False, "seed": seed}
-        data, spec = figs.gain_scrub_chart(lab.gain_family(settings, gains, *train, 27), gains, gains.index(1.0))
+        data, spec = figs.gain_scrub_chart(lab.setting_family(settings, "gain", gains, *train, 27), gains, gains.index(1.0))
         specs.append(json.dumps(spec, sort_keys=True))
         sizes.append(wire_bytes(data))
     assert specs[0] == specs[1]
@@ -83,7 +83,7 @@ def test_lab_family_beyond_3_and_in_compare(train):
     pinned = lab.compute(lab.DEFAULTS, *train, vocab_size=27)
     ix = pinned["ix"]
     import torch
-    members = lab.gain_family({**lab.DEFAULTS, "batchnorm": False}, gains[:3], *train, 27, ix=torch.as_tensor(ix))
+    members = lab.setting_family({**lab.DEFAULTS, "batchnorm": False}, "gain", gains[:3], *train, 27, ix=torch.as_tensor(ix))
     data, spec = figs.gain_scrub_chart(members, gains[:3], 0, pinned=pinned["stats"])
     assert member(data, -1, "loss")["y"].iloc[0] == pytest.approx(pinned["stats"]["loss"], rel=1e-6)
     assert set(member(data, -1, "act")["stroke"]) == {"dashed"} and len(member(data, -1, "act")) == 5

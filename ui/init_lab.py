@@ -321,10 +321,6 @@ def setting_family(settings: dict, setting: str, values, Xtr, Ytr, vocab_size: i
     return members
 
 
-def gain_family(settings: dict, gains, Xtr, Ytr, vocab_size: int, device="cpu", ix=None) -> list[dict]:
-    return setting_family(settings, "gain", gains, Xtr, Ytr, vocab_size, device, ix)
-
-
 @st.cache_resource(show_spinner=False, max_entries=16)
 def cached_family(settings_items: tuple, setting: str, values: tuple, key: str, batch_from: tuple | None,
                   _dataset) -> list[dict]:

@@ -239,7 +239,7 @@ def _member_rows(rows: _Rows, m: int, stats: dict, stroke: str, tag: str):
 
 
 def gain_scrub_chart(members, gains, start: int, pinned=None, big=False, names=None):
-    """members: the step-0 statistics at each of `gains` (init_lab.gain_family); pinned: A's statistics in
+    """members: the step-0 statistics at each of `gains` (init_lab.setting_family); pinned: A's statistics in
     Compare (drawn dashed at every gain). One chart: the initial loss over the gain with a marker on the
     scrubber's gain, the activation and gradient histograms per layer, the saturation per layer and the
     logits, each view showing the member the scrubber picks. The spec depends on the number of gains, the

@@ -1,6 +1,6 @@
 """A run's snapshots at its statistics steps, for looking back in time ("time travel", issue 25).
 
-One snapshot is what the Training page showed at that statistics step, pre-binned and small (about 4 KB
+One snapshot is what the Training page showed at that statistics step, pre-binned and small (about 13 KB
 for the lecture's deep net): each watched layer's activation and gradient histograms (50 bins, float32),
 std and saturation; each weight matrix's gradient histogram, grad:data and update:data; and the
 embedding table C as it was after that step (V x n_embd float32: the Embeddings page's map of it).

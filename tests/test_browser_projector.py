@@ -43,8 +43,10 @@ def test_metric_values_are_the_largest_text_and_ticks_at_least_18px(projector, a
 
     open_chapter(page, app_url, "start")                              # Vega-Lite: the softmax toy
     vega = font_px(page, f'{MAIN} .vega-embed .role-axis-label text')
-    open_chapter(page, app_url, "softmax")                            # plotly: the first steps' losses
-    plotly = font_px(page, f'{MAIN} .js-plotly-plot .xtick text')
+    page.goto(f"{app_url}/init?projector=1")           # plotly: the lab's weight gradients (chapters draw none)
+    wait_for_app(page)
+    page.get_by_role("tab", name="Weight gradients", exact=True).click()
+    plotly = font_px(page, f'{MAIN} .st-key-init_tab .js-plotly-plot .xtick text')
     assert vega >= 18 and plotly >= 18, (vega, plotly)
     print(f"tick labels: Vega-Lite {vega:.0f} px, plotly {plotly:.0f} px")
 

@@ -18,6 +18,11 @@ def stop_runs(stop_all_runs):
     """No training thread left behind."""
 
 
+def at_step(store: dict, step: int):
+    """The snapshot of that statistics step, or None when it was not kept."""
+    return next((s for s in snapshots.members(store) if s["step"] == step), None)
+
+
 def offered(n, limit):
     store = snapshots.new_store(limit)
     for k in range(n):
@@ -41,8 +46,8 @@ def test_thinning_keeps_first_and_last_and_is_even(n):
 
 def test_the_bound_and_memory_stay_put_however_long_the_run():
     assert len(snapshots.steps(offered(100_000, snapshots.LIMIT))) <= snapshots.LIMIT + 1
-    assert snapshots.at_step(offered(5, 8), 30) == {"step": 30}
-    assert snapshots.at_step(offered(5, 8), 35) is None
+    assert at_step(offered(5, 8), 30) == {"step": 30}
+    assert at_step(offered(5, 8), 35) is None
 
 
 def test_a_runs_snapshot_at_step_k_holds_what_the_run_showed_at_step_k(dataset, data):
@@ -52,7 +57,7 @@ def test_a_runs_snapshot_at_step_k_holds_what_the_run_showed_at_step_k(dataset, 
     assert run.wait_until(lambda r: r.state == "paused", timeout=60)
     shown_step, shown = run.snapshot()["stats"]          # what the page showed
     assert shown_step == 40
-    snap = snapshots.at_step(run.snapshots, 40)
+    snap = at_step(run.snapshots, 40)
     assert snapshots.steps(run.snapshots) == [0, 20, 40]
     for layer, row in zip(snap["layers"], shown["layers"]):   # the same numbers, stored as float32
         assert layer["label"] == row["label"] and layer["saturation_pct"] == row["saturation_pct"]
@@ -71,11 +76,11 @@ def test_a_runs_snapshot_at_step_k_holds_what_the_run_showed_at_step_k(dataset, 
         assert np.array_equal(layer["hist"]["density"], np.float32(row["hist"]["density"]))
         assert np.array_equal(layer["grad_hist"]["density"], np.float32(row["grad_hist"]["density"]))
     assert np.array_equal(snap["C"], reference.model.C.detach().numpy())
-    assert not np.array_equal(snapshots.at_step(run.snapshots, 0)["C"], snap["C"])   # C moved meanwhile
+    assert not np.array_equal(at_step(run.snapshots, 0)["C"], snap["C"])   # C moved meanwhile
 
     copy = pickle.loads(pickle.dumps(run.snapshots))     # plain data: kept on disk with the run as it is
     assert snapshots.steps(copy) == [0, 20, 40]
-    assert np.array_equal(copy["kept"][1]["C"], snapshots.at_step(run.snapshots, 20)["C"])
+    assert np.array_equal(copy["kept"][1]["C"], at_step(run.snapshots, 20)["C"])
     run.stop()
 
 

@@ -162,6 +162,7 @@ def exercise(page, url, where, failures, steps=ALL_STEPS):
     print(f"{where}: {time.perf_counter() - started:.0f} s")
 
 
+@pytest.mark.timeout(600)   # every control of nine pages, twice: about 220 s on a quiet machine, past 300 s loaded
 def test_every_control_on_every_page_in_one_tab_then_in_fresh_tabs(browser, app_url):
     failures = []
     context = browser.new_context(viewport={"width": 1280, "height": 800})

@@ -177,9 +177,20 @@ def structure(value):
     return type(value).__name__ if value is not None else None
 
 
+def moved_bins(a, b) -> float:
+    """How far, in bins, the mass of one histogram must move to make the other (earth mover's distance,
+    as a share of the mass)."""
+    cum_a, cum_b, moved = 0.0, 0.0, 0.0
+    for x, y in zip(a, b):
+        cum_a, cum_b = cum_a + x, cum_b + y
+        moved += abs(cum_a - cum_b)
+    return moved / (sum(a) + 1e-9)
+
+
 def assert_close_tree(a, b, path="stats"):
-    """Same keys, same lengths, numbers equal to float32 noise (densities of bins a value sits on
-    the edge of may move one count)."""
+    """Same keys, same lengths, numbers equal to float32 noise. A histogram's values on a bin edge may fall
+    on either side of it: a symmetric range puts zero on its middle edge, and C's rows that no example
+    used have exactly zero gradient, so float noise in the edges can move that whole spike by one bin."""
     if isinstance(a, dict):
         assert list(a) == list(b), path
         for key in a:
@@ -187,7 +198,7 @@ def assert_close_tree(a, b, path="stats"):
     elif isinstance(a, list):
         assert len(a) == len(b), path
         if path.endswith("density"):
-            assert sum(abs(x - y) for x, y in zip(a, b)) <= 0.05 * (sum(a) + 1e-9), path
+            assert moved_bins(a, b) <= 1.0, path
         else:
             for i, (x, y) in enumerate(zip(a, b)):
                 assert_close_tree(x, y, f"{path}[{i}]")

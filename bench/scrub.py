@@ -80,40 +80,34 @@ class Scrubber:
         self.prepare = prepare   # what the page needs first (a model to sample from)
 
 
-def lab_family():
+def lab_setting_family(setting: str, values_of, start: float, chart_of):
+    """Server time to compute one of the lab's families (median of 3, one thread) and its chart data."""
     import torch
 
     from makemore_core.data import Dataset
     from ui import init_lab as lab
-    from ui.figures import init_lab as figs
     X, Y = Dataset.from_path(ROOT / "data" / "names.txt").tensors(3)["train"]
-    gains = lab.family_gains(1.0)
+    values = values_of(start)
     torch.set_num_threads(1)
     times = []
     for _ in range(3):
-        start = time.perf_counter()
-        members = lab.setting_family(lab.DEFAULTS, "gain", gains, X, Y, 27)
-        times.append(time.perf_counter() - start)
-    data, _ = figs.gain_scrub_chart(members, gains, gains.index(1.0))
+        begin = time.perf_counter()
+        members = lab.setting_family(lab.DEFAULTS, setting, values, X, Y, 27)
+        times.append(time.perf_counter() - begin)
+    data, _ = chart_of(members, values, values.index(start))
     return statistics.median(times), data
+
+
+def lab_family():
+    from ui import init_lab as lab
+    from ui.figures import init_lab as figs
+    return lab_setting_family("gain", lab.family_gains, 1.0, figs.gain_scrub_chart)
 
 
 def soften_family():
-    import torch
-
-    from makemore_core.data import Dataset
     from ui import init_lab as lab
     from ui.figures import init_lab as figs
-    X, Y = Dataset.from_path(ROOT / "data" / "names.txt").tensors(3)["train"]
-    values = lab.family_softenings(0.1)
-    torch.set_num_threads(1)
-    times = []
-    for _ in range(3):
-        start = time.perf_counter()
-        members = lab.setting_family(lab.DEFAULTS, "soften_last", values, X, Y, 27)
-        times.append(time.perf_counter() - start)
-    data, _ = figs.soften_scrub_chart(members, values, values.index(0.1))
-    return statistics.median(times), data
+    return lab_setting_family("soften_last", lab.family_softenings, 0.1, figs.soften_scrub_chart)
 
 
 def batchnorm_family():
